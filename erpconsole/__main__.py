@@ -1,0 +1,3 @@
+from erpconsole.cli import main
+
+raise SystemExit(main())

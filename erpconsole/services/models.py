@@ -1,0 +1,238 @@
+"""Frozen dataclasses that cross threads: the only shapes the UI sees of the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+LOCAL_HOST = "This workstation"
+
+
+class Health(StrEnum):
+    """Health state of one target; the order of DESIGN.md."""
+
+    PENDING = "pending"  # not polled yet
+    OK = "ok"
+    UNREACHABLE = "unreachable"
+    AUTH_FAILED = "auth_failed"
+    HOSTKEY_UNKNOWN = "hostkey_unknown"
+    HOSTKEY_MISMATCH = "hostkey_mismatch"
+    TIMEOUT = "timeout"
+    PARSE_ERROR = "parse_error"
+    ERROR = "error"
+
+    @property
+    def is_failure(self) -> bool:
+        return self not in (Health.OK, Health.PENDING)
+
+    @property
+    def needs_user(self) -> bool:
+        """States where polling stops until a person acts (no lockout storms, no MITM)."""
+        return self in (Health.AUTH_FAILED, Health.HOSTKEY_UNKNOWN, Health.HOSTKEY_MISMATCH)
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "critical": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One value of one series at one wall-clock time (epoch seconds)."""
+
+    target: str
+    metric: str
+    value: float
+    ts: float
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DiskUsage:
+    mount: str
+    used_percent: float
+    total_bytes: int
+    used_bytes: int
+    fstype: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessInfo:
+    pid: int
+    name: str
+    user: str
+    cpu_percent: float
+    mem_percent: float
+    rss_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Temperature:
+    label: str
+    celsius: float
+    high: float | None = None
+    critical: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HostSnapshot:
+    """Everything one host poll saw. A rate is None on the first poll (no delta yet)."""
+
+    target: str
+    ts: float
+    cpu_percent: float | None = None
+    cpu_per_core: tuple[float, ...] = ()
+    cpu_count: int = 0
+    load: tuple[float, float, float] | None = None
+    mem_percent: float | None = None
+    mem_total_bytes: int = 0
+    mem_used_bytes: int = 0
+    swap_percent: float | None = None
+    uptime_s: float | None = None
+    disks: tuple[DiskUsage, ...] = ()
+    disk_read_bps: float | None = None
+    disk_write_bps: float | None = None
+    net_rx_bps: float | None = None
+    net_tx_bps: float | None = None
+    latency_ms: float | None = None
+    loss_percent: float | None = None
+    temperatures: tuple[Temperature, ...] = ()
+    processes: tuple[ProcessInfo, ...] = ()
+
+    @property
+    def busiest_disk(self) -> DiskUsage | None:
+        return max(self.disks, key=lambda d: d.used_percent, default=None)
+
+    def samples(self) -> list[Sample]:
+        """The snapshot as store/chart series (metric names are stable keys)."""
+        out: list[Sample] = []
+
+        def add(metric: str, value: float | None, label: str = "") -> None:
+            if value is not None:
+                out.append(Sample(self.target, metric, float(value), self.ts, label))
+
+        add("cpu.percent", self.cpu_percent)
+        for i, v in enumerate(self.cpu_per_core):
+            add("cpu.core_percent", v, str(i))
+        if self.load is not None:
+            add("load.1", self.load[0])
+            add("load.5", self.load[1])
+            add("load.15", self.load[2])
+        add("mem.percent", self.mem_percent)
+        add("swap.percent", self.swap_percent)
+        for d in self.disks:
+            add("disk.used_percent", d.used_percent, d.mount)
+        add("disk.read_bps", self.disk_read_bps)
+        add("disk.write_bps", self.disk_write_bps)
+        add("net.rx_bps", self.net_rx_bps)
+        add("net.tx_bps", self.net_tx_bps)
+        add("net.latency_ms", self.latency_ms)
+        add("net.loss_percent", self.loss_percent)
+        for t in self.temperatures:
+            add("temp.celsius", t.celsius, t.label)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class PollError:
+    """A poll that failed: the state it leads to, a sentence for a person, the raw detail."""
+
+    target: str
+    kind: Health
+    message: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """What the scheduler hands subscribers after each poll."""
+
+    target: str
+    health: Health
+    snapshot: HostSnapshot | None = None
+    error: PollError | None = None
+    started_mono: float = 0.0
+    duration_s: float = 0.0
+    lag_s: float = 0.0  # how late the poll started against its due time
+
+
+@dataclass(frozen=True, slots=True)
+class HealthChange:
+    target: str
+    old: Health
+    new: Health
+    message: str
+    ts: float
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A line of the event log: a health change, an error, an action."""
+
+    ts: float
+    target: str
+    level: Severity
+    message: str
+    detail: str = ""
+    kind: str = "health"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    severity: Severity
+    target: str
+    check: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    disk_warning: float = 85.0
+    disk_critical: float = 95.0
+    mem_warning: float = 90.0
+    mem_critical: float = 97.0
+    load_per_core_warning: float = 2.0
+    load_per_core_critical: float = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSummary:
+    """Numbers for the status bar."""
+
+    ok: int = 0
+    failing: int = 0
+    store_bytes: int = 0
+    last_poll_ts: float | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStatus:
+    """The latest word on one target, for pages and the status bar."""
+
+    target: str
+    kind: str  # "host" (databases, backups later)
+    health: Health
+    message: str
+    interval_s: float
+    snapshot: HostSnapshot | None = None
+    findings: tuple[Finding, ...] = ()
+    last_poll_ts: float | None = None
+    last_ok_ts: float | None = None
+    detail: str = ""
+
+    @property
+    def level(self) -> str:
+        """ok / warning / critical / pending, for colours."""
+        if self.health is Health.PENDING:
+            return "pending"
+        if self.health.is_failure:
+            return "critical"
+        worst = max((f.severity.rank for f in self.findings), default=0)
+        return {0: "ok", 1: "warning", 2: "critical"}[worst]
