@@ -1,0 +1,339 @@
+"""The inventory (TOML) -> typed, validated models. Errors carry FILE:LINE.
+
+Loader body: see load_inventory(). Shapes here are relied on by services and the UI.
+Each table's keys are declared once below as data (key -> reader); single-value readers live
+in config_fields.py and the key -> line lookup in config_lines.py.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+import platformdirs
+
+from erpconsole.config_fields import (
+    closest, describe, key_name, read_address, read_bool, read_db_url, read_env_name, read_erp,
+    read_in_range, read_interval, read_name, read_path, read_port, read_tags, read_text,
+    read_timeout, refusal, url_has_password,
+)
+from erpconsole.config_lines import Path_, SourceLines
+from erpconsole.services.i18n import N_, _
+from erpconsole.services.models import LOCAL_HOST, Thresholds
+
+APP_NAME = "erpconsole"
+
+
+class InventoryError(Exception):
+    """A refused inventory: ``str()`` is ``FILE:LINE: what is wrong`` (line omitted if unknown)."""
+
+    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class HostConfig:
+    name: str
+    address: str
+    port: int | None = None
+    user: str | None = None
+    key_file: str | None = None
+    known_hosts: str | None = None
+    proxy_jump: str | None = None
+    interval_s: float = 5.0
+    timeout_s: float | None = None
+    tags: tuple[str, ...] = ()
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    line: int | None = None  # where the [[hosts]] table starts in the file
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseConfig:
+    name: str
+    url: str
+    password_env: str | None = None
+    erp: str | None = None
+    interval_s: float = 10.0
+    tags: tuple[str, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalConfig:
+    """The machine the console runs on, watched through psutil."""
+
+    enabled: bool = True
+    interval_s: float = 2.0
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    path: str | None = None
+    local: LocalConfig = field(default_factory=LocalConfig)
+    hosts: tuple[HostConfig, ...] = ()
+    databases: tuple[DatabaseConfig, ...] = ()
+
+
+# -- the schema, as data ----------------------------------------------------------------------
+
+Reader = Callable[["_Source", Path_, Any], Any]
+
+_THRESHOLD_PAIRS = (
+    ("disk_warning", "disk_critical"),
+    ("mem_warning", "mem_critical"),
+    ("load_per_core_warning", "load_per_core_critical"),
+)
+
+
+def _read_threshold(src: _Source, where: Path_, value: Any) -> float:
+    unit = "" if key_name(where).startswith("load") else "%"
+    return read_in_range(src, where, value, 0.0, 100.0, unit)
+
+
+def _read_thresholds(src: _Source, where: Path_, value: Any) -> Thresholds:
+    spec = {f.name: _read_threshold for f in fields(Thresholds)}
+    values = _read_table(src, where, value, spec, (), "thresholds")
+    result = replace(Thresholds(), **values)
+    for warn, crit in _THRESHOLD_PAIRS:
+        low, high = getattr(result, warn), getattr(result, crit)
+        if low >= high:
+            # Overrides are often partial: say which side is the default the user never wrote.
+            low_note = "" if warn in values else _(", the default")
+            high_note = "" if crit in values else _(", the default")
+            src.fail(where + ((warn if warn in values else crit),), _(
+                "{warn} ({low:g}{low_note}) must be below {crit} ({high:g}{high_note}); lower {warn} or raise {crit}"
+            ).format(warn=warn, crit=crit, low=low, high=high, low_note=low_note, high_note=high_note))
+    return result
+
+
+_LOCAL: dict[str, Reader] = {"enabled": read_bool, "interval_s": read_interval, "thresholds": _read_thresholds}
+_HOST: dict[str, Reader] = {
+    "name": read_name, "address": read_address, "port": read_port, "user": read_text,
+    "key_file": read_path, "known_hosts": read_path, "proxy_jump": read_text,
+    "interval_s": read_interval, "timeout_s": read_timeout, "tags": read_tags, "thresholds": _read_thresholds,
+}
+_DATABASE: dict[str, Reader] = {
+    "name": read_name, "url": read_db_url, "password_env": read_env_name, "erp": read_erp,
+    "interval_s": read_interval, "tags": read_tags,
+}
+_TOP = {"local": "[local]", "hosts": "[[hosts]]", "databases": "[[databases]]"}
+_EXAMPLES = {"name": '"erp-app-1"', "address": '"10.0.0.5"', "url": '"postgresql+psycopg://monitor@10.0.0.6:5432/erp"'}
+_SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "token"})
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_HINTS = {
+    "Cannot overwrite a value": N_("a key is given twice in the same table; keep one"),
+    "Cannot declare": N_("a table is declared twice; merge the two, or for several hosts write "
+                         "[[hosts]] (two brackets) before each"),
+    "Unterminated string": N_("a quote is not closed"),
+    "Invalid value": N_('text goes in quotes, like name = "erp-app-1"'),
+}
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+class _Source:
+    """The file being read: turns a key path into FILE:LINE for every refusal."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.base_dir = path.parent
+        self.lines = SourceLines(text)
+
+    def fail(self, where: Path_, message: str) -> NoReturn:
+        raise InventoryError(self.path, self.lines.line_of(where), message)
+
+
+def _read_table(src: _Source, where: Path_, raw: Any, spec: dict[str, Reader],
+                required: tuple[str, ...], title: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        src.fail(where, _("{title} must be a table (got {got})").format(title=title, got=describe(raw)))
+    for key in raw:
+        if key not in spec:
+            src.fail(where + (key,), _unknown_key(key, list(spec), title))
+    for key in required:
+        if key not in raw:
+            src.fail(where, _("this {title} entry has no {key}; add {key} = {example} (required: {all})").format(
+                title=title, key=key, example=_EXAMPLES.get(key, '"..."'), all=", ".join(required)))
+    return {key: spec[key](src, where + (key,), value) for key, value in raw.items()}
+
+
+def _unknown_key(key: str, allowed: list[str], title: str) -> str:
+    guess = closest(key, allowed)
+    hint = _('; did you mean "{guess}"?').format(guess=guess) if guess else ""
+    return _('unknown key "{key}" in {title}{hint} Allowed keys: {allowed}').format(
+        key=key, title=title, hint=hint if hint else ".", allowed=", ".join(allowed))
+
+
+def _read_file(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InventoryError(path, None, _(
+            "no such file; check the path, or leave out --inventory to watch this workstation alone")) from None
+    except IsADirectoryError:
+        raise InventoryError(path, None, _("this is a folder; name the inventory .toml file itself")) from None
+    except OSError as exc:
+        raise InventoryError(path, None, _("cannot be read ({reason}); check the path and the file's permissions").format(
+            reason=exc.strerror or exc)) from None
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")  # Notepad's byte-order mark is harmless
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InventoryError(path, None, _(
+            "not UTF-8 text (byte 0x{byte:02x} on line {line}); save the file as UTF-8").format(
+            byte=data[exc.start], line=line)) from None
+
+
+def _parse_toml(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message, line, column = str(exc), None, None
+        found = _TOML_AT.search(message)
+        if found:
+            message, line, column = message[:found.start()], int(found[1]), int(found[2])
+        elif "end of document" in message:
+            message, line = message.replace("(at end of document)", "").strip(), text.count("\n") + 1
+        hint = next((_(h) for prefix, h in _TOML_HINTS.items() if message.startswith(prefix)),
+                    _("check the quotes, brackets and = on this line"))
+        at = _(" at column {column}").format(column=column) if column else ""
+        raise InventoryError(path, line, _("not valid TOML: {message}{at}; {hint}").format(
+            message=message, at=at, hint=hint)) from None
+
+
+# -- secrets ----------------------------------------------------------------------------------
+
+
+def _is_secret_key(key: str) -> bool:
+    """``password``, ``db_password``, ``api-token``... but ``password_env`` names a variable."""
+    lowered = key.lower()
+    if lowered.endswith("_env"):
+        return False
+    return any(word in _SECRET_WORDS for word in re.split(r"[_\-.\s]+", lowered))
+
+
+def _refuse_secrets(src: _Source, doc: dict[str, Any]) -> None:
+    """Runs before any other check, so a secret is never reported as a mere unknown key."""
+
+    def walk(where: Path_, node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if _is_secret_key(key):
+                    src.fail(where + (key,), _('"{key}" would hold a secret: {refusal}').format(
+                        key=key, refusal=_refusal_for(doc, where)))
+                walk(where + (key,), value)
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(where + (i,), item)
+        elif isinstance(node, str) and url_has_password(node):
+            src.fail(where, _("{key} holds a password (user:password@ in a URL): {refusal}").format(
+                key=where[-1] if where and isinstance(where[-1], str) else _("a value"),
+                refusal=_refusal_for(doc, where)))
+
+    walk((), doc)
+
+
+def _refusal_for(doc: dict[str, Any], where: Path_) -> str:
+    """Name the keyring entry of the host or database the secret sits in, when there is one."""
+    kinds = {"hosts": "ssh", "databases": "db"}
+    if len(where) >= 2 and where[0] in kinds and isinstance(where[1], int):
+        entries = doc.get(str(where[0]))
+        entry = entries[where[1]] if isinstance(entries, list) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name.strip():
+            return refusal(kinds[str(where[0])], name)
+    return refusal(None, None)
+
+
+# -- assembling the inventory -----------------------------------------------------------------
+
+
+def _entries(src: _Source, doc: dict[str, Any], key: str) -> list[tuple[Path_, dict[str, Any]]]:
+    raw = doc.get(key, [])
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        src.fail((key,), _("write each entry as its own {title} table (two brackets), one per {what}").format(
+            title=_TOP[key], what=_("host") if key == "hosts" else _("database")))
+    return [((key, i), item) for i, item in enumerate(raw)]
+
+
+def _host(src: _Source, where: Path_, raw: dict[str, Any]) -> HostConfig:
+    values = _read_table(src, where, raw, _HOST, ("name", "address"), "[[hosts]]")
+    if values["name"].casefold() == LOCAL_HOST.casefold():
+        src.fail(where + ("name",), _('"{name}" is the machine the console runs on ([local]); choose another name')
+                 .format(name=LOCAL_HOST))
+    return HostConfig(**values, line=src.lines.line_of(where))
+
+
+def _database(src: _Source, where: Path_, raw: dict[str, Any]) -> DatabaseConfig:
+    values = _read_table(src, where, raw, _DATABASE, ("name", "url"), "[[databases]]")
+    return DatabaseConfig(**values, line=src.lines.line_of(where))
+
+
+def _refuse_duplicates(src: _Source, kind: str, entries: list[tuple[Path_, HostConfig | DatabaseConfig]]) -> None:
+    """Names are keys everywhere (keyring, store, findings); case alone must not tell two apart."""
+    seen: dict[str, Path_] = {}
+    for where, entry in entries:
+        first = seen.setdefault(entry.name.casefold(), where)
+        if first != where:
+            src.fail(where + ("name",), _('{kind} name "{name}" is already used on line {line}; give each '
+                                          "{kind} its own name").format(
+                kind=kind, name=entry.name, line=src.lines.line_of(first + ("name",))))
+
+
+def _local(src: _Source, raw: Any, has_hosts: bool) -> LocalConfig:
+    # With remote hosts the inventory usually describes a fleet; the admin's own laptop in
+    # it would be noise unless asked for. With none, watching this machine is the point.
+    values = _read_table(src, ("local",), raw if raw is not None else {}, _LOCAL, (), "[local]")
+    values.setdefault("enabled", not has_hosts)
+    return LocalConfig(**values)
+
+
+def _inventory(src: _Source, doc: dict[str, Any]) -> Inventory:
+    _refuse_secrets(src, doc)
+    for key, value in doc.items():
+        if key not in _TOP:
+            src.fail((key,), _unknown_top(key, value))
+    local = _local(src, doc.get("local"), bool(doc.get("hosts")))
+    hosts = [(w, _host(src, w, raw)) for w, raw in _entries(src, doc, "hosts")]
+    databases = [(w, _database(src, w, raw)) for w, raw in _entries(src, doc, "databases")]
+    _refuse_duplicates(src, _("host"), hosts)
+    _refuse_duplicates(src, _("database"), databases)
+    return Inventory(str(src.path), local, tuple(h for _w, h in hosts), tuple(d for _w, d in databases))
+
+
+def _unknown_top(key: str, value: Any) -> str:
+    guess = closest(key, list(_TOP))
+    hint = _("; did you mean {title}?").format(title=_TOP[guess]) if guess else "."
+    what = _("table [{key}]").format(key=key) if isinstance(value, dict) else _('key "{key}"').format(key=key)
+    return _("unknown {what} at the top level{hint} An inventory holds {allowed}").format(
+        what=what, hint=hint, allowed=", ".join(_TOP.values()))
+
+
+def load_inventory(path: str | Path) -> Inventory:
+    """Read and validate ``path``; raise InventoryError naming the line on any fault."""
+    path = Path(path)
+    text = _read_file(path)
+    doc = _parse_toml(path, text)  # first: the line scanner expects a document that parses
+    return _inventory(_Source(path, text), doc)
+
+
+def default_inventory_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "inventory.toml"
+
+
+def load_default_inventory() -> Inventory:
+    """The user's inventory if there is one; else this workstation alone (no configuration)."""
+    path = default_inventory_path()
+    if not path.exists():
+        return Inventory()
+    return load_inventory(path)

@@ -1,0 +1,118 @@
+"""Checks: judge a host snapshot or a health state against thresholds, giving findings.
+
+The GUI (through the monitor) and ``erpconsole inspect`` both call these, so the two can
+never disagree. Check names are stable keys for the JSON report, alert rules and the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from erpconsole.services.i18n import N_, _
+from erpconsole.services.models import Finding, Health, HostSnapshot, Severity, Thresholds
+
+DISK_USED = "disk_used"
+MEM_USED = "mem_used"
+LOAD_PER_CORE = "load_per_core"
+HEALTH = "health"
+
+# Monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (and anything else).
+_EXIT_CODES = {"ok": 0, "info": 0, "warning": 1, "critical": 2, "unknown": 3}
+EXIT_UNKNOWN = 3
+
+# Said when a failed poll came without a message of its own.
+_HEALTH_TEXT = {
+    Health.UNREACHABLE: N_("not reachable"),
+    Health.AUTH_FAILED: N_("authentication failed"),
+    Health.HOSTKEY_UNKNOWN: N_("host key not trusted yet"),
+    Health.HOSTKEY_MISMATCH: N_("host key changed: not connecting"),
+    Health.TIMEOUT: N_("no answer in time"),
+    Health.PARSE_ERROR: N_("could not read the answer"),
+    Health.ERROR: N_("poll failed"),
+}
+
+
+def _grade(value: float, warning: float, critical: float) -> Severity | None:
+    """Reaching a limit counts: 'warning at 85%' means 85% is already a warning."""
+    if value >= critical:
+        return Severity.CRITICAL
+    if value >= warning:
+        return Severity.WARNING
+    return None
+
+
+def _disk_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
+    out: list[Finding] = []
+    for disk in snap.disks:
+        severity = _grade(disk.used_percent, t.disk_warning, t.disk_critical)
+        if severity is Severity.CRITICAL:
+            text = _("disk {mount} at {value:.0f}% (critical at {limit:.0f}%)")
+            limit = t.disk_critical
+        elif severity is Severity.WARNING:
+            text = _("disk {mount} at {value:.0f}% (warning at {limit:.0f}%)")
+            limit = t.disk_warning
+        else:
+            continue
+        message = text.format(mount=disk.mount, value=disk.used_percent, limit=limit)
+        out.append(Finding(severity, snap.target, DISK_USED, message))
+    return out
+
+
+def _mem_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
+    if snap.mem_percent is None:
+        return []
+    severity = _grade(snap.mem_percent, t.mem_warning, t.mem_critical)
+    if severity is Severity.CRITICAL:
+        text, limit = _("memory at {value:.0f}% (critical at {limit:.0f}%)"), t.mem_critical
+    elif severity is Severity.WARNING:
+        text, limit = _("memory at {value:.0f}% (warning at {limit:.0f}%)"), t.mem_warning
+    else:
+        return []
+    return [Finding(severity, snap.target, MEM_USED, text.format(value=snap.mem_percent, limit=limit))]
+
+
+def _load_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
+    # Load alone means nothing without the core count: 8 is idle on 32 cores, dire on 2.
+    if snap.load is None or snap.cpu_count <= 0:
+        return []
+    load1 = snap.load[0]
+    per_core = load1 / snap.cpu_count
+    severity = _grade(per_core, t.load_per_core_warning, t.load_per_core_critical)
+    if severity is Severity.CRITICAL:
+        text = _("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; critical at {limit:g})")
+        limit = t.load_per_core_critical
+    elif severity is Severity.WARNING:
+        text = _("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; warning at {limit:g})")
+        limit = t.load_per_core_warning
+    else:
+        return []
+    message = text.format(per_core=per_core, load1=load1, cores=snap.cpu_count, limit=limit)
+    return [Finding(severity, snap.target, LOAD_PER_CORE, message)]
+
+
+def host_findings(snapshot: HostSnapshot, thresholds: Thresholds) -> list[Finding]:
+    """Disk, memory and load findings for one poll; an empty list means all is well."""
+    return [
+        *_disk_findings(snapshot, thresholds),
+        *_mem_findings(snapshot, thresholds),
+        *_load_findings(snapshot, thresholds),
+    ]
+
+
+def health_finding(target: str, health: Health | str, message: str) -> Finding | None:
+    """A failed poll is critical: the target is not being watched. Pending is no finding yet."""
+    state = Health(health)
+    if not state.is_failure:
+        return None
+    return Finding(Severity.CRITICAL, target, HEALTH, message or _(_HEALTH_TEXT[state]))
+
+
+def worst(findings: Iterable[Finding]) -> Severity | None:
+    return max((f.severity for f in findings), key=lambda s: s.rank, default=None)
+
+
+def exit_code(status: str | Severity | None) -> int:
+    """0 ok, 1 warning, 2 critical, 3 unknown; a status this does not know is unknown."""
+    if status is None:
+        return EXIT_UNKNOWN
+    return _EXIT_CODES.get(str(status).lower(), EXIT_UNKNOWN)
