@@ -1,0 +1,316 @@
+"""Polls targets on a bounded thread pool: one poll in flight per target, a late tick is
+skipped (not queued), every poll has a deadline, failures back off with jitter, and states
+that need a person (auth, host keys) stop polling until ``resume()``."""
+
+from __future__ import annotations
+
+import heapq
+import queue
+import logging
+import random
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from erpconsole.services.errors import CollectorError
+from erpconsole.services.i18n import _
+from erpconsole.services.models import Health, HealthChange, HostSnapshot, PollError, PollOutcome
+
+log = logging.getLogger(__name__)
+
+
+class Collector(Protocol):
+    def collect(self) -> HostSnapshot: ...
+
+
+OutcomeCallback = Callable[[PollOutcome], None]
+HealthCallback = Callable[[HealthChange], None]
+
+
+@dataclass
+class _Target:
+    name: str
+    collector: Collector
+    interval_s: float
+    timeout_s: float
+    next_due: float = 0.0
+    in_flight: Future | None = None
+    started: float = 0.0
+    due: float = 0.0
+    timed_out: bool = False
+    failures: int = 0
+    health: Health = Health.PENDING
+    message: str = ""
+    paused: bool = False
+    skipped: int = 0
+    polls: int = 0
+    generation: int = 0
+    last_ok_ts: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class Scheduler:
+    """Start with ``start()``; subscribers are called on worker threads and must not block."""
+
+    def __init__(
+        self,
+        max_workers: int = 8,
+        max_backoff_s: float = 300.0,
+        jitter: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="poll")
+        self._clock = clock
+        self._wall = wall
+        self._max_backoff = max_backoff_s
+        self._jitter = jitter
+        self._targets: dict[str, _Target] = {}
+        self._heap: list[tuple[float, int, str]] = []
+        self._seq = 0
+        self._cond = threading.Condition()
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self._outcome_subs: list[OutcomeCallback] = []
+        self._health_subs: list[HealthCallback] = []
+        # Subscribers run on their own thread: hung collectors filling the pool must not
+        # delay the news about everyone else.
+        self._notices: queue.SimpleQueue = queue.SimpleQueue()
+        self._notifier: threading.Thread | None = None
+
+    # -- configuration -------------------------------------------------------------------
+
+    def add_target(
+        self, name: str, collector: Collector, interval_s: float, timeout_s: float | None = None
+    ) -> None:
+        with self._cond:
+            if name in self._targets:
+                raise ValueError(f"target {name!r} is already scheduled")
+            timeout = timeout_s if timeout_s is not None else max(1.0, min(30.0, interval_s * 2))
+            t = _Target(name, collector, float(interval_s), float(timeout))
+            # Spread first polls so a fleet added at once does not poll in one burst.
+            self._push(t, self._clock() + random.uniform(0, min(interval_s, 1.0) * 0.5))
+            self._targets[name] = t
+            self._cond.notify()
+
+    def remove_target(self, name: str) -> None:
+        with self._cond:
+            t = self._targets.pop(name, None)
+            if t is not None:
+                t.generation += 1
+        close = getattr(t.collector, "close", None) if t else None
+        if close is not None:
+            _quietly(close)
+
+    def subscribe(
+        self, on_outcome: OutcomeCallback | None = None, on_health: HealthCallback | None = None
+    ) -> None:
+        if on_outcome is not None:
+            self._outcome_subs.append(on_outcome)
+        if on_health is not None:
+            self._health_subs.append(on_health)
+
+    def targets(self) -> list[str]:
+        with self._cond:
+            return list(self._targets)
+
+    def health(self, name: str) -> tuple[Health, str]:
+        with self._cond:
+            t = self._targets[name]
+            return t.health, t.message
+
+    def stats(self, name: str) -> dict[str, float]:
+        with self._cond:
+            t = self._targets[name]
+            return {"polls": t.polls, "skipped": t.skipped, "failures": t.failures}
+
+    # -- control -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        with self._cond:
+            if self._running:
+                return
+            self._running = True
+        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+        self._notifier = threading.Thread(target=self._notify_loop, name="notify", daemon=True)
+        self._thread.start()
+        self._notifier.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with self._cond:
+            self._running = False
+            self._cond.notify_all()
+        self._notices.put(None)
+        for thread in (self._thread, self._notifier):
+            if thread is not None:
+                thread.join(timeout)
+        # Hung collectors may never return; do not wait for them on exit.
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for t in list(self._targets.values()):
+            close = getattr(t.collector, "close", None)
+            if close is not None:
+                _quietly(close)
+
+    def resume(self, name: str) -> None:
+        """Poll again after a person acted (trusted a key, fixed a password)."""
+        with self._cond:
+            t = self._targets.get(name)
+            if t is None:
+                return
+            t.paused = False
+            t.failures = 0
+            self._push(t, self._clock())
+            self._cond.notify()
+
+    def poll_now(self, name: str) -> None:
+        with self._cond:
+            t = self._targets.get(name)
+            if t is not None and not t.paused:
+                self._push(t, self._clock())
+                self._cond.notify()
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def _push(self, t: _Target, due: float) -> None:
+        t.next_due = due
+        self._seq += 1
+        heapq.heappush(self._heap, (due, self._seq, t.name))
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                if not self._running:
+                    return
+                now = self._clock()
+                self._expire_timeouts(now)
+                self._start_due(now)
+                self._cond.wait(self._wait_time(self._clock()))
+
+    def _wait_time(self, now: float) -> float:
+        wait = 1.0
+        if self._heap:
+            wait = min(wait, self._heap[0][0] - now)
+        for t in self._targets.values():
+            if t.in_flight is not None and not t.timed_out:
+                wait = min(wait, t.started + t.timeout_s - now)
+        return max(0.0, wait)
+
+    def _start_due(self, now: float) -> None:
+        while self._heap and self._heap[0][0] <= now:
+            due, _seq, name = heapq.heappop(self._heap)
+            t = self._targets.get(name)
+            if t is None or t.paused or due != t.next_due:
+                continue  # removed, paused, or a stale heap entry from resume/poll_now
+            if t.in_flight is not None:
+                t.skipped += 1  # one poll in flight per target: skip the late tick
+                self._push(t, self._next_cadence(t, due, now))
+                continue
+            self._submit(t, due, now)
+            self._push(t, self._next_cadence(t, due, now))
+
+    def _next_cadence(self, t: _Target, due: float, now: float) -> float:
+        nxt = due + t.interval_s
+        if nxt <= now:  # fell far behind (suspend, overload): realign instead of bursting
+            nxt = now + t.interval_s
+        return nxt
+
+    def _submit(self, t: _Target, due: float, now: float) -> None:
+        t.started, t.due, t.timed_out = now, due, False
+        gen = t.generation
+        try:
+            fut = self._pool.submit(run_collect, t.collector)
+        except RuntimeError:  # pool shut down while stopping
+            return
+        t.in_flight = fut
+        fut.add_done_callback(lambda f, t=t, gen=gen: self._on_done(t, gen, f))
+
+    def _expire_timeouts(self, now: float) -> None:
+        for t in self._targets.values():
+            if t.in_flight is None or t.timed_out or now - t.started < t.timeout_s:
+                continue
+            # The worker cannot be killed; the poll stays "in flight" (no pile-up of threads)
+            # until it returns, and its late result is dropped.
+            t.timed_out = True
+            err = PollError(
+                t.name,
+                Health.TIMEOUT,
+                _("no answer within {seconds:g} s; polling continues").format(seconds=t.timeout_s),
+            )
+            self._finish(t, None, err, now)
+
+    def _on_done(self, t: _Target, gen: int, fut: Future) -> None:
+        snapshot, err = fut.result()
+        with self._cond:
+            t.in_flight = None
+            if t.timed_out or gen != t.generation or t.name not in self._targets:
+                self._cond.notify()
+                return
+            self._finish(t, snapshot, err, self._clock())
+            self._cond.notify()
+
+    def _finish(
+        self, t: _Target, snapshot: HostSnapshot | None, err: PollError | None, now: float
+    ) -> None:
+        """Update state under the lock; subscribers hear of it on the notifier thread."""
+        t.polls += 1
+        old = t.health
+        if err is None:
+            t.failures, t.health, t.message = 0, Health.OK, ""
+            t.last_ok_ts = self._wall()
+        else:
+            t.failures += 1
+            t.health, t.message = err.kind, err.message
+            self._backoff(t, now)
+        outcome = PollOutcome(
+            t.name, t.health, snapshot, err, t.started, now - t.started, max(0.0, t.started - t.due)
+        )
+        change = None
+        if old != t.health:
+            detail = err.detail if err else ""
+            change = HealthChange(t.name, old, t.health, t.message, self._wall(), detail)
+        self._notices.put((outcome, change))
+
+    def _backoff(self, t: _Target, now: float) -> None:
+        if t.health.needs_user:
+            t.paused = True  # no lockout storms, no connecting through a changed host key
+            return
+        if t.failures < 2:
+            return
+        delay = min(self._max_backoff, t.interval_s * 2 ** (t.failures - 1))
+        delay *= 1 + random.uniform(-self._jitter, self._jitter)
+        self._push(t, max(t.next_due, now + delay))
+
+    def _notify_loop(self) -> None:
+        while (item := self._notices.get()) is not None:
+            self._notify(*item)
+
+    def _notify(self, outcome: PollOutcome, change: HealthChange | None) -> None:
+        if change is not None:
+            for cb in self._health_subs:
+                _quietly(cb, change)
+        for cb in self._outcome_subs:
+            _quietly(cb, outcome)
+
+
+def run_collect(collector: Collector) -> tuple[HostSnapshot | None, PollError | None]:
+    """Runs on a pool thread; no exception escapes."""
+    target = getattr(collector, "target", "?")
+    try:
+        return collector.collect(), None
+    except CollectorError as exc:
+        return None, PollError(target, exc.kind, exc.message, exc.detail)
+    except Exception as exc:  # noqa: BLE001 - a collector bug must not stop the others
+        log.exception("collector for %s failed", target)
+        message = _("collector failed: {error}").format(error=exc or type(exc).__name__)
+        return None, PollError(target, Health.ERROR, message, traceback.format_exc())
+
+
+def _quietly(fn: Callable, *args: object) -> None:
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - a subscriber bug must not stop polling
+        log.exception("callback %r failed", fn)
