@@ -1,0 +1,154 @@
+"""Pieces of LiveChart that need no chart state: axes, range arithmetic, the hover overlay."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+
+from erpconsole.widgets.theme import Theme
+from erpconsole.widgets.units import BYTE_UNITS, format_value
+
+FloatArray = np.ndarray
+SCROLL_FRACTION = 0.05
+_STEPS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+
+
+class UnitAxisItem(pg.AxisItem):
+    """A value axis whose tick labels carry the unit, bytes humanised (KiB/s, MiB/s...)."""
+
+    def __init__(self, unit: str, orientation: str = "left", **kwargs: object) -> None:
+        super().__init__(orientation, **kwargs)
+        self._unit = unit
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:  # noqa: N802
+        """Byte units tick at binary steps (1 MiB, 2 MiB, ...) instead of 977 KiB."""
+        span = maxVal - minVal
+        if self._unit not in BYTE_UNITS or span <= 0 or size <= 0:
+            return super().tickSpacing(minVal, maxVal, size)
+        ideal = span / max(2.0, size / 60.0)
+        base = 1024.0 ** max(0, math.floor(math.log(max(ideal, 1.0), 1024)))
+        major = next((m * base for m in _STEPS if m * base >= ideal), _STEPS[-1] * base)
+        return [(major, 0.0)]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        digits = 0 if spacing >= 1 else min(3, max(1, int(math.ceil(-math.log10(spacing)))))
+        return [format_value(v * scale, self._unit, digits) for v in values]
+
+
+def nearest_index(ts: FloatArray, x: float) -> int:
+    """Index of the timestamp nearest ``x`` in a sorted, non-empty array."""
+    i = int(np.searchsorted(ts, x))
+    if i <= 0:
+        return 0
+    if i >= ts.size:
+        return ts.size - 1
+    return i if ts[i] - x < x - ts[i - 1] else i - 1
+
+
+def visible_min_max(ts: FloatArray, values: FloatArray, x0: float, x1: float) -> tuple[float, float] | None:
+    """Finite min and max of the values whose timestamps fall in [x0, x1], or None."""
+    lo = int(np.searchsorted(ts, x0, side="left"))
+    hi = int(np.searchsorted(ts, x1, side="right"))
+    chunk = values[lo:hi]
+    finite = chunk[np.isfinite(chunk)]
+    if finite.size == 0:
+        return None
+    return float(finite.min()), float(finite.max())
+
+
+def nice_step(raw: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten at or above ``raw`` (raw > 0)."""
+    exponent = math.floor(math.log10(raw))
+    for mantissa in (1.0, 2.0, 5.0, 10.0):
+        step = mantissa * 10.0**exponent
+        if step >= raw * (1 - 1e-9):
+            return step
+    return 10.0 ** (exponent + 1)
+
+
+def snapped_x_range(lo: float, hi: float, fraction: float = SCROLL_FRACTION) -> tuple[float, float]:
+    """[lo, hi] widened outwards to whole steps of about ``fraction`` of the span.
+
+    Streaming moves the x range in these steps instead of on every point: between steps the
+    axes keep their cached tick pictures and only the curves repaint, which is most of the
+    per-frame cost saved (measured here: ~4 ms to ~0.5 ms per chart repaint).
+    """
+    span = hi - lo
+    if span <= 0:
+        return lo - 30.0, hi + 30.0
+    step = nice_step(span * fraction)
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step
+
+
+def padded_range(lo: float, hi: float) -> tuple[float, float]:
+    """A y range around [lo, hi] with some air, never dipping below zero for positive data."""
+    span = hi - lo
+    pad = span * 0.1 if span > 0 else max(abs(hi) * 0.1, 1.0)
+    low = lo - pad
+    if lo >= 0 > low:
+        low = 0.0
+    return low, hi + pad
+
+
+def keep_y_range(current: tuple[float, float], lo: float, hi: float) -> bool:
+    """True while the data fits the current range and still fills a fair part of it.
+
+    The hysteresis keeps the y axis still while streaming: a steady axis is easier to read
+    and lets pyqtgraph keep its cached axis picture.
+    """
+    c0, c1 = current
+    if lo < c0 or hi > c1:
+        return False
+    wanted = padded_range(lo, hi)
+    return (wanted[1] - wanted[0]) >= 0.4 * (c1 - c0)
+
+
+class HoverOverlay:
+    """A vertical line and a text box that follow the mouse over a plot."""
+
+    def __init__(self, plot_item: pg.PlotItem, text_for: Callable[[float], str]) -> None:
+        self._item = plot_item
+        self._text_for = text_for
+        self.line = pg.InfiniteLine(angle=90, movable=False)
+        self.label = pg.TextItem(anchor=(0, 0))
+        for part in (self.line, self.label):
+            part.setZValue(1000)
+            part.hide()
+            plot_item.addItem(part, ignoreBounds=True)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.line.setPen(pg.mkPen(theme.muted_text, width=1, style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.label.setColor(theme.text)
+        self.label.fill = pg.mkBrush(pg.mkColor(theme.alternate_base).darker(100))
+        self.label.border = pg.mkPen(theme.border)
+
+    def show_at_scene(self, scene_pos: QPointF) -> bool:
+        vb = self._item.getViewBox()
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            self.hide()
+            return False
+        x = vb.mapSceneToView(scene_pos).x()
+        self.show_at(x)
+        return True
+
+    def show_at(self, x: float) -> None:
+        text = self._text_for(x)
+        (x0, x1), (_y0, y1) = self._item.getViewBox().viewRange()
+        self.line.setPos(x)
+        self.label.setText(text)
+        right_half = x > (x0 + x1) / 2
+        self.label.setAnchor((1, 0) if right_half else (0, 0))
+        self.label.setPos(x, y1)
+        self.line.show()
+        self.label.show()
+
+    def hide(self) -> None:
+        self.line.hide()
+        self.label.hide()
+
+    def is_shown(self) -> bool:
+        return self.label.isVisible()

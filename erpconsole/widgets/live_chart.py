@@ -1,0 +1,386 @@
+"""A streaming time-series chart: per-series ring buffers, repainted on demand only."""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyqtgraph as pg
+from numpy.typing import ArrayLike
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QPixmapCache
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+from erpconsole.widgets.chart_parts import (
+    HoverOverlay,
+    UnitAxisItem,
+    keep_y_range,
+    nearest_index,
+    padded_range,
+    snapped_x_range,
+    visible_min_max,
+)
+from erpconsole.widgets.ring_buffer import FloatArray, RingBuffer
+from erpconsole.widgets.theme import chart_colors, current_theme_name, get_theme
+from erpconsole.widgets.units import format_local_time, format_value
+
+HOVER_RATE_HZ = 20
+AUTO_DOWNSAMPLE_FACTOR = 1.0
+MIN_PIXMAP_CACHE_KB = 64 * 1024
+
+
+def ensure_pixmap_cache(min_kb: int = MIN_PIXMAP_CACHE_KB) -> None:
+    """Raise Qt's pixmap cache so every visible chart's cached axes fit.
+
+    The axes' DeviceCoordinateCache pixmaps live in QPixmapCache (10 MB by default). With
+    the grid they cover the plot area, ~0.5 MB per chart at 1080p, so 32 charts overflow it;
+    the cache then thrashes and each axis repaints every frame (measured: 69 ms -> 13 ms of
+    paint per frame for 32 charts once they fit).
+    """
+    if QPixmapCache.cacheLimit() < min_kb:
+        QPixmapCache.setCacheLimit(min_kb)
+
+
+@dataclass
+class _Series:
+    key: str
+    name: str
+    color: str | None  # None: taken from the theme's series colours
+    buffer: RingBuffer
+    curve: pg.PlotDataItem
+    dirty: bool = False
+
+
+_THEME_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.StyleChange)
+
+
+class LiveChart(QWidget):
+    """Live chart of one or more series sharing a unit, with a local-time x axis.
+
+    Data goes into ring buffers at any rate; nothing is drawn until :meth:`refresh`, which a
+    single UI timer calls (10 Hz at most) and which does nothing for a hidden chart or when
+    no data changed. Auto-range is computed here, not by pyqtgraph, so it is done once per
+    refresh and with hysteresis.
+    """
+
+    def __init__(
+        self,
+        title: str = "",
+        unit: str = "",
+        y_range: tuple[float, float] | None = None,
+        capacity: int = 3600,
+        parent: QWidget | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(parent)
+        self._title = title
+        self._unit = unit
+        self._fixed_y = y_range
+        self._capacity = capacity
+        self._clock = clock  # epoch seconds: the x axis shows wall-clock time
+        self._series: dict[str, _Series] = {}
+        self._window: float | None = None
+        self._range_dirty = True
+        self._x_range: tuple[float, float] | None = None
+        self._y_range: tuple[float, float] | None = None
+        self._theme = self._app_theme = current_theme_name()
+        self._build()
+        self.apply_theme(self._theme)
+
+    # -- construction ---------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self._plot = pg.PlotWidget(
+            axisItems={"bottom": pg.DateAxisItem(orientation="bottom"), "left": UnitAxisItem(self._unit)}
+        )
+        self._plot.setAntialiasing(False)
+        self._configure_plot_item(self._plot.getPlotItem())
+        self._hover = HoverOverlay(self._plot.getPlotItem(), self.hover_text_at)
+        self._mouse_proxy = pg.SignalProxy(
+            self._plot.scene().sigMouseMoved, rateLimit=HOVER_RATE_HZ, slot=self._on_mouse_moved
+        )
+        self._plot.installEventFilter(self)
+        # Title and legend are Qt labels above the plot, not scene items: they sit outside
+        # the region a new point repaints (a legend in the scene cost ~0.4 ms per chart-frame).
+        self._header = QWidget()
+        self._title_label = QLabel(self._title)
+        self._legend_label = QLabel()
+        self._legend_label.setTextFormat(Qt.TextFormat.RichText)
+        self._legend_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        header_layout = QHBoxLayout(self._header)
+        header_layout.setContentsMargins(8, 2, 8, 0)
+        header_layout.addWidget(self._title_label)
+        header_layout.addStretch(1)
+        header_layout.addWidget(self._legend_label)
+        self._empty_label = QLabel(self.tr("No data yet"))
+        self._empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        body = QWidget()
+        stack = QStackedLayout(body)
+        stack.setStackingMode(QStackedLayout.StackingMode.StackAll)
+        stack.addWidget(self._empty_label)
+        stack.addWidget(self._plot)
+        self._empty_label.raise_()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._header)
+        layout.addWidget(body, 1)
+
+    def _configure_plot_item(self, item: pg.PlotItem) -> None:
+        item.disableAutoRange()
+        item.setDownsampling(auto=True, mode="peak")
+        item.setClipToView(True)
+        item.setMenuEnabled(False)
+        item.setMouseEnabled(x=False, y=False)
+        item.hideButtons()
+        item.showGrid(x=True, y=True, alpha=0.2)
+        item.getAxis("left").setWidth(64)
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            axis.enableAutoSIPrefix(False)  # the tick labels carry the unit themselves
+            # Axes (ticks, labels, grid) change only when a range does: paint them from a
+            # pixmap in between instead of replaying their QPicture every frame.
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        ensure_pixmap_cache()
+        # The ViewBox draws nothing of its own here (no border); skip its Python paint().
+        item.getViewBox().setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        if self._fixed_y is not None:
+            item.setYRange(*self._fixed_y, padding=0)
+
+    # -- series and data ------------------------------------------------------------------
+
+    def add_series(self, key: str, name: str, color: str | None = None) -> None:
+        if key in self._series:
+            raise ValueError(f"series {key!r} already exists")
+        pen_color = color or self._auto_color(len(self._series))
+        curve = pg.PlotDataItem(name=name, pen=self._pen(pen_color), antialias=False, connect="finite")
+        # PlotItem.addItem imposes the plot's own downsampling and clipping: set them after.
+        self._plot.getPlotItem().addItem(curve)
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        # pyqtgraph's default keeps ~5 samples per pixel, so 3,600 points on a 470 px chart
+        # are not downsampled at all; peak mode needs one bin (a min and a max) per pixel.
+        curve.opts["autoDownsampleFactor"] = AUTO_DOWNSAMPLE_FACTOR
+        self._series[key] = _Series(key, name, color, RingBuffer(self._capacity), curve)
+        self._update_legend()
+
+    def has_series(self, key: str) -> bool:
+        return key in self._series
+
+    def series_keys(self) -> list[str]:
+        return list(self._series)
+
+    def append(self, key: str, ts: float, value: float) -> None:
+        series = self._get(key)
+        series.buffer.append(ts, value)
+        series.dirty = True
+
+    def set_history(self, key: str, ts: ArrayLike, values: ArrayLike) -> None:
+        """Replaces the series' content, e.g. with store history for a longer range."""
+        series = self._get(key)
+        series.buffer.clear()
+        series.buffer.extend(ts, values)
+        series.dirty = True
+        self._range_dirty = True
+
+    def series_data(self, key: str) -> tuple[FloatArray, FloatArray]:
+        return self._get(key).buffer.arrays()
+
+    def clear(self) -> None:
+        """Empties every series (the series themselves stay)."""
+        for series in self._series.values():
+            series.buffer.clear()
+            series.dirty = True
+        self._range_dirty = True
+        self._hover.hide()
+
+    def set_time_window(self, seconds: float | None) -> None:
+        """Show the last ``seconds`` up to now; None fits the data."""
+        self._window = None if seconds is None else float(seconds)
+        self._range_dirty = True
+
+    def time_window(self) -> float | None:
+        return self._window
+
+    def title(self) -> str:
+        return self._title
+
+    def unit(self) -> str:
+        return self._unit
+
+    def plot_widget(self) -> pg.PlotWidget:
+        return self._plot
+
+    def _get(self, key: str) -> _Series:
+        try:
+            return self._series[key]
+        except KeyError:
+            raise KeyError(f"no series {key!r} in chart {self._title!r}") from None
+
+    # -- refresh --------------------------------------------------------------------------
+
+    def is_dirty(self) -> bool:
+        return self._range_dirty or any(s.dirty for s in self._series.values())
+
+    def refresh(self) -> bool:
+        """Pushes changed data to the plot; False (and nothing done) if hidden or unchanged."""
+        if not self.isVisible():
+            return False
+        data_changed = any(s.dirty for s in self._series.values())
+        if not (data_changed or self._range_dirty or self._window_slid()):
+            return False
+        for series in self._series.values():
+            if series.dirty:
+                self._push(series)
+        self._update_x_range()
+        self._update_y_range()
+        self._range_dirty = False
+        self._update_empty_label()
+        return True
+
+    def _push(self, series: _Series) -> None:
+        ts, values = series.buffer.arrays()
+        # Copies: the ring buffer's views move when it compacts, pyqtgraph keeps a reference.
+        series.curve.setData(ts.copy(), values.copy())
+        series.dirty = False
+
+    def _window_slid(self) -> bool:
+        """With a time window, 'now' moves even when no data comes; so must the x range."""
+        if self._window is None or self._x_range is None:
+            return False
+        return self._clock() > self._x_range[1]
+
+    def _wanted_x_range(self) -> tuple[float, float] | None:
+        if self._window is not None:
+            now = self._clock()
+            return snapped_x_range(now - self._window, now)
+        spans = [s.buffer.arrays()[0] for s in self._series.values() if len(s.buffer)]
+        if not spans:
+            return None
+        lo, hi = min(float(t[0]) for t in spans), max(float(t[-1]) for t in spans)
+        return snapped_x_range(lo, hi)
+
+    def _update_x_range(self) -> None:
+        wanted = self._wanted_x_range()
+        if wanted is None or wanted == self._x_range:
+            return
+        self._x_range = wanted
+        self._plot.getPlotItem().setXRange(*wanted, padding=0)
+
+    def _update_y_range(self) -> None:
+        if self._fixed_y is not None or self._x_range is None:
+            return
+        found = [
+            visible_min_max(*s.buffer.arrays(), *self._x_range) for s in self._series.values() if len(s.buffer)
+        ]
+        bounds = [b for b in found if b is not None]
+        if not bounds:
+            return
+        lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+        if self._y_range is not None and keep_y_range(self._y_range, lo, hi):
+            return
+        self._y_range = padded_range(lo, hi)
+        self._plot.getPlotItem().setYRange(*self._y_range, padding=0)
+
+    def _update_empty_label(self) -> None:
+        empty = not any(len(s.buffer) for s in self._series.values())
+        self._empty_label.setVisible(empty)
+
+    def is_empty_hint_shown(self) -> bool:
+        return not self._empty_label.isHidden()
+
+    def x_range(self) -> tuple[float, float] | None:
+        return self._x_range
+
+    def y_range(self) -> tuple[float, float] | None:
+        return self._fixed_y or self._y_range
+
+    # -- hover ----------------------------------------------------------------------------
+
+    def hover_text_at(self, ts: float) -> str:
+        """Local time, then each series' value nearest ``ts`` with its unit."""
+        lines = [format_local_time(ts)]
+        for series in self._series.values():
+            times, values = series.buffer.arrays()
+            if times.size == 0:
+                continue
+            value = float(values[nearest_index(times, ts)])
+            lines.append(f"{series.name}: {format_value(value, self._unit)}")
+        return "\n".join(lines)
+
+    def _on_mouse_moved(self, args: tuple) -> None:
+        if not self._plot.underMouse() or not any(len(s.buffer) for s in self._series.values()):
+            self._hover.hide()
+            return
+        self._hover.show_at_scene(args[0])
+
+    def show_hover_at(self, ts: float) -> None:
+        self._hover.show_at(ts)
+
+    def hide_hover(self) -> None:
+        self._hover.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self._plot and event.type() == QEvent.Type.Leave:
+            self._hover.hide()
+        return super().eventFilter(watched, event)
+
+    # -- theme ----------------------------------------------------------------------------
+
+    def apply_theme(self, name: str) -> None:
+        theme = get_theme(name)
+        self._theme = theme.name
+        self._plot.setBackground(theme.chart_background)
+        item = self._plot.getPlotItem()
+        for side in ("left", "bottom"):
+            axis = item.getAxis(side)
+            axis.setPen(theme.chart_foreground)
+            axis.setTextPen(theme.chart_foreground)
+        for index, series in enumerate(self._series.values()):
+            series.curve.setPen(self._pen(series.color or self._auto_color(index)))
+        self._hover.apply_theme(theme)
+        self._header.setStyleSheet(
+            f"background: {theme.chart_background}; color: {theme.chart_foreground};"
+        )
+        self._title_label.setStyleSheet("font-weight: 600;")
+        self._empty_label.setStyleSheet(f"color: {theme.muted_text};")
+        self._update_legend()
+
+    def legend_entries(self) -> list[tuple[str, str]]:
+        """(name, colour) of each series, as the legend shows them."""
+        return [
+            (s.name, s.color or self._auto_color(i)) for i, s in enumerate(self._series.values())
+        ]
+
+    def _update_legend(self) -> None:
+        items = [
+            f'<span style="color:{color}">&#9632;</span>&nbsp;{html.escape(name)}'
+            for name, color in self.legend_entries()
+        ]
+        self._legend_label.setText("&nbsp;&nbsp; ".join(items))
+
+    def theme_name(self) -> str:
+        return self._theme
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() in _THEME_EVENTS:
+            name = current_theme_name()
+            if name != self._app_theme:  # follow the application, not our own restyling
+                self._app_theme = name
+                self.apply_theme(name)
+
+    def _auto_color(self, index: int) -> str:
+        colors = chart_colors(self._theme)
+        return colors[index % len(colors)]
+
+    @staticmethod
+    def _pen(color: str) -> pg.QtGui.QPen:
+        pen = pg.mkPen(color, width=1)
+        pen.setCosmetic(True)
+        return pen
+

@@ -1,0 +1,58 @@
+"""A coloured pill with a status text."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from erpconsole.widgets.theme import LEVELS, contrast_text, current_theme_name, get_theme, status_color
+
+
+_THEME_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.StyleChange)
+
+
+class StatusBadge(QLabel):
+    """Status level shown as colour and always as text too (colour alone is not enough)."""
+
+    def __init__(self, parent: QWidget | None = None, level: str = "unknown", text: str = "") -> None:
+        super().__init__(parent)
+        self._level = "unknown"
+        self._theme = self._app_theme = current_theme_name()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.set_status(level, text)
+
+    def set_status(self, level: str, text: str) -> None:
+        level = level if level in LEVELS else "unknown"
+        changed = level != self._level
+        self._level = level
+        self.setText(text)
+        self.setToolTip(text)
+        self.setAccessibleName(self.tr("Status: %1").replace("%1", text))
+        if changed or not self.styleSheet():
+            self._restyle()
+
+    def level(self) -> str:
+        return self._level
+
+    def background_color(self) -> str:
+        return status_color(self._level, self._theme)
+
+    def apply_theme(self, name: str) -> None:
+        self._theme = get_theme(name).name
+        self._restyle()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() in _THEME_EVENTS:
+            name = current_theme_name()
+            if name != self._app_theme:  # follow the application, not our own restyling
+                self._app_theme = name
+                self.apply_theme(name)
+
+    def _restyle(self) -> None:
+        bg = self.background_color()
+        self.setStyleSheet(
+            f"QLabel {{ background: {bg}; color: {contrast_text(bg)}; border-radius: 9px;"
+            f" padding: 2px 10px; font-weight: 600; }}"
+        )

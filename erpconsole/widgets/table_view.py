@@ -1,0 +1,160 @@
+"""A sortable, filterable table view with copy as TSV and a saved header layout."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QAbstractItemModel, QByteArray, QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+
+from erpconsole.widgets.table_model import SortRole
+
+_CELL_BREAKS = re.compile(r"[\t\r\n]+")
+
+
+def _clean_cell(text: object) -> str:
+    # A tab or newline inside a cell would break the TSV grid when pasted.
+    return _CELL_BREAKS.sub(" ", "" if text is None else str(text))
+
+
+class DataTableView(QTableView):
+    """Shows a source model through a sort/filter proxy that sorts on ``SortRole``.
+
+    ``row_activated(source_row)`` is emitted on double click or Enter.
+    """
+
+    row_activated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._proxy = QSortFilterProxyModel(self)
+        self._proxy.setSortRole(SortRole)
+        self._proxy.setFilterKeyColumn(-1)
+        self._proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setModel(self._proxy)
+        self.setSortingEnabled(True)
+        self.setAlternatingRowColors(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(False)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionsMovable(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self._copy_action = QAction(self.tr("Copy"), self)
+        self._copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self._copy_action.triggered.connect(self.copy_selection)
+        self._copy_row_action = QAction(self.tr("Copy row"), self)
+        self._copy_row_action.triggered.connect(self.copy_rows)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_context_menu)
+        self.doubleClicked.connect(self._on_activated)
+
+    # -- models ---------------------------------------------------------------------------
+
+    def set_source_model(self, model: QAbstractItemModel) -> None:
+        self._proxy.setSourceModel(model)
+
+    def source_model(self) -> QAbstractItemModel | None:
+        return self._proxy.sourceModel()
+
+    def proxy_model(self) -> QSortFilterProxyModel:
+        return self._proxy
+
+    def source_row(self, proxy_row: int) -> int:
+        return self._proxy.mapToSource(self._proxy.index(proxy_row, 0)).row()
+
+    def selected_source_rows(self) -> list[int]:
+        """Source rows touched by the selection, in on-screen order."""
+        proxy_rows = sorted({i.row() for i in self.selectionModel().selectedIndexes()})
+        return [self.source_row(r) for r in proxy_rows]
+
+    # -- filter ---------------------------------------------------------------------------
+
+    def set_filter_text(self, text: str) -> None:
+        """Keeps rows where any column contains ``text``, ignoring case."""
+        self._proxy.setFilterFixedString(text)
+
+    def filter_text(self) -> str:
+        return self._proxy.filterRegularExpression().pattern()
+
+    # -- copy -----------------------------------------------------------------------------
+
+    def selection_as_tsv(self) -> str:
+        """Selected cells as TSV, in the on-screen order of rows and columns."""
+        indexes = self.selectionModel().selectedIndexes()
+        if not indexes:
+            return ""
+        header = self.horizontalHeader()
+        cells = {(i.row(), i.column()): i.data() for i in indexes}
+        rows = sorted({r for r, _c in cells})
+        cols = sorted({c for _r, c in cells}, key=header.visualIndex)
+        lines = ["\t".join(_clean_cell(cells.get((r, c), "")) for c in cols) for r in rows]
+        return "\n".join(lines)
+
+    def rows_as_tsv(self) -> str:
+        """Every visible column of each selected row, as TSV."""
+        rows = sorted({i.row() for i in self.selectionModel().selectedIndexes()})
+        cols = self._visible_columns()
+        lines = ["\t".join(_clean_cell(self._proxy.index(r, c).data()) for c in cols) for r in rows]
+        return "\n".join(lines)
+
+    def copy_selection(self) -> None:
+        self._to_clipboard(self.selection_as_tsv())
+
+    def copy_rows(self) -> None:
+        self._to_clipboard(self.rows_as_tsv())
+
+    def context_menu(self) -> QMenu:
+        menu = QMenu(self)
+        has_selection = self.selectionModel().hasSelection()
+        for action in (self._copy_action, self._copy_row_action):
+            action.setEnabled(has_selection)
+            menu.addAction(action)
+        return menu
+
+    # -- header state ---------------------------------------------------------------------
+
+    def header_state(self) -> bytes:
+        """Column order, widths, visibility and sort column, for QSettings."""
+        return bytes(self.horizontalHeader().saveState().data())
+
+    def restore_header_state(self, state: bytes) -> bool:
+        if not state:
+            return False
+        return self.horizontalHeader().restoreState(QByteArray(state))
+
+    # -- events ---------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_selection()
+            event.accept()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._on_activated(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _on_context_menu(self, pos: QPoint) -> None:
+        self.context_menu().exec(self.viewport().mapToGlobal(pos))
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.row_activated.emit(self._proxy.mapToSource(index).row())
+
+    def _visible_columns(self) -> list[int]:
+        header = self.horizontalHeader()
+        columns = [c for c in range(self._proxy.columnCount()) if not header.isSectionHidden(c)]
+        return sorted(columns, key=header.visualIndex)
+
+    @staticmethod
+    def _to_clipboard(text: str) -> None:
+        if text:
+            QGuiApplication.clipboard().setText(text)

@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from erpconsole.widgets.metric_tile import MetricTile
+from erpconsole.widgets.theme import DARK
+
+
+@pytest.fixture
+def tile(qtbot):
+    widget = MetricTile("erp-app-1", "ERP app 1")
+    widget.resize(320, 200)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_click_emits_activated_with_key(tile, qtbot):
+    with qtbot.waitSignal(tile.activated, timeout=1000) as blocker:
+        qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["erp-app-1"]
+
+
+def test_enter_emits_activated(tile, qtbot):
+    tile.setFocus()
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        with qtbot.waitSignal(tile.activated, timeout=1000) as blocker:
+            qtbot.keyClick(tile, key)
+        assert blocker.args == ["erp-app-1"]
+
+
+def test_other_keys_and_right_click_do_not_activate(tile, qtbot):
+    with qtbot.assertNotEmitted(tile.activated):
+        qtbot.keyClick(tile, Qt.Key.Key_A)
+        qtbot.mouseClick(tile, Qt.MouseButton.RightButton)
+
+
+def test_tile_is_keyboard_reachable(tile):
+    assert tile.focusPolicy() & Qt.FocusPolicy.TabFocus
+
+
+def test_status_values_and_sparkline(tile):
+    tile.apply_theme("dark")
+    tile.set_status("critical", "unreachable")
+    tile.set_values([("CPU", "12%", "ok"), ("Memory", "40%", "warning"), ("Disk /", "97%", "critical")])
+    tile.set_sparkline(np.arange(10.0))
+    assert tile.status() == ("critical", "unreachable")
+    assert tile.values()[2] == ("Disk /", "97%", "critical")
+    assert tile._value_labels[2].text() == "97%"
+    assert tile._caption_labels[1].text() == "Memory"
+    assert DARK.status["critical"] in tile._value_labels[2].styleSheet()
+    assert tile._value_labels[0].styleSheet() == ""
+    assert DARK.status["critical"] in tile._strip.styleSheet()
+    assert tile.sparkline().values().tolist() == list(range(10))
+    assert "unreachable" in tile.accessibleDescription()
+
+
+def test_fewer_values_are_padded_with_dashes(tile):
+    tile.set_values([("CPU", "5%", None)])
+    assert [label.text() for label in tile._value_labels] == ["5%", "–", "–"]
+
+
+def test_fonts_grow_with_the_tile(tile, qtbot):
+    small = tile.font_pixel_size("value")
+    tile.resize(960, 600)
+    qtbot.waitUntil(lambda: tile.font_pixel_size("value") > small)
+    assert tile.font_pixel_size("value") >= 2 * small
+    assert tile._value_labels[0].font().pixelSize() == tile.font_pixel_size("value")

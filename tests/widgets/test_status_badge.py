@@ -1,0 +1,29 @@
+from erpconsole.widgets.status_badge import StatusBadge
+from erpconsole.widgets.theme import DARK, LIGHT
+
+
+def test_set_status_sets_text_level_and_colour(qtbot):
+    badge = StatusBadge()
+    qtbot.addWidget(badge)
+    badge.apply_theme("dark")
+    badge.set_status("critical", "unreachable")
+    assert badge.text() == "unreachable"
+    assert badge.level() == "critical"
+    assert badge.background_color() == DARK.status["critical"]
+    assert DARK.status["critical"] in badge.styleSheet()
+
+
+def test_unknown_level_falls_back_to_unknown(qtbot):
+    badge = StatusBadge()
+    qtbot.addWidget(badge)
+    badge.set_status("weird", "??")
+    assert badge.level() == "unknown"
+
+
+def test_theme_change_recolours(qtbot):
+    badge = StatusBadge(level="ok", text="ok")
+    qtbot.addWidget(badge)
+    badge.apply_theme("light")
+    assert badge.background_color() == LIGHT.status["ok"]
+    badge.apply_theme("dark")
+    assert badge.background_color() == DARK.status["ok"]
