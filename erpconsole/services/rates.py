@@ -62,6 +62,8 @@ def busy_percent(prev: tuple[float, float] | None, cur: tuple[float, float]) -> 
         return None
     d_total = cur[1] - prev[1]
     d_busy = cur[0] - prev[0]
-    if d_total <= 0 or d_busy < 0:
+    # Per-CPU iowait can run backwards on Linux, so busy (= total - idle - iowait) can dip
+    # by a jiffy or two: clamp instead of losing the sample.
+    if d_total <= 0:
         return None
     return max(0.0, min(100.0, 100.0 * d_busy / d_total))

@@ -243,6 +243,8 @@ class Scheduler:
             self._finish(t, None, err, now)
 
     def _on_done(self, t: _Target, gen: int, fut: Future) -> None:
+        if fut.cancelled():  # stopping: the pool dropped polls that had not started
+            return
         snapshot, err = fut.result()
         with self._cond:
             t.in_flight = None

@@ -1,0 +1,46 @@
+"""Which collector watches which inventory entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from erpconsole.config import HostConfig, Inventory
+from typing import TYPE_CHECKING
+
+from erpconsole.services.hosts.local import LocalCollector
+from erpconsole.services.models import LOCAL_HOST, Thresholds
+from erpconsole.services.scheduler import Collector
+from erpconsole.services.secrets import SecretStore
+
+if TYPE_CHECKING:
+    from erpconsole.services.hosts.known_hosts import KnownHosts
+
+
+def known_hosts_for(host: HostConfig, own_path: str | Path | None = None) -> KnownHosts:
+    """The console's own file plus the host's ``known_hosts`` (else the user's ~/.ssh one)."""
+    from erpconsole.services.hosts.known_hosts import KnownHosts, default_own_path, default_user_path
+
+    user_file = Path(host.known_hosts).expanduser() if host.known_hosts else default_user_path()
+    return KnownHosts(own_path or default_own_path(), [user_file])
+
+
+def host_targets(
+    inv: Inventory,
+    secrets: SecretStore | None = None,
+    known_hosts_path: str | Path | None = None,
+) -> list[tuple[str, Collector, float, float | None, Thresholds]]:
+    """(name, collector, interval, timeout, thresholds) for every host to watch.
+
+    ``known_hosts_path`` is the console's own known_hosts (default: its data folder).
+    """
+    secrets = secrets if secrets is not None else SecretStore()
+    out: list[tuple[str, Collector, float, float | None, Thresholds]] = []
+    if inv.local.enabled:
+        out.append((LOCAL_HOST, LocalCollector(), inv.local.interval_s, None, inv.local.thresholds))
+    if inv.hosts:
+        # paramiko costs ~0.2 s to import: only when there are SSH hosts to watch.
+        from erpconsole.services.hosts.ssh_collector import SSHCollector
+    for h in inv.hosts:
+        collector = SSHCollector(h, secrets, known_hosts_for(h, known_hosts_path))
+        out.append((h.name, collector, h.interval_s, h.timeout_s, h.thresholds))
+    return out
