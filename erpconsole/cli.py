@@ -1,0 +1,115 @@
+"""Entry point: parses arguments, nothing else. Exit codes follow the monitoring-plugin
+convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN or bad input."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from erpconsole import __version__
+
+EXIT_OK, EXIT_WARNING, EXIT_CRITICAL, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="erpconsole",
+        description="Operations console for the people who keep an ERP system running. "
+        "With no command, opens the console.",
+    )
+    p.add_argument("--version", action="version", version=f"erpconsole {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--inventory", metavar="FILE", default=argparse.SUPPRESS, help="inventory TOML (default: the one in your config folder, else this workstation alone)")
+    common.add_argument("--store", metavar="URL", default=argparse.SUPPRESS, help="SQLAlchemy URL of the metric store (default: SQLite in your data folder)")
+    # Also before the command (`erpconsole --inventory F`); SUPPRESS in the sub-parsers keeps
+    # them from overwriting a value given here.
+    p.add_argument("--inventory", metavar="FILE", help="inventory TOML (see the commands)")
+    p.add_argument("--store", metavar="URL", help="SQLAlchemy URL of the metric store")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("gui", parents=[common], help="open the console (the default)")
+    ins = sub.add_parser("inspect", parents=[common], help="one round of every collector and check, no GUI")
+    ins.add_argument("--format", choices=("table", "json"), default="table")
+    ins.add_argument("--out", metavar="FILE", help="write the result to FILE instead of standard output")
+
+    shot = sub.add_parser("screenshot", parents=[common], help="render the real window offscreen to a PNG")
+    shot.add_argument("file", metavar="FILE")
+    shot.add_argument("--page", metavar="NAME", default="overview", help="overview, host, events (default: overview)")
+    shot.add_argument("--after", metavar="SECONDS", type=float, default=3.0, help="seconds of live data first (default 3)")
+    shot.add_argument("--theme", choices=("light", "dark"), help="theme for the picture (default: the saved one)")
+    shot.add_argument("--size", metavar="WxH", default="1400x900")
+
+    sec = sub.add_parser("secret", help="store or remove a secret in keyring")
+    sec.add_argument("action", choices=("set", "delete"))
+    sec.add_argument("name", metavar="NAME", help="for example ssh:erp-app-1 or db:erp-db")
+    return p
+
+
+def _load_inventory(path: str | None):
+    from erpconsole.config import InventoryError, load_default_inventory, load_inventory
+
+    try:
+        return (load_inventory(path) if path else load_default_inventory()), None
+    except InventoryError as exc:
+        return None, str(exc)
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from erpconsole.services.inspect import run_inspection, to_json, to_table
+
+    inv, error = _load_inventory(args.inventory)
+    if inv is None:
+        print(f"erpconsole: {error}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    report = run_inspection(inv)
+    text = to_json(report) + "\n" if args.format == "json" else to_table(report)
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"erpconsole: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+            return EXIT_UNKNOWN
+    else:
+        sys.stdout.write(text)
+    return report.exit_code
+
+
+def _secret(args: argparse.Namespace) -> int:
+    from erpconsole.services.secrets import SecretStore, SecretStoreError
+
+    store = SecretStore()
+    if args.action == "delete":
+        try:
+            found = store.delete(args.name)
+        except SecretStoreError as exc:
+            print(f"erpconsole: {exc}", file=sys.stderr)
+            return EXIT_UNKNOWN
+        print(f"removed {args.name}" if found else f"no secret named {args.name}")
+        return EXIT_OK
+    value = getpass.getpass(f"secret for {args.name}: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    if not value:
+        print("erpconsole: empty secret, nothing stored", file=sys.stderr)
+        return EXIT_UNKNOWN
+    ok, why = store.available()
+    if not ok:
+        print(f"erpconsole: {why}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    store.set(args.name, value)
+    print(f"stored {args.name} in keyring")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "gui"
+    if command == "inspect":
+        return _inspect(args)
+    if command == "secret":
+        return _secret(args)
+    from erpconsole import app  # Qt is imported only for the commands that need it
+
+    if command == "screenshot":
+        return app.screenshot(args)
+    return app.run_gui(args)

@@ -1,0 +1,129 @@
+"""One round of every collector and check, without Qt: the same code the GUI polls with."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from erpconsole.config import Inventory
+from erpconsole.services import checks
+from erpconsole.services.hosts.factory import host_targets
+from erpconsole.services.i18n import _
+from erpconsole.services.models import Finding, Health, HostSnapshot, PollError, Severity
+from erpconsole.services.scheduler import Collector, run_collect
+
+RATE_GAP_S = 0.5  # two polls this far apart give rates (network, disk, CPU)
+
+
+@dataclass(frozen=True, slots=True)
+class HostReport:
+    name: str
+    status: Health
+    message: str
+    snapshot: HostSnapshot | None
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionReport:
+    generated_at: datetime
+    status: str
+    hosts: tuple[HostReport, ...] = ()
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def exit_code(self) -> int:
+        return checks.exit_code(self.status)
+
+
+def _inspect_one(collector: Collector) -> tuple[HostSnapshot | None, PollError | None]:
+    snap, err = run_collect(collector)
+    if err is not None:
+        return None, err
+    time.sleep(RATE_GAP_S)
+    return run_collect(collector)
+
+
+def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
+    targets = host_targets(inv)
+    reports: list[HostReport] = []
+    findings: list[Finding] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(32, len(targets)))) as pool:
+        futures = [pool.submit(_inspect_one, t[1]) for t in targets]
+        wait(futures, timeout=timeout_s)
+        for (name, _c, _i, _t, thresholds), fut in zip(targets, futures, strict=True):
+            if not fut.done():
+                err = PollError(name, Health.TIMEOUT, _("no answer within {s:g} s").format(s=timeout_s))
+                snap = None
+            else:
+                snap, err = fut.result()
+            status = err.kind if err else Health.OK
+            message = err.message if err else ""
+            reports.append(HostReport(name, status, message, snap))
+            hf = checks.health_finding(name, status, message)
+            if hf is not None:
+                findings.append(hf)
+            if snap is not None:
+                findings.extend(checks.host_findings(snap, thresholds))
+        pool.shutdown(wait=False, cancel_futures=True)
+    worst = checks.worst(findings)
+    status = "ok" if worst is None or worst is Severity.INFO else worst.value
+    return InspectionReport(datetime.now(timezone.utc), status, tuple(reports), tuple(findings))
+
+
+def _metrics(s: HostSnapshot | None) -> dict:
+    if s is None:
+        return {}
+    return {
+        "cpu_percent": s.cpu_percent,
+        "mem_percent": s.mem_percent,
+        "swap_percent": s.swap_percent,
+        "load1": s.load[0] if s.load else None,
+        "uptime_s": s.uptime_s,
+        "disks": [{"mount": d.mount, "used_percent": d.used_percent} for d in s.disks],
+        "net_rx_bps": s.net_rx_bps,
+        "net_tx_bps": s.net_tx_bps,
+        "latency_ms": s.latency_ms,
+    }
+
+
+def to_json(report: InspectionReport) -> str:
+    doc = {
+        "status": report.status,
+        "generated_at": report.generated_at.isoformat(timespec="seconds"),
+        "hosts": [
+            {"name": h.name, "status": h.status.value, "message": h.message, "metrics": _metrics(h.snapshot)}
+            for h in report.hosts
+        ],
+        "databases": [],
+        "findings": [
+            {"severity": f.severity.value, "target": f.target, "check": f.check, "message": f.message}
+            for f in report.findings
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:.0f}%"
+
+
+def to_table(report: InspectionReport) -> str:
+    rows = [(_("HOST"), _("STATUS"), _("CPU"), _("MEM"), _("DISK"), _("LOAD"), _("MESSAGE"))]
+    for h in report.hosts:
+        s = h.snapshot
+        disk = s.busiest_disk if s else None
+        rows.append((
+            h.name, h.status.value, _pct(s.cpu_percent if s else None), _pct(s.mem_percent if s else None),
+            f"{disk.mount} {disk.used_percent:.0f}%" if disk else "-",
+            f"{s.load[0]:.2f}" if s and s.load else "-", h.message,
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows]
+    lines.append("")
+    for f in report.findings:
+        lines.append(f"{f.severity.value.upper():8}  {f.target}: {f.message}")
+    lines.append(_("status: {status}").format(status=report.status.upper()))
+    return "\n".join(line.rstrip() for line in lines) + "\n"

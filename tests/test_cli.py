@@ -1,0 +1,107 @@
+"""The command line as a user runs it: a real subprocess, real output, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from erpconsole import __version__
+
+
+def run(*args: str, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run([sys.executable, "-m", "erpconsole", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, **kw)
+
+
+def test_version_and_help():
+    assert run("--version").stdout.strip() == f"erpconsole {__version__}"
+    out = run("--help").stdout
+    for command in ("inspect", "screenshot", "secret"):
+        assert command in out
+
+
+def test_inspect_json_follows_the_contract():
+    r = run("inspect", "--format", "json")
+    doc = json.loads(r.stdout)
+    assert set(doc) >= {"status", "generated_at", "hosts", "databases", "findings"}
+    assert doc["status"] in ("ok", "warning", "critical", "unknown")
+    assert r.returncode == {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}[doc["status"]]
+    (host,) = doc["hosts"]
+    assert host["name"] == "This workstation" and host["status"] == "ok"
+    m = host["metrics"]
+    for key in ("cpu_percent", "mem_percent", "swap_percent", "load1", "uptime_s", "disks", "net_rx_bps", "net_tx_bps", "latency_ms"):
+        assert key in m
+    assert 0 <= m["cpu_percent"] <= 100 and m["net_rx_bps"] >= 0
+    assert any(d["mount"] == "/" for d in m["disks"])
+
+
+def test_inspect_threshold_override_makes_warning_and_exit_1(tmp_path):
+    inv = tmp_path / "inv.toml"
+    inv.write_text("[local]\nenabled = true\nthresholds = { disk_warning = 1, disk_critical = 100 }\n")
+    out = tmp_path / "report.json"
+    r = run("inspect", "--inventory", str(inv), "--format", "json", "--out", str(out))
+    assert r.stdout == ""
+    doc = json.loads(out.read_text())
+    assert doc["status"] == "warning" and r.returncode == 1
+    assert any(f["check"] == "disk_used" and f["severity"] == "warning" for f in doc["findings"])
+
+
+def test_inspect_table_is_readable():
+    r = run("inspect")
+    assert "This workstation" in r.stdout and "status:" in r.stdout
+
+
+def test_bad_inventory_exit_3_with_file_and_line(tmp_path):
+    inv = tmp_path / "bad.toml"
+    inv.write_text('[[hosts]]\nname = "a"\naddress = "10.0.0.1"\nport = "22"\n')
+    r = run("inspect", "--inventory", str(inv))
+    assert r.returncode == 3
+    assert f"{inv}:4:" in r.stderr and "port" in r.stderr
+
+
+def test_inventory_with_password_is_refused(tmp_path):
+    inv = tmp_path / "secret.toml"
+    inv.write_text('[[hosts]]\nname = "a"\naddress = "10.0.0.1"\npassword = "hunter22"\n')
+    r = run("inspect", "--inventory", str(inv))
+    assert r.returncode == 3 and f"{inv}:4:" in r.stderr
+    assert "hunter22" not in r.stderr + r.stdout
+
+
+def test_gui_without_display_says_so_in_one_line():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    r = subprocess.run([sys.executable, "-m", "erpconsole"], capture_output=True, text=True, timeout=30, env=env)
+    assert r.returncode == 3
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "erpconsole inspect" in lines[0] and "erpconsole screenshot" in lines[0]
+
+
+@pytest.mark.parametrize("page", ["overview", "host", "events"])
+def test_screenshot_renders_the_real_window(tmp_path, page):
+    from PySide6.QtGui import QImage
+
+    png = tmp_path / f"{page}.png"
+    r = run("screenshot", str(png), "--page", page, "--after", "2.5", "--size", "1200x800")
+    assert r.returncode == 0, r.stderr
+    import numpy as np
+
+    image = QImage(str(png)).convertToFormat(QImage.Format.Format_RGB32)
+    assert (image.width(), image.height()) == (1200, 800)
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint32, count=1200 * 800)
+    # Antialiased text and lines give many shades: a drawn window, not a blank rectangle.
+    assert len(np.unique(pixels)) > 50
+
+
+def test_screenshot_unknown_page_exit_3(tmp_path):
+    r = run("screenshot", str(tmp_path / "x.png"), "--page", "nope", "--after", "0")
+    assert r.returncode == 3 and "overview" in r.stderr
+
+
+def test_secret_set_and_delete_without_keyring_backend():
+    r = run("secret", "set", "db:erp", input="s3cret\n")
+    # The subprocess runs with the null keyring: it must say so, not pretend it stored it.
+    assert r.returncode == 3 and "keyring" in r.stderr
