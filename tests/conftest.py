@@ -50,6 +50,23 @@ def memory_keyring() -> MemoryKeyring:
     return backend
 
 
+@pytest.fixture(autouse=True)
+def collect_qt_garbage():
+    """Run deferred deletes and Python's GC between tests, never in the middle of one."""
+    yield
+    import gc
+    import sys
+
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

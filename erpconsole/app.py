@@ -1,0 +1,283 @@
+"""Builds the Qt application: logging, excepthooks, wiring. The only module that knows every layer."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+import platformdirs
+
+from erpconsole import __version__
+from erpconsole.config import Inventory, InventoryError, load_default_inventory, load_inventory
+
+APP_NAME = "erpconsole"
+log = logging.getLogger(__name__)
+EXIT_UNKNOWN = 3
+
+
+def default_store_url() -> str:
+    data = Path(platformdirs.user_data_dir(APP_NAME))
+    return f"sqlite:///{data / 'store.sqlite3'}"
+
+
+def settings_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "ui.ini"
+
+
+def setup_logging() -> Path | None:
+    root = logging.getLogger()
+    if any(getattr(h, "_erpconsole", False) for h in root.handlers):
+        return None
+    root.setLevel(logging.INFO)
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    console._erpconsole = True  # type: ignore[attr-defined]
+    root.addHandler(console)
+    try:
+        log_dir = Path(platformdirs.user_log_dir(APP_NAME))
+        log_dir.mkdir(parents=True, exist_ok=True)
+        path = log_dir / "erpconsole.log"
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+        handler._erpconsole = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+        return path
+    except OSError as exc:  # a full or read-only disk must not stop the console
+        log.warning("no log file: %s", exc)
+        return None
+
+
+def no_display_message() -> str | None:
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("erpconsole: no display to open the console on (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "use `erpconsole inspect` for a text report or `erpconsole screenshot FILE` for a picture "
+            "of the console.")
+
+
+def open_store(url: str | None):
+    """(store, writer, error message). A store that cannot open leaves the console running."""
+    from erpconsole.services.store import Store, StoreWriter
+
+    url = url or default_store_url()
+    try:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        store = Store(url)
+        return store, StoreWriter(store), None
+    except Exception as exc:  # noqa: BLE001 - shown to the user, the console goes on without history
+        log.exception("store %s", url)
+        return None, None, f"the metric store could not open ({exc}); live data only, no history"
+
+
+class Console:
+    """Everything one running console owns, so tests and screenshot build exactly what run does."""
+
+    def __init__(self, inventory: Inventory, store_url: str | None, settings_file: Path) -> None:
+        from PySide6.QtCore import QSettings
+
+        from erpconsole.services.monitor import Monitor
+        from erpconsole.ui.bridge import ServiceBridge
+        from erpconsole.ui.main_window import MainWindow
+
+        self.store = self.writer = None
+        self._store_url = store_url
+        self.monitor = Monitor(inventory, None)
+        self.bridge = ServiceBridge(self.monitor, None)
+        self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
+        self.window = MainWindow(self.bridge, self.settings)
+        self.window.host_detail.restore_state(self.settings)
+        # Opening the store (SQLAlchemy, migrations) takes about a second: not on the way to
+        # the first painted window. What arrives meanwhile is held and written after.
+        self._opener = threading.Thread(target=self._open_store, name="store-open", daemon=True)
+        self._opener.start()
+
+    def _open_store(self) -> None:
+        from erpconsole.services.models import Event, Severity
+
+        store, writer, error = open_store(self._store_url)
+        if error:
+            self.monitor.record(Event(time.time(), "", Severity.WARNING, error, kind="store"))
+            return
+        self.store, self.writer = store, writer
+        self.monitor.attach_writer(writer)
+        self.bridge.attach_store(store)
+
+    def wait_store(self, timeout: float = 30.0) -> bool:
+        self._opener.join(timeout)
+        return self.store is not None
+
+    def start(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from erpconsole.widgets.theme import apply_theme
+
+        apply_theme(QApplication.instance(), self.window.theme)
+        self.window.set_theme(self.window.theme)
+        self.monitor.start()
+
+    def stop(self) -> None:
+        self._opener.join(30)
+        self.monitor.stop()
+        self.bridge.shutdown()
+        writer, store, self.writer, self.store = self.writer, self.store, None, None
+        if writer is not None:
+            writer.close()
+        if store is not None:
+            store.close()
+
+
+def _qt_app(argv: list[str]):
+    from PySide6.QtWidgets import QApplication
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    app = QApplication.instance() or QApplication(argv)
+    # Python's GC collecting a QObject cycle in the middle of Qt work can crash (seen in the
+    # tests: SIGSEGV during a style change). Collect on a GUI-thread timer instead.
+    app._gc = GarbageCollector(interval=2.0)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(APP_NAME)
+    return app
+
+
+def install_excepthook() -> None:
+    def hook(exc_type, exc, tb) -> None:
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.critical("uncaught exception\n%s", details)
+        try:
+            from PySide6.QtWidgets import QApplication
+
+            from erpconsole.ui.dialogs.crash_dialog import CrashDialog
+
+            if QApplication.instance() is not None:
+                dialog = CrashDialog(f"{exc_type.__name__}: {exc}", f"erpconsole {__version__}\n{details}")
+                dialog.show()
+                hook.dialogs.append(dialog)  # keep a reference while it is open
+        except Exception:  # noqa: BLE001 - the hook itself must never raise
+            log.exception("crash dialog")
+
+    hook.dialogs = []  # type: ignore[attr-defined]
+    sys.excepthook = hook
+
+
+def _inventory_for_gui(path: str | None):
+    try:
+        return (load_inventory(path) if path else load_default_inventory()), None
+    except InventoryError as exc:
+        return None, str(exc)
+
+
+def _refused_inventory(app, error: str) -> Inventory | None:
+    """A bad inventory: say what is wrong; the user may watch this workstation alone."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, app.translate("app", "Inventory refused"),
+                      app.translate("app", "The inventory could not be used, so nothing in it is watched:"))
+    box.setInformativeText(error + "\n\n" + app.translate("app", "Fix the file and start again, or watch this workstation alone for now."))
+    local = box.addButton(app.translate("app", "Watch this workstation only"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    return Inventory() if box.clickedButton() is local else None
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    message = no_display_message()
+    if message:
+        print(message, file=sys.stderr)
+        return EXIT_UNKNOWN
+    setup_logging()
+    app = _qt_app(sys.argv[:1])
+    install_excepthook()
+    inventory, error = _inventory_for_gui(args.inventory)
+    if inventory is None:
+        print(f"erpconsole: {error}", file=sys.stderr)
+        inventory = _refused_inventory(app, error)
+        if inventory is None:
+            return EXIT_UNKNOWN
+    console = Console(inventory, args.store, settings_path())
+    console.start()
+    _watch_first_paint(console.window, app)
+    console.window.show()
+    code = app.exec()
+    console.stop()
+    return code
+
+
+def _watch_first_paint(window, app) -> None:
+    """For benchmarks/startup.py: print the monotonic time of the first paint, then quit."""
+    if not os.environ.get("ERPCONSOLE_EXIT_AFTER_FIRST_PAINT"):
+        return
+    from PySide6.QtCore import QEvent, QObject
+
+    class _Probe(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint:
+                print(f"first-paint {time.monotonic():.6f}", flush=True)
+                obj.removeEventFilter(self)
+                app.quit()
+            return False
+
+    window._first_paint_probe = _Probe(window)
+    window.installEventFilter(window._first_paint_probe)
+
+
+def screenshot(args: argparse.Namespace) -> int:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    setup_logging()
+    inventory, error = _inventory_for_gui(args.inventory)
+    if inventory is None:
+        print(f"erpconsole: {error}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        print(f"erpconsole: --size must look like 1400x900, not {args.size!r}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    app = _qt_app(sys.argv[:1])
+    from PySide6.QtCore import QSettings, QTimer
+
+    # The picture must not change the user's saved window state: work on a copy of the settings.
+    tmp = Path(tempfile.mkdtemp(prefix="erpconsole-shot-")) / "ui.ini"
+    user = QSettings(str(settings_path()), QSettings.Format.IniFormat)
+    copy = QSettings(str(tmp), QSettings.Format.IniFormat)
+    for key in user.allKeys():
+        copy.setValue(key, user.value(key))
+    if args.theme:
+        copy.setValue("ui/theme", args.theme)
+    copy.remove("ui/geometry")
+    copy.sync()
+    console = Console(inventory, args.store, tmp)
+    window = console.window
+    if args.page not in window.page_keys():
+        print(f"erpconsole: no page named {args.page!r}; pages: {', '.join(window.page_keys())}", file=sys.stderr)
+        console.stop()
+        return EXIT_UNKNOWN
+    console.start()
+    window.resize(width, height)
+    window.show_page(args.page)
+    window.show()
+    result = {"code": 0}
+
+    def shoot() -> None:
+        window.page(args.page).refresh()
+        app.processEvents()
+        if not window.grab().save(args.file):
+            print(f"erpconsole: cannot write {args.file}", file=sys.stderr)
+            result["code"] = EXIT_UNKNOWN
+        app.quit()
+
+    QTimer.singleShot(int(max(0.0, args.after) * 1000), shoot)
+    app.exec()
+    console.stop()
+    return result["code"]

@@ -1,0 +1,261 @@
+"""Navigation, status bar, menus; composes the pages and drives their 10 Hz repaint."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from erpconsole import __version__
+from erpconsole.services.models import TargetStatus
+from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.pages.event_log import EventLogPage
+from erpconsole.ui.pages.host_detail import HostDetailPage
+from erpconsole.ui.pages.overview import OverviewPage
+from erpconsole.widgets.theme import apply_theme
+
+REPAINT_MS = 100  # 10 Hz at most, whatever the poll rate
+STATUS_MS = 1000
+
+
+class MainWindow(QMainWindow):
+    theme_changed = Signal(str)
+
+    def __init__(self, bridge: ServiceBridge, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._settings = settings
+        self._statuses: dict[str, TargetStatus] = {}
+        self._store_pending = not bridge.has_store
+        self._theme = str(settings.value("ui/theme", "dark"))
+        self.setWindowTitle(self.tr("erpconsole"))
+        self.setObjectName("MainWindow")
+
+        self.overview = OverviewPage(bridge)
+        self.host_detail = HostDetailPage(bridge)
+        self.event_log = EventLogPage(bridge)
+        self._pages: list[tuple[str, str, QWidget]] = [
+            ("overview", self.tr("Overview"), self.overview),
+            ("host", self.tr("Host detail"), self.host_detail),
+            ("events", self.tr("Event log"), self.event_log),
+        ]
+        self._build_body()
+        self._build_status_bar()
+        self._build_menus()
+
+        self.overview.host_requested.connect(self._on_host_requested)
+        bridge.status_changed.connect(self._on_status)
+        bridge.store_ready.connect(self._on_store_ready)
+        bridge.event_logged.connect(self._on_event)
+
+        self._repaint = QTimer(self)
+        self._repaint.setInterval(REPAINT_MS)
+        self._repaint.timeout.connect(self._on_repaint)
+        self._repaint.start()
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(STATUS_MS)
+        self._status_timer.timeout.connect(self._update_status_bar)
+        self._status_timer.start()
+        self._restore()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build_body(self) -> None:
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.stack = QStackedWidget()
+        for key, title, page in self._pages:
+            item = QListWidgetItem(title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.nav.addItem(item)
+            self.stack.addWidget(page)
+        nav_font = self.nav.font()
+        nav_font.setPointSizeF(nav_font.pointSizeF() * 1.2)
+        self.nav.setFont(nav_font)
+        self.nav.setStyleSheet("QListWidget#navigation::item { padding: 8px 12px; }")
+        self.nav.setMaximumWidth(220)
+        self.nav.setMinimumWidth(140)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._on_page_changed)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([170, 1200])
+        self.setCentralWidget(self.splitter)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.targets_label = QLabel()
+        self.store_label = QLabel()
+        self.last_poll_label = QLabel()
+        for w in (self.targets_label, self.store_label, self.last_poll_label):
+            bar.addPermanentWidget(w)
+        self._update_status_bar()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view = self.menuBar().addMenu(self.tr("&View"))
+        for i, (key, title, _page) in enumerate(self._pages):
+            act = QAction(title, self)
+            act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            act.triggered.connect(lambda _=False, k=key: self.show_page(k))
+            view.addAction(act)
+        view.addSeparator()
+        self._theme_group = QActionGroup(self)
+        for name, title in (("light", self.tr("&Light theme")), ("dark", self.tr("&Dark theme"))):
+            act = QAction(title, self, checkable=True)
+            act.setData(name)
+            act.setChecked(name == self._theme)
+            act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            self._theme_group.addAction(act)
+            view.addAction(act)
+        view.addSeparator()
+        full = QAction(self.tr("&Full screen"), self, checkable=True)
+        full.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        full.triggered.connect(self._toggle_fullscreen)
+        view.addAction(full)
+
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        about = QAction(self.tr("&About erpconsole"), self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    # -- public --------------------------------------------------------------------------
+
+    def page_keys(self) -> list[str]:
+        return [k for k, _t, _p in self._pages]
+
+    def page(self, key: str) -> QWidget:
+        return next(p for k, _t, p in self._pages if k == key)
+
+    def current_page_key(self) -> str:
+        return self._pages[self.stack.currentIndex()][0]
+
+    def show_page(self, key: str) -> None:
+        self.nav.setCurrentRow(self.page_keys().index(key))
+
+    @property
+    def theme(self) -> str:
+        return self._theme
+
+    def set_theme(self, name: str) -> None:
+        self._theme = name
+        app = QApplication.instance()
+        if app is not None:
+            apply_theme(app, name)
+        for _k, _t, page in self._pages:
+            if hasattr(page, "apply_theme"):
+                page.apply_theme(name)
+        for act in self._theme_group.actions():
+            act.setChecked(act.data() == name)
+        self._settings.setValue("ui/theme", name)
+        self.theme_changed.emit(name)
+
+    # -- slots ---------------------------------------------------------------------------
+
+    def _on_host_requested(self, target: str) -> None:
+        self.host_detail.set_target(target)
+        self.show_page("host")
+
+    def _on_page_changed(self, row: int) -> None:
+        if row >= 0:
+            self._settings.setValue("ui/page", self._pages[row][0])
+            self._on_repaint()
+
+    def _on_repaint(self) -> None:
+        page = self.stack.currentWidget()
+        if page is not None and page.isVisible() and hasattr(page, "refresh"):
+            page.refresh()
+
+    def _on_store_ready(self) -> None:
+        self._store_pending = False
+        self._update_status_bar()
+
+    def _on_event(self, event) -> None:
+        if event.kind == "store":  # the store failed to open: say so where the eye goes
+            self._store_pending = False
+            self.statusBar().showMessage(event.message, 30000)
+
+    def _on_status(self, status: TargetStatus) -> None:
+        self._statuses[status.target] = status
+
+    def _update_status_bar(self) -> None:
+        statuses = self._statuses.values()
+        ok = sum(1 for s in statuses if not s.health.is_failure and s.last_poll_ts)
+        failing = sum(1 for s in statuses if s.health.is_failure)
+        self.targets_label.setText(self.tr("%n target(s) ok", "", ok) + " · " + self.tr("%n failing", "", failing))
+        self.targets_label.setProperty("level", "critical" if failing else "ok")
+        size = self._bridge.store_size()
+        if size is not None:
+            self.store_label.setText(self.tr("store {0}").format(_human_bytes(size)))
+        else:
+            self.store_label.setText(self.tr("store opening…") if self._store_pending else self.tr("no store: live data only"))
+        last = max((s.last_poll_ts or 0 for s in statuses), default=0)
+        when = time.strftime("%H:%M:%S", time.localtime(last)) if last else self.tr("never")
+        self.last_poll_label.setText(self.tr("last poll {0}").format(when))
+
+    def _toggle_fullscreen(self, on: bool) -> None:
+        self.showFullScreen() if on else self.showNormal()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            self.tr("About erpconsole"),
+            self.tr("erpconsole {0}\nThe operations console for the people who keep an ERP system running.").format(__version__),
+        )
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self._settings.value("ui/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        state = self._settings.value("ui/splitter")
+        if isinstance(state, QByteArray):
+            self.splitter.restoreState(state)
+        page = str(self._settings.value("ui/page", "overview"))
+        self.show_page(page if page in self.page_keys() else "overview")
+
+    def save_state(self) -> None:
+        self._settings.setValue("ui/geometry", self.saveGeometry())
+        self._settings.setValue("ui/splitter", self.splitter.saveState())
+        self._settings.setValue("ui/theme", self._theme)
+        for _k, _t, page in self._pages:
+            if hasattr(page, "save_state"):
+                page.save_state(self._settings)
+        self._settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.save_state()
+        self._repaint.stop()
+        self._status_timer.stop()
+        super().closeEvent(event)
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"

@@ -1,0 +1,175 @@
+"""The real window, offscreen, fed by the real collector and store."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtWidgets import QApplication
+
+from erpconsole.services.models import LOCAL_HOST, HostSnapshot
+
+
+def _start(console, qtbot):
+    console.start()
+    console.window.show()
+    qtbot.waitExposed(console.window)
+    return console.window
+
+
+def test_window_opens_and_every_page_shows(console_factory, qtbot):
+    window = _start(console_factory(), qtbot)
+    assert window.page_keys() == ["overview", "host", "events"]
+    for key in window.page_keys():
+        window.show_page(key)
+        assert window.current_page_key() == key
+        assert window.page(key).isVisible()
+    assert window.nav.count() == 3
+
+
+def test_overview_tile_shows_live_values(console_factory, qtbot):
+    window = _start(console_factory(), qtbot)
+    window.show_page("overview")
+    tile = window.overview.tile(LOCAL_HOST)
+    qtbot.waitUntil(lambda: window.overview._status[LOCAL_HOST].snapshot is not None and
+                    window.overview._status[LOCAL_HOST].snapshot.cpu_percent is not None, timeout=10000)
+    window.overview.refresh()
+    captions = [c for c, _v, _l in tile.values()]
+    texts = [v for _c, v, _l in tile.values()]
+    assert captions[0] == "CPU" and captions[1] == "Memory" and captions[2].startswith("Disk")
+    assert all(t.endswith("%") for t in texts), texts
+    assert tile.status()[0] in ("ok", "warning", "critical")
+
+
+def test_tile_click_opens_host_detail(console_factory, qtbot):
+    from PySide6.QtCore import Qt
+
+    window = _start(console_factory(), qtbot)
+    window.show_page("overview")
+    qtbot.mouseClick(window.overview.tile(LOCAL_HOST), Qt.MouseButton.LeftButton)
+    assert window.current_page_key() == "host"
+    assert window.host_detail.target == LOCAL_HOST
+
+
+def test_chart_receives_live_points(console_factory, qtbot):
+    window = _start(console_factory(), qtbot)
+    window.host_detail.set_target(LOCAL_HOST)
+    window.show_page("host")
+    cpu = window.host_detail.charts["cpu"]
+    qtbot.waitUntil(lambda: cpu.has_series("cpu.percent|") and len(cpu.series_data("cpu.percent|")[0]) >= 3, timeout=15000)
+    ts, values = cpu.series_data("cpu.percent|")
+    assert np.all(np.diff(ts) > 0)
+    assert np.all((values >= 0) & (values <= 100))
+    net = window.host_detail.charts["net"]
+    assert len(net.series_data("net.rx_bps|")[0]) >= 2
+    qtbot.waitUntil(lambda: window.host_detail.processes.model().rowCount() > 0, timeout=5000)
+
+
+def test_range_selector_switches_to_store_data(console_factory, qtbot):
+    console = console_factory()
+    window = _start(console, qtbot)
+    assert console.wait_store()
+    # Two hours ago this host was at 42% CPU: history that only the store can know.
+    now = time.time()
+    old = [HostSnapshot(LOCAL_HOST, now - 7200 + i * 10, cpu_percent=42.0) for i in range(60)]
+    for snap in old:
+        console.writer.put(snap.samples())
+    console.writer.flush(5)
+    console.store.maintain(now)
+    window.host_detail.set_target(LOCAL_HOST)
+    window.show_page("host")
+    assert not window.host_detail.uses_store()
+    window.host_detail.range_group.button(86400).click()
+    assert window.host_detail.uses_store()
+    cpu = window.host_detail.charts["cpu"]
+
+    def has_old_points():
+        if not cpu.has_series("cpu.percent|"):
+            return False
+        ts, values = cpu.series_data("cpu.percent|")
+        old_mask = ts < now - 3600
+        return old_mask.any() and np.allclose(values[old_mask], 42.0)
+
+    qtbot.waitUntil(has_old_points, timeout=10000)
+    assert "store" in window.host_detail.source_label.text()
+    window.host_detail.range_group.button(300).click()
+    assert not window.host_detail.uses_store()
+    ts, _ = cpu.series_data("cpu.percent|")
+    assert not (ts < now - 3600).any()
+
+
+def test_theme_switch_changes_palette_and_is_remembered(console_factory, qtbot):
+    console = console_factory()
+    window = _start(console, qtbot)
+    window.set_theme("light")
+    light = QApplication.instance().palette().window().color().lightness()
+    window.set_theme("dark")
+    dark = QApplication.instance().palette().window().color().lightness()
+    assert light > 180 and dark < 80
+    window.set_theme("light")
+    window.show_page("events")
+    window.close()
+    again = console_factory(settings_name="ui.ini")
+    assert again.window.theme == "light"
+    assert again.window.current_page_key() == "events"
+
+
+def test_event_log_lists_health_changes_and_notes(console_factory, qtbot):
+    window = _start(console_factory(), qtbot)
+    window.show_page("events")
+    page = window.event_log
+    qtbot.waitUntil(lambda: any(e.target == LOCAL_HOST for e in page.events()), timeout=10000)
+    page.note.setText("restarted the report server")
+    page.note.returnPressed.emit()
+    qtbot.waitUntil(lambda: any(e.message == "restarted the report server" for e in page.events()), timeout=5000)
+    page.refresh()
+    rows = [page.model.row(i).message for i in range(page.model.rowCount())]
+    assert "restarted the report server" in rows
+    assert any("is ok" in m for m in rows)
+
+
+def test_status_bar_counts_targets(console_factory, qtbot):
+    window = _start(console_factory(), qtbot)
+    qtbot.waitUntil(lambda: "1 target" in window.targets_label.text(), timeout=10000)
+    window._update_status_bar()
+    assert "0 failing" in window.targets_label.text()
+    assert "store" in window.store_label.text()
+
+
+def test_overview_sparkline_starts_from_the_store_after_a_restart(console_factory, qtbot):
+    first = console_factory()
+    assert first.wait_store()
+    now = time.time()
+    for i in range(30):
+        first.writer.put(HostSnapshot(LOCAL_HOST, now - 600 + i * 10, cpu_percent=float(i)).samples())
+    first.writer.flush(5)
+    first.stop()
+    again = console_factory(settings_name="again.ini")  # same store, a new console
+    spark = again.window.overview.tile(LOCAL_HOST).sparkline()
+    buf = again.window.overview._cpu[LOCAL_HOST]
+    qtbot.waitUntil(lambda: len(buf) >= 30, timeout=5000)
+    again.window.overview.refresh()
+    ts, values = buf.arrays()
+    assert list(values[:30]) == [float(i) for i in range(30)]
+    assert len(spark.values()) >= 30
+
+
+def test_store_that_cannot_open_leaves_live_data_and_says_so(qtbot, tmp_path):
+    from erpconsole.app import Console
+    from erpconsole.config import Inventory, LocalConfig
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the store's folder should be")
+    console = Console(Inventory(local=LocalConfig(interval_s=0.5)), f"sqlite:///{blocker}/store.sqlite3", tmp_path / "ui.ini")
+    qtbot.addWidget(console.window)
+    try:
+        console.start()
+        assert not console.wait_store()
+        window = console.window
+        qtbot.waitUntil(lambda: "could not open" in window.statusBar().currentMessage(), timeout=5000)
+        qtbot.waitUntil(lambda: window.overview._status[LOCAL_HOST].snapshot is not None, timeout=10000)
+        window._update_status_bar()
+        assert "live data only" in window.store_label.text()
+    finally:
+        console.window.close()
+        console.stop()
