@@ -1,0 +1,53 @@
+# Two commands set everything up on a fresh Debian machine: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# What Qt needs to render offscreen, the fonts it draws with, and the real servers the tests use.
+SYSTEM_PACKAGES := python3-venv libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 \
+	fonts-dejavu-core poppler-utils openssh-server openssh-client
+# What a desktop session needs for the console window (xcb platform plugin).
+GUI_PACKAGES := libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 \
+	libxcb-render-util0 libxcb-image0
+
+.PHONY: run test venv system-deps gui-deps bench screenshots clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+define install_missing
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ] && command -v apt-get >/dev/null; then \
+		echo "installing system packages:" $$missing; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+system-deps:
+	$(call install_missing,$(SYSTEM_PACKAGES))
+
+gui-deps:
+	$(call install_missing,$(GUI_PACKAGES))
+
+run: gui-deps venv
+	$(BIN)/erpconsole
+
+test: system-deps venv
+	$(BIN)/lint-imports
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+bench: venv
+	@for b in benchmarks/*.py; do QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
+
+screenshots: venv
+	for page in overview host events; do \
+		$(BIN)/erpconsole screenshot docs/screenshots/$$page.png --page $$page --after 8 || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
