@@ -152,3 +152,22 @@ class HoverOverlay:
 
     def is_shown(self) -> bool:
         return self.label.isVisible()
+
+
+GAP_FACTOR = 3.0  # a step this many times the usual one means no data came: break the line
+
+
+def with_gaps(ts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Copies of ``ts``/``values`` with a NaN after each point followed by a long silence, so a
+    curve drawn with connect="finite" shows the gap instead of a straight line across it."""
+    if len(ts) < 3:
+        return ts.copy(), values.copy()
+    steps = np.diff(ts)
+    usual = float(np.median(steps))
+    if usual <= 0:
+        return ts.copy(), values.copy()
+    gaps = np.nonzero(steps > GAP_FACTOR * usual)[0]
+    if len(gaps) == 0:
+        return ts.copy(), values.copy()
+    gap_ts = (ts[gaps] + ts[gaps + 1]) / 2
+    return np.insert(ts, gaps + 1, gap_ts), np.insert(values.astype(float), gaps + 1, np.nan)

@@ -21,6 +21,7 @@ from erpconsole.widgets.chart_parts import (
     padded_range,
     snapped_x_range,
     visible_min_max,
+    with_gaps,
 )
 from erpconsole.widgets.ring_buffer import FloatArray, RingBuffer
 from erpconsole.widgets.theme import chart_colors, current_theme_name, get_theme
@@ -244,8 +245,9 @@ class LiveChart(QWidget):
 
     def _push(self, series: _Series) -> None:
         ts, values = series.buffer.arrays()
-        # Copies: the ring buffer's views move when it compacts, pyqtgraph keeps a reference.
-        series.curve.setData(ts.copy(), values.copy())
+        # Copies (the ring buffer's views move when it compacts; pyqtgraph keeps a reference),
+        # with NaN breaks where the host was not polled.
+        series.curve.setData(*with_gaps(ts, values))
         series.dirty = False
 
     def _window_slid(self) -> bool:

@@ -216,3 +216,17 @@ def test_legend_lists_each_series_with_its_colour(chart):
     chart.add_series("tx", "eth0 out", color="#123456")
     assert chart.legend_entries() == [("eth0 <in>", DARK.series[0]), ("eth0 out", "#123456")]
     assert "eth0 &lt;in&gt;" in chart._legend_label.text()
+
+
+def test_a_silence_in_the_data_breaks_the_line():
+    import numpy as np
+
+    from erpconsole.widgets.chart_parts import with_gaps
+
+    ts = np.array([0.0, 5, 10, 15, 100, 105, 110])
+    values = np.array([1.0, 2, 3, 4, 5, 6, 7])
+    gts, gvalues = with_gaps(ts, values)
+    assert len(gts) == 8 and np.isnan(gvalues[4]) and 15 < gts[4] < 100
+    assert np.array_equal(gvalues[~np.isnan(gvalues)], values)
+    same_ts, same_values = with_gaps(ts[:4], values[:4])
+    assert np.array_equal(same_values, values[:4]) and same_ts is not ts

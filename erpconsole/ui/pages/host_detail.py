@@ -44,6 +44,8 @@ class HostDetailPage(QWidget):
         self._range_s = 300
         self._pending_rid: int | None = None
         self._store_loaded_at = 0.0
+        self._seed_requests: dict[int, str] = {}
+        self._seeded: set[str] = set()
         self._build()
         bridge.status_changed.connect(self._on_status)
         bridge.history_loaded.connect(self._on_history)
@@ -222,15 +224,39 @@ class HostDetailPage(QWidget):
             self._request_store()
         else:
             self.source_label.setText(self.tr("live"))
-            for (metric, label), buf in self._live.get(target, {}).items():
-                found = self._chart_for(metric, label)
-                if found is not None:
-                    found[0].set_history(found[1], *buf.arrays())
+            self._show_live(target)
+            if target not in self._seeded:
+                # After a restart the live ranges start from the store's last hour.
+                self._seeded.add(target)
+                end = time.time()
+                self._seed_requests[self._bridge.request_history(target, end - 3600, end)] = target
         status = next((s for s in self._bridge.statuses() if s.target == target), None)
         if status is not None:
             self.badge.set_status(status.level, health_text(status.health, status.message))
             if status.snapshot is not None:
                 self.processes.set_processes(status.snapshot.processes)
+
+    def _show_live(self, target: str) -> None:
+        for (metric, label), buf in self._live.get(target, {}).items():
+            found = self._chart_for(metric, label)
+            if found is not None:
+                found[0].set_history(found[1], *buf.arrays())
+
+    def _seed(self, target: str, data: dict) -> None:
+        series = self._live.setdefault(target, {})
+        for key, (ts, values) in data.items():
+            if len(ts) == 0:
+                continue
+            buf = series.get(key)
+            if buf is None:
+                buf = series[key] = RingBuffer(LIVE_CAPACITY)
+            live_ts, live_values = (arr.copy() for arr in buf.arrays())
+            older = ts < (live_ts[0] if len(live_ts) else float("inf"))
+            buf.clear()
+            buf.extend(ts[older][-LIVE_CAPACITY:], values[older][-LIVE_CAPACITY:])
+            buf.extend(live_ts, live_values)
+        if target == self._target and not self.uses_store():
+            self._show_live(target)
 
     def _request_store(self) -> None:
         self._store_loaded_at = time.monotonic()
@@ -239,6 +265,9 @@ class HostDetailPage(QWidget):
             self._pending_rid = self._bridge.request_history(self._target, end - self._range_s, end)
 
     def _on_history(self, target: str, rid: int, data: dict) -> None:
+        if self._seed_requests.pop(rid, None) == target:
+            self._seed(target, data)
+            return
         if rid != self._pending_rid or target != self._target or not self.uses_store():
             return  # an answer to a request the user has moved on from
         for (metric, label), (ts, values) in data.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QHeaderView, QWidget
 
 from erpconsole.services.models import ProcessInfo
 from erpconsole.widgets.table_model import Column, RowsTableModel
@@ -28,6 +28,9 @@ class ProcessTable(DataTableView):
         ])
         self.set_source_model(self.table_model)
         self.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the process name
 
     def set_processes(self, processes: tuple[ProcessInfo, ...]) -> None:
         self.table_model.set_rows(list(processes))
