@@ -24,7 +24,7 @@ from erpconsole.widgets.chart_parts import (
     with_gaps,
 )
 from erpconsole.widgets.ring_buffer import FloatArray, RingBuffer
-from erpconsole.widgets.theme import chart_colors, current_theme_name, get_theme
+from erpconsole.widgets.theme import app_theme_change, chart_colors, current_theme_name, get_theme
 from erpconsole.widgets.units import format_local_time, format_value
 
 HOVER_RATE_HZ = 20
@@ -54,7 +54,6 @@ class _Series:
     dirty: bool = False
 
 
-_THEME_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.StyleChange)
 
 
 class LiveChart(QWidget):
@@ -370,11 +369,9 @@ class LiveChart(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
-        if event.type() in _THEME_EVENTS:
-            name = current_theme_name()
-            if name != self._app_theme:  # follow the application, not our own restyling
-                self._app_theme = name
-                self.apply_theme(name)
+        if (name := app_theme_change(event, self._app_theme)) is not None:
+            self._app_theme = name
+            self.apply_theme(name)
 
     def _auto_color(self, index: int) -> str:
         colors = chart_colors(self._theme)

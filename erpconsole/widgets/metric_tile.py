@@ -8,7 +8,7 @@ from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from erpconsole.widgets.sparkline import Sparkline
-from erpconsole.widgets.theme import LEVELS, chart_colors, current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import LEVELS, app_theme_change, chart_colors, current_theme_name, get_theme, status_color
 
 VALUE_COUNT = 3
 # Font sizes in "tile units" (the smaller of width/14 and height/9, in pixels), then the
@@ -26,7 +26,6 @@ def _ignored_label(text: str = "", align: Qt.AlignmentFlag = Qt.AlignmentFlag.Al
     return label
 
 
-_THEME_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.StyleChange)
 
 
 class MetricTile(QFrame):
@@ -170,11 +169,9 @@ class MetricTile(QFrame):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
-        if event.type() in _THEME_EVENTS:
-            name = current_theme_name()
-            if name != self._app_theme:  # follow the application, not our own restyling
-                self._app_theme = name
-                self.apply_theme(name)
+        if (name := app_theme_change(event, self._app_theme)) is not None:
+            self._app_theme = name
+            self.apply_theme(name)
 
     # -- internals ------------------------------------------------------------------------
 

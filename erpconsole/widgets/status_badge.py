@@ -5,10 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from erpconsole.widgets.theme import LEVELS, contrast_text, current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import LEVELS, app_theme_change, contrast_text, current_theme_name, get_theme, status_color
 
 
-_THEME_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.StyleChange)
 
 
 class StatusBadge(QLabel):
@@ -44,11 +43,9 @@ class StatusBadge(QLabel):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
-        if event.type() in _THEME_EVENTS:
-            name = current_theme_name()
-            if name != self._app_theme:  # follow the application, not our own restyling
-                self._app_theme = name
-                self.apply_theme(name)
+        if (name := app_theme_change(event, self._app_theme)) is not None:
+            self._app_theme = name
+            self.apply_theme(name)
 
     def _restyle(self) -> None:
         bg = self.background_color()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -183,3 +184,17 @@ def apply_theme(app: QApplication, name: str) -> None:
         app.setStyle("Fusion")
     app.setPalette(build_palette(theme))
     app.setStyleSheet(style_sheet(theme))
+
+
+_THEME_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.StyleChange)
+
+
+def app_theme_change(event: QEvent, current: str) -> str | None:
+    """The application's theme name when ``event`` moved it away from ``current``, else None.
+
+    Widgets call this from ``changeEvent`` to follow the application, not their own restyling.
+    """
+    if event.type() not in _THEME_EVENTS:
+        return None
+    name = current_theme_name()
+    return name if name != current else None
