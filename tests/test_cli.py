@@ -105,3 +105,28 @@ def test_secret_set_and_delete_without_keyring_backend():
     r = run("secret", "set", "db:erp", input="s3cret\n")
     # The subprocess runs with the null keyring: it must say so, not pretend it stored it.
     assert r.returncode == 3 and "keyring" in r.stderr
+
+
+def test_inspect_gives_up_on_a_hung_host_at_its_deadline(monkeypatch):
+    import threading
+    import time
+
+    from erpconsole.config import Inventory
+    from erpconsole.services import inspect as inspect_mod
+    from erpconsole.services.models import Health, HostSnapshot, Thresholds
+
+    release = threading.Event()
+
+    class Hung:
+        target = "stuck"
+
+        def collect(self) -> HostSnapshot:
+            release.wait(30)
+            return HostSnapshot("stuck", time.time())
+
+    monkeypatch.setattr(inspect_mod, "host_targets", lambda inv: [("stuck", Hung(), 5.0, None, Thresholds())])
+    started = time.monotonic()
+    report = inspect_mod.run_inspection(Inventory(), timeout_s=0.5)
+    release.set()
+    assert time.monotonic() - started < 2
+    assert report.hosts[0].status is Health.TIMEOUT and report.status == "critical" and report.exit_code == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -46,28 +46,42 @@ def _inspect_one(collector: Collector) -> tuple[HostSnapshot | None, PollError |
     return run_collect(collector)
 
 
+def _run_all(collectors: list[Collector], timeout_s: float) -> list[tuple | None]:
+    """Polls every collector at once on daemon threads; a host that hangs past the deadline
+    gives None and does not hold up the report or the process exit."""
+    results: list[tuple | None] = [None] * len(collectors)
+
+    def work(i: int, c: Collector) -> None:
+        results[i] = _inspect_one(c)
+
+    threads = [threading.Thread(target=work, args=(i, c), daemon=True) for i, c in enumerate(collectors)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout_s
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    return results
+
+
 def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
     targets = host_targets(inv)
     reports: list[HostReport] = []
     findings: list[Finding] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(32, len(targets)))) as pool:
-        futures = [pool.submit(_inspect_one, t[1]) for t in targets]
-        wait(futures, timeout=timeout_s)
-        for (name, _c, _i, _t, thresholds), fut in zip(targets, futures, strict=True):
-            if not fut.done():
-                err = PollError(name, Health.TIMEOUT, _("no answer within {s:g} s").format(s=timeout_s))
-                snap = None
-            else:
-                snap, err = fut.result()
-            status = err.kind if err else Health.OK
-            message = err.message if err else ""
-            reports.append(HostReport(name, status, message, snap))
-            hf = checks.health_finding(name, status, message)
-            if hf is not None:
-                findings.append(hf)
-            if snap is not None:
-                findings.extend(checks.host_findings(snap, thresholds))
-        pool.shutdown(wait=False, cancel_futures=True)
+    results = _run_all([t[1] for t in targets], timeout_s)
+    for (name, _c, _i, _t, thresholds), result in zip(targets, results, strict=True):
+        if result is None:
+            err = PollError(name, Health.TIMEOUT, _("no answer within {s:g} s").format(s=timeout_s))
+            snap = None
+        else:
+            snap, err = result
+        status = err.kind if err else Health.OK
+        message = err.message if err else ""
+        reports.append(HostReport(name, status, message, snap))
+        hf = checks.health_finding(name, status, message)
+        if hf is not None:
+            findings.append(hf)
+        if snap is not None:
+            findings.extend(checks.host_findings(snap, thresholds))
     worst = checks.worst(findings)
     status = "ok" if worst is None or worst is Severity.INFO else worst.value
     return InspectionReport(datetime.now(timezone.utc), status, tuple(reports), tuple(findings))
