@@ -139,6 +139,23 @@ class HostSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class HostFacts:
+    """What changes rarely: polled every few minutes, shown on the host page."""
+
+    os_name: str = ""  # PRETTY_NAME, e.g. "Debian GNU/Linux 12 (bookworm)"
+    os_id: str = ""
+    os_version: str = ""
+    kernel: str = ""  # uname -r
+    uname: str = ""  # uname -srm
+    arch: str = ""
+    cpu_model: str = ""
+    cpu_count: int = 0
+    mem_total_bytes: int = 0
+    reboot_required: bool = False
+    newest_kernel: str = ""  # newest /boot/vmlinuz-* version, "" when /boot shows none
+
+
+@dataclass(frozen=True, slots=True)
 class PollError:
     """A poll that failed: the state it leads to, a sentence for a person, the raw detail."""
 
@@ -226,6 +243,7 @@ class TargetStatus:
     last_poll_ts: float | None = None
     last_ok_ts: float | None = None
     detail: str = ""
+    facts: HostFacts | None = None
 
     @property
     def level(self) -> str:
@@ -236,3 +254,47 @@ class TargetStatus:
             return "critical"
         worst = max((f.severity.rank for f in self.findings), default=0)
         return {0: "ok", 1: "warning", 2: "critical"}[worst]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownKeyLine:
+    """One known_hosts line that names a host: which file, which line, whose file."""
+
+    path: str
+    line_no: int
+    key_type: str
+    fingerprint: str
+    own: bool  # the console's own file (it may edit it) or the user's (it never does)
+
+
+@dataclass(frozen=True, slots=True)
+class HostKeyInfo:
+    """What the trust-key dialog shows for one host."""
+
+    target: str
+    host: str
+    port: int
+    health: Health
+    message: str
+    key_type: str = ""  # of the key the host offered (an unknown key)
+    fingerprint: str = ""
+    lines: tuple[KnownKeyLine, ...] = ()  # keys on file for host:port
+    own_path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetResult:
+    removed: int
+    own_path: str
+    remaining: tuple[KnownKeyLine, ...] = ()  # in the user's files: ssh-keygen -R is theirs
+    command: str = ""  # the ssh-keygen -R command for them
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionStep:
+    """One step of "Test connection": resolve, connect, host key, authenticate, probe."""
+
+    key: str
+    ok: bool | None  # None: not reached
+    message: str
+    hint: str = ""

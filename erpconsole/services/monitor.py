@@ -4,18 +4,26 @@ health change."""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import hashlib
 import logging
+import shlex
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from erpconsole.config import Inventory
+from erpconsole.config import HostConfig, Inventory
 from erpconsole.services import checks
-from erpconsole.services.hosts.factory import host_targets
+from erpconsole.services.hosts.factory import host_target, host_targets
 from erpconsole.services.i18n import _
 from erpconsole.services.models import (
     Event,
+    ForgetResult,
     Health,
+    HostKeyInfo,
+    KnownKeyLine,
     HealthChange,
     PollOutcome,
     Severity,
@@ -47,8 +55,12 @@ def event_from_change(change: HealthChange) -> Event:
 class Monitor:
     """Owns the scheduler for one inventory; ``store_writer`` may be None (no history)."""
 
-    def __init__(self, inventory: Inventory, store_writer=None, max_workers: int = 8) -> None:
+    def __init__(self, inventory: Inventory, store_writer=None, max_workers: int = 8,
+                 secrets=None, known_hosts_path: str | Path | None = None) -> None:
         self.inventory = inventory
+        self._secrets = secrets
+        self._known_hosts_path = known_hosts_path
+        self._collectors: dict = {}
         self._writer = store_writer
         self.scheduler = Scheduler(max_workers=max_workers)
         self._thresholds: dict[str, Thresholds] = {}
@@ -60,12 +72,131 @@ class Monitor:
         self._pending_events: list[Event] = []
         self._status_subs: list[Callable[[TargetStatus], None]] = []
         self._event_subs: list[Callable[[Event], None]] = []
-        for name, collector, interval, timeout, thresholds in host_targets(inventory):
+        for target in host_targets(inventory, secrets, known_hosts_path):
+            self._add_target(*target)
+        self.scheduler.subscribe(self._on_outcome, self._on_health)
+
+    def _add_target(self, name, collector, interval, timeout, thresholds) -> TargetStatus:
+        status = TargetStatus(name, "host", Health.PENDING, _("waiting for the first poll"), interval)
+        with self._lock:
             self._thresholds[name] = thresholds
             self._intervals[name] = interval
-            self._status[name] = TargetStatus(name, "host", Health.PENDING, _("waiting for the first poll"), interval)
-            self.scheduler.add_target(name, collector, interval, timeout)
-        self.scheduler.subscribe(self._on_outcome, self._on_health)
+            self._collectors[name] = collector
+            self._status[name] = status
+        self.scheduler.add_target(name, collector, interval, timeout)
+        return status
+
+    # -- the fleet changes while running ----------------------------------------------------
+
+    def add_host(self, host: HostConfig) -> None:
+        """Start watching one more SSH host (saved in the dialog), no restart."""
+        if host.name in self._collectors:
+            raise ValueError(_("a host named {name} is already watched").format(name=host.name))
+        status = self._add_target(*host_target(host, self._secrets, self._known_hosts_path))
+        self.inventory = dataclasses.replace(self.inventory, hosts=(*self.inventory.hosts, host))
+        for cb in self._status_subs:
+            _quietly(cb, status)
+
+    def remove_host(self, name: str) -> None:
+        self.scheduler.remove_target(name)
+        with self._lock:
+            self._collectors.pop(name, None)
+            self._thresholds.pop(name, None)
+            self._intervals.pop(name, None)
+            self._status.pop(name, None)
+        self.inventory = dataclasses.replace(
+            self.inventory, hosts=tuple(h for h in self.inventory.hosts if h.name != name))
+
+    def update_host(self, host: HostConfig, old_name: str | None = None) -> None:
+        """Replace a watched host by its edited entry (maybe renamed)."""
+        old = old_name or host.name
+        if old in self._collectors:
+            self.remove_host(old)
+        self.add_host(host)
+
+    def host_config(self, name: str) -> HostConfig | None:
+        return next((h for h in self.inventory.hosts if h.name == name), None)
+
+    # -- acts of a person ------------------------------------------------------------------------
+
+    def resume(self, target: str, why: str = "") -> None:
+        """Poll again now (after a password was stored, a key trusted or removed)."""
+        self.scheduler.resume(target)
+        self.record(Event(time.time(), target, Severity.INFO,
+                          why or _("{target}: polling resumed by the user").format(target=target),
+                          kind="action"))
+
+    def host_key_info(self, target: str) -> HostKeyInfo:
+        collector = self._collectors.get(target)
+        with self._lock:
+            status = self._status.get(target)
+        health = status.health if status else Health.PENDING
+        message = status.message if status else ""
+        session = getattr(collector, "_session", None)
+        if session is None:
+            return HostKeyInfo(target, "", 0, health, message)
+        from erpconsole.services.hosts.known_hosts import fingerprint, key_type, lookup_name, parse_text
+        from erpconsole.services.hosts.ssh_config import resolve
+
+        kh = session.known_hosts
+        if session.offered_for is not None:
+            host, port = session.offered_for
+        else:
+            ep, _jumps = resolve(collector.host, getattr(collector, "_ssh_config_path", None))
+            host, port = ep.hostname, ep.port
+        offered = session.offered_host_key
+        kind = key_type(offered.asbytes()) if offered is not None else ""
+        fp = fingerprint(offered) if offered is not None else ""
+        name = lookup_name(host, port)
+        lines: list[KnownKeyLine] = []
+        for path in (*kh.read_paths, kh.own_path):
+            try:
+                text = Path(path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for e in parse_text(text, str(path)):
+                if not e.marker and e.matches(name):
+                    efp = "SHA256:" + base64.b64encode(hashlib.sha256(e.blob).digest()).decode().rstrip("=")
+                    lines.append(KnownKeyLine(str(path), e.line_no, e.key_type, efp, Path(path) == kh.own_path))
+        return HostKeyInfo(target, host, port, health, message, kind, fp, tuple(lines), str(kh.own_path))
+
+    def trust_host_key(self, target: str) -> str:
+        """Trust the key the host offered (console's own known_hosts), log it, poll again."""
+        collector = self._collectors.get(target)
+        if collector is None or not hasattr(collector, "trust_offered_key"):
+            raise ValueError(_("{target} has no host key waiting to be trusted").format(target=target))
+        info = self.host_key_info(target)
+        fp = collector.trust_offered_key()
+        self.resume(target, _("{target}: host key {kind} {fp} trusted by the user for {where} "
+                              "(written to {path})").format(
+            target=target, kind=info.key_type, fp=fp, where=f"{info.host}:{info.port}",
+            path=info.own_path))
+        return fp
+
+    def forget_host_key(self, target: str) -> ForgetResult:
+        """Remove the old key of host:port from the console's own file; polling resumes when
+        no other file still holds an old key (the user's own files are never edited)."""
+        collector = self._collectors.get(target)
+        session = getattr(collector, "_session", None)
+        if session is None:
+            raise ValueError(_("{target} is not an SSH host").format(target=target))
+        info = self.host_key_info(target)
+        removed = session.known_hosts.forget(info.host, info.port)
+        remaining = tuple(line for line in info.lines if not line.own)
+        command = ""
+        if remaining:
+            from erpconsole.services.hosts.known_hosts import lookup_name
+
+            name = lookup_name(info.host, info.port)
+            command = " ; ".join(sorted({f"ssh-keygen -R {shlex.quote(name)} -f {shlex.quote(line.path)}"
+                                         for line in remaining}))
+        self.record(Event(time.time(), target, Severity.WARNING, _(
+            "{target}: {n} old host key(s) for {where} removed by the user from {path}").format(
+            target=target, n=removed, where=f"{info.host}:{info.port}", path=info.own_path),
+            kind="action"))
+        if not remaining:
+            self.resume(target)
+        return ForgetResult(removed, info.own_path, remaining, command)
 
     def attach_writer(self, writer) -> None:
         """The store is open: hand it what arrived meanwhile, then write as it comes."""
@@ -116,11 +247,18 @@ class Monitor:
     def _on_health(self, change: HealthChange) -> None:
         self.record(event_from_change(change))
 
+    def _facts_of(self, target: str):
+        return getattr(self._collectors.get(target), "facts", None)
+
     def _on_outcome(self, o: PollOutcome) -> None:
         now = time.time()
         findings = []
+        with self._lock:
+            thresholds = self._thresholds.get(o.target)
+        if thresholds is None:
+            return  # removed while its last poll was on the way
         if o.snapshot is not None:
-            findings = checks.host_findings(o.snapshot, self._thresholds[o.target])
+            findings = checks.host_findings(o.snapshot, thresholds)
             self._write(o.snapshot.samples())
         with self._lock:
             prev = self._status.get(o.target)
@@ -133,6 +271,7 @@ class Monitor:
                 now,
                 now if o.error is None else (prev.last_ok_ts if prev else None),
                 o.error.detail if o.error else "",
+                self._facts_of(o.target) or (prev.facts if prev else None),
             )
             self._status[o.target] = status
         for cb in self._status_subs:

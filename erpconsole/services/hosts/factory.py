@@ -41,6 +41,18 @@ def host_targets(
         # paramiko costs ~0.2 s to import: only when there are SSH hosts to watch.
         from erpconsole.services.hosts.ssh_collector import SSHCollector
     for h in inv.hosts:
-        collector = SSHCollector(h, secrets, known_hosts_for(h, known_hosts_path))
-        out.append((h.name, collector, h.interval_s, h.timeout_s, h.thresholds))
+        out.append(host_target(h, secrets, known_hosts_path))
     return out
+
+
+def host_target(
+    h: HostConfig,
+    secrets: SecretStore | None = None,
+    known_hosts_path: str | Path | None = None,
+) -> tuple[str, Collector, float, float | None, Thresholds]:
+    """(name, collector, interval, timeout, thresholds) for one SSH host."""
+    from erpconsole.services.hosts.ssh_collector import SSHCollector
+
+    secrets = secrets if secrets is not None else SecretStore()
+    collector = SSHCollector(h, secrets, known_hosts_for(h, known_hosts_path))
+    return h.name, collector, h.interval_s, h.timeout_s, h.thresholds

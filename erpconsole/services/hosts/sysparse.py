@@ -21,7 +21,7 @@ from erpconsole.services.hosts.procparse import (
     to_int,
 )
 from erpconsole.services.i18n import _
-from erpconsole.services.models import DiskUsage, Temperature
+from erpconsole.services.models import DiskUsage, HostFacts, Temperature
 
 # --- df -P -k -------------------------------------------------------------------------------
 
@@ -163,23 +163,6 @@ def _temperature(label: str, value: str, high: str, crit: str) -> Temperature | 
 
 
 # --- slow facts -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class HostFacts:
-    """What changes rarely: polled every few minutes, shown on the host page."""
-
-    os_name: str = ""  # PRETTY_NAME, e.g. "Debian GNU/Linux 12 (bookworm)"
-    os_id: str = ""
-    os_version: str = ""
-    kernel: str = ""  # uname -r
-    uname: str = ""  # uname -srm
-    arch: str = ""
-    cpu_model: str = ""
-    cpu_count: int = 0
-    mem_total_bytes: int = 0
-    reboot_required: bool = False
-    newest_kernel: str = ""  # newest /boot/vmlinuz-* version, "" when /boot shows none
 
 
 _OS_LINE = re.compile(r"([A-Z0-9_]+)=(.*)")
