@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 
-from erpconsole.services.models import Event, Severity, TargetStatus
+from erpconsole.config import HostConfig, InventoryError, default_inventory_path
+from erpconsole.services.models import ConnectionStep, Event, ForgetResult, HostKeyInfo, Severity, TargetStatus
 from erpconsole.services.monitor import Monitor
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,9 @@ class ServiceBridge(QObject):
     history_failed = Signal(str, int, str)
     events_loaded = Signal(object)  # list[Event]
     store_ready = Signal()
+    connection_step = Signal(int, object)  # request id, ConnectionStep
+    connection_done = Signal(int, object)  # request id, list[ConnectionStep]
+    hosts_changed = Signal()  # a host was added, edited or removed
 
     def __init__(self, monitor: Monitor, store=None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -31,6 +35,8 @@ class ServiceBridge(QObject):
         self._store = store
         # One reader thread: history reads queue behind each other instead of piling up.
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history")
+        # "Test connection" and host-key work: SSH calls that may wait seconds, off the GUI.
+        self._worker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bridge-ssh")
         self._request_id = 0
         self._lock = threading.Lock()
         self._waiting: list[tuple] = []  # reads asked for before the store opened
@@ -109,5 +115,100 @@ class ServiceBridge(QObject):
             events = []
         self.events_loaded.emit(events)
 
+    # -- hosts: keys, logins, the inventory ----------------------------------------------------
+
+    def host_config(self, name: str) -> HostConfig | None:
+        return self._monitor.host_config(name)
+
+    def host_names(self) -> list[str]:
+        return [h.name for h in self._monitor.inventory.hosts]
+
+    def host_key_info(self, target: str) -> HostKeyInfo:
+        return self._monitor.host_key_info(target)
+
+    def trust_host_key(self, target: str) -> str:
+        """Trust the key the host offered; returns its fingerprint; polling resumes."""
+        return self._monitor.trust_host_key(target)
+
+    def forget_host_key(self, target: str) -> ForgetResult:
+        return self._monitor.forget_host_key(target)
+
+    def resume(self, target: str) -> None:
+        self._monitor.resume(target)
+
+    def store_secret(self, name: str, value: str) -> bool:
+        """Keyring ``ssh:NAME``; False when only kept in memory for this session."""
+        from erpconsole.services.hosts.ssh_auth import secret_name
+        from erpconsole.services.secrets import SecretStore
+
+        return SecretStore().set(secret_name(name), value)
+
+    def has_secret(self, name: str) -> bool:
+        from erpconsole.services.hosts.ssh_auth import secret_name
+        from erpconsole.services.secrets import SecretStore
+
+        return SecretStore().get(secret_name(name)) is not None
+
+    def test_connection(self, host: HostConfig, secret: str | None = None) -> int:
+        """Runs the five steps on a worker; answers with connection_step / connection_done."""
+        with self._lock:
+            self._request_id += 1
+            rid = self._request_id
+        self._worker.submit(self._test_connection, rid, host, secret)
+        return rid
+
+    def _test_connection(self, rid: int, host: HostConfig, secret: str | None) -> None:
+        from erpconsole.services.hosts.connection_test import run_connection_test
+
+        try:
+            steps = run_connection_test(host, secret=secret, on_step=lambda s: self.connection_step.emit(rid, s))
+        except Exception as exc:  # noqa: BLE001 - reported in the dialog, never raised
+            log.exception("connection test for %s", host.name)
+            steps = [ConnectionStep("resolve", False, str(exc))]
+        self.connection_done.emit(rid, steps)
+
+    def save_host(self, host: HostConfig, old_name: str | None = None, secret: str | None = None) -> str:
+        """Write the host to the inventory file (created when the console has none), store the
+        secret in keyring, and watch the host at once. Returns the inventory path.
+        Raises InventoryError with a sentence for the user."""
+        from erpconsole.services import inventory_edit
+
+        path = self._monitor.inventory.path or str(default_inventory_path())
+        if old_name is None and host.name in self.targets():
+            raise InventoryError(path, None, self.tr("a host named \"{0}\" is already watched").format(host.name))
+        if old_name is None:
+            inventory_edit.add_host(path, host)
+        else:
+            inventory_edit.update_host(path, old_name, host)
+        if not self._monitor.inventory.path:
+            import dataclasses
+
+            self._monitor.inventory = dataclasses.replace(self._monitor.inventory, path=path)
+        if secret:
+            self.store_secret(host.name, secret)
+        if old_name is None:
+            self._monitor.add_host(host)
+        else:
+            self._monitor.update_host(host, old_name)
+        self.log_event(host.name, self.tr("{0}: saved to {1} by the user").format(host.name, path))
+        self.hosts_changed.emit()
+        return path
+
+    def remove_host(self, name: str) -> None:
+        from erpconsole.services import inventory_edit
+
+        path = self._monitor.inventory.path
+        if path:
+            inventory_edit.remove_host(path, name)
+        self._monitor.remove_host(name)
+        self.log_event(name, self.tr("{0}: removed from the inventory by the user").format(name))
+        self.hosts_changed.emit()
+
+    def import_ssh_config(self, path: str | None = None) -> list[dict]:
+        from erpconsole.services.hosts.ssh_config import import_hosts_from_ssh_config
+
+        return import_hosts_from_ssh_config(path)
+
     def shutdown(self) -> None:
+        self._worker.shutdown(wait=False, cancel_futures=True)
         self._reader.shutdown(wait=True, cancel_futures=True)

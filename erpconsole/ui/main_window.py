@@ -24,6 +24,7 @@ from erpconsole.services.models import TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.pages.event_log import EventLogPage
 from erpconsole.ui.pages.host_detail import HostDetailPage
+from erpconsole.ui.pages.hosts import HostsPage
 from erpconsole.ui.pages.overview import OverviewPage
 from erpconsole.widgets.theme import apply_theme
 
@@ -45,10 +46,12 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
 
         self.overview = OverviewPage(bridge)
+        self.hosts = HostsPage(bridge)
         self.host_detail = HostDetailPage(bridge)
         self.event_log = EventLogPage(bridge)
         self._pages: list[tuple[str, str, QWidget]] = [
             ("overview", self.tr("Overview"), self.overview),
+            ("hosts", self.tr("Hosts"), self.hosts),
             ("host", self.tr("Host detail"), self.host_detail),
             ("events", self.tr("Event log"), self.event_log),
         ]
@@ -57,6 +60,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
 
         self.overview.host_requested.connect(self._on_host_requested)
+        self.hosts.host_requested.connect(self._on_host_requested)
         bridge.status_changed.connect(self._on_status)
         bridge.store_ready.connect(self._on_store_ready)
         bridge.event_logged.connect(self._on_event)
@@ -108,6 +112,13 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
+        add_host = QAction(self.tr("&Add host…"), self)
+        add_host.triggered.connect(lambda: (self.show_page("hosts"), self.hosts.add_host()))
+        file_menu.addAction(add_host)
+        import_hosts = QAction(self.tr("&Import hosts from ~/.ssh/config…"), self)
+        import_hosts.triggered.connect(lambda: (self.show_page("hosts"), self.hosts.import_hosts()))
+        file_menu.addAction(import_hosts)
+        file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)

@@ -27,3 +27,7 @@ def console_factory(qtbot, tmp_path):
         # (that landed in the middle of a later test's style change: SIGSEGV).
         console.window.deleteLater()
         console.bridge.deleteLater()
+
+
+# The real sshd fixtures of the integration tests, for the Hosts page and its dialogs.
+from tests.integration.conftest import client_keys, sshd  # noqa: E402, F401

@@ -19,12 +19,12 @@ def _start(console, qtbot):
 
 def test_window_opens_and_every_page_shows(console_factory, qtbot):
     window = _start(console_factory(), qtbot)
-    assert window.page_keys() == ["overview", "host", "events"]
+    assert window.page_keys() == ["overview", "hosts", "host", "events"]
     for key in window.page_keys():
         window.show_page(key)
         assert window.current_page_key() == key
         assert window.page(key).isVisible()
-    assert window.nav.count() == 3
+    assert window.nav.count() == 4
 
 
 def test_overview_tile_shows_live_values(console_factory, qtbot):
@@ -173,3 +173,28 @@ def test_store_that_cannot_open_leaves_live_data_and_says_so(qtbot, tmp_path):
     finally:
         console.window.close()
         console.stop()
+
+
+def test_live_range_starts_from_the_stores_last_hour_after_a_restart(console_factory, qtbot):
+    first = console_factory()
+    assert first.wait_store()
+    now = time.time()
+    for i in range(20):
+        first.writer.put(HostSnapshot(LOCAL_HOST, now - 240 + i * 5, cpu_percent=17.0).samples())
+    first.writer.flush(5)
+    first.stop()
+    again = console_factory(settings_name="again.ini")
+    window = again.window
+    window.show()
+    window.host_detail.set_target(LOCAL_HOST)
+    window.show_page("host")
+    assert not window.host_detail.uses_store()
+    cpu = window.host_detail.charts["cpu"]
+
+    def seeded():
+        if not cpu.has_series("cpu.percent|"):
+            return False
+        ts, values = cpu.series_data("cpu.percent|")
+        return (ts < now - 200).any() and np.allclose(values[ts < now - 200], 17.0)
+
+    qtbot.waitUntil(seeded, timeout=5000)
