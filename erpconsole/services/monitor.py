@@ -4,15 +4,13 @@ health change."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
 import logging
 import shlex
+from pathlib import Path
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from erpconsole.config import HostConfig, Inventory
 from erpconsole.services import checks
@@ -23,7 +21,6 @@ from erpconsole.services.models import (
     ForgetResult,
     Health,
     HostKeyInfo,
-    KnownKeyLine,
     HealthChange,
     PollOutcome,
     Severity,
@@ -31,6 +28,7 @@ from erpconsole.services.models import (
     Thresholds,
 )
 from erpconsole.services.scheduler import Scheduler
+from erpconsole.services.scheduler import call_quietly as _quietly
 
 log = logging.getLogger(__name__)
 
@@ -132,33 +130,13 @@ class Monitor:
             status = self._status.get(target)
         health = status.health if status else Health.PENDING
         message = status.message if status else ""
-        session = getattr(collector, "_session", None)
-        if session is None:
+        if not hasattr(collector, "key_endpoint"):  # not an SSH host
             return HostKeyInfo(target, "", 0, health, message)
-        from erpconsole.services.hosts.known_hosts import fingerprint, key_type, lookup_name, parse_text
-        from erpconsole.services.hosts.ssh_config import resolve
-
-        kh = session.known_hosts
-        if session.offered_for is not None:
-            host, port = session.offered_for
-        else:
-            ep, _jumps = resolve(collector.host, getattr(collector, "_ssh_config_path", None))
-            host, port = ep.hostname, ep.port
-        offered = session.offered_host_key
-        kind = key_type(offered.asbytes()) if offered is not None else ""
-        fp = fingerprint(offered) if offered is not None else ""
-        name = lookup_name(host, port)
-        lines: list[KnownKeyLine] = []
-        for path in (*kh.read_paths, kh.own_path):
-            try:
-                text = Path(path).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            for e in parse_text(text, str(path)):
-                if not e.marker and e.matches(name):
-                    efp = "SHA256:" + base64.b64encode(hashlib.sha256(e.blob).digest()).decode().rstrip("=")
-                    lines.append(KnownKeyLine(str(path), e.line_no, e.key_type, efp, Path(path) == kh.own_path))
-        return HostKeyInfo(target, host, port, health, message, kind, fp, tuple(lines), str(kh.own_path))
+        host, port = collector.key_endpoint()
+        kh = collector.known_hosts
+        return HostKeyInfo(target, host, port, health, message, collector.offered_key_type,
+                           collector.offered_fingerprint or "", tuple(kh.lines_for(host, port)),
+                           str(kh.own_path))
 
     def trust_host_key(self, target: str) -> str:
         """Trust the key the host offered (console's own known_hosts), log it, poll again."""
@@ -177,11 +155,10 @@ class Monitor:
         """Remove the old key of host:port from the console's own file; polling resumes when
         no other file still holds an old key (the user's own files are never edited)."""
         collector = self._collectors.get(target)
-        session = getattr(collector, "_session", None)
-        if session is None:
+        if not hasattr(collector, "known_hosts"):
             raise ValueError(_("{target} is not an SSH host").format(target=target))
         info = self.host_key_info(target)
-        removed = session.known_hosts.forget(info.host, info.port)
+        removed = collector.known_hosts.forget(info.host, info.port)
         remaining = tuple(line for line in info.lines if not line.own)
         command = ""
         if remaining:
@@ -278,8 +255,3 @@ class Monitor:
             _quietly(cb, status)
 
 
-def _quietly(fn, *args) -> None:
-    try:
-        fn(*args)
-    except Exception:  # noqa: BLE001 - one subscriber's bug must not silence the others
-        log.exception("subscriber %r failed", fn)

@@ -104,7 +104,7 @@ class Scheduler:
                 t.generation += 1
         close = getattr(t.collector, "close", None) if t else None
         if close is not None:
-            _quietly(close)
+            call_quietly(close)
 
     def subscribe(
         self, on_outcome: OutcomeCallback | None = None, on_health: HealthCallback | None = None
@@ -153,7 +153,7 @@ class Scheduler:
         for t in list(self._targets.values()):
             close = getattr(t.collector, "close", None)
             if close is not None:
-                _quietly(close)
+                call_quietly(close)
 
     def resume(self, name: str) -> None:
         """Poll again after a person acted (trusted a key, fixed a password)."""
@@ -293,9 +293,9 @@ class Scheduler:
     def _notify(self, outcome: PollOutcome, change: HealthChange | None) -> None:
         if change is not None:
             for cb in self._health_subs:
-                _quietly(cb, change)
+                call_quietly(cb, change)
         for cb in self._outcome_subs:
-            _quietly(cb, outcome)
+            call_quietly(cb, outcome)
 
 
 def run_collect(collector: Collector) -> tuple[HostSnapshot | None, PollError | None]:
@@ -311,7 +311,7 @@ def run_collect(collector: Collector) -> tuple[HostSnapshot | None, PollError | 
         return None, PollError(target, Health.ERROR, message, traceback.format_exc())
 
 
-def _quietly(fn: Callable, *args: object) -> None:
+def call_quietly(fn: Callable, *args: object) -> None:
     try:
         fn(*args)
     except Exception:  # noqa: BLE001 - a subscriber bug must not stop polling

@@ -37,9 +37,6 @@ def host_targets(
     out: list[tuple[str, Collector, float, float | None, Thresholds]] = []
     if inv.local.enabled:
         out.append((LOCAL_HOST, LocalCollector(), inv.local.interval_s, None, inv.local.thresholds))
-    if inv.hosts:
-        # paramiko costs ~0.2 s to import: only when there are SSH hosts to watch.
-        from erpconsole.services.hosts.ssh_collector import SSHCollector
     for h in inv.hosts:
         out.append(host_target(h, secrets, known_hosts_path))
     return out
@@ -51,6 +48,7 @@ def host_target(
     known_hosts_path: str | Path | None = None,
 ) -> tuple[str, Collector, float, float | None, Thresholds]:
     """(name, collector, interval, timeout, thresholds) for one SSH host."""
+    # paramiko costs ~0.2 s to import: only when there is an SSH host to watch.
     from erpconsole.services.hosts.ssh_collector import SSHCollector
 
     secrets = secrets if secrets is not None else SecretStore()

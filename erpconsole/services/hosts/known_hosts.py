@@ -29,6 +29,8 @@ from typing import Literal
 import paramiko
 import platformdirs
 
+from erpconsole.services.models import KnownKeyLine
+
 log = logging.getLogger(__name__)
 
 Verdict = Literal["ok", "unknown", "mismatch"]
@@ -51,8 +53,11 @@ def lookup_name(host: str, port: int) -> str:
 
 def fingerprint(key: paramiko.PKey) -> str:
     """``SHA256:...`` exactly as ``ssh-keygen -l`` prints it (base64, no padding)."""
-    digest = hashlib.sha256(key.asbytes()).digest()
-    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+    return blob_fingerprint(key.asbytes())
+
+
+def blob_fingerprint(blob: bytes) -> str:
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
 
 
 def key_type(blob: bytes) -> str:
@@ -170,6 +175,16 @@ class KnownHosts:
         for path in (*self.read_paths, self.own_path):
             out.extend(self._load(path))
         return out
+
+    def lines_for(self, host: str, port: int) -> list[KnownKeyLine]:
+        """Every key line naming ``host:port``, in the user's files and the console's own."""
+        name = lookup_name(host, port)
+        return [
+            KnownKeyLine(str(path), e.line_no, e.key_type, blob_fingerprint(e.blob), path == self.own_path)
+            for path in (*self.read_paths, self.own_path)
+            for e in self._load(path)
+            if not e.marker and e.matches(name)
+        ]
 
     def _load(self, path: Path) -> list[Entry]:
         """Parsed entries of ``path``, re-read only when its size or mtime changed."""

@@ -25,7 +25,7 @@ from paramiko.ssh_exception import SSHException
 from erpconsole.config import HostConfig
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts import probe
-from erpconsole.services.hosts.known_hosts import KnownHosts, fingerprint
+from erpconsole.services.hosts.known_hosts import KnownHosts, fingerprint, key_type
 from erpconsole.services.hosts.probe_snapshot import ProbeState, snapshot_from_sections
 from erpconsole.services.hosts.procparse import ProbeParseError, split_sections
 from erpconsole.services.hosts.ssh_config import Endpoint, resolve
@@ -101,6 +101,22 @@ class SSHCollector:
         self._session.offered_host_key = None
         self._session.offered_for = None
         return fingerprint(key)
+
+    @property
+    def known_hosts(self) -> KnownHosts:
+        return self._session.known_hosts
+
+    @property
+    def offered_key_type(self) -> str:
+        key = self._session.offered_host_key
+        return key_type(key.asbytes()) if key is not None else ""
+
+    def key_endpoint(self) -> tuple[str, int]:
+        """The host:port whose key is checked: the one that offered a key, else the configured."""
+        if self._session.offered_for is not None:
+            return self._session.offered_for
+        ep, _jumps = resolve(self.host, self._ssh_config_path)
+        return ep.hostname, ep.port
 
     @property
     def mode(self) -> str:
