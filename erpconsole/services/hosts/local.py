@@ -12,6 +12,7 @@ import psutil
 from erpconsole.services.models import (
     LOCAL_HOST,
     DiskUsage,
+    HostFacts,
     HostSnapshot,
     ProcessInfo,
     Temperature,
@@ -53,8 +54,11 @@ class LocalCollector:
         self._prev_cores: list[tuple[float, float]] = []
         self._procs: dict[int, psutil.Process] = {}
         self._top = top_processes
+        self.facts: HostFacts | None = None
 
     def collect(self) -> HostSnapshot:
+        if self.facts is None:
+            self.facts = local_facts()
         now = self._clock()
         cpu, cores = self._cpu()
         mem = psutil.virtual_memory()
@@ -200,3 +204,37 @@ def _temperatures() -> tuple[Temperature, ...]:
             label = f"{chip} {e.label or i}".strip()
             out.append(Temperature(label, float(e.current), e.high, e.critical))
     return tuple(out)
+
+
+def local_facts() -> HostFacts:
+    """OS, kernel, CPU and memory of this machine, from the standard library and /proc."""
+    import platform
+
+    try:
+        release = platform.freedesktop_os_release()
+    except OSError:  # not Linux, or no os-release
+        release = {}
+    uname = platform.uname()
+    return HostFacts(
+        os_name=release.get("PRETTY_NAME", f"{uname.system} {uname.release}".strip()),
+        os_id=release.get("ID", ""),
+        os_version=release.get("VERSION_ID", ""),
+        kernel=uname.release,
+        uname=f"{uname.system} {uname.release} {uname.machine}",
+        arch=uname.machine,
+        cpu_model=_cpu_model() or uname.processor,
+        cpu_count=psutil.cpu_count() or 0,
+        mem_total_bytes=int(psutil.virtual_memory().total),
+        reboot_required=os.path.exists("/var/run/reboot-required"),
+    )
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""

@@ -70,3 +70,14 @@ def test_samples_name_every_series():
     assert ("cpu.percent", "") in metrics and ("mem.percent", "") in metrics
     assert ("disk.used_percent", "/") in metrics and ("net.rx_bps", "") in metrics
     assert all(x.target == LOCAL_HOST and x.ts == s.ts for x in s.samples())
+
+
+def test_facts_describe_this_machine():
+    import platform
+
+    c = LocalCollector()
+    c.collect()
+    f = c.facts
+    assert f.kernel == platform.release() and f.cpu_count >= 1 and f.mem_total_bytes > 0
+    assert f.os_name  # PRETTY_NAME on Linux
+    assert isinstance(f.reboot_required, bool)
