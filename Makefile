@@ -46,7 +46,7 @@ bench: venv
 	@for b in benchmarks/*.py; do QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
 
 screenshots: venv
-	for page in overview host events; do \
+	for page in overview hosts host events; do \
 		$(BIN)/erpconsole screenshot docs/screenshots/$$page.png --page $$page --after 8 || exit 1; done
 
 clean:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from erpconsole.services.models import HostSnapshot, TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.labels import display_name, health_text
-from erpconsole.ui.pages.host_charts import ChartSpec, chart_specs, series_key, series_name
+from erpconsole.ui.pages.host_charts import chart_specs, series_key, series_name
 from erpconsole.ui.pages.process_table import ProcessTable
 from erpconsole.widgets.live_chart import LiveChart
 from erpconsole.widgets.ring_buffer import RingBuffer
