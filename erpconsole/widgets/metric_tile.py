@@ -101,9 +101,9 @@ class MetricTile(QFrame):
     def set_status(self, level: str, text: str) -> None:
         self._level = level if level in LEVELS else "unknown"
         self._status_text = text
-        self._status.setText(text)
         self._status.setToolTip(text)
         self._restyle_status()
+        self._elide_status()
         self._update_description()
 
     def status(self) -> tuple[str, str]:
@@ -166,6 +166,7 @@ class MetricTile(QFrame):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._scale_fonts()
+        self._elide_status()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
@@ -174,6 +175,14 @@ class MetricTile(QFrame):
             self.apply_theme(name)
 
     # -- internals ------------------------------------------------------------------------
+
+    def _elide_status(self) -> None:
+        """A long message ends in "…" (the whole of it is in the tooltip), never cut mid-word."""
+        width = max(40, self.width() - 40)
+        self._status.setText(self._status.fontMetrics().elidedText(self._status_text, Qt.TextElideMode.ElideRight, width))
+
+    def status_text_shown(self) -> str:
+        return self._status.text()
 
     def _scale_fonts(self) -> None:
         unit = min(self.width() / 14.0, self.height() / 9.0)

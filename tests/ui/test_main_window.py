@@ -198,3 +198,24 @@ def test_live_range_starts_from_the_stores_last_hour_after_a_restart(console_fac
         return (ts < now - 200).any() and np.allclose(values[ts < now - 200], 17.0)
 
     qtbot.waitUntil(seeded, timeout=5000)
+
+
+def test_a_failing_or_paused_host_is_not_called_stale(console_factory, qtbot):
+    from dataclasses import replace
+
+    from erpconsole.services.models import Health, TargetStatus
+
+    window = console_factory().window
+    page = window.overview
+    old = time.time() - 600
+    paused = TargetStatus("erp-report", "host", Health.HOSTKEY_UNKNOWN, "unknown key", 2.0, last_poll_ts=old)
+    silent = TargetStatus("erp-app", "host", Health.OK, "", 2.0, last_poll_ts=old)
+    page._on_status(paused)
+    page._on_status(silent)
+    page.refresh()
+    assert page.tile("erp-report").status()[0] == "critical"
+    assert page.tile("erp-app").status()[0] == "stale"
+    assert "erp-app" in page.banner.text() and "erp-report" not in page.banner.text()
+    page._on_status(replace(silent, last_poll_ts=time.time()))
+    page.refresh()
+    assert page.tile("erp-app").status()[0] == "ok" and page.banner.isHidden()

@@ -67,3 +67,17 @@ def test_fonts_grow_with_the_tile(tile, qtbot):
     qtbot.waitUntil(lambda: tile.font_pixel_size("value") > small)
     assert tile.font_pixel_size("value") >= 2 * small
     assert tile._value_labels[0].font().pixelSize() == tile.font_pixel_size("value")
+
+
+def test_long_status_is_elided_with_the_whole_text_in_the_tooltip(qtbot):
+    from erpconsole.widgets.metric_tile import MetricTile
+
+    tile = MetricTile("h", "h")
+    qtbot.addWidget(tile)
+    tile.resize(320, 200)
+    tile.show()
+    long_text = "unreachable: cannot connect to 127.0.0.1:40123: connection refused — is sshd running?"
+    tile.set_status("critical", long_text)
+    shown = tile.status_text_shown()
+    assert shown.endswith("…") and len(shown) < len(long_text)
+    assert tile.status() == ("critical", long_text)

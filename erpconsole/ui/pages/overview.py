@@ -130,8 +130,11 @@ class OverviewPage(QWidget):
         ]
 
     def _is_stale(self, status: TargetStatus, now: float) -> bool:
-        last = status.last_ok_ts or status.last_poll_ts
-        return last is not None and now - last > STALE_INTERVALS * status.interval_s + 2
+        """Believed fine but silent. A failing host already says what is wrong (and one waiting
+        for a person, or backing off, is not expected to report)."""
+        if status.health.is_failure or status.last_poll_ts is None:
+            return False
+        return now - status.last_poll_ts > STALE_INTERVALS * status.interval_s + 2
 
     def refresh(self) -> None:
         now = time.time()
@@ -148,7 +151,7 @@ class OverviewPage(QWidget):
         tile = self._tiles[status.target]
         level, text = status.level, health_text(status.health, status.message)
         if self._is_stale(status, now):
-            age = now - (status.last_ok_ts or status.last_poll_ts or now)
+            age = now - (status.last_poll_ts or now)
             level, text = "stale", self.tr("stale: no data for {0} s").format(int(age))
         elif level in ("warning", "critical") and not status.health.is_failure and status.findings:
             text = status.findings[0].message
