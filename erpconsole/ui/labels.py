@@ -31,4 +31,8 @@ def health_label(health: Health) -> str:
 
 def health_text(health: Health, message: str) -> str:
     label = health_label(health)
-    return f"{label}: {message}" if message and health is not Health.OK else label
+    if not message or health is Health.OK:
+        return label
+    if message.lower().startswith(label.lower()):  # the message already names the state
+        return message
+    return f"{label}: {message}"
