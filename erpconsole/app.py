@@ -76,8 +76,19 @@ def open_store(url: str | None):
         store = Store(url)
         return store, StoreWriter(store), None
     except Exception as exc:  # noqa: BLE001 - shown to the user, the console goes on without history
-        log.exception("store %s", url)
-        return None, None, f"the metric store could not open ({exc}); live data only, no history"
+        shown = _safe_url(url)
+        log.exception("store %s", shown)
+        return None, None, f"the metric store at {shown} could not open ({type(exc).__name__}: {exc}); live data only, no history".replace(url, shown)
+
+
+def _safe_url(url: str) -> str:
+    """The URL with any password masked: logs and messages never hold a secret."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown without its user part
+        return url.split("@")[-1]
 
 
 class Console:
@@ -92,6 +103,7 @@ class Console:
 
         self.store = self.writer = None
         self._store_url = store_url
+        self._stopped = False
         self.monitor = Monitor(inventory, None)
         self.bridge = ServiceBridge(self.monitor, None)
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
@@ -108,6 +120,10 @@ class Console:
         store, writer, error = open_store(self._store_url)
         if error:
             self.monitor.record(Event(time.time(), "", Severity.WARNING, error, kind="store"))
+            return
+        if self._stopped:  # the console closed while the store was opening
+            writer.close()
+            store.close()
             return
         self.store, self.writer = store, writer
         self.monitor.attach_writer(writer)
@@ -127,7 +143,8 @@ class Console:
         self.monitor.start()
 
     def stop(self) -> None:
-        self._opener.join(30)
+        self._stopped = True
+        self._opener.join(10)
         self.monitor.stop()
         self.bridge.shutdown()
         writer, store, self.writer, self.store = self.writer, self.store, None, None
@@ -170,6 +187,27 @@ def install_excepthook() -> None:
     hook.dialogs = []  # type: ignore[attr-defined]
     sys.excepthook = hook
 
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        if threading.current_thread() is threading.main_thread():
+            hook(args.exc_type, args.exc_value, args.exc_traceback)
+            return
+        # Widgets belong to the GUI thread: log here, show the dialog from the event loop.
+        details = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+        log.critical("uncaught exception in thread %s\n%s", getattr(args.thread, "name", "?"), details)
+        try:
+            from PySide6.QtCore import QTimer
+            from PySide6.QtWidgets import QApplication
+
+            app = QApplication.instance()
+            if app is not None:
+                QTimer.singleShot(0, app, lambda: hook(args.exc_type, args.exc_value, args.exc_traceback))
+        except Exception:  # noqa: BLE001 - the hook itself must never raise
+            log.exception("crash dialog from thread")
+
+    threading.excepthook = thread_hook
+
 
 def _inventory_for_gui(path: str | None):
     try:
@@ -211,7 +249,12 @@ def run_gui(args: argparse.Namespace) -> int:
     console.window.show()
     code = app.exec()
     console.stop()
-    return code
+    logging.shutdown()
+    # A poll or connection test still in flight on a pool thread would hold the interpreter's
+    # exit (concurrent.futures joins its workers); everything worth keeping is written now.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _watch_first_paint(window, app) -> None:

@@ -28,6 +28,7 @@ from erpconsole.services.models import (
     Thresholds,
 )
 from erpconsole.services.scheduler import Scheduler
+from erpconsole.services.secrets import SecretStore
 from erpconsole.services.scheduler import call_quietly as _quietly
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,9 @@ class Monitor:
     def __init__(self, inventory: Inventory, store_writer=None, max_workers: int = 8,
                  secrets=None, known_hosts_path: str | Path | None = None) -> None:
         self.inventory = inventory
-        self._secrets = secrets
+        # One store for the session: a secret kept in memory (no keyring backend) must reach
+        # the collectors that need it.
+        self.secrets = self._secrets = secrets if secrets is not None else SecretStore()
         self._known_hosts_path = known_hosts_path
         self._collectors: dict = {}
         self._writer = store_writer
@@ -204,6 +207,10 @@ class Monitor:
             self._status_subs.append(on_status)
         if on_event is not None:
             self._event_subs.append(on_event)
+
+    def is_watched(self, target: str) -> bool:
+        with self._lock:
+            return target in self._status
 
     def statuses(self) -> list[TargetStatus]:
         with self._lock:

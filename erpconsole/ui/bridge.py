@@ -40,6 +40,7 @@ class ServiceBridge(QObject):
         self._request_id = 0
         self._lock = threading.Lock()
         self._waiting: list[tuple] = []  # reads asked for before the store opened
+        self._store_size: int | None = None
         # Emitting from a worker thread to receivers living on the GUI thread queues the call.
         monitor.subscribe(self.status_changed.emit, self.event_logged.emit)
 
@@ -49,6 +50,9 @@ class ServiceBridge(QObject):
 
     def statuses(self) -> list[TargetStatus]:
         return self._monitor.statuses()
+
+    def is_watched(self, target: str) -> bool:
+        return self._monitor.is_watched(target)
 
     def targets(self) -> list[str]:
         return [s.target for s in self._monitor.statuses()]
@@ -60,6 +64,7 @@ class ServiceBridge(QObject):
             waiting, self._waiting = self._waiting, []
         for call in waiting:
             self._reader.submit(*call)
+        self._measure_store()
         self.store_ready.emit()
 
     @property
@@ -74,13 +79,19 @@ class ServiceBridge(QObject):
         self._reader.submit(*call)
 
     def store_size(self) -> int | None:
-        if self._store is None:
-            return None
+        """The last measured size (never a query on the caller's thread); refresh_store_size()
+        measures again on the reader thread."""
+        return self._store_size
+
+    def refresh_store_size(self) -> None:
+        if self._store is not None:
+            self._reader.submit(self._measure_store)
+
+    def _measure_store(self) -> None:
         try:
-            return self._store.size_bytes()
-        except Exception:  # noqa: BLE001 - a status-bar number must never crash the window
+            self._store_size = self._store.size_bytes()
+        except Exception:  # noqa: BLE001 - a status-bar number must never crash anything
             log.exception("store size")
-            return None
 
     def log_event(self, target: str, message: str, level: Severity = Severity.INFO, detail: str = "") -> None:
         import time
@@ -139,15 +150,13 @@ class ServiceBridge(QObject):
     def store_secret(self, name: str, value: str) -> bool:
         """Keyring ``ssh:NAME``; False when only kept in memory for this session."""
         from erpconsole.services.hosts.ssh_auth import secret_name
-        from erpconsole.services.secrets import SecretStore
 
-        return SecretStore().set(secret_name(name), value)
+        return self._monitor.secrets.set(secret_name(name), value)
 
     def has_secret(self, name: str) -> bool:
         from erpconsole.services.hosts.ssh_auth import secret_name
-        from erpconsole.services.secrets import SecretStore
 
-        return SecretStore().get(secret_name(name)) is not None
+        return self._monitor.secrets.get(secret_name(name)) is not None
 
     def test_connection(self, host: HostConfig, secret: str | None = None) -> int:
         """Runs the five steps on a worker; answers with connection_step / connection_done."""
@@ -185,7 +194,12 @@ class ServiceBridge(QObject):
 
             self._monitor.inventory = dataclasses.replace(self._monitor.inventory, path=path)
         if secret:
-            self.store_secret(host.name, secret)
+            if not self.store_secret(host.name, secret):
+                self.log_event(host.name, self.tr("{0}: no keyring works here; the password is kept "
+                                                  "in memory until the console closes").format(host.name),
+                               Severity.WARNING)
+        elif old_name is not None and old_name != host.name:
+            self._move_secret(old_name, host.name)
         if old_name is None:
             self._monitor.add_host(host)
         else:
@@ -193,6 +207,16 @@ class ServiceBridge(QObject):
         self.log_event(host.name, self.tr("{0}: saved to {1} by the user").format(host.name, path))
         self.hosts_changed.emit()
         return path
+
+    def _move_secret(self, old: str, new: str) -> None:
+        """A renamed host keeps its password: keyring entries are named after the host."""
+        from erpconsole.services.hosts.ssh_auth import secret_name
+
+        secrets = self._monitor.secrets
+        value = secrets.get(secret_name(old))
+        if value is not None:
+            secrets.set(secret_name(new), value)
+            secrets.delete(secret_name(old))
 
     def remove_host(self, name: str) -> None:
         from erpconsole.services import inventory_edit
@@ -211,4 +235,5 @@ class ServiceBridge(QObject):
 
     def shutdown(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)
-        self._reader.shutdown(wait=True, cancel_futures=True)
+        # A read in flight may wait on a slow database: do not hold the exit for it.
+        self._reader.shutdown(wait=False, cancel_futures=True)
