@@ -22,6 +22,9 @@ BUSY_TIMEOUT_MS = 5000
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and synchronous=NORMAL."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        # A shared store that went away must fail in seconds, not after the TCP timeout.
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database in (None, "", ":memory:"):

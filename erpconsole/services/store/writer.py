@@ -98,7 +98,11 @@ class StoreWriter:
         if self._closed:
             return
         self._closed = True
-        self._queue.put(_STOP)
+        try:
+            self._queue.put(_STOP, timeout=timeout)
+        except queue.Full:  # writes have been failing for long: do not hang the exit on it
+            log.warning("store writer queue full at close; %d samples not written", self._queue.qsize())
+            return
         self._thread.join(timeout)
         if self._thread.is_alive():
             log.warning("store writer did not finish within %s s", timeout)
