@@ -40,6 +40,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._statuses: dict[str, TargetStatus] = {}
         self._store_pending = not bridge.has_store
+        self._status_ticks = 0
         self._theme = str(settings.value("ui/theme", "dark"))
         self.setWindowTitle(self.tr("erpconsole"))
         self.setObjectName("MainWindow")
@@ -215,6 +216,9 @@ class MainWindow(QMainWindow):
         self.targets_label.setText(self.tr("%n target(s) ok", "", ok) + " · " + self.tr("%n failing", "", failing))
         self.targets_label.setProperty("level", "critical" if failing else "ok")
         size = self._bridge.store_size()
+        self._status_ticks += 1
+        if self._status_ticks % 30 == 1:  # the size moves slowly; measured off the GUI thread
+            self._bridge.refresh_store_size()
         if size is not None:
             self.store_label.setText(self.tr("store {0}").format(_human_bytes(size)))
         else:

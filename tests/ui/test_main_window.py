@@ -129,11 +129,15 @@ def test_event_log_lists_health_changes_and_notes(console_factory, qtbot):
 
 
 def test_status_bar_counts_targets(console_factory, qtbot):
-    window = _start(console_factory(), qtbot)
+    import re
+
+    console = console_factory()
+    window = _start(console, qtbot)
+    assert console.wait_store()
     qtbot.waitUntil(lambda: "1 target" in window.targets_label.text(), timeout=10000)
-    window._update_status_bar()
+    qtbot.waitUntil(lambda: re.fullmatch(r"store \d+(\.\d)? (B|KiB|MiB)", window.store_label.text()) is not None,
+                    timeout=5000)
     assert "0 failing" in window.targets_label.text()
-    assert "store" in window.store_label.text()
 
 
 def test_overview_sparkline_starts_from_the_store_after_a_restart(console_factory, qtbot):
@@ -200,13 +204,15 @@ def test_live_range_starts_from_the_stores_last_hour_after_a_restart(console_fac
     qtbot.waitUntil(seeded, timeout=5000)
 
 
-def test_a_failing_or_paused_host_is_not_called_stale(console_factory, qtbot):
+def test_a_failing_or_paused_host_is_not_called_stale(console_factory, qtbot, monkeypatch):
     from dataclasses import replace
 
     from erpconsole.services.models import Health, TargetStatus
 
-    window = console_factory().window
+    console = console_factory()
+    window = console.window
     page = window.overview
+    monkeypatch.setattr(console.bridge, "is_watched", lambda target: True)  # statuses made up here
     old = time.time() - 600
     paused = TargetStatus("erp-report", "host", Health.HOSTKEY_UNKNOWN, "unknown key", 2.0, last_poll_ts=old)
     silent = TargetStatus("erp-app", "host", Health.OK, "", 2.0, last_poll_ts=old)
@@ -219,3 +225,20 @@ def test_a_failing_or_paused_host_is_not_called_stale(console_factory, qtbot):
     page._on_status(replace(silent, last_poll_ts=time.time()))
     page.refresh()
     assert page.tile("erp-app").status()[0] == "ok" and page.banner.isHidden()
+
+
+def test_a_removed_host_leaves_every_page(console_factory, qtbot, tmp_path):
+    inv_file = tmp_path / "inventory.toml"
+    inv_file.write_text('[local]\nenabled = true\ninterval_s = 0.5\n\n[[hosts]]\nname = "gone"\naddress = "127.0.0.1"\nport = 1\n')
+    from erpconsole.config import load_inventory
+
+    console = console_factory(load_inventory(inv_file))
+    window = _start(console, qtbot)
+    assert "gone" in window.overview.tiles()
+    console.bridge.remove_host("gone")
+    qtbot.wait(200)
+    window.overview.refresh()
+    assert "gone" not in window.overview.tiles()
+    assert window.host_detail.host_box.findData("gone") < 0
+    assert "gone" not in window.overview.banner.text()
+    assert "gone" not in inv_file.read_text()

@@ -48,6 +48,7 @@ class HostDetailPage(QWidget):
         self._seeded: set[str] = set()
         self._build()
         bridge.status_changed.connect(self._on_status)
+        bridge.hosts_changed.connect(self._on_hosts_changed)
         bridge.history_loaded.connect(self._on_history)
         bridge.history_failed.connect(self._on_history_failed)
         for status in bridge.statuses():
@@ -169,6 +170,8 @@ class HostDetailPage(QWidget):
     # -- live data -----------------------------------------------------------------------
 
     def _on_status(self, status: TargetStatus) -> None:
+        if not self._bridge.is_watched(status.target):
+            return  # a late word from a host removed since
         if self.host_box.findData(status.target) < 0:
             self.host_box.addItem(display_name(status.target), status.target)
         snap = status.snapshot
@@ -181,6 +184,16 @@ class HostDetailPage(QWidget):
         if status.target == self._target:
             self.badge.set_status(status.level, health_text(status.health, status.message))
             self.message.setText(status.findings[0].message if status.findings else "")
+
+    def _on_hosts_changed(self) -> None:
+        watched = set(self._bridge.targets())
+        for i in reversed(range(self.host_box.count())):
+            target = self.host_box.itemData(i)
+            if target not in watched:
+                self.host_box.removeItem(i)
+                self._live.pop(target, None)
+                self._last_ts.pop(target, None)
+                self._seeded.discard(target)
 
     def _remember(self, snap: HostSnapshot) -> None:
         series = self._live.setdefault(snap.target, {})

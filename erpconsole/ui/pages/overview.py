@@ -67,6 +67,7 @@ class OverviewPage(QWidget):
         for status in bridge.statuses():
             self._on_status(status)
         bridge.status_changed.connect(self._on_status)
+        bridge.hosts_changed.connect(self._on_hosts_changed)
 
     def tile(self, target: str) -> MetricTile:
         return self._tiles[target]
@@ -92,6 +93,8 @@ class OverviewPage(QWidget):
         return tile
 
     def _on_status(self, status: TargetStatus) -> None:
+        if not self._bridge.is_watched(status.target):
+            return  # a late word from a host removed since
         self._ensure_tile(status.target)
         self._status[status.target] = status
         snap = status.snapshot
@@ -99,6 +102,19 @@ class OverviewPage(QWidget):
             self._last_snapshot_ts[status.target] = snap.ts
             self._cpu[status.target].append(snap.ts, snap.cpu_percent)
         self._dirty.add(status.target)
+
+    def _on_hosts_changed(self) -> None:
+        """A host removed or renamed leaves the wall at once, not as a 'stale' tile forever."""
+        watched = set(self._bridge.targets())
+        for target in [t for t in self._tiles if t not in watched]:
+            tile = self._tiles.pop(target)
+            self._grid.removeWidget(tile)
+            tile.deleteLater()
+            for table in (self._cpu, self._status, self._last_snapshot_ts):
+                table.pop(target, None)
+            self._dirty.discard(target)
+        self._relayout(force=True)
+        self.refresh()
 
     def _on_history(self, target: str, rid: int, data: dict) -> None:
         if self._history_requests.pop(rid, None) != target:
