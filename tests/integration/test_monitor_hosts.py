@@ -100,8 +100,11 @@ def test_changed_key_in_users_file_is_not_edited(tmp_path, sshd, client_keys):
         assert result.remaining[0].path == h.known_hosts and result.remaining[0].line_no == 1
         assert "ssh-keygen -R" in result.command and h.known_hosts in result.command
         assert Path(h.known_hosts).read_text() == user_line  # the user's file is the user's
+        polls = monitor.scheduler.stats("h")["polls"]
         time.sleep(1.0)
-        wait(monitor, "h", Health.HOSTKEY_MISMATCH)  # not resumed
+        # Not resumed: no poll ran, the host still waits for the user.
+        assert monitor.scheduler.stats("h")["polls"] == polls
+        assert monitor.scheduler.health("h")[0] is Health.HOSTKEY_MISMATCH
     finally:
         monitor.stop()
 

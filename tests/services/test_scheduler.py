@@ -95,8 +95,9 @@ def test_polls_at_interval_and_reports_ok(sched):
     s.add_target("a", q, interval_s=0.1)
     s.start()
     wait_for(lambda: len(rec.of("a")) >= 5)
-    gaps = [b - a for a, b in zip(q.calls, q.calls[1:])]
-    assert all(0.05 < g < 0.3 for g in gaps), gaps
+    gaps = sorted(b - a for a, b in zip(q.calls, q.calls[1:]))
+    # The cadence holds (median), whatever one hiccup of a loaded CI machine does to one gap.
+    assert 0.07 < gaps[len(gaps) // 2] < 0.2, gaps
     assert rec.of("a")[-1].health is Health.OK
     assert rec.of("a")[-1].snapshot.cpu_percent == 1.0
     assert [(c.old, c.new) for c in rec.changes] == [(Health.PENDING, Health.OK)]
@@ -114,8 +115,9 @@ def test_hanging_collector_times_out_and_others_keep_interval(sched):
     start = len(q.calls)
     time.sleep(1.0)
     release.set()
-    # The quick target kept its cadence while the other hung.
-    assert len(q.calls) - start >= 7
+    # The quick target kept its cadence while the other hung (10 ticks due; allow for a loaded
+    # machine, but far more than a stalled scheduler would give).
+    assert len(q.calls) - start >= 5
     timeout = next(o for o in rec.of("hang") if o.health is Health.TIMEOUT)
     assert "0.3 s" in timeout.error.message
     # One poll in flight per target: the hung one was not started again meanwhile.
