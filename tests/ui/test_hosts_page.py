@@ -13,13 +13,8 @@ from erpconsole.services.models import Health
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    (home / ".ssh").mkdir(parents=True)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
-    return home
+# The real user's ~/.ssh is never read or written (autouse, shared with the integration tests).
+from tests.integration.conftest import isolated_home  # noqa: E402, F401
 
 
 def free_port() -> int:
