@@ -41,33 +41,39 @@ def _grade(value: float, warning: float, critical: float) -> Severity | None:
     return None
 
 
+def _graded(value: float, warning: float, critical: float, texts: tuple[str, str]
+            ) -> tuple[Severity, str, float] | None:
+    """(severity, the text for it, the limit reached); ``texts`` is (warning, critical)."""
+    severity = _grade(value, warning, critical)
+    if severity is Severity.CRITICAL:
+        return severity, texts[1], critical
+    if severity is Severity.WARNING:
+        return severity, texts[0], warning
+    return None
+
+
 def _disk_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
+    texts = (_("disk {mount} at {value:.0f}% (warning at {limit:.0f}%)"),
+             _("disk {mount} at {value:.0f}% (critical at {limit:.0f}%)"))
     out: list[Finding] = []
     for disk in snap.disks:
-        severity = _grade(disk.used_percent, t.disk_warning, t.disk_critical)
-        if severity is Severity.CRITICAL:
-            text = _("disk {mount} at {value:.0f}% (critical at {limit:.0f}%)")
-            limit = t.disk_critical
-        elif severity is Severity.WARNING:
-            text = _("disk {mount} at {value:.0f}% (warning at {limit:.0f}%)")
-            limit = t.disk_warning
-        else:
-            continue
-        message = text.format(mount=disk.mount, value=disk.used_percent, limit=limit)
-        out.append(Finding(severity, snap.target, DISK_USED, message))
+        graded = _graded(disk.used_percent, t.disk_warning, t.disk_critical, texts)
+        if graded is not None:
+            severity, text, limit = graded
+            message = text.format(mount=disk.mount, value=disk.used_percent, limit=limit)
+            out.append(Finding(severity, snap.target, DISK_USED, message))
     return out
 
 
 def _mem_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
     if snap.mem_percent is None:
         return []
-    severity = _grade(snap.mem_percent, t.mem_warning, t.mem_critical)
-    if severity is Severity.CRITICAL:
-        text, limit = _("memory at {value:.0f}% (critical at {limit:.0f}%)"), t.mem_critical
-    elif severity is Severity.WARNING:
-        text, limit = _("memory at {value:.0f}% (warning at {limit:.0f}%)"), t.mem_warning
-    else:
+    graded = _graded(snap.mem_percent, t.mem_warning, t.mem_critical,
+                     (_("memory at {value:.0f}% (warning at {limit:.0f}%)"),
+                      _("memory at {value:.0f}% (critical at {limit:.0f}%)")))
+    if graded is None:
         return []
+    severity, text, limit = graded
     return [Finding(severity, snap.target, MEM_USED, text.format(value=snap.mem_percent, limit=limit))]
 
 
@@ -77,15 +83,12 @@ def _load_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
         return []
     load1 = snap.load[0]
     per_core = load1 / snap.cpu_count
-    severity = _grade(per_core, t.load_per_core_warning, t.load_per_core_critical)
-    if severity is Severity.CRITICAL:
-        text = _("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; critical at {limit:g})")
-        limit = t.load_per_core_critical
-    elif severity is Severity.WARNING:
-        text = _("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; warning at {limit:g})")
-        limit = t.load_per_core_warning
-    else:
+    graded = _graded(per_core, t.load_per_core_warning, t.load_per_core_critical,
+                     (_("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; warning at {limit:g})"),
+                      _("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; critical at {limit:g})")))
+    if graded is None:
         return []
+    severity, text, limit = graded
     message = text.format(per_core=per_core, load1=load1, cores=snap.cpu_count, limit=limit)
     return [Finding(severity, snap.target, LOAD_PER_CORE, message)]
 

@@ -139,14 +139,19 @@ def add_host(path: str | Path, host: HostConfig, *, keep_local: bool = True) -> 
     return _write(path, tomlkit.dumps(doc))
 
 
+def _index(hosts: AoT, name: str, path: Path) -> int:
+    i = _find(hosts, name)
+    if i is None:
+        raise InventoryError(path, None, _('no host named "{name}" is there').format(name=name))
+    return i
+
+
 def update_host(path: str | Path, old_name: str, host: HostConfig) -> Inventory:
     """Change the managed fields of the host named ``old_name`` (maybe renaming it)."""
     path = Path(path)
     doc = tomlkit.parse(_read(path))
     hosts = _hosts(doc, path)
-    i = _find(hosts, old_name)
-    if i is None:
-        raise InventoryError(path, None, _('no host named "{name}" is there').format(name=old_name))
+    i = _index(hosts, old_name, path)
     if host.name.casefold() != old_name.casefold() and _find(hosts, host.name) is not None:
         raise InventoryError(path, None, _('a host named "{name}" is already there').format(name=host.name))
     _fill(hosts[i], host)
@@ -157,9 +162,7 @@ def remove_host(path: str | Path, name: str) -> Inventory:
     path = Path(path)
     doc = tomlkit.parse(_read(path))
     hosts = _hosts(doc, path)
-    i = _find(hosts, name)
-    if i is None:
-        raise InventoryError(path, None, _('no host named "{name}" is there').format(name=name))
+    i = _index(hosts, name, path)
     del hosts[i]
     if not len(hosts):
         del doc["hosts"]

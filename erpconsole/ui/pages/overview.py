@@ -21,10 +21,10 @@ TILE_MAX_WIDTH = 640
 TILE_MAX_HEIGHT = 400
 
 
-def _finding_level(status: TargetStatus, check: str, label: str | None = None) -> str:
+def _finding_level(status: TargetStatus, check: str) -> str:
     worst = "ok"
     for f in status.findings:
-        if f.check == check and (label is None or label in f.message):
+        if f.check == check:
             if f.severity.value == "critical":
                 return "critical"
             if f.severity.value == "warning":
