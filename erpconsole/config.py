@@ -23,7 +23,7 @@ from erpconsole.config_fields import (
 )
 from erpconsole.config_lines import Path_, SourceLines
 from erpconsole.services.i18n import N_, _
-from erpconsole.services.models import LOCAL_HOST, Thresholds
+from erpconsole.services.models import LOCAL_HOST, DbThresholds, Thresholds
 
 APP_NAME = "erpconsole"
 
@@ -62,7 +62,9 @@ class DatabaseConfig:
     password_env: str | None = None
     erp: str | None = None
     interval_s: float = 10.0
+    timeout_s: float | None = None
     tags: tuple[str, ...] = ()
+    thresholds: DbThresholds = field(default_factory=DbThresholds)
     line: int | None = None
 
 
@@ -115,6 +117,32 @@ def _read_thresholds(src: _Source, where: Path_, value: Any) -> Thresholds:
     return result
 
 
+_DB_THRESHOLD_PAIRS = (
+    ("connections_warning", "connections_critical"),
+    ("replication_lag_warning_s", "replication_lag_critical_s"),
+    ("wraparound_warning", "wraparound_critical"),
+)
+
+
+def _read_db_threshold(src: _Source, where: Path_, value: Any) -> float:
+    key = key_name(where)
+    if key.endswith("_s"):
+        return read_in_range(src, where, value, 0.0, 7 * 86400.0, _(" seconds"))
+    return read_in_range(src, where, value, 0.0, 100.0, "%")
+
+
+def _read_db_thresholds(src: _Source, where: Path_, value: Any) -> DbThresholds:
+    spec = {f.name: _read_db_threshold for f in fields(DbThresholds)}
+    values = _read_table(src, where, value, spec, (), "thresholds")
+    result = replace(DbThresholds(), **values)
+    for warn, crit in _DB_THRESHOLD_PAIRS:
+        if getattr(result, warn) >= getattr(result, crit):
+            src.fail(where + ((warn if warn in values else crit),), _(
+                "{warn} ({low:g}) must be below {crit} ({high:g}); lower {warn} or raise {crit}"
+            ).format(warn=warn, crit=crit, low=getattr(result, warn), high=getattr(result, crit)))
+    return result
+
+
 _LOCAL: dict[str, Reader] = {"enabled": read_bool, "interval_s": read_interval, "thresholds": _read_thresholds}
 _HOST: dict[str, Reader] = {
     "name": read_name, "address": read_address, "port": read_port, "user": read_text,
@@ -123,7 +151,8 @@ _HOST: dict[str, Reader] = {
 }
 _DATABASE: dict[str, Reader] = {
     "name": read_name, "url": read_db_url, "password_env": read_env_name, "erp": read_erp,
-    "interval_s": read_interval, "tags": read_tags,
+    "interval_s": read_interval, "timeout_s": read_timeout, "tags": read_tags,
+    "thresholds": _read_db_thresholds,
 }
 _TOP = {"local": "[local]", "hosts": "[[hosts]]", "databases": "[[databases]]"}
 _EXAMPLES = {"name": '"erp-app-1"', "address": '"10.0.0.5"', "url": '"postgresql+psycopg://monitor@10.0.0.6:5432/erp"'}

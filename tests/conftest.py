@@ -82,3 +82,7 @@ def require(condition: bool, what: str) -> None:
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     shutil.rmtree(_ISOLATED, ignore_errors=True)
+
+
+# Real database servers for the database tests (see tests/dbservers.py).
+from tests.dbservers import my_admin, my_database, pg_admin, pg_database  # noqa: E402,F401

@@ -1,0 +1,41 @@
+"""Which collector watches which ``[[databases]]`` entry, chosen by the URL's dialect."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+
+from erpconsole.config import DatabaseConfig, Inventory
+from erpconsole.services.databases.base import DatabaseCollector
+from erpconsole.services.i18n import _
+from erpconsole.services.models import DbThresholds
+from erpconsole.services.secrets import SecretStore
+
+DbTarget = tuple[str, DatabaseCollector, float, float | None, DbThresholds]
+
+
+def database_collector(cfg: DatabaseConfig, secrets: SecretStore | None = None) -> DatabaseCollector:
+    dialect = make_url(cfg.url).get_backend_name()
+    long_query_s = cfg.thresholds.long_query_s
+    if dialect == "postgresql":
+        from erpconsole.services.databases.postgres import PostgresCollector
+
+        return PostgresCollector(cfg, secrets, long_query_s=long_query_s)
+    if dialect in ("mysql", "mariadb"):
+        from erpconsole.services.databases.mysql import MySQLCollector
+
+        return MySQLCollector(cfg, secrets, long_query_s=long_query_s)
+    if dialect == "sqlite":
+        from erpconsole.services.databases.sqlite import SQLiteCollector
+
+        return SQLiteCollector(cfg, secrets, long_query_s=long_query_s)
+    raise ValueError(_("{name}: no collector for {dialect} databases (PostgreSQL, MySQL, MariaDB "
+                       "and SQLite are watched)").format(name=cfg.name, dialect=dialect))
+
+
+def database_target(cfg: DatabaseConfig, secrets: SecretStore | None = None) -> DbTarget:
+    """(name, collector, interval, timeout, thresholds) for one database."""
+    return cfg.name, database_collector(cfg, secrets), cfg.interval_s, cfg.timeout_s, cfg.thresholds
+
+
+def database_targets(inv: Inventory, secrets: SecretStore | None = None) -> list[DbTarget]:
+    return [database_target(d, secrets) for d in inv.databases]
