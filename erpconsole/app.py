@@ -127,6 +127,7 @@ class Console:
             return
         self.store, self.writer = store, writer
         self.monitor.attach_writer(writer)
+        self.monitor.attach_audit(store.audit)
         self.bridge.attach_store(store)
 
     def wait_store(self, timeout: float = 30.0) -> bool:

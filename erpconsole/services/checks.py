@@ -9,12 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from erpconsole.services.i18n import N_, _
-from erpconsole.services.models import Finding, Health, HostSnapshot, Severity, Thresholds
+from erpconsole.services.models import (
+    DatabaseSnapshot, DbThresholds, Finding, Health, HostSnapshot, Severity, Thresholds,
+)
 
 DISK_USED = "disk_used"
 MEM_USED = "mem_used"
 LOAD_PER_CORE = "load_per_core"
 HEALTH = "health"
+DB_CONNECTIONS = "db_connections"
+DB_CACHE_HIT = "db_cache_hit"
+DB_REPLICATION_LAG = "db_replication_lag"
+DB_LONG_QUERY = "db_long_query"
+DB_WRAPAROUND = "db_wraparound"
 
 # Monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (and anything else).
 _EXIT_CODES = {"ok": 0, "info": 0, "warning": 1, "critical": 2, "unknown": 3}
@@ -100,6 +107,81 @@ def host_findings(snapshot: HostSnapshot, thresholds: Thresholds) -> list[Findin
         *_mem_findings(snapshot, thresholds),
         *_load_findings(snapshot, thresholds),
     ]
+
+
+def _db_connections(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
+    pct = snap.connections_percent
+    if pct is None:
+        return []
+    graded = _graded(pct, t.connections_warning, t.connections_critical, (
+        _("{used} of {max} connections in use ({value:.0f}%; warning at {limit:g}%)"),
+        _("{used} of {max} connections in use ({value:.0f}%; critical at {limit:g}%)")))
+    if graded is None:
+        return []
+    severity, text, limit = graded
+    return [Finding(severity, snap.target, DB_CONNECTIONS, text.format(
+        used=snap.connections, max=snap.max_connections, value=pct, limit=limit))]
+
+
+def _db_cache_hit(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
+    hit = snap.cache_hit_percent
+    if hit is None or hit >= t.cache_hit_warning:
+        return []
+    return [Finding(Severity.WARNING, snap.target, DB_CACHE_HIT, _(
+        "cache hit ratio {value:.1f}% (warning under {limit:g}%): reads go to disk; "
+        "the buffer cache may be too small").format(value=hit, limit=t.cache_hit_warning))]
+
+
+def _db_replication_lag(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
+    lag = snap.replication_lag_s
+    if lag is None:
+        return []
+    graded = _graded(lag, t.replication_lag_warning_s, t.replication_lag_critical_s, (
+        _("replication lag {value:.0f} s (warning at {limit:g} s)"),
+        _("replication lag {value:.0f} s (critical at {limit:g} s)")))
+    if graded is None:
+        return []
+    severity, text, limit = graded
+    return [Finding(severity, snap.target, DB_REPLICATION_LAG, text.format(value=lag, limit=limit))]
+
+
+def _db_long_queries(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
+    out: list[Finding] = []
+    for s in snap.sessions:
+        idle_in_xact = s.state.startswith("idle in transaction")
+        age = s.xact_age_s if idle_in_xact else s.duration_s
+        if s.state.startswith("idle") and not idle_in_xact or age is None:
+            continue
+        if age >= t.long_query_warning_s:
+            text = (_("session {pid} ({user}) idle in a transaction for {minutes:.0f} min: it holds "
+                      "locks and keeps old rows from being cleaned up") if idle_in_xact else
+                    _("query of session {pid} ({user}) running for {minutes:.0f} min (warning at "
+                      "{limit:g} min)"))
+            out.append(Finding(Severity.WARNING, snap.target, DB_LONG_QUERY, text.format(
+                pid=s.pid, user=s.user or "?", minutes=age / 60, limit=t.long_query_warning_s / 60)))
+    return out
+
+
+def _db_wraparound(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
+    pct = snap.wraparound_percent
+    if pct is None:
+        return []
+    graded = _graded(pct, t.wraparound_warning, t.wraparound_critical, (
+        _("transaction ID wraparound at {value:.0f}% (warning at {limit:g}%): VACUUM FREEZE the "
+          "oldest tables"),
+        _("transaction ID wraparound at {value:.0f}% (critical at {limit:g}%): VACUUM FREEZE now, "
+          "before the server stops accepting writes")))
+    if graded is None:
+        return []
+    severity, text, limit = graded
+    return [Finding(severity, snap.target, DB_WRAPAROUND, text.format(value=pct, limit=limit))]
+
+
+def db_findings(snapshot: DatabaseSnapshot, thresholds: DbThresholds) -> list[Finding]:
+    """Connections, cache, replication, long queries and wraparound for one database poll."""
+    return [finding for check in (_db_connections, _db_cache_hit, _db_replication_lag,
+                                  _db_long_queries, _db_wraparound)
+            for finding in check(snapshot, thresholds)]
 
 
 def health_finding(target: str, health: Health | str, message: str) -> Finding | None:

@@ -14,9 +14,13 @@ from collections.abc import Callable
 
 from erpconsole.config import HostConfig, Inventory
 from erpconsole.services import checks
+from erpconsole.services.databases.factory import database_targets
 from erpconsole.services.hosts.factory import host_target, host_targets
 from erpconsole.services.i18n import _
 from erpconsole.services.models import (
+    DatabaseSnapshot,
+    DbAction,
+    DbActionResult,
     Event,
     ForgetResult,
     Health,
@@ -26,6 +30,7 @@ from erpconsole.services.models import (
     Severity,
     TargetStatus,
     Thresholds,
+    DbThresholds,
 )
 from erpconsole.services.scheduler import Scheduler
 from erpconsole.services.secrets import SecretStore
@@ -64,7 +69,8 @@ class Monitor:
         self._collectors: dict = {}
         self._writer = store_writer
         self.scheduler = Scheduler(max_workers=max_workers)
-        self._thresholds: dict[str, Thresholds] = {}
+        self._thresholds: dict[str, Thresholds | DbThresholds] = {}
+        self._kinds: dict[str, str] = {}
         self._intervals: dict[str, float] = {}
         self._status: dict[str, TargetStatus] = {}
         self._lock = threading.Lock()
@@ -75,11 +81,14 @@ class Monitor:
         self._event_subs: list[Callable[[Event], None]] = []
         for target in host_targets(inventory, secrets, known_hosts_path):
             self._add_target(*target)
+        for target in database_targets(inventory, self._secrets):
+            self._add_target(*target, kind="database")
         self.scheduler.subscribe(self._on_outcome, self._on_health)
 
-    def _add_target(self, name, collector, interval, timeout, thresholds) -> TargetStatus:
-        status = TargetStatus(name, "host", Health.PENDING, _("waiting for the first poll"), interval)
+    def _add_target(self, name, collector, interval, timeout, thresholds, kind: str = "host") -> TargetStatus:
+        status = TargetStatus(name, kind, Health.PENDING, _("waiting for the first poll"), interval)
         with self._lock:
+            self._kinds[name] = kind
             self._thresholds[name] = thresholds
             self._intervals[name] = interval
             self._collectors[name] = collector
@@ -178,6 +187,48 @@ class Monitor:
             self.resume(target)
         return ForgetResult(removed, info.own_path, remaining, command)
 
+    # -- database actions (confirmed by a person, audited) -----------------------------------
+
+    def attach_audit(self, audit) -> None:
+        """The store's audit trail; write actions are refused until it is attached."""
+        self._audit = audit
+
+    def build_db_action(self, target: str, action: str, **subject) -> DbAction:
+        """The exact statement ``action`` would run on ``target`` (ValueError if it can't)."""
+        collector = self._collectors.get(target)
+        if collector is None or not hasattr(collector, "build_action"):
+            raise ValueError(_("{target} is not a watched database").format(target=target))
+        return collector.build_action(action, **subject)
+
+    def run_db_action(self, action: DbAction, actor: str | None = None) -> DbActionResult:
+        """Runs a confirmed action (blocking: call it off the GUI thread). The audit trail gets
+        the request before it runs and the result after, so a crash in between still leaves
+        a trace; with no audit trail open nothing runs."""
+        audit = getattr(self, "_audit", None)
+        if audit is None:
+            return DbActionResult(action, False, _(
+                "the audit trail is not open yet, so nothing was run; try again in a moment"))
+        collector = self._collectors.get(action.target)
+        if collector is None:
+            return DbActionResult(action, False, _("{target} is no longer watched").format(
+                target=action.target))
+        what = {"statement": action.statement, "subject": action.subject,
+                "params": dict(action.params)}
+        request = audit.append(f"db.{action.action}", action.target, {**what, "phase": "requested"},
+                               actor=actor)
+        result = collector.run_action(action)
+        audit.append(f"db.{action.action}", action.target, {
+            **what, "phase": "result", "ok": result.ok, "message": result.message,
+            "duration_s": round(result.duration_s, 3), "request_id": request.id}, actor=request.actor)
+        level = Severity.INFO if result.ok else Severity.WARNING
+        self.record(Event(time.time(), action.target, level, _(
+            "{target}: {action} {subject} by {actor}: {message}").format(
+            target=action.target, action=action.action, subject=action.subject,
+            actor=request.actor, message=result.message), action.statement, kind="action"))
+        if action.action != "explain":
+            self.scheduler.poll_now(action.target)
+        return result
+
     def attach_writer(self, writer) -> None:
         """The store is open: hand it what arrived meanwhile, then write as it comes."""
         with self._lock:
@@ -221,6 +272,8 @@ class Monitor:
 
     def stop(self) -> None:
         self.scheduler.stop()
+        for collector in list(self._collectors.values()):
+            _quietly(getattr(collector, "close", lambda: None))
 
     def record(self, event: Event) -> None:
         """An event from elsewhere (the UI, an action) for the log and the store."""
@@ -241,13 +294,16 @@ class Monitor:
             thresholds = self._thresholds.get(o.target)
         if thresholds is None:
             return  # removed while its last poll was on the way
-        if o.snapshot is not None:
+        if isinstance(o.snapshot, DatabaseSnapshot):
+            findings = checks.db_findings(o.snapshot, thresholds)
+            self._write(o.snapshot.samples())
+        elif o.snapshot is not None:
             findings = checks.host_findings(o.snapshot, thresholds)
             self._write(o.snapshot.samples())
         with self._lock:
             prev = self._status.get(o.target)
             status = TargetStatus(
-                o.target, "host", o.health,
+                o.target, self._kinds.get(o.target, "host"), o.health,
                 o.error.message if o.error else "",
                 self._intervals.get(o.target, 5.0),
                 o.snapshot or (prev.snapshot if prev else None),

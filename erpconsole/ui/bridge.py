@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from PySide6.QtCore import QObject, Signal
 
 from erpconsole.config import HostConfig, InventoryError, default_inventory_path
-from erpconsole.services.models import ConnectionStep, Event, ForgetResult, HostKeyInfo, Severity, TargetStatus
+from erpconsole.services.models import (
+    ConnectionStep, DbAction, DbActionResult, Event, ForgetResult, HostKeyInfo, Severity, TargetStatus,
+)
 from erpconsole.services.monitor import Monitor
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ class ServiceBridge(QObject):
     connection_step = Signal(int, object)  # request id, ConnectionStep
     connection_done = Signal(int, object)  # request id, list[ConnectionStep]
     hosts_changed = Signal()  # a host was added, edited or removed
+    db_action_finished = Signal(object)  # DbActionResult
+    audit_loaded = Signal(object)  # list[AuditEntry], newest first
 
     def __init__(self, monitor: Monitor, store=None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +41,8 @@ class ServiceBridge(QObject):
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history")
         # "Test connection" and host-key work: SSH calls that may wait seconds, off the GUI.
         self._worker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bridge-ssh")
+        # Database actions (VACUUM may take minutes): their own threads, never the GUI's.
+        self._actions = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-action")
         self._request_id = 0
         self._lock = threading.Lock()
         self._waiting: list[tuple] = []  # reads asked for before the store opened
@@ -114,6 +120,34 @@ class ServiceBridge(QObject):
             self.history_failed.emit(target, rid, str(exc))
             return
         self.history_loaded.emit(target, rid, data)
+
+    # -- database actions ------------------------------------------------------------------
+
+    def build_db_action(self, target: str, action: str, **subject) -> DbAction:
+        """The exact statement for the confirmation; ValueError says why there is none."""
+        return self._monitor.build_db_action(target, action, **subject)
+
+    def run_db_action(self, action: DbAction) -> None:
+        """Runs a confirmed action on a worker; answers with db_action_finished."""
+        self._actions.submit(self._run_db_action, action)
+
+    def _run_db_action(self, action: DbAction) -> None:
+        try:
+            result = self._monitor.run_db_action(action)
+        except Exception as exc:  # noqa: BLE001 - the page shows it; nothing escapes a worker
+            log.exception("database action %s on %s", action.action, action.target)
+            result = DbActionResult(action, False, str(exc))
+        self.db_action_finished.emit(result)
+
+    def request_audit(self, target: str | None = None, limit: int = 200) -> None:
+        self._read(self._load_audit, target, limit)
+
+    def _load_audit(self, target: str | None, limit: int) -> None:
+        try:
+            self.audit_loaded.emit(self._store.audit.entries(limit, target))
+        except Exception:  # noqa: BLE001 - an empty list, and the log says why
+            log.exception("audit trail")
+            self.audit_loaded.emit([])
 
     def request_recent_events(self, limit: int = 500) -> None:
         self._read(self._load_events, limit)
@@ -235,5 +269,6 @@ class ServiceBridge(QObject):
 
     def shutdown(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)
+        self._actions.shutdown(wait=False, cancel_futures=True)
         # A read in flight may wait on a slow database: do not hold the exit for it.
         self._reader.shutdown(wait=False, cancel_futures=True)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy.engine import make_url
 
 from erpconsole.services.models import Event, Sample, Severity
+from erpconsole.services.store.audit import AuditTrail
 from erpconsole.services.store.db import make_engine, migrate, placeholders
 from erpconsole.services.store.history import HistoryReader, Resolution, Series, pick_resolution
 from erpconsole.services.store.rollup import Rollups, StorePolicy
@@ -46,6 +47,7 @@ class Store:
         self._ids_lock = threading.Lock()
         self._rollups = Rollups(self.engine, self.policy)
         self._reader = HistoryReader(self.engine, self.policy)
+        self.audit = AuditTrail(self.engine)
         self._load_series_ids()
 
     # -- writing (the writer thread) ---------------------------------------------------------
