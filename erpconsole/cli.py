@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--theme", choices=("light", "dark"), help="theme for the picture (default: the saved one)")
     shot.add_argument("--size", metavar="WxH", default="1400x900")
 
+    aud = sub.add_parser("audit", parents=[common], help="check or list the audit trail")
+    aud.add_argument("action", choices=("verify", "list"),
+                     help="verify: walk the hash chain (exit 0 intact, 2 broken); list: newest rows")
+    aud.add_argument("--limit", type=int, default=50, metavar="N", help="rows to list (default 50)")
+
     sec = sub.add_parser("secret", help="store or remove a secret in keyring")
     sec.add_argument("action", choices=("set", "delete"))
     sec.add_argument("name", metavar="NAME", help="for example ssh:erp-app-1 or db:erp-db")
@@ -101,6 +106,42 @@ def _secret(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from erpconsole.app import default_store_url, _safe_url
+    from erpconsole.services.store import Store
+
+    url = args.store or default_store_url()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        print(f"erpconsole: no store at {url.removeprefix('sqlite:///')}: the console has not "
+              "recorded anything here yet (give --store URL for another one)", file=sys.stderr)
+        return EXIT_UNKNOWN
+    try:
+        store = Store(url)
+    except Exception as exc:  # noqa: BLE001 - a message, not a traceback
+        print(f"erpconsole: the store at {_safe_url(url)} could not open: {exc}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    try:
+        if args.action == "list":
+            for e in reversed(store.audit.entries(args.limit)):
+                print(f"{e.id:6}  {_iso(e.ts)}  {e.actor}  {e.action}  {e.target}  {e.details}")
+            return EXIT_OK
+        result = store.audit.verify()
+    finally:
+        store.close()
+    if result.ok:
+        print(f"OK: {result.count} rows, head {result.head}")
+        return EXIT_OK
+    print(f"BROKEN at row {result.broken_id}: {result.reason}; the {result.count} rows before it "
+          f"are intact (last good hash {result.head})")
+    return EXIT_CRITICAL
+
+
+def _iso(ts: float) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "gui"
@@ -108,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         return _inspect(args)
     if command == "secret":
         return _secret(args)
+    if command == "audit":
+        return _audit(args)
     from erpconsole import app  # Qt is imported only for the commands that need it
 
     if command == "screenshot":

@@ -10,9 +10,12 @@ from datetime import datetime, timezone
 
 from erpconsole.config import Inventory
 from erpconsole.services import checks
+from erpconsole.services.databases.factory import database_targets
 from erpconsole.services.hosts.factory import host_targets
 from erpconsole.services.i18n import _
-from erpconsole.services.models import Finding, Health, HostSnapshot, PollError, Severity
+from erpconsole.services.models import (
+    DatabaseSnapshot, Finding, Health, HostSnapshot, PollError, Severity,
+)
 from erpconsole.services.scheduler import Collector, run_collect
 
 RATE_GAP_S = 0.5  # two polls this far apart give rates (network, disk, CPU)
@@ -27,10 +30,20 @@ class HostReport:
 
 
 @dataclass(frozen=True, slots=True)
+class DatabaseReport:
+    name: str
+    kind: str
+    status: Health
+    message: str
+    snapshot: DatabaseSnapshot | None
+
+
+@dataclass(frozen=True, slots=True)
 class InspectionReport:
     generated_at: datetime
     status: str
     hosts: tuple[HostReport, ...] = ()
+    databases: tuple[DatabaseReport, ...] = ()
     findings: tuple[Finding, ...] = field(default_factory=tuple)
 
     @property
@@ -63,28 +76,44 @@ def _run_all(collectors: list[Collector], timeout_s: float) -> list[tuple | None
     return results
 
 
+def _judge(name: str, result: tuple | None, timeout_s: float) -> tuple:
+    """(status, message, snapshot, health finding or None) of one target's round."""
+    if result is None:
+        err = PollError(name, Health.TIMEOUT, _("no answer within {s:g} s").format(s=timeout_s))
+        snap = None
+    else:
+        snap, err = result
+    status = err.kind if err else Health.OK
+    message = err.message if err else ""
+    return status, message, snap, checks.health_finding(name, status, message)
+
+
 def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
-    targets = host_targets(inv)
-    reports: list[HostReport] = []
+    hosts = host_targets(inv)
+    databases = database_targets(inv)
+    results = _run_all([t[1] for t in hosts] + [t[1] for t in databases], timeout_s)
+    host_reports: list[HostReport] = []
+    db_reports: list[DatabaseReport] = []
     findings: list[Finding] = []
-    results = _run_all([t[1] for t in targets], timeout_s)
-    for (name, _c, _i, _t, thresholds), result in zip(targets, results, strict=True):
-        if result is None:
-            err = PollError(name, Health.TIMEOUT, _("no answer within {s:g} s").format(s=timeout_s))
-            snap = None
-        else:
-            snap, err = result
-        status = err.kind if err else Health.OK
-        message = err.message if err else ""
-        reports.append(HostReport(name, status, message, snap))
-        hf = checks.health_finding(name, status, message)
-        if hf is not None:
-            findings.append(hf)
+    for (name, _c, _i, _t, thresholds), result in zip(hosts, results[:len(hosts)], strict=True):
+        status, message, snap, hf = _judge(name, result, timeout_s)
+        host_reports.append(HostReport(name, status, message, snap))
+        findings.extend([hf] if hf else [])
         if snap is not None:
             findings.extend(checks.host_findings(snap, thresholds))
+    for (name, collector, _i, _t, thresholds), result in zip(databases, results[len(hosts):], strict=True):
+        status, message, snap, hf = _judge(name, result, timeout_s)
+        kind = snap.kind if snap is not None else collector.kind
+        db_reports.append(DatabaseReport(name, kind, status, message, snap))
+        findings.extend([hf] if hf else [])
+        if snap is not None:
+            findings.extend(checks.db_findings(snap, thresholds))
+    for _name, collector, *_rest in databases:
+        collector.close()
     worst = checks.worst(findings)
     status = "ok" if worst is None or worst is Severity.INFO else worst.value
-    return InspectionReport(datetime.now(timezone.utc), status, tuple(reports), tuple(findings))
+    return InspectionReport(datetime.now(timezone.utc), status, tuple(host_reports),
+                            tuple(db_reports), tuple(findings))
 
 
 def _metrics(s: HostSnapshot | None) -> dict:
@@ -103,6 +132,29 @@ def _metrics(s: HostSnapshot | None) -> dict:
     }
 
 
+def _db_metrics(s: DatabaseSnapshot | None) -> dict:
+    if s is None:
+        return {}
+    long_running = [x for x in s.sessions if x.duration_s is not None and not x.state.startswith("idle")]
+    return {
+        "version": s.version,
+        "uptime_s": s.uptime_s,
+        "is_replica": s.is_replica,
+        "connections": s.connections,
+        "max_connections": s.max_connections,
+        "connections_percent": s.connections_percent,
+        "tps": s.tps,
+        "cache_hit_percent": s.cache_hit_percent,
+        "lock_waits": s.lock_waits,
+        "longest_query_s": max((x.duration_s for x in long_running), default=None),
+        "replication_lag_s": s.replication_lag_s,
+        "replication_lag_bytes": s.replication_lag_bytes,
+        "size_bytes": s.size_bytes,
+        "wraparound_percent": s.wraparound_percent,
+        "notes": {n.panel: n.message for n in s.notes},
+    }
+
+
 def to_json(report: InspectionReport) -> str:
     doc = {
         "status": report.status,
@@ -111,7 +163,11 @@ def to_json(report: InspectionReport) -> str:
             {"name": h.name, "status": h.status.value, "message": h.message, "metrics": _metrics(h.snapshot)}
             for h in report.hosts
         ],
-        "databases": [],
+        "databases": [
+            {"name": d.name, "kind": d.kind, "status": d.status.value, "message": d.message,
+             "metrics": _db_metrics(d.snapshot)}
+            for d in report.databases
+        ],
         "findings": [
             {"severity": f.severity.value, "target": f.target, "check": f.check, "message": f.message}
             for f in report.findings
@@ -124,6 +180,24 @@ def _pct(v: float | None) -> str:
     return "-" if v is None else f"{v:.0f}%"
 
 
+def _columns(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows]
+
+
+def _db_rows(report: InspectionReport) -> list[tuple[str, ...]]:
+    rows = [(_("DATABASE"), _("KIND"), _("STATUS"), _("CONN"), _("TPS"), _("CACHE"), _("LAG"),
+             _("MESSAGE"))]
+    for d in report.databases:
+        s = d.snapshot
+        conn = f"{s.connections}/{s.max_connections}" if s and s.connections is not None else "-"
+        tps = f"{s.tps:.1f}" if s and s.tps is not None else "-"
+        lag = f"{s.replication_lag_s:.0f}s" if s and s.replication_lag_s is not None else "-"
+        rows.append((d.name, d.kind, d.status.value, conn, tps,
+                     _pct(s.cache_hit_percent if s else None), lag, d.message))
+    return rows
+
+
 def to_table(report: InspectionReport) -> str:
     rows = [(_("HOST"), _("STATUS"), _("CPU"), _("MEM"), _("DISK"), _("LOAD"), _("MESSAGE"))]
     for h in report.hosts:
@@ -134,8 +208,10 @@ def to_table(report: InspectionReport) -> str:
             f"{disk.mount} {disk.used_percent:.0f}%" if disk else "-",
             f"{s.load[0]:.2f}" if s and s.load else "-", h.message,
         ))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows]
+    lines = _columns(rows)
+    if report.databases:
+        lines.append("")
+        lines.extend(_columns(_db_rows(report)))
     lines.append("")
     for f in report.findings:
         lines.append(f"{f.severity.value.upper():8}  {f.target}: {f.message}")
