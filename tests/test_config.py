@@ -98,7 +98,7 @@ def test_valid_file_reads_back_every_field(tmp_path):
     assert db2.thresholds == Thresholds(mem_warning=50)
     assert inv.databases == (
         DatabaseConfig("erp-db", "postgresql+psycopg://monitor@10.0.0.6:5432/erp", "ERP_DB_PASSWORD",
-                       "odoo", 30.0, ("prod",), line=27),
+                       "odoo", 30.0, tags=("prod",), line=27),
         DatabaseConfig("lite", "sqlite:///erp.db", line=35),
     )
 
@@ -435,3 +435,22 @@ def test_default_inventory_file_is_used_when_present(monkeypatch, tmp_path):
     path.write_text('[[hosts]]\nname = "a"\naddress = "h"\n', encoding="utf-8")
     inv = load_default_inventory()
     assert inv.path == str(path) and [h.name for h in inv.hosts] == ["a"]
+
+
+def test_database_thresholds_and_timeout(tmp_path):
+    from erpconsole.config import load_inventory
+
+    inv = load_inventory(write(tmp_path, '[[databases]]\nname = "erp-db"\n'
+                               'url = "postgresql+psycopg://monitor@db:5432/erp"\ntimeout_s = 8\n'
+                               'thresholds = { long_query_s = 10, replication_lag_warning_s = 30 }\n'))
+    db = inv.databases[0]
+    assert (db.timeout_s, db.thresholds.long_query_s, db.thresholds.replication_lag_warning_s) == (8, 10, 30)
+    assert db.thresholds.connections_warning == 80
+
+
+def test_database_threshold_pair_out_of_order_names_the_line(tmp_path):
+    err = refused(tmp_path, '[[databases]]\nname = "erp-db"\n'
+                            'url = "postgresql+psycopg://monitor@db:5432/erp"\n'
+                            'thresholds = { wraparound_warning = 90 }\n')
+    assert err.line == 4
+    assert "wraparound_warning (90) must be below wraparound_critical (80)" in err.message
