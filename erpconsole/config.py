@@ -319,6 +319,20 @@ def _refuse_duplicates(src: _Source, kind: str, entries: list[tuple[Path_, HostC
                 kind=kind, name=entry.name, line=src.lines.line_of(first + ("name",))))
 
 
+def _refuse_shared_names(src: _Source, hosts: list, databases: list) -> None:
+    """Hosts and databases share one namespace: history, findings and alerts are keyed by it."""
+    host_lines = {h.name.casefold(): where for where, h in hosts}
+    host_lines.setdefault(LOCAL_HOST.casefold(), ())
+    for where, db in databases:
+        first = host_lines.get(db.name.casefold())
+        if first is None:
+            continue
+        line = src.lines.line_of(first + ("name",)) if first else None
+        src.fail(where + ("name",), _('database name "{name}" is already the name of a host{on}; '
+                                      "give the database its own name, e.g. \"{name}-db\"").format(
+            name=db.name, on=_(" on line {line}").format(line=line) if line else ""))
+
+
 def _local(src: _Source, raw: Any, has_hosts: bool) -> LocalConfig:
     # With remote hosts the inventory usually describes a fleet; the admin's own laptop in
     # it would be noise unless asked for. With none, watching this machine is the point.
@@ -337,6 +351,7 @@ def _inventory(src: _Source, doc: dict[str, Any]) -> Inventory:
     databases = [(w, _database(src, w, raw)) for w, raw in _entries(src, doc, "databases")]
     _refuse_duplicates(src, _("host"), hosts)
     _refuse_duplicates(src, _("database"), databases)
+    _refuse_shared_names(src, hosts, databases)
     return Inventory(str(src.path), local, tuple(h for _w, h in hosts), tuple(d for _w, d in databases))
 
 

@@ -260,12 +260,6 @@ def test_duplicate_database_name(tmp_path):
     assert err.line == 5 and 'database name "d" is already used on line 2' in err.message
 
 
-def test_same_name_for_a_host_and_a_database_is_fine(tmp_path):
-    text = '[[hosts]]\nname = "erp"\naddress = "h"\n[[databases]]\nname = "erp"\nurl = "sqlite://"\n'
-    inv = load_inventory(write(tmp_path, text))
-    assert inv.hosts[0].name == inv.databases[0].name == "erp"
-
-
 @pytest.mark.parametrize("name", ["a/b", "ssh:x", "", " lead", "trail ", "x" * 65, "-dash", "tab\tname"])
 def test_names_must_be_plain(tmp_path, name):
     err = refused(tmp_path, f'[[hosts]]\naddress = "h"\nname = "{name}"\n')
@@ -454,3 +448,10 @@ def test_database_threshold_pair_out_of_order_names_the_line(tmp_path):
                             'thresholds = { wraparound_warning = 90 }\n')
     assert err.line == 4
     assert "wraparound_warning (90) must be below wraparound_critical (80)" in err.message
+
+
+def test_a_database_may_not_share_a_host_name(tmp_path):
+    err = refused(tmp_path, '[[hosts]]\nname = "erp"\naddress = "10.0.0.5"\n\n[[databases]]\n'
+                            'name = "ERP"\nurl = "postgresql+psycopg://monitor@db:5432/erp"\n')
+    assert err.line == 6
+    assert 'database name "ERP" is already the name of a host on line 2' in err.message
