@@ -137,10 +137,17 @@ class DatabaseCollector:
         except sa_exc.DBAPIError as exc:
             if exc.connection_invalidated:
                 raise
+            err = self.classify(exc)
+            if self.fails_poll(exc, err):
+                raise err from exc
             message = (hint(exc) if hint else None) or _("{panel} unavailable: {error}").format(
                 panel=panel, error=first_line(exc))
             notes.append(PanelNote(panel, message))
             return default
+
+    def fails_poll(self, exc: Exception, err: CollectorError) -> bool:
+        """A server too slow or gone for one panel is a health state, not a panel note."""
+        return err.kind in (Health.TIMEOUT, Health.UNREACHABLE)
 
     @property
     def queries(self) -> int:
