@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 from erpconsole import __version__
 from erpconsole.services.models import TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.pages.database_detail import DatabaseDetailPage
+from erpconsole.ui.pages.databases import DatabasesPage
 from erpconsole.ui.pages.event_log import EventLogPage
 from erpconsole.ui.pages.host_detail import HostDetailPage
 from erpconsole.ui.pages.hosts import HostsPage
@@ -48,11 +50,15 @@ class MainWindow(QMainWindow):
         self.overview = OverviewPage(bridge)
         self.hosts = HostsPage(bridge)
         self.host_detail = HostDetailPage(bridge)
+        self.databases = DatabasesPage(bridge)
+        self.database_detail = DatabaseDetailPage(bridge)
         self.event_log = EventLogPage(bridge)
         self._pages: list[tuple[str, str, QWidget]] = [
             ("overview", self.tr("Overview"), self.overview),
             ("hosts", self.tr("Hosts"), self.hosts),
             ("host", self.tr("Host detail"), self.host_detail),
+            ("databases", self.tr("Databases"), self.databases),
+            ("database", self.tr("Database detail"), self.database_detail),
             ("events", self.tr("Event log"), self.event_log),
         ]
         self._build_body()
@@ -61,6 +67,8 @@ class MainWindow(QMainWindow):
 
         self.overview.host_requested.connect(self._on_host_requested)
         self.hosts.host_requested.connect(self._on_host_requested)
+        self.overview.database_requested.connect(self._on_database_requested)
+        self.databases.database_requested.connect(self._on_database_requested)
         bridge.status_changed.connect(self._on_status)
         bridge.store_ready.connect(self._on_store_ready)
         bridge.event_logged.connect(self._on_event)
@@ -187,6 +195,10 @@ class MainWindow(QMainWindow):
         self.host_detail.set_target(target)
         self.show_page("host")
 
+    def _on_database_requested(self, target: str) -> None:
+        self.database_detail.set_target(target)
+        self.show_page("database")
+
     def _on_page_changed(self, row: int) -> None:
         if row >= 0:
             self._settings.setValue("ui/page", self._pages[row][0])
@@ -248,6 +260,9 @@ class MainWindow(QMainWindow):
         state = self._settings.value("ui/splitter")
         if isinstance(state, QByteArray):
             self.splitter.restoreState(state)
+        # Host detail is restored by the Console (app.py); the database pages here.
+        self.databases.restore_state(self._settings)
+        self.database_detail.restore_state(self._settings)
         page = str(self._settings.value("ui/page", "overview"))
         self.show_page(page if page in self.page_keys() else "overview")
 

@@ -209,6 +209,11 @@ class LiveChart(QWidget):
     def title(self) -> str:
         return self._title
 
+    def set_title(self, title: str) -> None:
+        """A title that carries a figure (e.g. a size and its growth) changes with the data."""
+        self._title = title
+        self._title_label.setText(title)
+
     def unit(self) -> str:
         return self._unit
 

@@ -41,9 +41,16 @@ def format_value(value: float | None, unit: str = "", digits: int = 1) -> str:
     return f"{text} {unit}" if unit else text
 
 
+_SI_PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
 def _format_number(value: float, digits: int) -> str:
     magnitude = abs(value)
-    if magnitude != 0 and (magnitude >= 1e6 or magnitude < 10 ** -(digits + 1)):
+    if magnitude >= 1e4:
+        # 1.2M, 150k: a wide number ("1.2e+06", "150000") does not fit an axis and reads slowly.
+        scale, prefix = next((s, p) for s, p in _SI_PREFIXES if magnitude >= s)
+        return f"{value / scale:.3g}{prefix}"
+    if magnitude != 0 and magnitude < 10 ** -(digits + 1):
         return f"{value:.{digits + 2}g}"
     if float(value).is_integer() and magnitude >= 100:
         return f"{value:.0f}"

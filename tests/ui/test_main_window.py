@@ -19,12 +19,12 @@ def _start(console, qtbot):
 
 def test_window_opens_and_every_page_shows(console_factory, qtbot):
     window = _start(console_factory(), qtbot)
-    assert window.page_keys() == ["overview", "hosts", "host", "events"]
+    assert window.page_keys() == ["overview", "hosts", "host", "databases", "database", "events"]
     for key in window.page_keys():
         window.show_page(key)
         assert window.current_page_key() == key
         assert window.page(key).isVisible()
-    assert window.nav.count() == 4
+    assert window.nav.count() == 6
 
 
 def test_overview_tile_shows_live_values(console_factory, qtbot):
@@ -150,7 +150,7 @@ def test_overview_sparkline_starts_from_the_store_after_a_restart(console_factor
     first.stop()
     again = console_factory(settings_name="again.ini")  # same store, a new console
     spark = again.window.overview.tile(LOCAL_HOST).sparkline()
-    buf = again.window.overview._cpu[LOCAL_HOST]
+    buf = again.window.overview._spark[LOCAL_HOST]
     qtbot.waitUntil(lambda: len(buf) >= 30, timeout=5000)
     again.window.overview.refresh()
     ts, values = buf.arrays()

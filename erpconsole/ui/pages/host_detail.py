@@ -170,7 +170,7 @@ class HostDetailPage(QWidget):
     # -- live data -----------------------------------------------------------------------
 
     def _on_status(self, status: TargetStatus) -> None:
-        if not self._bridge.is_watched(status.target):
+        if status.kind != "host" or not self._bridge.is_watched(status.target):
             return  # a late word from a host removed since
         if self.host_box.findData(status.target) < 0:
             self.host_box.addItem(display_name(status.target), status.target)

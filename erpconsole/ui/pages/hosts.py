@@ -131,7 +131,7 @@ class HostsPage(QWidget):
         layout.addLayout(actions)
 
         for status in bridge.statuses():
-            self._status[status.target] = status
+            self._on_status(status)
         bridge.status_changed.connect(self._on_status)
         bridge.hosts_changed.connect(self._on_hosts_changed)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
@@ -140,6 +140,8 @@ class HostsPage(QWidget):
     # -- data ----------------------------------------------------------------------------
 
     def _on_status(self, status: TargetStatus) -> None:
+        if status.kind != "host":
+            return  # databases have their own page
         self._status[status.target] = status
         self._dirty = True
 

@@ -1,5 +1,6 @@
-"""One big tile per host: status colour, CPU / memory / busiest disk, 15-minute sparkline;
-a banner when data stops arriving (on a wall display, stale is worse than red)."""
+"""One big tile per host (CPU / memory / busiest disk) and per database (transactions per
+second, connections, cache hit or replication lag), each with a 15-minute sparkline; hosts
+first. A banner when data stops arriving (on a wall display, stale is worse than red)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import time
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from erpconsole.services.models import TargetStatus
+import numpy as np
+
+from erpconsole.services.models import DatabaseSnapshot, TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.labels import display_name, health_text
 from erpconsole.widgets.metric_tile import MetricTile
 from erpconsole.widgets.ring_buffer import RingBuffer
+from erpconsole.widgets.units import format_value
 
 SPARK_SECONDS = 15 * 60
 STALE_INTERVALS = 3  # no news for this many poll intervals: the tile says "stale"
@@ -32,14 +36,43 @@ def _finding_level(status: TargetStatus, check: str) -> str:
     return worst
 
 
+def _db_tps_history(data: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Commits plus rollbacks per second from stored series (one poll writes both at one ts)."""
+    ts, commits = data.get(("db.commits_ps", ""), ((), ()))
+    rts, rollbacks = data.get(("db.rollbacks_ps", ""), ((), ()))
+    ts, commits = np.asarray(ts, dtype=float), np.asarray(commits, dtype=float)
+    if len(rts) == len(ts) and np.array_equal(np.asarray(rts, dtype=float), ts):
+        commits = commits + np.asarray(rollbacks, dtype=float)
+    return ts, commits
+
+
+def _short_lag(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    if seconds < 100:
+        return f"{seconds:.0f}s"
+    if seconds < 6000:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.0f}h"
+
+
+def _spark_value(status: TargetStatus) -> float | None:
+    snap = status.snapshot
+    if isinstance(snap, DatabaseSnapshot):
+        return snap.tps
+    return snap.cpu_percent if snap is not None else None
+
+
 class OverviewPage(QWidget):
     host_requested = Signal(str)
+    database_requested = Signal(str)
 
     def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._tiles: dict[str, MetricTile] = {}
-        self._cpu: dict[str, RingBuffer] = {}
+        self._spark: dict[str, RingBuffer] = {}  # CPU % of a host, transactions/s of a database
+        self._kinds: dict[str, str] = {}
         self._status: dict[str, TargetStatus] = {}
         self._dirty: set[str] = set()
         self._last_snapshot_ts: dict[str, float] = {}
@@ -75,7 +108,7 @@ class OverviewPage(QWidget):
     def tiles(self) -> dict[str, MetricTile]:
         return dict(self._tiles)
 
-    def _ensure_tile(self, target: str) -> MetricTile:
+    def _ensure_tile(self, target: str, kind: str) -> MetricTile:
         tile = self._tiles.get(target)
         if tile is None:
             tile = MetricTile(target)
@@ -83,9 +116,14 @@ class OverviewPage(QWidget):
             tile.setMinimumSize(TILE_MIN_WIDTH, 200)
             # One host alone should not become a wall-sized tile; many should stay readable.
             tile.setMaximumSize(TILE_MAX_WIDTH, TILE_MAX_HEIGHT)
-            tile.activated.connect(self.host_requested)
+            if kind == "database":
+                tile.sparkline().set_y_range(None)  # transactions per second: scaled to the data
+                tile.activated.connect(self.database_requested)
+            else:
+                tile.activated.connect(self.host_requested)
             self._tiles[target] = tile
-            self._cpu[target] = RingBuffer(2048)
+            self._kinds[target] = kind
+            self._spark[target] = RingBuffer(2048)
             self._relayout(force=True)
             # After a restart the sparkline starts from the store, not from nothing.
             now = time.time()
@@ -95,12 +133,12 @@ class OverviewPage(QWidget):
     def _on_status(self, status: TargetStatus) -> None:
         if not self._bridge.is_watched(status.target):
             return  # a late word from a host removed since
-        self._ensure_tile(status.target)
+        self._ensure_tile(status.target, status.kind)
         self._status[status.target] = status
-        snap = status.snapshot
-        if snap is not None and snap.cpu_percent is not None and self._last_snapshot_ts.get(status.target) != snap.ts:
+        snap, value = status.snapshot, _spark_value(status)
+        if value is not None and self._last_snapshot_ts.get(status.target) != snap.ts:
             self._last_snapshot_ts[status.target] = snap.ts
-            self._cpu[status.target].append(snap.ts, snap.cpu_percent)
+            self._spark[status.target].append(snap.ts, value)
         self._dirty.add(status.target)
 
     def _on_hosts_changed(self) -> None:
@@ -110,7 +148,7 @@ class OverviewPage(QWidget):
             tile = self._tiles.pop(target)
             self._grid.removeWidget(tile)
             tile.deleteLater()
-            for table in (self._cpu, self._status, self._last_snapshot_ts):
+            for table in (self._spark, self._status, self._last_snapshot_ts, self._kinds):
                 table.pop(target, None)
             self._dirty.discard(target)
         self._relayout(force=True)
@@ -119,10 +157,13 @@ class OverviewPage(QWidget):
     def _on_history(self, target: str, rid: int, data: dict) -> None:
         if self._history_requests.pop(rid, None) != target:
             return
-        ts, values = data.get(("cpu.percent", ""), ((), ()))
+        if self._kinds.get(target) == "database":
+            ts, values = _db_tps_history(data)
+        else:
+            ts, values = data.get(("cpu.percent", ""), ((), ()))
         if len(ts) == 0:
             return
-        buf = self._cpu[target]
+        buf = self._spark[target]
         live_ts, live_values = buf.arrays()
         older = ts < (live_ts[0] if len(live_ts) else float("inf"))
         buf.clear()
@@ -131,6 +172,8 @@ class OverviewPage(QWidget):
         self._dirty.add(target)
 
     def _tile_values(self, status: TargetStatus) -> list[tuple[str, str, str]]:
+        if status.kind == "database":
+            return self._db_tile_values(status)
         s = status.snapshot
         if s is None:
             return [(self.tr("CPU"), "–", "pending"), (self.tr("Memory"), "–", "pending"), (self.tr("Disk"), "–", "pending")]
@@ -143,6 +186,27 @@ class OverviewPage(QWidget):
             (self.tr("CPU"), cpu, _finding_level(status, "load_per_core")),
             (self.tr("Memory"), mem, _finding_level(status, "mem_used")),
             (disk_caption, disk_text, _finding_level(status, "disk_used")),
+        ]
+
+    def _db_tile_values(self, status: TargetStatus) -> list[tuple[str, str, str]]:
+        s = status.snapshot if isinstance(status.snapshot, DatabaseSnapshot) else None
+        if s is None:
+            return [(self.tr("TPS"), "–", "pending"), (self.tr("Connections"), "–", "pending"),
+                    (self.tr("Cache hit"), "–", "pending")]
+        tps = "–" if s.tps is None else format_value(s.tps, "", 1 if s.tps < 10 else 0)
+        pct = s.connections_percent
+        conns = f"{pct:.0f}%" if pct is not None else ("–" if s.connections is None else str(s.connections))
+        # Four characters at most: the big numbers must fit the tile ("99.9", not "99.9%").
+        hit = s.cache_hit_percent
+        third = (self.tr("Cache hit %"), "–" if hit is None else f"{hit:.1f}" if hit < 99.95 else "100",
+                 _finding_level(status, "db_cache_hit"))
+        if s.is_replica or s.replication_lag_s is not None:
+            lag = "–" if s.replication_lag_s is None else _short_lag(s.replication_lag_s)
+            third = (self.tr("Lag"), lag, _finding_level(status, "db_replication_lag"))
+        return [
+            (self.tr("TPS"), tps, "ok"),
+            (self.tr("Connections"), conns, _finding_level(status, "db_connections")),
+            third,
         ]
 
     def _is_stale(self, status: TargetStatus, now: float) -> bool:
@@ -173,7 +237,7 @@ class OverviewPage(QWidget):
             text = status.findings[0].message
         tile.set_status(level, text)
         tile.set_values(self._tile_values(status))
-        ts, values = self._cpu[status.target].arrays()
+        ts, values = self._spark[status.target].arrays()
         tile.set_sparkline(values[ts >= now - SPARK_SECONDS])
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -188,5 +252,7 @@ class OverviewPage(QWidget):
         self._columns = columns
         for tile in self._tiles.values():
             self._grid.removeWidget(tile)
-        for i, target in enumerate(sorted(self._tiles, key=str.lower)):
+        # Hosts first, then databases, each by name.
+        order = sorted(self._tiles, key=lambda t: (self._kinds.get(t) == "database", t.lower()))
+        for i, target in enumerate(order):
             self._grid.addWidget(self._tiles[target], i // columns, i % columns)
