@@ -354,8 +354,7 @@ class SlowPollCollector(MySQLCollector):
 
 def test_a_statement_over_the_timeout_is_timeout(my_database, collectors):
     c = collectors(my_database(), cls=SlowPollCollector, statement_timeout_ms=200)
-    started = time.monotonic()
     with pytest.raises(CollectorError) as err:
         c.collect()
+    # TIMEOUT (not a finished SLEEP) is the proof that the server cut the statement short.
     assert err.value.kind is Health.TIMEOUT and "200 ms" in err.value.message
-    assert time.monotonic() - started < 0.9
