@@ -193,6 +193,10 @@ class Monitor:
         """The store's audit trail; write actions are refused until it is attached."""
         self._audit = audit
 
+    def database_kind(self, target: str) -> str:
+        """postgresql / mysql / mariadb / sqlite, known from the URL before the first poll."""
+        return getattr(self._collectors.get(target), "kind", "")
+
     def build_db_action(self, target: str, action: str, **subject) -> DbAction:
         """The exact statement ``action`` would run on ``target`` (ValueError if it can't)."""
         collector = self._collectors.get(target)

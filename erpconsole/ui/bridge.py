@@ -123,6 +123,9 @@ class ServiceBridge(QObject):
 
     # -- database actions ------------------------------------------------------------------
 
+    def database_kind(self, target: str) -> str:
+        return self._monitor.database_kind(target)
+
     def build_db_action(self, target: str, action: str, **subject) -> DbAction:
         """The exact statement for the confirmation; ValueError says why there is none."""
         return self._monitor.build_db_action(target, action, **subject)

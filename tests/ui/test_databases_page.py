@@ -171,3 +171,14 @@ def test_pages_and_navigation(console_factory, qtbot, tmp_path):
     assert window.page_keys() == ["overview", "hosts", "host", "databases", "database", "events"]
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert "Databases" in titles and "Database detail" in titles
+
+
+def test_a_database_that_never_answered_still_shows_its_kind(console_factory, qtbot, tmp_path):
+    console = console_factory(db_inventory(tmp_path, "legacy"))
+    window = shown(console, qtbot, "databases")
+    console.bridge.status_changed.emit(TargetStatus("legacy", "database", Health.UNREACHABLE,
+                                                    "cannot connect", 10.0, None, (), 1.0))
+    page = window.databases
+    page._build()
+    model = page.model
+    assert model.display_text(0, model.column_index("kind")) == "PostgreSQL"

@@ -138,7 +138,7 @@ class DatabasesPage(QWidget):
             "target": s.target,
             "health": s.health,
             "level": s.level,
-            "kind": db_kind_label(snap.kind) if snap else None,
+            "kind": db_kind_label(snap.kind if snap else self._bridge.database_kind(s.target)) or None,
             "status": health_label(s.health),
             "version": (db_version_text(snap.kind, snap.version) if snap.version else None) if snap else None,
             "uptime": snap.uptime_s if snap else None,
