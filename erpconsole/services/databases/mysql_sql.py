@@ -90,7 +90,7 @@ def _schema_filter(column: str, schema: str | None) -> str:
 
 
 def size_sql(schema: str | None) -> str:
-    return ("SELECT SUM(COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0)) "
+    return ("SELECT COALESCE(SUM(COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0)), 0) "
             "FROM information_schema.TABLES WHERE " + _schema_filter("TABLE_SCHEMA", schema))
 
 

@@ -20,8 +20,8 @@ from erpconsole.widgets.table_view import DataTableView
 from erpconsole.widgets.units import humanise_bytes
 
 REFRESH_S = 1.0
-_WIDTHS = {"name": 140, "kind": 95, "status": 120, "version": 120, "uptime": 90, "connections": 100,
-           "conn_pct": 75, "tps": 70, "cache": 80, "lag": 110, "size": 90}
+_WIDTHS = {"name": 140, "kind": 95, "status": 100, "version": 130, "uptime": 80, "connections": 100,
+           "conn_pct": 75, "tps": 70, "cache": 80, "lag": 100, "size": 80}
 
 
 def _lag_text(v: tuple[float | None, int | None]) -> str:
