@@ -59,29 +59,31 @@ def _graded(value: float, warning: float, critical: float, texts: tuple[str, str
     return None
 
 
+def _limit_finding(target: str, check: str, value: float, warning: float, critical: float,
+                   texts: tuple[str, str], **fields: object) -> list[Finding]:
+    """One finding when ``value`` reached a limit; the text gets ``value``, ``limit`` and
+    ``fields``. An empty list otherwise."""
+    graded = _graded(value, warning, critical, texts)
+    if graded is None:
+        return []
+    severity, text, limit = graded
+    return [Finding(severity, target, check, text.format(value=value, limit=limit, **fields))]
+
+
 def _disk_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
     texts = (_("disk {mount} at {value:.0f}% (warning at {limit:.0f}%)"),
              _("disk {mount} at {value:.0f}% (critical at {limit:.0f}%)"))
-    out: list[Finding] = []
-    for disk in snap.disks:
-        graded = _graded(disk.used_percent, t.disk_warning, t.disk_critical, texts)
-        if graded is not None:
-            severity, text, limit = graded
-            message = text.format(mount=disk.mount, value=disk.used_percent, limit=limit)
-            out.append(Finding(severity, snap.target, DISK_USED, message))
-    return out
+    return [finding for disk in snap.disks
+            for finding in _limit_finding(snap.target, DISK_USED, disk.used_percent, t.disk_warning,
+                                          t.disk_critical, texts, mount=disk.mount)]
 
 
 def _mem_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
     if snap.mem_percent is None:
         return []
-    graded = _graded(snap.mem_percent, t.mem_warning, t.mem_critical,
-                     (_("memory at {value:.0f}% (warning at {limit:.0f}%)"),
-                      _("memory at {value:.0f}% (critical at {limit:.0f}%)")))
-    if graded is None:
-        return []
-    severity, text, limit = graded
-    return [Finding(severity, snap.target, MEM_USED, text.format(value=snap.mem_percent, limit=limit))]
+    return _limit_finding(snap.target, MEM_USED, snap.mem_percent, t.mem_warning, t.mem_critical,
+                          (_("memory at {value:.0f}% (warning at {limit:.0f}%)"),
+                           _("memory at {value:.0f}% (critical at {limit:.0f}%)")))
 
 
 def _load_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
@@ -90,14 +92,11 @@ def _load_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
         return []
     load1 = snap.load[0]
     per_core = load1 / snap.cpu_count
-    graded = _graded(per_core, t.load_per_core_warning, t.load_per_core_critical,
-                     (_("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; warning at {limit:g})"),
-                      _("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; critical at {limit:g})")))
-    if graded is None:
-        return []
-    severity, text, limit = graded
-    message = text.format(per_core=per_core, load1=load1, cores=snap.cpu_count, limit=limit)
-    return [Finding(severity, snap.target, LOAD_PER_CORE, message)]
+    return _limit_finding(
+        snap.target, LOAD_PER_CORE, per_core, t.load_per_core_warning, t.load_per_core_critical,
+        (_("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; warning at {limit:g})"),
+         _("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; critical at {limit:g})")),
+        per_core=per_core, load1=load1, cores=snap.cpu_count)
 
 
 def host_findings(snapshot: HostSnapshot, thresholds: Thresholds) -> list[Finding]:
@@ -113,14 +112,10 @@ def _db_connections(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
     pct = snap.connections_percent
     if pct is None:
         return []
-    graded = _graded(pct, t.connections_warning, t.connections_critical, (
+    return _limit_finding(snap.target, DB_CONNECTIONS, pct, t.connections_warning, t.connections_critical, (
         _("{used} of {max} connections in use ({value:.0f}%; warning at {limit:g}%)"),
-        _("{used} of {max} connections in use ({value:.0f}%; critical at {limit:g}%)")))
-    if graded is None:
-        return []
-    severity, text, limit = graded
-    return [Finding(severity, snap.target, DB_CONNECTIONS, text.format(
-        used=snap.connections, max=snap.max_connections, value=pct, limit=limit))]
+        _("{used} of {max} connections in use ({value:.0f}%; critical at {limit:g}%)")),
+        used=snap.connections, max=snap.max_connections)
 
 
 def _db_cache_hit(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
@@ -136,13 +131,10 @@ def _db_replication_lag(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding
     lag = snap.replication_lag_s
     if lag is None:
         return []
-    graded = _graded(lag, t.replication_lag_warning_s, t.replication_lag_critical_s, (
-        _("replication lag {value:.0f} s (warning at {limit:g} s)"),
-        _("replication lag {value:.0f} s (critical at {limit:g} s)")))
-    if graded is None:
-        return []
-    severity, text, limit = graded
-    return [Finding(severity, snap.target, DB_REPLICATION_LAG, text.format(value=lag, limit=limit))]
+    return _limit_finding(snap.target, DB_REPLICATION_LAG, lag, t.replication_lag_warning_s,
+                          t.replication_lag_critical_s, (
+                              _("replication lag {value:.0f} s (warning at {limit:g} s)"),
+                              _("replication lag {value:.0f} s (critical at {limit:g} s)")))
 
 
 def _db_long_queries(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
@@ -166,15 +158,11 @@ def _db_wraparound(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
     pct = snap.wraparound_percent
     if pct is None:
         return []
-    graded = _graded(pct, t.wraparound_warning, t.wraparound_critical, (
+    return _limit_finding(snap.target, DB_WRAPAROUND, pct, t.wraparound_warning, t.wraparound_critical, (
         _("transaction ID wraparound at {value:.0f}% (warning at {limit:g}%): VACUUM FREEZE the "
           "oldest tables"),
         _("transaction ID wraparound at {value:.0f}% (critical at {limit:g}%): VACUUM FREEZE now, "
           "before the server stops accepting writes")))
-    if graded is None:
-        return []
-    severity, text, limit = graded
-    return [Finding(severity, snap.target, DB_WRAPAROUND, text.format(value=pct, limit=limit))]
 
 
 def db_findings(snapshot: DatabaseSnapshot, thresholds: DbThresholds) -> list[Finding]:
