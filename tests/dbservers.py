@@ -51,37 +51,35 @@ def my_admin() -> Iterator[Engine]:
     engine.dispose()
 
 
+def _databases(admin: Engine, create: str, drop: str, url: str, default_user: str
+               ) -> Iterator[Callable[..., str]]:
+    """Yields ``make(user=default_user)``, which creates a fresh database and returns its URL;
+    every one made is dropped afterwards."""
+    made: list[str] = []
+
+    def make(user: str = default_user) -> str:
+        name = unique("erpc_test")
+        with admin.connect() as conn:
+            conn.execute(text(create.format(name=name)))
+        made.append(name)
+        return url.format(user=user, name=name)
+
+    yield make
+    with admin.connect() as conn:
+        for name in made:
+            conn.execute(text(drop.format(name=name)))
+
+
 @pytest.fixture
 def pg_database(pg_admin: Engine) -> Iterator[Callable[..., str]]:
     """``pg_database(user="postgres")``: a fresh database; returns its SQLAlchemy URL."""
-    made: list[str] = []
-
-    def make(user: str = "postgres") -> str:
-        name = unique("erpc_test")
-        with pg_admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        made.append(name)
-        return f"postgresql+psycopg://{user}@127.0.0.1:5432/{name}"
-
-    yield make
-    with pg_admin.connect() as conn:
-        for name in made:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield from _databases(pg_admin, 'CREATE DATABASE "{name}"',
+                          'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                          "postgresql+psycopg://{user}@127.0.0.1:5432/{name}", "postgres")
 
 
 @pytest.fixture
 def my_database(my_admin: Engine) -> Iterator[Callable[..., str]]:
     """``my_database(user="root")``: a fresh schema; returns its SQLAlchemy URL."""
-    made: list[str] = []
-
-    def make(user: str = "root") -> str:
-        name = unique("erpc_test")
-        with my_admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE `{name}`"))
-        made.append(name)
-        return f"mysql+pymysql://{user}@127.0.0.1:3306/{name}"
-
-    yield make
-    with my_admin.connect() as conn:
-        for name in made:
-            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    yield from _databases(my_admin, "CREATE DATABASE `{name}`", "DROP DATABASE IF EXISTS `{name}`",
+                          "mysql+pymysql://{user}@127.0.0.1:3306/{name}", "root")

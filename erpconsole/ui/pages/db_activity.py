@@ -14,14 +14,13 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSpinBox,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from erpconsole.services.models import DbSession
 from erpconsole.ui.labels import db_action_label, format_duration
-from erpconsole.ui.pages.db_panels import PanelFrame, QueryPane, one_line
+from erpconsole.ui.pages.db_panels import PanelFrame, QueryPane, beside_query_pane, one_line
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_view import DataTableView
 
@@ -132,12 +131,7 @@ class ActivityPanel(QWidget):
             self.buttons[name] = button
 
         self.query_pane = QueryPane(self.tr("Query of the selected session"))
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.table)
-        split.addWidget(self.query_pane)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setSizes([1000, 260])
+        split = beside_query_pane(self.table, self.query_pane, (1000, 260))
         self.splitter = split
         self.frame = PanelFrame(split, self.tr("No sessions right now."))
 

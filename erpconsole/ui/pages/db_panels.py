@@ -8,7 +8,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from erpconsole.ui.dialogs.db_action_dialog import monospace_view
 from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
@@ -114,3 +114,14 @@ class QueryPane(QWidget):
     def copy(self) -> None:
         if self.view.toPlainText():
             QGuiApplication.clipboard().setText(self.view.toPlainText())
+
+
+def beside_query_pane(table: QWidget, pane: QueryPane, sizes: tuple[int, int]) -> QSplitter:
+    """A table with the selected row's whole query beside it (3 : 1 when resized)."""
+    split = QSplitter(Qt.Orientation.Horizontal)
+    split.addWidget(table)
+    split.addWidget(pane)
+    split.setStretchFactor(0, 3)
+    split.setStretchFactor(1, 1)
+    split.setSizes(list(sizes))
+    return split

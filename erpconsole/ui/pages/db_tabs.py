@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from erpconsole.services.models import DatabaseSnapshot, DbReplica, DbStatement
 from erpconsole.ui.labels import lag_text
-from erpconsole.ui.pages.db_panels import PanelFrame, QueryPane, one_line
+from erpconsole.ui.pages.db_panels import PanelFrame, QueryPane, beside_query_pane, one_line
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_view import DataTableView
 from erpconsole.widgets.units import humanise_bytes
@@ -46,12 +46,7 @@ class StatementsPanel(QWidget):
             header.resizeSection(self.model.column_index(key), 100)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
         self.query_pane = QueryPane(self.tr("Selected statement"))
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.table)
-        split.addWidget(self.query_pane)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setSizes([900, 300])
+        split = beside_query_pane(self.table, self.query_pane, (900, 300))
         self.splitter = split
         self.frame = PanelFrame(split, self.tr("No statements recorded yet."))
         layout = QVBoxLayout(self)
