@@ -113,7 +113,9 @@ class SSHSession:
 
     @property
     def connected(self) -> bool:
-        return bool(self._transports) and self._transports[-1].is_active()
+        # Every hop: the host's transport runs inside a jump host's channel, and learns only
+        # late (or never) that the jump host went away.
+        return bool(self._transports) and all(t.is_active() for t in self._transports)
 
     def peer_address(self) -> str | None:
         """The IP address the host's transport is connected to (None through a jump host)."""
@@ -242,11 +244,13 @@ class SSHSession:
 
     # -- polls ---------------------------------------------------------------------------
 
-    def run(self, command: str, token: str, timeout: float | None = None) -> str:
+    def run(self, command: str, token: str, timeout: float | None = None, allow_exec: bool = True) -> str:
         """Send ``command`` and return its output up to the end line carrying ``token``.
 
         Output cut short (the channel closed first) is returned as it is: the parser names
-        the problem. Raises CollectorError (TIMEOUT ...) or SessionLost.
+        the problem. Raises CollectorError (TIMEOUT ...) or SessionLost. ``allow_exec=False``:
+        a command that carries a secret on its stdin is never moved into an exec request,
+        where the host's process list would show it.
         """
         deadline = time.monotonic() + (timeout or self.timeouts.command_s)
         if self.mode == "shell":
@@ -257,6 +261,8 @@ class SSHSession:
                     return out.decode("utf-8", "replace")
                 except _TimedOut:
                     self._close_chan()
+                    if not self.connected:  # a jump host went away under the kept shell
+                        raise SessionLost("connection lost") from None
                     raise self._timeout_error() from None
                 except _ShellGone as gone:
                     self._close_chan()
@@ -266,6 +272,11 @@ class SSHSession:
                     # or the link is gone, which opening the exec channel will tell.
                     log.info("%s: the kept shell closed at once; trying exec", self.name)
                     self.mode = "exec"
+        if not allow_exec:
+            raise CollectorError(Health.ERROR, _(
+                "{host} refused a shell channel, and the command carries a password that an exec "
+                "request would show in the host's process list; nothing was sent. Allow a shell "
+                "for this account, or run the tool on the host itself").format(host=self.name))
         return self._run_exec(command, token, deadline)
 
     def _timeout_error(self) -> CollectorError:
@@ -283,7 +294,7 @@ class SSHSession:
         except ChannelException:
             raise
         except (SSHException, EOFError, OSError) as exc:
-            if not t.is_active():
+            if not self.connected:
                 raise SessionLost(str(exc)) from exc
             # The transport lives but the server does not answer: drop it (a stale link).
             self.close()
