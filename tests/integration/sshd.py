@@ -7,6 +7,7 @@ A ``ClientKeys`` pair (a plain and an encrypted ed25519 key) is authorized on ev
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -73,8 +74,11 @@ class Sshd:
 
     def __init__(self, folder: Path, keys: ClientKeys, port: int | None = None,
                  max_sessions: int = 10, max_startups: str = "10:30:100",
-                 extra_config: str = "") -> None:
+                 extra_config: str = "", mounts: dict[str, Path] | None = None) -> None:
         self.folder = folder
+        # {path on this machine: file shown there}: bound in a private mount namespace of
+        # sshd's own, so a test controls /etc/passwd and the like without touching the host's.
+        self.mounts = dict(mounts or {})
         self.keys = keys
         self.port = port or free_port()
         folder.mkdir(parents=True, exist_ok=True)
@@ -123,8 +127,8 @@ SetEnv HOME={self.home}
     def start(self, timeout: float = 10.0) -> Sshd:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation directory
         log = open(self.log_file, "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(self.config)],
-                                     stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=log,
+                                     stdin=subprocess.DEVNULL)
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -135,6 +139,15 @@ SetEnv HOME={self.home}
             time.sleep(0.02)
         self.kill()
         raise RuntimeError(f"sshd did not listen on port {self.port}: {self.log_tail()}")
+
+    def command(self) -> list[str]:
+        cmd = [SSHD, "-D", "-e", "-f", str(self.config)]
+        if not self.mounts:
+            return cmd
+        binds = " && ".join(f"mount --bind {shlex.quote(str(src))} {shlex.quote(dst)}"
+                            for dst, src in self.mounts.items())
+        # unshare and sh exec in turn: the pid is sshd's own, which kill() relies on.
+        return ["unshare", "--mount", "sh", "-c", f'{binds} && exec "$@"', "sh", *cmd]
 
     def kill(self) -> None:
         """Like a crashed host: the listener and every session process die at once."""

@@ -92,6 +92,11 @@ class DatabaseCollector:
             self.rates.forget()
         return self._conn
 
+    def read_only_connection(self) -> Connection:
+        """The kept connection (read-only, statement timeout) for one-off readers such as the
+        access review; the caller holds no lock, so use a collector of its own."""
+        return self._connection()
+
     def _drop(self) -> None:
         conn, engine = self._conn, self._engine
         self._conn = self._engine = None

@@ -13,6 +13,8 @@ from erpconsole.services.i18n import _
 from erpconsole.services.models import Health
 
 ACCESS_DENIED = 1045
+# MariaDB's answer when no password was sent or the user name matches no account.
+ACCESS_DENIED_NO_PASSWORD = 1698
 DB_ACCESS_DENIED = 1044
 TABLE_ACCESS_DENIED = 1142
 PRIVILEGE_NEEDED = 1227
@@ -96,7 +98,7 @@ def _auth_failed(ctx: ErrorContext, detail: str) -> CollectorError:
 def classify(exc: BaseException, ctx: ErrorContext) -> CollectorError | None:
     """The health state for a MySQL/MariaDB error, or None to leave it to the base class."""
     code, detail = error_code(exc), server_text(exc)
-    if code == ACCESS_DENIED:
+    if code in (ACCESS_DENIED, ACCESS_DENIED_NO_PASSWORD):
         return _auth_failed(ctx, detail)
     if code in TIMEOUT_CODES:
         return CollectorError(Health.TIMEOUT, _("a statement ran past the {ms} ms statement timeout")
