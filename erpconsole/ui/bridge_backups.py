@@ -1,0 +1,132 @@
+"""The backups part of the ServiceBridge (a mixin; the signals are declared on the bridge):
+reads, verifications and restore drills run on the bridge's own backup workers and answer
+with queued signals. One job per set and operation at a time."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
+
+
+class BackupsBridgeMixin:
+    """Expects on the class: backups_loaded, backup_verified, drill_progress, drill_finished,
+    backups_failed, backups_ready (signals) and ``self._monitor``."""
+
+    def _init_backups(self) -> None:
+        # Reads wait on repositories and hosts; drills may run for an hour: separate pools,
+        # so a long drill never holds up the panels' refresh.
+        self._backup_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup-read")
+        self._backup_jobs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup-job")
+        self._backup_service = None
+        self._backup_error = ""
+        self._backup_busy: set[tuple[str, str]] = set()
+        self._backup_lock = threading.Lock()
+        self._drill_cancels: dict[str, threading.Event] = {}
+
+    def attach_backups(self, service, error: str = "") -> None:
+        """The BackupService once the store is open; None with ``error`` when it could not be built."""
+        self._backup_service, self._backup_error = service, error
+        self.backups_ready.emit()
+
+    @property
+    def has_backups(self) -> bool:
+        return self._backup_service is not None
+
+    def backup_configs(self) -> list:
+        """The [[backups]] sets of the inventory (known before any service is attached)."""
+        return list(self._monitor.inventory.backups)
+
+    def backups_unavailable(self) -> str:
+        if self._backup_service is not None:
+            return ""
+        if self._backup_error:
+            return self.tr("Backups cannot be read: {0}").format(self._backup_error)
+        return self.tr("The backup service starts with the store; the sets are read in a moment.")
+
+    def _backup_submit(self, pool: ThreadPoolExecutor, op: str, name: str, work) -> bool:
+        """Runs ``work(service)`` unless the same op on the same set is still running."""
+        reason = self.backups_unavailable()
+        if reason:
+            self.backups_failed.emit(op, reason)
+            return False
+        key = (op, name)
+        with self._backup_lock:
+            if key in self._backup_busy:
+                return False
+            self._backup_busy.add(key)
+        service = self._backup_service
+
+        def run() -> None:
+            try:
+                work(service)
+            except Exception as exc:  # noqa: BLE001 - the page shows it; nothing escapes a worker
+                log.exception("backups: %s %s", op, name)
+                self.backups_failed.emit(op, self.tr("{0}: {1}").format(name, _sentence(exc)))
+            finally:
+                with self._backup_lock:
+                    self._backup_busy.discard(key)
+
+        pool.submit(run)
+        return True
+
+    def request_backups(self, names: list[str] | None = None) -> None:
+        """Reads the named sets (all when None); answers with backups_loaded([(status, findings)])."""
+        service = self._backup_service
+        for name in names if names is not None else (service.set_names() if service else []):
+            self._backup_submit(self._backup_reads, "read", name, lambda s, n=name: self._read_set(s, n))
+
+    def _read_set(self, service, name: str) -> None:
+        status = service.read(name)
+        self.backups_loaded.emit([(status, list(service.findings(status)))])
+
+    def verify_backup(self, name: str, backup_id: str) -> bool:
+        """Answers with backup_verified(VerifyResult), then the set read again."""
+        def work(service) -> None:
+            self.backup_verified.emit(service.verify(name, backup_id))
+            self._read_set(service, name)
+
+        return self._backup_submit(self._backup_jobs, "verify", name, work)
+
+    def start_drill(self, name: str, backup_id: str) -> bool:
+        """Answers with drill_progress(name, phase, fraction) while it runs, then drill_finished."""
+        cancel = threading.Event()
+
+        def work(service) -> None:
+            try:
+                result = service.drill(name, backup_id, progress=lambda phase, f: self.drill_progress.emit(
+                    name, phase, float(f)), cancel=cancel)
+            finally:
+                self._drill_cancels.pop(name, None)
+            self.drill_finished.emit(result)
+            self._read_set(service, name)
+
+        with self._backup_lock:
+            if name in self._drill_cancels:  # one drill per set: the running one keeps its Cancel
+                return False
+            self._drill_cancels[name] = cancel
+        started = self._backup_submit(self._backup_jobs, "drill", name, work)
+        if not started:
+            self._drill_cancels.pop(name, None)
+        return started
+
+    def cancel_drill(self, name: str) -> bool:
+        """The drill stops at its next step and drops its scratch target; False if none runs."""
+        event = self._drill_cancels.get(name)
+        if event is None:
+            return False
+        event.set()
+        return True
+
+    def _shutdown_backups(self) -> None:
+        for event in list(self._drill_cancels.values()):
+            event.set()  # a drill in flight drops its scratch target and ends
+        self._backup_reads.shutdown(wait=False, cancel_futures=True)
+        self._backup_jobs.shutdown(wait=False, cancel_futures=True)
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text if isinstance(exc, ValueError) and text else f"{type(exc).__name__}: {text}"

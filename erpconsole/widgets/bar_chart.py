@@ -1,0 +1,91 @@
+"""A small painted bar chart over plain arrays (a backup set's sizes), one bar per value,
+each with its own status level; cheap enough for a dozen panels on a wall."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from erpconsole.widgets.theme import app_theme_change, chart_colors, current_theme_name, get_theme, status_color
+
+
+class BarChart(QWidget):
+    """``set_bars(values, levels, labels)``: NaN leaves an empty slot; a level of "warning" or
+    "critical" colours that bar, any other uses the first series colour (or ``accent`` levels:
+    "alt" uses the second). The top of the scale is written in the corner."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._values = np.empty(0)
+        self._levels: list[str] = []
+        self._labels: list[str] = []
+        self._scale_text = ""
+        self._theme = self._app_theme = current_theme_name()
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(48)
+
+    def set_bars(self, values: ArrayLike, levels: list[str] | None = None, labels: list[str] | None = None,
+                 scale_text: str = "") -> None:
+        self._values = np.asarray(values, dtype=float).ravel()
+        self._levels = list(levels or [])
+        self._labels = list(labels or [])
+        self._scale_text = scale_text
+        self.update()
+
+    def values(self) -> np.ndarray:
+        return self._values
+
+    def levels(self) -> list[str]:
+        return list(self._levels)
+
+    def apply_theme(self, name: str) -> None:
+        self._theme = get_theme(name).name
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(240, 70)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if (name := app_theme_change(event, self._app_theme)) is not None:
+            self._app_theme = name
+            self.apply_theme(name)
+
+    def _bar_color(self, i: int) -> QColor:
+        level = self._levels[i] if i < len(self._levels) else ""
+        if level in ("warning", "critical"):
+            return QColor(status_color(level, self._theme))
+        series = chart_colors(self._theme)
+        return QColor(series[1] if level == "alt" else series[0])
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        theme = get_theme(self._theme)
+        painter = QPainter(self)
+        painter.setPen(QPen(QColor(theme.border), 1))
+        painter.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
+        finite = self._values[np.isfinite(self._values)]
+        if finite.size and finite.max() > 0:
+            self._paint_bars(painter, float(finite.max()))
+        if self._scale_text:
+            font = QFont(self.font())
+            font.setPixelSize(11)
+            painter.setFont(font)
+            painter.setPen(QColor(theme.muted_text))
+            painter.drawText(QRectF(2, 0, self.width() - 4, 14), Qt.AlignmentFlag.AlignRight, self._scale_text)
+        painter.end()
+
+    def _paint_bars(self, painter: QPainter, top: float) -> None:
+        n = self._values.size
+        slot = self.width() / n
+        gap = 1.0 if slot > 3 else 0.0
+        usable = self.height() - 16  # room for the scale text above the tallest bar
+        painter.setPen(Qt.PenStyle.NoPen)
+        for i, value in enumerate(self._values):
+            if not np.isfinite(value) or value <= 0:
+                continue
+            h = max(2.0, usable * value / top)
+            painter.setBrush(self._bar_color(i))
+            painter.drawRect(QRectF(i * slot + gap, self.height() - 1 - h, max(1.0, slot - 2 * gap), h))
