@@ -1,0 +1,73 @@
+"""Screenshot of the SOP page on real parts: the bundled daily inspection started on a fresh
+store, its checks run against this workstation (the real monitor) and a dump folder judged by
+the real backup service (one dump two days old: the RPO check fails), two manual steps ticked
+and one skipped. `erpconsole screenshot` draws the real window, which opens the run to resume.
+
+    .venv/bin/python docs/sop_screenshots.py
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from erpconsole.config import load_inventory  # noqa: E402
+from erpconsole.services.backups.service import BackupService  # noqa: E402
+from erpconsole.services.monitor import Monitor  # noqa: E402
+from erpconsole.services.models import Event, Severity  # noqa: E402
+from erpconsole.services.sop.checks import CheckContext  # noqa: E402
+from erpconsole.services.sop.service import SopService  # noqa: E402
+from erpconsole.services.store import Store  # noqa: E402
+
+OUT = REPO / "docs" / "screenshots"
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        dumps = folder / "dumps"
+        dumps.mkdir()
+        dump = dumps / "erp.sql.gz"
+        dump.write_bytes(gzip.compress(b"CREATE TABLE t (id int);\n"))
+        os.utime(dump, (time.time() - 2 * 86400,) * 2)
+        inv_path = folder / "inventory.toml"
+        inv_path.write_text('[local]\nenabled = true\ninterval_s = 1\n\n[[backups]]\nname = "erp-db dumps"\n'
+                            f'tool = "dumpdir"\nrepo = "{dumps}"\nrpo_h = 26\n')
+        inv = load_inventory(inv_path)
+        store_url = f"sqlite:///{folder / 'store.db'}"
+        store = Store(store_url)
+        store.write_batch([], [Event(time.time() - 7 * 86400, "This workstation", Severity.INFO, "watched")])
+        monitor = Monitor(inv)
+        monitor.start()
+        time.sleep(3)
+        backups = BackupService(inv)
+
+        def context() -> CheckContext:
+            pairs = tuple((s, tuple(backups.findings(s))) for s in backups.read_all())
+            return CheckContext(tuple(monitor.statuses()), pairs, None, time.time())
+
+        service = SopService(store.engine, inv, audit=store.audit, check_context=context)
+        run = service.start("daily-inspection", actor="anna@erp-ops")
+        service.run_checks(run.id, actor="anna@erp-ops")
+        service.tick(run.id, "cpu-network", note="flat all night", actor="anna@erp-ops")
+        service.tick(run.id, "environment", note="UPS self-test passed", actor="anna@erp-ops")
+        service.skip(run.id, "replication", "no replica in this estate", actor="anna@erp-ops")
+        monitor.stop()
+        store.close()
+        for theme, name in (("dark", "sop.png"), ("light", "sop-light.png")):
+            subprocess.run([sys.executable, "-m", "erpconsole", "screenshot", str(OUT / name), "--page", "sop",
+                            "--after", "4", "--theme", theme, "--inventory", str(inv_path), "--store", store_url],
+                           check=True, cwd=REPO)
+
+
+if __name__ == "__main__":
+    main()

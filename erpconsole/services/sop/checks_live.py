@@ -1,0 +1,213 @@
+"""Checks on the monitor's live statuses: hosts and databases, and the verdict helper every
+check shares (services/sop/checks.py names them)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from erpconsole.services.i18n import N_, _
+from erpconsole.services.models import LOCAL_HOST, DatabaseSnapshot, Health, TargetStatus
+from erpconsole.services.sop.models import CheckResult
+
+if TYPE_CHECKING:
+    from erpconsole.services.sop.checks import CheckContext
+
+# One line of what a check saw: (label, value, verdict); verdict None = could not judge.
+Row = tuple[str, str, bool | None]
+
+
+# -- verdicts -----------------------------------------------------------------------------------
+
+def judge(rows: list[Row], empty: str, passed: str, failed: str, unknown: str) -> CheckResult:
+    """One verdict from per-item rows. Any failure fails; else any unknown item leaves it
+    undecided; no rows at all is ``empty``. Messages take {n} (items) and {items} (labels)."""
+    values = tuple((label, value) for label, value, _v in rows)
+    bad = [f"{label} {value}" for label, value, v in rows if v is False]
+    unsure = [f"{label} ({value})" for label, value, v in rows if v is None]
+    if bad:
+        return CheckResult(False, failed.format(n=len(bad), items="; ".join(bad)), values)
+    if unsure:
+        return CheckResult(None, unknown.format(n=len(unsure), items="; ".join(unsure)), values)
+    if not rows:
+        return CheckResult(None, empty, values)
+    return CheckResult(True, passed.format(n=len(rows), items=""), values)
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def _no_data(status: TargetStatus) -> Row:
+    if status.health is Health.PENDING:
+        return status.target, _("not polled yet"), None
+    return status.target, _("no data: {health}, {message}").format(
+        health=status.health.value, message=status.message), None
+
+
+def hosts(ctx: CheckContext) -> list[TargetStatus]:
+    return [s for s in ctx.statuses if s.kind == "host"]
+
+
+def databases(ctx: CheckContext) -> list[TargetStatus]:
+    """Server databases: SQLite has no connections, cache figures or replication to judge."""
+    return [s for s in ctx.statuses if s.kind == "database"
+            and not (s.snapshot is not None and getattr(s.snapshot, "kind", "") == "sqlite")]
+
+
+NO_HOSTS = N_("no hosts in the inventory and no local host watched: add a [[hosts]] table")
+NO_DATABASES = N_("no databases in the inventory: add a [[databases]] table")
+UNSURE = N_("{n} item(s) could not be judged: {items}")
+
+
+# -- hosts ----------------------------------------------------------------------------------------
+
+def _disk_rows(ctx: CheckContext, p: Mapping[str, float]) -> list[Row]:
+    rows: list[Row] = []
+    for s in hosts(ctx):
+        disks = getattr(s.snapshot, "disks", None)
+        if s.snapshot is None or disks is None:
+            rows.append(_no_data(s))
+        elif not disks:
+            rows.append((s.target, _("no disks reported"), None))
+        rows += [(f"{s.target} {d.mount}", _pct(d.used_percent), d.used_percent < p["max_percent"])
+                 for d in disks or ()]
+    return rows
+
+
+def hosts_disk_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
+    limit = f"{p['max_percent']:g}%"
+    return judge(_disk_rows(ctx, p), _(NO_HOSTS),
+                 _("all {{n}} disks are below {limit}").format(limit=limit),
+                 _("{{n}} disk(s) at or over {limit}: {{items}}").format(limit=limit), _(UNSURE))
+
+
+def hosts_memory_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
+    rows: list[Row] = []
+    for s in hosts(ctx):
+        mem = getattr(s.snapshot, "mem_percent", None)
+        rows.append(_no_data(s) if mem is None else (s.target, _pct(mem), mem < p["max_percent"]))
+    limit = f"{p['max_percent']:g}%"
+    return judge(rows, _(NO_HOSTS), _("memory use of all {{n}} hosts is below {limit}").format(limit=limit),
+                 _("{{n}} host(s) at or over {limit} memory: {{items}}").format(limit=limit), _(UNSURE))
+
+
+def hosts_reachable(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
+    rows: list[Row] = []
+    for s in ctx.statuses:
+        if s.health is Health.PENDING:
+            rows.append((s.target, _("not polled yet"), None))
+        else:
+            rows.append((s.target, s.health.value if not s.health.is_failure
+                         else f"{s.health.value}: {s.message}", not s.health.is_failure))
+    return judge(rows, _("no hosts or databases in the inventory"),
+                 _("all {n} hosts and databases answer"),
+                 _("{n} target(s) failing: {items}"), _(UNSURE))
+
+
+def no_hostkey_mismatch(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
+    # The local workstation has no SSH host key to compare: only remote hosts count.
+    rows: list[Row] = []
+    for s in hosts(ctx):
+        if s.target == LOCAL_HOST:
+            continue
+        if s.health is Health.PENDING:
+            rows.append((s.target, _("not polled yet"), None))
+        else:
+            rows.append((s.target, s.health.value, s.health is not Health.HOSTKEY_MISMATCH))
+    return judge(rows, _("no SSH hosts in the inventory: add a [[hosts]] table"),
+                 _("none of the {n} SSH hosts offers a changed host key"),
+                 _("{n} host(s) offer a changed host key (possible man in the middle; no connection "
+                   "is made until the key is checked): {items}"), _(UNSURE))
+
+
+# -- databases ------------------------------------------------------------------------------------
+
+def _db_rows(ctx: CheckContext, figure) -> list[Row]:
+    """One row per server database: ``figure(snapshot)`` gives a row, or None to leave the
+    database out (nothing of that kind to judge on it)."""
+    rows: list[Row] = []
+    for s in databases(ctx):
+        if not isinstance(s.snapshot, DatabaseSnapshot):
+            rows.append(_no_data(s))
+            continue
+        row = figure(s.snapshot)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def db_replication_lag_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
+    limit = p["max_seconds"]
+
+    def figure(snap: DatabaseSnapshot) -> Row | None:
+        if snap.replication_lag_s is not None:
+            return snap.target, f"{snap.replication_lag_s:.0f} s", snap.replication_lag_s < limit
+        if snap.is_replica or snap.replicas:
+            return snap.target, _("lag not reported") + (f": {snap.note('replication')}"
+                                                         if snap.note("replication") else ""), None
+        return None  # no replica, no upstream: nothing to lag
+
+    rows = _db_rows(ctx, figure)
+    return judge(rows, _("no database reports replication (no replica, no upstream): nothing to judge"),
+                 _("replication lag is under {limit:g} s on all {{n}} databases").format(limit=limit),
+                 _("{{n}} database(s) lag {limit:g} s or more: {{items}}").format(limit=limit), _(UNSURE))
+
+
+def db_connections_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
+    limit = p["max_percent"]
+
+    def figure(snap: DatabaseSnapshot) -> Row:
+        used = snap.connections_percent
+        if used is None:
+            return snap.target, _("connections not reported"), None
+        return (snap.target, f"{snap.connections}/{snap.max_connections} ({_pct(used)})",
+                used < limit)
+
+    return judge(_db_rows(ctx, figure), _(NO_DATABASES),
+                 _("all {{n}} databases use under {limit:g}% of their connections").format(limit=limit),
+                 _("{{n}} database(s) at or over {limit:g}% of max_connections: {{items}}").format(limit=limit),
+                 _(UNSURE))
+
+
+def db_cache_hit_above(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
+    limit = p["min_percent"]
+
+    def figure(snap: DatabaseSnapshot) -> Row:
+        hit = snap.cache_hit_percent
+        if hit is None:  # a rate: the first poll has none
+            return snap.target, _("no cache figure yet (second poll gives one)"), None
+        return snap.target, _pct(hit), hit >= limit
+
+    return judge(_db_rows(ctx, figure), _(NO_DATABASES),
+                 _("the cache hit ratio is {limit:g}% or more on all {{n}} databases").format(limit=limit),
+                 _("{{n}} database(s) below {limit:g}% cache hits: {{items}}").format(limit=limit),
+                 _(UNSURE))
+
+
+def db_no_long_queries(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
+    limit = p["max_seconds"]
+    rows: list[Row] = []
+    for s in databases(ctx):
+        snap = s.snapshot
+        if not isinstance(snap, DatabaseSnapshot):
+            rows.append(_no_data(s))
+        elif not snap.sessions and snap.note("activity"):
+            rows.append((s.target, snap.note("activity"), None))
+        else:
+            rows += _long_rows(snap, limit)
+    return judge(rows, _(NO_DATABASES),
+                 _("no statement has run {limit:g} s or longer on {{n}} databases").format(limit=limit),
+                 _("{{n}} statement(s) running {limit:g} s or longer: {{items}}").format(limit=limit),
+                 _(UNSURE))
+
+
+def _long_rows(snap: DatabaseSnapshot, limit: float) -> list[Row]:
+    running = [x for x in snap.sessions
+               if x.duration_s is not None and not x.state.startswith("idle") and x.state]
+    long = [x for x in running if x.duration_s >= limit]
+    if not long:
+        longest = max((x.duration_s for x in running), default=0.0)
+        return [(snap.target, _("longest running statement {s:.0f} s").format(s=longest), True)]
+    return [(f"{snap.target} pid {x.pid}", f"{x.duration_s:.0f} s {x.user}: {x.query[:80]}", False)
+            for x in long]
