@@ -128,7 +128,68 @@ class Console:
         self.store, self.writer = store, writer
         self.monitor.attach_writer(writer)
         self.monitor.attach_audit(store.audit)
+        self._attach_access(store)
+        self._attach_backups(store)
+        self._attach_sop(store)
         self.bridge.attach_store(store)
+
+    def _attach_access(self, store) -> None:
+        """The access review keeps its campaigns in the store; a failure here leaves the rest running."""
+        try:
+            from erpconsole.services.access.service import AccessReviewService
+
+            # known_hosts_path None: the console's own file in its data folder, as the monitor uses.
+            service = AccessReviewService(store.engine, self.monitor.inventory, secrets=self.monitor.secrets,
+                                          known_hosts_path=None, audit=store.audit)
+        except Exception as exc:  # noqa: BLE001 - shown on the Access page, the console goes on
+            log.exception("access review service")
+            self.bridge.attach_access(None, f"{type(exc).__name__}: {exc}")
+            return
+        self.bridge.attach_access(service)
+
+    def _attach_backups(self, store) -> None:
+        """Verifications and drills are kept in the store; a failure here leaves the rest running."""
+        if not self.monitor.inventory.backups:
+            return
+        try:
+            from erpconsole.services.backups.service import BackupService
+
+            service = BackupService(self.monitor.inventory, secrets=self.monitor.secrets, known_hosts_path=None,
+                                    audit=store.audit, engine=store.engine)
+        except Exception as exc:  # noqa: BLE001 - shown on the Backups page, the console goes on
+            log.exception("backup service")
+            self.bridge.attach_backups(None, f"{type(exc).__name__}: {exc}")
+            return
+        self.bridge.attach_backups(service)
+
+    def _attach_sop(self, store) -> None:
+        """SOP runs are kept in the store; a failure here leaves the rest running."""
+        try:
+            from erpconsole.services.sop.service import SopService
+
+            sops = Path(platformdirs.user_data_dir(APP_NAME)) / "sops"
+            try:  # the place for the team's own templates, there to be found and filled
+                sops.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                log.warning("cannot create %s", sops)  # the service lists it as refused
+            service = SopService(store.engine, self.monitor.inventory, audit=store.audit,
+                                 check_context=self._sop_check_context,
+                                 template_dirs=(sops, *self.monitor.inventory.sop_folders))
+        except Exception as exc:  # noqa: BLE001 - shown on the SOP page, the console goes on
+            log.exception("SOP service")
+            self.bridge.attach_sop(None, f"{type(exc).__name__}: {exc}")
+            return
+        self.bridge.attach_sop(service)
+
+    def _sop_check_context(self):
+        """What the SOP checks judge, as the console sees it now (called on the SOP worker)."""
+        from erpconsole.services.sop.checks import CheckContext
+
+        # No sets in the inventory is a fact ("add one"); sets not read yet is "not available".
+        backups = () if not self.monitor.inventory.backups else self.bridge.sop_backups()
+        return CheckContext(statuses=tuple(self.monitor.statuses()),
+                            backups=tuple(backups) if backups is not None else None,
+                            access=self.bridge.sop_access_review(), now=time.time())
 
     def wait_store(self, timeout: float = 30.0) -> bool:
         self._opener.join(timeout)

@@ -33,10 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     ins = sub.add_parser("inspect", parents=[common], help="one round of every collector and check, no GUI")
     ins.add_argument("--format", choices=("table", "json"), default="table")
     ins.add_argument("--out", metavar="FILE", help="write the result to FILE instead of standard output")
+    ins.add_argument("--report", metavar="FILE", help="also write the daily report: FILE.html, or FILE.pdf by the extension")
 
     shot = sub.add_parser("screenshot", parents=[common], help="render the real window offscreen to a PNG")
     shot.add_argument("file", metavar="FILE")
-    shot.add_argument("--page", metavar="NAME", default="overview", help="overview, hosts, host, databases, database, events (default: overview)")
+    shot.add_argument("--page", metavar="NAME", default="overview", help="overview, hosts, host, databases, database, access, events (default: overview)")
     shot.add_argument("--after", metavar="SECONDS", type=float, default=3.0, help="seconds of live data first (default 3)")
     shot.add_argument("--theme", choices=("light", "dark"), help="theme for the picture (default: the saved one)")
     shot.add_argument("--size", metavar="WxH", default="1400x900")
@@ -78,6 +79,23 @@ def _inspect(args: argparse.Namespace) -> int:
             return EXIT_UNKNOWN
     else:
         sys.stdout.write(text)
+    if args.report:
+        return _report(args, report)
+    return report.exit_code
+
+
+def _report(args: argparse.Namespace, report) -> int:
+    """The daily report beside the normal output; the exit code stays the inspection's."""
+    from erpconsole.app import default_store_url
+    from erpconsole.services.report import write_inspection_report
+
+    try:
+        notes = write_inspection_report(report, args.report, args.store or default_store_url())
+    except OSError as exc:
+        print(f"erpconsole: cannot write {args.report}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    for note in notes:
+        print(f"erpconsole: {note}", file=sys.stderr)
     return report.exit_code
 
 

@@ -19,9 +19,11 @@ import platformdirs
 from erpconsole.config_fields import (
     closest, describe, key_name, read_address, read_bool, read_db_url, read_env_name, read_erp,
     read_in_range, read_interval, read_name, read_path, read_port, read_tags, read_text,
-    read_timeout, refusal, url_has_password,
+    read_names_list, read_timeout, read_whole, refusal, url_has_password,
 )
 from erpconsole.config_lines import Path_, SourceLines
+from erpconsole.services.access.models import AccessPolicy
+from erpconsole.services.backups.models import TOOLS, BackupPolicy, BackupSetConfig
 from erpconsole.services.i18n import N_, _
 from erpconsole.services.models import LOCAL_HOST, DbThresholds, Thresholds
 
@@ -66,6 +68,8 @@ class DatabaseConfig:
     tags: tuple[str, ...] = ()
     thresholds: DbThresholds = field(default_factory=DbThresholds)
     line: int | None = None
+    # erp = "custom": a SELECT returning username, display name, active, last login, roles.
+    erp_users_query: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,9 @@ class Inventory:
     local: LocalConfig = field(default_factory=LocalConfig)
     hosts: tuple[HostConfig, ...] = ()
     databases: tuple[DatabaseConfig, ...] = ()
+    access: AccessPolicy = field(default_factory=AccessPolicy)
+    backups: tuple[BackupSetConfig, ...] = ()
+    sop_folders: tuple[str, ...] = ()  # [sop] folders: the team's own templates (a shared drive)
 
 
 # -- the schema, as data ----------------------------------------------------------------------
@@ -151,10 +158,57 @@ _HOST: dict[str, Reader] = {
 }
 _DATABASE: dict[str, Reader] = {
     "name": read_name, "url": read_db_url, "password_env": read_env_name, "erp": read_erp,
-    "interval_s": read_interval, "timeout_s": read_timeout, "tags": read_tags,
+    "erp_users_query": read_text, "interval_s": read_interval, "timeout_s": read_timeout, "tags": read_tags,
     "thresholds": _read_db_thresholds,
 }
-_TOP = {"local": "[local]", "hosts": "[[hosts]]", "databases": "[[databases]]"}
+_ACCESS: dict[str, Reader] = {
+    "stale_days": lambda src, where, value: read_whole(src, where, value, 1, 3650),
+    "roster": read_path,
+    "approved_superusers": read_names_list,
+    "generic_names": read_names_list,
+    "password_max_age_days": lambda src, where, value: read_whole(src, where, value, 1, 3650),
+    "ignore_system_accounts": read_bool,
+}
+def _hours(src: _Source, where: Path_, value: Any) -> float:
+    return read_in_range(src, where, value, 0.01, 24 * 3650, _(" hours"))
+
+
+def _days(src: _Source, where: Path_, value: Any) -> float:
+    return read_in_range(src, where, value, 0.01, 3650, _(" days"))
+
+
+def _tool(src: _Source, where: Path_, value: Any) -> str:
+    tool = read_text(src, where, value)
+    if tool not in TOOLS:
+        guess = closest(tool.lower(), TOOLS)
+        hint = _('; did you mean "{guess}"?').format(guess=guess) if guess else ""
+        src.fail(where, _("tool must be one of {choices} (got {got}){hint}").format(
+            choices=", ".join(TOOLS), got=describe(tool), hint=hint))
+    return tool
+
+
+_BACKUP_POLICY: dict[str, Reader] = {
+    "rpo_h": _hours, "full_every_d": _days, "retention_d": _days, "drill_every_d": _days,
+    "min_size_mb": lambda src, where, value: read_in_range(src, where, value, 0, 10**9, " MB"),
+    "max_shrink_percent": lambda src, where, value: read_in_range(src, where, value, 0, 100, "%"),
+    "rto_target_min": lambda src, where, value: read_in_range(src, where, value, 0.1, 100000, _(" minutes")),
+    "offsite": read_bool,
+    "row_tolerance_percent": lambda src, where, value: read_in_range(src, where, value, 0, 100, "%"),
+}
+_BACKUP: dict[str, Reader] = {
+    "name": read_name, "tool": _tool, "repo": read_text, "host": read_text, "stanza": read_text,
+    "pattern": read_text, "password_env": read_env_name, "database": read_text, "drill_target": read_db_url,
+    "sanity_queries": read_names_list, "key_tables": read_names_list, "offsite_repo": read_text,
+    "interval_s": read_interval, **_BACKUP_POLICY,
+}
+def _folders(src: _Source, where: Path_, value: Any) -> tuple[str, ...]:
+    names = read_names_list(src, where, value)
+    return tuple(read_path(src, where, name) for name in names)
+
+
+_SOP: dict[str, Reader] = {"folders": _folders}
+_TOP = {"local": "[local]", "hosts": "[[hosts]]", "databases": "[[databases]]", "access": "[access]",
+        "backups": "[[backups]]", "sop": "[sop]"}
 _EXAMPLES = {"name": '"erp-app-1"', "address": '"10.0.0.5"', "url": '"postgresql+psycopg://monitor@10.0.0.6:5432/erp"'}
 _SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "token"})
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -246,7 +300,7 @@ def _parse_toml(path: Path, text: str) -> dict[str, Any]:
 def _is_secret_key(key: str) -> bool:
     """``password``, ``db_password``, ``api-token``... but ``password_env`` names a variable."""
     lowered = key.lower()
-    if lowered.endswith("_env"):
+    if lowered.endswith(("_env", "_days")):  # a variable's name, a policy's number of days
         return False
     return any(word in _SECRET_WORDS for word in re.split(r"[_\-.\s]+", lowered))
 
@@ -291,7 +345,7 @@ def _entries(src: _Source, doc: dict[str, Any], key: str) -> list[tuple[Path_, d
     raw = doc.get(key, [])
     if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
         src.fail((key,), _("write each entry as its own {title} table (two brackets), one per {what}").format(
-            title=_TOP[key], what=_("host") if key == "hosts" else _("database")))
+            title=_TOP[key], what={"hosts": _("host"), "databases": _("database")}.get(key, _("backup set"))))
     return [((key, i), item) for i, item in enumerate(raw)]
 
 
@@ -305,7 +359,37 @@ def _host(src: _Source, where: Path_, raw: dict[str, Any]) -> HostConfig:
 
 def _database(src: _Source, where: Path_, raw: dict[str, Any]) -> DatabaseConfig:
     values = _read_table(src, where, raw, _DATABASE, ("name", "url"), "[[databases]]")
+    if values.get("erp") == "custom" and not values.get("erp_users_query"):
+        src.fail(where + ("erp",), _('erp = "custom" needs erp_users_query = "SELECT ..." returning '
+                                     "username, display name, active, last login, roles"))
+    if values.get("erp_users_query") and values.get("erp") != "custom":
+        src.fail(where + ("erp_users_query",), _('erp_users_query is only read with erp = "custom"; '
+                                                 'add erp = "custom" or remove the query'))
+    if values.get("erp_users_query") and not values["erp_users_query"].lstrip().lower().startswith(
+            ("select", "with")):
+        src.fail(where + ("erp_users_query",), _("erp_users_query must be one SELECT (it is run "
+                                                 "read-only); start it with SELECT or WITH"))
     return DatabaseConfig(**values, line=src.lines.line_of(where))
+
+
+def _backup(src: _Source, where: Path_, raw: dict[str, Any], hosts: set[str], databases: set[str]
+            ) -> BackupSetConfig:
+    values = _read_table(src, where, raw, _BACKUP, ("name", "tool", "repo"), "[[backups]]")
+    policy = BackupPolicy(**{k: values.pop(k) for k in list(values) if k in _BACKUP_POLICY})
+    if values.get("tool") in ("pgbackrest", "barman") and not values.get("stanza"):
+        src.fail(where + ("tool",), _('{tool} needs stanza = "..." (the {what} name)').format(
+            tool=values["tool"], what=_("stanza") if values["tool"] == "pgbackrest" else _("server")))
+    for key, known, what in (("host", hosts, "[[hosts]]"), ("database", databases, "[[databases]]")):
+        if values.get(key) and values[key] not in known:
+            src.fail(where + (key,), _('{key} "{name}" is not the name of any {what} entry; names: {names}').format(
+                key=key, name=values[key], what=what, names=", ".join(sorted(known)) or _("none")))
+    return BackupSetConfig(**values, policy=policy, line=src.lines.line_of(where))
+
+
+def _access(src: _Source, raw: Any) -> AccessPolicy:
+    if raw is None:
+        return AccessPolicy()
+    return AccessPolicy(**_read_table(src, ("access",), raw, _ACCESS, (), "[access]"))
 
 
 def _refuse_duplicates(src: _Source, kind: str, entries: list[tuple[Path_, HostConfig | DatabaseConfig]]) -> None:
@@ -352,7 +436,12 @@ def _inventory(src: _Source, doc: dict[str, Any]) -> Inventory:
     _refuse_duplicates(src, _("host"), hosts)
     _refuse_duplicates(src, _("database"), databases)
     _refuse_shared_names(src, hosts, databases)
-    return Inventory(str(src.path), local, tuple(h for _w, h in hosts), tuple(d for _w, d in databases))
+    backups = [(w, _backup(src, w, raw, {h.name for _w, h in hosts}, {d.name for _w, d in databases}))
+               for w, raw in _entries(src, doc, "backups")]
+    _refuse_duplicates(src, _("backup set"), backups)
+    sop = _read_table(src, ("sop",), doc.get("sop", {}), _SOP, (), "[sop]")
+    return Inventory(str(src.path), local, tuple(h for _w, h in hosts), tuple(d for _w, d in databases),
+                     _access(src, doc.get("access")), tuple(b for _w, b in backups), sop.get("folders", ()))
 
 
 def _unknown_top(key: str, value: Any) -> str:

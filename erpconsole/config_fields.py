@@ -161,6 +161,13 @@ def read_tags(src: Source, where: Path_, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def read_names_list(src: Source, where: Path_, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        src.fail(where, _('{key} must be a list of names, like {key} = ["postgres", "root"] (got {got})').format(
+            key=key_name(where), got=describe(value)))
+    return tuple(v.strip() for v in value)
+
+
 def read_env_name(src: Source, where: Path_, value: Any) -> str:
     name = read_text(src, where, value)
     if not _ENV_NAME.fullmatch(name):

@@ -130,3 +130,25 @@ def test_inspect_gives_up_on_a_hung_host_at_its_deadline(monkeypatch):
     release.set()
     assert time.monotonic() - started < 2
     assert report.hosts[0].status is Health.TIMEOUT and report.status == "critical" and report.exit_code == 2
+
+
+def test_inspect_reports_a_late_backup_set(tmp_path):
+    import gzip
+
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    old = dumps / "erp.sql.gz"
+    old.write_bytes(gzip.compress(b"CREATE TABLE t (id int);\n"))
+    three_days_ago = __import__("time").time() - 3 * 86400
+    os.utime(old, (three_days_ago, three_days_ago))
+    inv = tmp_path / "inv.toml"
+    inv.write_text(f'[[backups]]\nname = "erp dumps"\ntool = "dumpdir"\nrepo = "{dumps}"\nrpo_h = 26\n')
+    r = run("inspect", "--inventory", str(inv), "--format", "json")
+    doc = json.loads(r.stdout)
+    (item,) = doc["backups"]
+    assert item["name"] == "erp dumps" and item["status"] == "critical" and item["backups"] == 1
+    assert 2.9 * 86400 < item["newest_age_s"] < 3.1 * 86400 and item["rpo_s"] == 26 * 3600
+    assert any(f["check"] == "backup.late" and f["target"] == "erp dumps" for f in doc["findings"])
+    assert doc["status"] == "critical" and r.returncode == 2
+    table = run("inspect", "--inventory", str(inv)).stdout
+    assert "BACKUP SET" in table and "erp dumps" in table

@@ -455,3 +455,70 @@ def test_a_database_may_not_share_a_host_name(tmp_path):
                             'name = "ERP"\nurl = "postgresql+psycopg://monitor@db:5432/erp"\n')
     assert err.line == 6
     assert 'database name "ERP" is already the name of a host on line 2' in err.message
+
+
+def test_access_policy_reads_back(tmp_path):
+    inv = load_inventory(write(tmp_path, '[access]\nstale_days = 30\nroster = "hr/roster.csv"\n'
+                                          'approved_superusers = ["postgres", "dba"]\n'
+                                          'password_max_age_days = 90\nignore_system_accounts = false\n'))
+    assert inv.access.stale_days == 30
+    assert inv.access.roster == str(tmp_path / "hr/roster.csv")
+    assert inv.access.approved_superusers == ("postgres", "dba")
+    assert inv.access.password_max_age_days == 90
+    assert inv.access.ignore_system_accounts is False
+    assert load_inventory(write(tmp_path, "")).access.password_max_age_days is None
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ("[access]\nstale_day = 30\n", 2, 'did you mean "stale_days"'),
+    ("[access]\nstale_days = 0\n", 2, "between 1 and 3650"),
+    ('[access]\napproved_superusers = "postgres"\n', 2, "must be a list of names"),
+])
+def test_access_policy_refusals_name_the_line(tmp_path, text, line, words):
+    err = refused(tmp_path, text)
+    assert err.line == line and words in err.message
+
+
+@pytest.mark.parametrize("extra,words", [
+    ('erp = "custom"\n', 'needs erp_users_query'),
+    ('erp_users_query = "SELECT 1"\n', 'only read with erp = "custom"'),
+    ('erp = "custom"\nerp_users_query = "DELETE FROM users"\n', "must be one SELECT"),
+])
+def test_custom_erp_profile_needs_a_select(tmp_path, extra, words):
+    err = refused(tmp_path, '[[databases]]\nname = "d"\nurl = "postgresql+psycopg://m@h/erp"\n' + extra)
+    assert words in err.message and err.line is not None
+
+
+def test_custom_erp_query_reads_back(tmp_path):
+    inv = load_inventory(write(tmp_path, '[[databases]]\nname = "d"\nurl = "postgresql+psycopg://m@h/erp"\n'
+                                          'erp = "custom"\nerp_users_query = "SELECT u, n, a, l, r FROM users"\n'))
+    assert inv.databases[0].erp_users_query == "SELECT u, n, a, l, r FROM users"
+
+
+def test_backup_sets_read_back_with_their_policy(tmp_path):
+    inv = load_inventory(write(tmp_path, '[[hosts]]\nname = "db1"\naddress = "10.0.0.6"\n\n'
+                                          '[[databases]]\nname = "erp-db"\nurl = "postgresql+psycopg://m@h/erp"\n\n'
+                                          '[[backups]]\nname = "nightly"\ntool = "pgbackrest"\nstanza = "erp"\n'
+                                          'repo = "/var/lib/pgbackrest"\nhost = "db1"\ndatabase = "erp-db"\n'
+                                          'rpo_h = 26\nfull_every_d = 7\nkey_tables = ["public.res_partner"]\n'))
+    (b,) = inv.backups
+    assert (b.name, b.tool, b.stanza, b.host, b.database) == ("nightly", "pgbackrest", "erp", "db1", "erp-db")
+    assert b.policy.rpo_h == 26 and b.policy.full_every_d == 7 and b.key_tables == ("public.res_partner",)
+
+
+@pytest.mark.parametrize("extra,words", [
+    ('tool = "resti"\nrepo = "/r"\n', 'did you mean "restic"'),
+    ('tool = "pgbackrest"\nrepo = "/r"\n', "needs stanza"),
+    ('tool = "restic"\nrepo = "/r"\nhost = "nope"\n', 'host "nope" is not the name of any [[hosts]]'),
+    ('tool = "restic"\nrepo = "/r"\nrpo_h = 0\n', "rpo_h must be between"),
+])
+def test_backup_set_refusals(tmp_path, extra, words):
+    err = refused(tmp_path, '[[backups]]\nname = "b"\n' + extra)
+    assert words in err.message and err.line is not None
+
+
+def test_sop_folders_are_paths_from_the_inventory_folder(tmp_path):
+    inv = load_inventory(write(tmp_path, '[sop]\nfolders = ["team-sops", "/mnt/shared/sops"]\n'))
+    assert inv.sop_folders == (str(tmp_path / "team-sops"), "/mnt/shared/sops")
+    err = refused(tmp_path, '[sop]\nfolder = ["x"]\n')
+    assert 'did you mean "folders"' in err.message and err.line == 2

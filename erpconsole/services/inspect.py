@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 
 from erpconsole.config import Inventory
 from erpconsole.services import checks
+from erpconsole.services.access.inspect_access import access_json
+from erpconsole.services.backups.inspect_backups import backups_json
 from erpconsole.services.databases.factory import database_targets
 from erpconsole.services.hosts.factory import host_targets
 from erpconsole.services.i18n import _
@@ -45,6 +47,8 @@ class InspectionReport:
     hosts: tuple[HostReport, ...] = ()
     databases: tuple[DatabaseReport, ...] = ()
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    access: object | None = None  # services.access.inspect_access.AccessReport
+    backups: object | None = None  # services.backups.inspect_backups.BackupsReport
 
     @property
     def exit_code(self) -> int:
@@ -88,9 +92,40 @@ def _judge(name: str, result: tuple | None, timeout_s: float) -> tuple:
     return status, message, snap, checks.health_finding(name, status, message)
 
 
+def _in_background(name: str, work) -> tuple[threading.Thread, list]:
+    """The access review and the backups run beside the polls, not after them."""
+    box: list = []
+
+    def run() -> None:
+        try:
+            box.append(work())
+        except Exception as exc:  # noqa: BLE001 - the rest of the report still stands
+            box.append(exc)
+
+    thread = threading.Thread(target=run, name=f"inspect-{name}", daemon=True)
+    thread.start()
+    return thread, box
+
+
+def _side_result(name: str, thread: threading.Thread, box: list, timeout_s: float
+                 ) -> tuple[object | None, list[Finding]]:
+    thread.join(timeout_s + 2.0)
+    result = box[0] if box else None
+    if result is None or isinstance(result, Exception):
+        why = str(result) if result is not None else _("no answer within {s:g} s").format(s=timeout_s)
+        return None, [Finding(Severity.WARNING, name, f"{name}.source",
+                              _("the {part} check could not run: {why}").format(part=name, why=why))]
+    return result, list(result.findings)
+
+
 def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
     hosts = host_targets(inv)
     databases = database_targets(inv)
+    from erpconsole.services.access.inspect_access import inspect_access
+    from erpconsole.services.backups.inspect_backups import inspect_backups
+
+    access_job = _in_background("access", lambda: inspect_access(inv, timeout_s=timeout_s))
+    backups_job = _in_background("backups", lambda: inspect_backups(inv))
     results = _run_all([t[1] for t in hosts] + [t[1] for t in databases], timeout_s)
     host_reports: list[HostReport] = []
     db_reports: list[DatabaseReport] = []
@@ -110,10 +145,13 @@ def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
             findings.extend(checks.db_findings(snap, thresholds))
     for _name, collector, *_rest in databases:
         collector.close()
+    access, access_findings = _side_result("access", *access_job, timeout_s)
+    backups, backup_findings = _side_result("backups", *backups_job, timeout_s)
+    findings.extend(access_findings + backup_findings)
     worst = checks.worst(findings)
     status = "ok" if worst is None or worst is Severity.INFO else worst.value
     return InspectionReport(datetime.now(timezone.utc), status, tuple(host_reports),
-                            tuple(db_reports), tuple(findings))
+                            tuple(db_reports), tuple(findings), access, backups)
 
 
 def _metrics(s: HostSnapshot | None) -> dict:
@@ -168,6 +206,8 @@ def to_json(report: InspectionReport) -> str:
              "metrics": _db_metrics(d.snapshot)}
             for d in report.databases
         ],
+        "backups": backups_json(report.backups),
+        "access": access_json(report.access),
         "findings": [
             {"severity": f.severity.value, "target": f.target, "check": f.check, "message": f.message}
             for f in report.findings
@@ -198,6 +238,23 @@ def _db_rows(report: InspectionReport) -> list[tuple[str, ...]]:
     return rows
 
 
+def _backup_rows(report: InspectionReport) -> list[tuple[str, ...]]:
+    rows = [(_("BACKUP SET"), _("TOOL"), _("STATUS"), _("BACKUPS"), _("NEWEST"), _("RPO"), _("MESSAGE"))]
+    for item in backups_json(report.backups):
+        age = item["newest_age_s"]
+        rows.append((item["name"], item["tool"], item["status"], str(item["backups"]),
+                     f"{age / 3600:.1f}h" if age is not None else "-", f"{item['rpo_s'] / 3600:g}h",
+                     item["message"]))
+    return rows
+
+
+def _access_rows(report: InspectionReport) -> list[tuple[str, ...]]:
+    rows = [(_("ACCESS SOURCE"), _("SYSTEM"), _("ROWS"), _("MESSAGE"))]
+    for s in report.access.extraction.sources:
+        rows.append((s.source, s.system, str(s.rows), s.error or s.note or _("read in full")))
+    return rows
+
+
 def to_table(report: InspectionReport) -> str:
     rows = [(_("HOST"), _("STATUS"), _("CPU"), _("MEM"), _("DISK"), _("LOAD"), _("MESSAGE"))]
     for h in report.hosts:
@@ -212,6 +269,12 @@ def to_table(report: InspectionReport) -> str:
     if report.databases:
         lines.append("")
         lines.extend(_columns(_db_rows(report)))
+    if report.backups is not None and report.backups.sets:
+        lines.append("")
+        lines.extend(_columns(_backup_rows(report)))
+    if report.access is not None and report.access.extraction.sources:
+        lines.append("")
+        lines.extend(_columns(_access_rows(report)))
     lines.append("")
     for f in report.findings:
         lines.append(f"{f.severity.value.upper():8}  {f.target}: {f.message}")

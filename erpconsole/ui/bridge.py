@@ -14,11 +14,14 @@ from erpconsole.services.models import (
     ConnectionStep, DbAction, DbActionResult, Event, ForgetResult, HostKeyInfo, Severity, TargetStatus,
 )
 from erpconsole.services.monitor import Monitor
+from erpconsole.ui.workers import submit_guarded
+from erpconsole.ui.bridge_backups import BackupsBridgeMixin
+from erpconsole.ui.bridge_sop import SopBridgeMixin
 
 log = logging.getLogger(__name__)
 
 
-class ServiceBridge(QObject):
+class ServiceBridge(BackupsBridgeMixin, SopBridgeMixin, QObject):
     """Pages talk to this object only; it never touches a widget."""
 
     status_changed = Signal(object)  # TargetStatus
@@ -32,6 +35,33 @@ class ServiceBridge(QObject):
     hosts_changed = Signal()  # a host was added, edited or removed
     db_action_finished = Signal(object)  # DbActionResult
     audit_loaded = Signal(object)  # list[AuditEntry], newest first
+    # The access review (answers to the access_* requests, in the order they were made).
+    access_ready = Signal()  # the review service is attached (or known to be unavailable)
+    access_campaigns_loaded = Signal(object)  # list[Campaign], newest first
+    access_review_loaded = Signal(object)  # CampaignReview
+    access_progress = Signal(str, int, int)  # what is being read, done, total
+    access_row_changed = Signal(object)  # ReviewRow after a decision or an undo
+    access_signed = Signal(object)  # Campaign
+    access_exported = Signal(object)  # ExportResult
+    access_statement_finished = Signal(bool, str)  # ok, message
+    access_failed = Signal(str, str)  # operation, message for a person
+    # Backups (bridge_backups.py): answers to request_backups / verify_backup / start_drill.
+    backups_ready = Signal()  # the backup service is attached (or known to be unavailable)
+    backups_loaded = Signal(object)  # list[(BackupSetStatus, list[Finding])]
+    backup_verified = Signal(object)  # VerifyResult
+    drill_progress = Signal(str, str, float)  # set name, phase, fraction 0..1
+    drill_finished = Signal(object)  # DrillResult
+    backups_failed = Signal(str, str)  # operation, message for a person
+    # SOPs (bridge_sop.py): answers to the request_sop_* calls and the step actions, in order.
+    sop_ready = Signal()  # the SOP service is attached (or known to be unavailable)
+    sop_templates_loaded = Signal(object, object)  # list[SopTemplate], list[TemplateError]
+    sop_run_loaded = Signal(object)  # SopRun after a start, a step change or a sign-off
+    sop_runs_loaded = Signal(object)  # list[SopRun], newest first (the history)
+    sop_open_runs_loaded = Signal(object)  # list[SopRun] not signed yet
+    sop_due_changed = Signal(object)  # list[DueRun]
+    sop_compliance_loaded = Signal(object)  # list[Compliance]
+    sop_failed = Signal(str, str)  # operation, message for a person
+    report_written = Signal(str)  # the path of the daily inspection report
 
     def __init__(self, monitor: Monitor, store=None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +73,12 @@ class ServiceBridge(QObject):
         self._worker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bridge-ssh")
         # Database actions (VACUUM may take minutes): their own threads, never the GUI's.
         self._actions = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-action")
+        # The access review: one worker, so a decision and the sign-off after it stay in order.
+        self._access = ThreadPoolExecutor(max_workers=1, thread_name_prefix="access")
+        self._access_service = None
+        self._access_error = ""
+        self._init_backups()
+        self._init_sop()
         self._request_id = 0
         self._lock = threading.Lock()
         self._waiting: list[tuple] = []  # reads asked for before the store opened
@@ -163,6 +199,80 @@ class ServiceBridge(QObject):
             events = []
         self.events_loaded.emit(events)
 
+    # -- the access review ---------------------------------------------------------------------
+
+    def attach_access(self, service, error: str = "") -> None:
+        """The AccessReviewService, once the store it keeps campaigns in is open; None with
+        ``error`` when it could not be built (the page says so instead of failing)."""
+        self._access_service, self._access_error = service, error
+        self.access_ready.emit()
+
+    @property
+    def has_access(self) -> bool:
+        return self._access_service is not None
+
+    def access_unavailable(self) -> str:
+        """Why the access review cannot answer now, or "" when it can."""
+        if self._access_service is not None:
+            return ""
+        if self._access_error:
+            return self.tr("The access review is not available: {0}").format(self._access_error)
+        if self._store is None:
+            return self.tr("The access review keeps its campaigns in the store, which is not open yet "
+                           "(or could not open: see the status bar). Try again in a moment.")
+        return self.tr("The access review is not available in this console.")
+
+    def _access_call(self, operation: str, work, done) -> None:
+        """Runs ``work(service)`` on the access worker; ``done(result)`` emits the answer there."""
+        reason = self.access_unavailable()
+        if reason:
+            self.access_failed.emit(operation, reason)
+            return
+        submit_guarded(self._access, "access review", operation, lambda: work(self._access_service), done,
+                       self.access_failed.emit)
+
+    def request_access_campaigns(self) -> None:
+        self._access_call("campaigns", lambda s: s.campaigns(), self.access_campaigns_loaded.emit)
+
+    def create_access_campaign(self, name: str) -> None:
+        """Answers with the campaign list (the new one first) and then its review."""
+        def work(s):
+            campaign = s.create_campaign(name)
+            return s.campaigns(), s.review(campaign.id)
+
+        self._access_call("create", work, self._emit_campaigns_and_review)
+
+    def _emit_campaigns_and_review(self, result) -> None:
+        campaigns, review = result
+        self.access_campaigns_loaded.emit(campaigns)
+        self.access_review_loaded.emit(review)
+
+    def request_access_review(self, campaign_id: int) -> None:
+        self._access_call("review", lambda s: s.review(campaign_id), self.access_review_loaded.emit)
+
+    def collect_access(self, campaign_id: int) -> None:
+        """Reads every source; access_progress while it runs, access_review_loaded at the end."""
+        progress = self.access_progress.emit  # called from the service's threads: queued
+        self._access_call("collect", lambda s: s.collect(campaign_id, progress), self.access_review_loaded.emit)
+
+    def decide_access(self, campaign_id: int, key: str, decision: str, comment: str = "") -> None:
+        self._access_call("decide", lambda s: s.decide(campaign_id, key, decision, comment),
+                          self.access_row_changed.emit)
+
+    def undo_access_decision(self, campaign_id: int, key: str) -> None:
+        self._access_call("undo", lambda s: s.undo_decision(campaign_id, key), self.access_row_changed.emit)
+
+    def sign_access(self, campaign_id: int, signer_name: str) -> None:
+        self._access_call("sign", lambda s: s.sign(campaign_id, signer_name), self.access_signed.emit)
+
+    def export_access(self, campaign_id: int, path: str) -> None:
+        self._access_call("export", lambda s: s.export(campaign_id, path), self.access_exported.emit)
+
+    def run_access_statement(self, campaign_id: int, key: str, statement) -> None:
+        """A statement the user confirmed; the service audits it before and after."""
+        self._access_call("run", lambda s: s.run_statement(campaign_id, key, statement),
+                          lambda r: self.access_statement_finished.emit(bool(r[0]), str(r[1])))
+
     # -- hosts: keys, logins, the inventory ----------------------------------------------------
 
     def host_config(self, name: str) -> HostConfig | None:
@@ -271,7 +381,10 @@ class ServiceBridge(QObject):
         return import_hosts_from_ssh_config(path)
 
     def shutdown(self) -> None:
+        self._shutdown_backups()
+        self._shutdown_sop()
         self._worker.shutdown(wait=False, cancel_futures=True)
+        self._access.shutdown(wait=False, cancel_futures=True)
         self._actions.shutdown(wait=False, cancel_futures=True)
         # A read in flight may wait on a slow database: do not hold the exit for it.
         self._reader.shutdown(wait=False, cancel_futures=True)

@@ -21,16 +21,21 @@ from PySide6.QtWidgets import (
 from erpconsole import __version__
 from erpconsole.services.models import TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.pages.access_review import AccessReviewPage
+from erpconsole.ui.pages.backups import BackupsPage
 from erpconsole.ui.pages.database_detail import DatabaseDetailPage
 from erpconsole.ui.pages.databases import DatabasesPage
 from erpconsole.ui.pages.event_log import EventLogPage
 from erpconsole.ui.pages.host_detail import HostDetailPage
 from erpconsole.ui.pages.hosts import HostsPage
 from erpconsole.ui.pages.overview import OverviewPage
-from erpconsole.widgets.theme import apply_theme
+from erpconsole.ui.pages.sop import SopPage
+from erpconsole.ui.pages.sop_text import status_bar_text
+from erpconsole.widgets.theme import apply_theme, status_color
 
 REPAINT_MS = 100  # 10 Hz at most, whatever the poll rate
 STATUS_MS = 1000
+SOP_DUE_TICKS = 60  # status ticks between two looks at what SOP runs are due
 
 
 class MainWindow(QMainWindow):
@@ -43,6 +48,7 @@ class MainWindow(QMainWindow):
         self._statuses: dict[str, TargetStatus] = {}
         self._store_pending = not bridge.has_store
         self._status_ticks = 0
+        self._sop_due: list = []
         self._theme = str(settings.value("ui/theme", "dark"))
         self.setWindowTitle(self.tr("erpconsole"))
         self.setObjectName("MainWindow")
@@ -52,6 +58,9 @@ class MainWindow(QMainWindow):
         self.host_detail = HostDetailPage(bridge)
         self.databases = DatabasesPage(bridge)
         self.database_detail = DatabaseDetailPage(bridge)
+        self.access = AccessReviewPage(bridge)
+        self.backups = BackupsPage(bridge)
+        self.sop = SopPage(bridge)
         self.event_log = EventLogPage(bridge)
         self._pages: list[tuple[str, str, QWidget]] = [
             ("overview", self.tr("Overview"), self.overview),
@@ -59,6 +68,9 @@ class MainWindow(QMainWindow):
             ("host", self.tr("Host detail"), self.host_detail),
             ("databases", self.tr("Databases"), self.databases),
             ("database", self.tr("Database detail"), self.database_detail),
+            ("access", self.tr("Access"), self.access),
+            ("backups", self.tr("Backups"), self.backups),
+            ("sop", self.tr("SOPs"), self.sop),
             ("events", self.tr("Event log"), self.event_log),
         ]
         self._build_body()
@@ -69,6 +81,11 @@ class MainWindow(QMainWindow):
         self.hosts.host_requested.connect(self._on_host_requested)
         self.overview.database_requested.connect(self._on_database_requested)
         self.databases.database_requested.connect(self._on_database_requested)
+        self.overview.backups_requested.connect(lambda: self.show_page("backups"))
+        self.overview.sop_requested.connect(lambda: self.show_page("sop"))
+        self.sop.page_requested.connect(self._on_page_requested)
+        bridge.sop_due_changed.connect(self._on_sop_due)
+        bridge.sop_ready.connect(bridge.request_sop_due)
         bridge.status_changed.connect(self._on_status)
         bridge.store_ready.connect(self._on_store_ready)
         bridge.event_logged.connect(self._on_event)
@@ -114,7 +131,10 @@ class MainWindow(QMainWindow):
         self.targets_label = QLabel()
         self.store_label = QLabel()
         self.last_poll_label = QLabel()
-        for w in (self.targets_label, self.store_label, self.last_poll_label):
+        self.sop_label = QLabel()
+        self.sop_label.setObjectName("sopStatus")
+        self.sop_label.hide()  # until the SOP service has said what is due
+        for w in (self.sop_label, self.targets_label, self.store_label, self.last_poll_label):
             bar.addPermanentWidget(w)
         self._update_status_bar()
 
@@ -126,6 +146,9 @@ class MainWindow(QMainWindow):
         import_hosts = QAction(self.tr("&Import hosts from ~/.ssh/config…"), self)
         import_hosts.triggered.connect(lambda: (self.show_page("hosts"), self.hosts.import_hosts()))
         file_menu.addAction(import_hosts)
+        self.report_action = QAction(self.tr("Daily inspection &report…"), self)
+        self.report_action.triggered.connect(self.sop.write_report)
+        file_menu.addAction(self.report_action)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -186,6 +209,8 @@ class MainWindow(QMainWindow):
                 page.apply_theme(name)
         for act in self._theme_group.actions():
             act.setChecked(act.data() == name)
+        if self.sop_label.isVisibleTo(self):
+            self._on_sop_due(self._sop_due)
         self._settings.setValue("ui/theme", name)
         self.theme_changed.emit(name)
 
@@ -198,6 +223,27 @@ class MainWindow(QMainWindow):
     def _on_database_requested(self, target: str) -> None:
         self.database_detail.set_target(target)
         self.show_page("database")
+
+    def _on_page_requested(self, key: str) -> None:
+        if key.startswith("drill:"):  # an SOP step that starts a restore drill (confirmed there)
+            self.show_page("backups")
+            self.backups.drill_when_read(key.removeprefix("drill:"))
+            return
+        if key in self.page_keys():
+            self.show_page(key)
+        else:
+            self.statusBar().showMessage(self.tr("No page named {0}").format(key), 10000)
+
+    def _on_sop_due(self, due: list) -> None:
+        self._sop_due = list(due)
+        overdue = [d.title for d in due if d.overdue]
+        self.sop_label.setText(status_bar_text(due))
+        self.sop_label.setProperty("level", "critical" if overdue else "ok")
+        # Red text where the eye goes; plain when nothing is late.
+        self.sop_label.setStyleSheet(f"color: {status_color('critical', self._theme)}; font-weight: 600;"
+                                     if overdue else "")
+        self.sop_label.setToolTip("\n".join(overdue))
+        self.sop_label.show()
 
     def _on_page_changed(self, row: int) -> None:
         if row >= 0:
@@ -231,6 +277,8 @@ class MainWindow(QMainWindow):
         self._status_ticks += 1
         if self._status_ticks % 30 == 1:  # the size moves slowly; measured off the GUI thread
             self._bridge.refresh_store_size()
+        if self._status_ticks % SOP_DUE_TICKS == 0 and self._bridge.has_sop:
+            self._bridge.request_sop_due()
         if size is not None:
             self.store_label.setText(self.tr("store {0}").format(_human_bytes(size)))
         else:
@@ -263,6 +311,9 @@ class MainWindow(QMainWindow):
         # Host detail is restored by the Console (app.py); the database pages here.
         self.databases.restore_state(self._settings)
         self.database_detail.restore_state(self._settings)
+        self.access.restore_state(self._settings)
+        self.backups.restore_state(self._settings)
+        self.sop.restore_state(self._settings)
         page = str(self._settings.value("ui/page", "overview"))
         self.show_page(page if page in self.page_keys() else "overview")
 

@@ -121,6 +121,9 @@ class MetricTile(QFrame):
             caption_label.setToolTip(caption)
             emphasise = level in _EMPHASISED
             value_label.setStyleSheet(f"color: {status_color(level, self._theme)};" if emphasise else "")
+        # A style sheet set on a label drops the pixel size _scale_fonts gave it: scale again.
+        self._font_px.pop("value", None)
+        self._scale_fonts()
         self._update_description()
 
     def values(self) -> list[tuple[str, str, str | None]]:

@@ -4,6 +4,7 @@ first. A banner when data stops arriving (on a wall display, stale is worse than
 
 from __future__ import annotations
 
+import html
 import time
 
 from PySide6.QtCore import Qt, Signal
@@ -14,8 +15,11 @@ import numpy as np
 from erpconsole.services.models import DatabaseSnapshot, TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.labels import display_name, health_text
+from erpconsole.ui.pages.backup_text import overview_summary
+from erpconsole.ui.pages.sop_text import overdue_summary
 from erpconsole.widgets.metric_tile import MetricTile
 from erpconsole.widgets.ring_buffer import RingBuffer
+from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
 from erpconsole.widgets.units import format_value
 
 SPARK_SECONDS = 15 * 60
@@ -66,6 +70,8 @@ def _spark_value(status: TargetStatus) -> float | None:
 class OverviewPage(QWidget):
     host_requested = Signal(str)
     database_requested = Signal(str)
+    backups_requested = Signal()
+    sop_requested = Signal()
 
     def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,12 +83,25 @@ class OverviewPage(QWidget):
         self._dirty: set[str] = set()
         self._last_snapshot_ts: dict[str, float] = {}
         self._columns = 0
+        self.backup_tile: MetricTile | None = None
+        self._backup_views: dict = {}
+        self._backups_dirty = False
+        self._backups_painted = 0.0
 
         self.banner = QLabel()
         self.banner.setObjectName("staleBanner")
         self.banner.setWordWrap(True)
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.hide()
+        # Overdue SOP runs: a line above the tiles, the way to the SOP page one click away.
+        self.sop_banner = QLabel()
+        self.sop_banner.setObjectName("sopOverdueBanner")
+        self.sop_banner.setWordWrap(True)
+        self.sop_banner.setTextFormat(Qt.TextFormat.RichText)
+        self.sop_banner.linkActivated.connect(lambda _link: self.sop_requested.emit())
+        self.sop_banner.hide()
+        self._sop_due: list = []
+        self._theme = current_theme_name()
         self._grid_host = QWidget()
         self._grid = QGridLayout(self._grid_host)
         self._grid.setSpacing(12)
@@ -93,6 +112,7 @@ class OverviewPage(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
+        layout.addWidget(self.sop_banner)
         layout.addWidget(scroll)
 
         self._history_requests: dict[int, str] = {}
@@ -101,6 +121,10 @@ class OverviewPage(QWidget):
             self._on_status(status)
         bridge.status_changed.connect(self._on_status)
         bridge.hosts_changed.connect(self._on_hosts_changed)
+        bridge.backups_loaded.connect(self._on_backups)
+        bridge.sop_due_changed.connect(self._on_sop_due)
+        if bridge.backup_configs():
+            self._ensure_backup_tile()
 
     def tile(self, target: str) -> MetricTile:
         return self._tiles[target]
@@ -129,6 +153,51 @@ class OverviewPage(QWidget):
             now = time.time()
             self._history_requests[self._bridge.request_history(target, now - SPARK_SECONDS, now)] = target
         return tile
+
+    def _ensure_backup_tile(self) -> MetricTile:
+        """One tile for every backup set: the worst set's state and how many are late."""
+        if self.backup_tile is None:
+            self.backup_tile = MetricTile("backups", self.tr("Backups"))
+            self.backup_tile.setMinimumSize(TILE_MIN_WIDTH, 200)
+            self.backup_tile.setMaximumSize(TILE_MAX_WIDTH, TILE_MAX_HEIGHT)
+            self.backup_tile.activated.connect(lambda _key: self.backups_requested.emit())
+            self._backups_dirty = True
+            self._relayout(force=True)
+        return self.backup_tile
+
+    def _on_backups(self, views: list) -> None:
+        for status, findings in views:
+            self._backup_views[status.config.name] = (status, list(findings))
+        self._ensure_backup_tile()
+        self._backups_dirty = True
+
+    def _paint_backup_tile(self, now: float) -> None:
+        total = max(len(self._bridge.backup_configs()), len(self._backup_views))
+        level, text, values = overview_summary(self._backup_views, total, now)
+        self.backup_tile.set_status(level, text)
+        self.backup_tile.set_values(values)
+
+    def _on_sop_due(self, due: list) -> None:
+        self._sop_due = list(due)
+        self._paint_sop_banner()
+
+    def _paint_sop_banner(self) -> None:
+        text = overdue_summary(self._sop_due, time.time())
+        self.sop_banner.setVisible(bool(text))
+        if not text:
+            return
+        color = status_color("critical", self._theme)
+        link = self.tr("Open the SOPs")
+        self.sop_banner.setText(f'<span style="color:{color}; font-weight:600; font-size:large">{html.escape(text)}</span>'
+                                f' &nbsp; <a href="sop">{html.escape(link)}</a>')
+        self.sop_banner.setToolTip("\n".join(d.title for d in self._sop_due if d.overdue))
+
+    def sop_banner_text(self) -> str:
+        return overdue_summary(self._sop_due, time.time()) if self.sop_banner.isVisibleTo(self) else ""
+
+    def apply_theme(self, name: str) -> None:
+        self._theme = get_theme(name).name
+        self._paint_sop_banner()
 
     def _on_status(self, status: TargetStatus) -> None:
         if not self._bridge.is_watched(status.target):
@@ -222,6 +291,9 @@ class OverviewPage(QWidget):
         for target in list(self._dirty) + [s.target for s in stale]:
             self._paint_tile(self._status[target], now)
         self._dirty.clear()
+        if self.backup_tile is not None and (self._backups_dirty or now - self._backups_painted > 30):
+            self._backups_dirty, self._backups_painted = False, now
+            self._paint_backup_tile(now)
         if stale:
             names = ", ".join(display_name(s.target) for s in stale)
             self.banner.setText(self.tr("No fresh data from: {0}").format(names))
@@ -246,13 +318,18 @@ class OverviewPage(QWidget):
 
     def _relayout(self, force: bool = False) -> None:
         columns = max(1, (self.width() - 24) // (TILE_MIN_WIDTH + 12))
-        columns = min(columns, max(1, len(self._tiles)))
+        count = len(self._tiles) + (self.backup_tile is not None)
+        columns = min(columns, max(1, count))
         if columns == self._columns and not force:
             return
         self._columns = columns
-        for tile in self._tiles.values():
+        for tile in self._all_tiles():
             self._grid.removeWidget(tile)
         # Hosts first, then databases, each by name.
         order = sorted(self._tiles, key=lambda t: (self._kinds.get(t) == "database", t.lower()))
-        for i, target in enumerate(order):
-            self._grid.addWidget(self._tiles[target], i // columns, i % columns)
+        tiles = [self._tiles[t] for t in order] + ([self.backup_tile] if self.backup_tile is not None else [])
+        for i, tile in enumerate(tiles):
+            self._grid.addWidget(tile, i // columns, i % columns)
+
+    def _all_tiles(self) -> list[MetricTile]:
+        return list(self._tiles.values()) + ([self.backup_tile] if self.backup_tile is not None else [])
