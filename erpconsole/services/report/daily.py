@@ -3,6 +3,7 @@ events, and the open SOP runs, gathered once so the HTML and the PDF can never d
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import time
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from erpconsole import __version__
+from erpconsole.services.access.models import rules
 from erpconsole.services.i18n import _
 from erpconsole.services.models import Finding, Health, Severity
 
@@ -109,6 +111,8 @@ class Change:
     target: str
     level: str
     message: str
+    count: int = 1  # the same change repeated back to back, folded into one row
+    first_ts: float | None = None  # the earliest of them, when count > 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,10 +252,12 @@ def _backup_rows(backups, now: float) -> tuple[BackupRow, ...]:
 def _access(access) -> AccessSummary:
     if access is None:
         return AccessSummary(False)
+    titles = {rule: title for rule, (title, _text) in rules().items()}
     by_rule: dict[str, int] = {}
     for f in access.findings:
         rule = f.check.removeprefix("access.")
-        by_rule[rule] = by_rule.get(rule, 0) + 1
+        title = titles.get(rule, rule)
+        by_rule[title] = by_rule.get(title, 0) + 1
     return AccessSummary(
         True, len(access.extraction.accounts), len(access.extraction.sources),
         tuple(sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -282,4 +288,18 @@ def _changes(store, now: float) -> list[Change]:
                  for a in store.audit.entries(limit=MAX_CHANGES + 1) if since <= a.ts <= now]
     except Exception:  # noqa: BLE001 - the rest of the report still stands
         return []
-    return sorted(events + audit, key=lambda c: -c.ts)
+    return fold_repeats(sorted(events + audit, key=lambda c: -c.ts))
+
+
+def fold_repeats(changes: list[Change]) -> list[Change]:
+    """Back-to-back copies of one change (a target flapping, the console started four times)
+    become one row that says how many and since when; newest first in, newest first out."""
+    folded: list[Change] = []
+    for c in changes:
+        last = folded[-1] if folded else None
+        if last is not None and (last.kind, last.target, last.level, last.message) == \
+                (c.kind, c.target, c.level, c.message):
+            folded[-1] = dataclasses.replace(last, count=last.count + 1, first_ts=c.ts)
+        else:
+            folded.append(c)
+    return folded

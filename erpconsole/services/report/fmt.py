@@ -149,8 +149,15 @@ def sops_table(r: DailyReport) -> Table:
             rows, levels)
 
 
+def _repeated(c) -> str:
+    if c.count < 2:
+        return c.message
+    return _("{message} ({n} times since {first})").format(
+        message=c.message, n=c.count, first=when(c.first_ts))
+
+
 def changes_table(r: DailyReport) -> Table:
-    rows = [[when(c.ts), c.kind, c.target, c.message] for c in r.changes]
+    rows = [[when(c.ts), c.kind, c.target, _repeated(c)] for c in r.changes]
     return ([_("Time"), _("Kind"), _("Target"), _("What")], rows, [c.level for c in r.changes])
 
 

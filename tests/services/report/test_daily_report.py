@@ -22,6 +22,7 @@ from erpconsole.config import load_inventory
 from erpconsole.services.inspect import run_inspection
 from erpconsole.services.models import LOCAL_HOST, Event, Sample, Severity
 from erpconsole.services.report import build_report, write_report
+from erpconsole.services.report import fmt
 from erpconsole.services.report.daily import DAY_S, thin
 from erpconsole.services.report.html import render_html
 from erpconsole.services.sop.models import (
@@ -181,6 +182,30 @@ def test_changes_cover_the_last_24_hours_only(inspection, store):
     assert all(m != "the day before yesterday" for _k, m in kinds)
     cpu = report.hosts[0].charts[0]
     assert cpu.title == "CPU" and max(v for _t, v in cpu.points) < 71  # the 100% of 30 h ago is out
+
+
+def test_repeated_changes_fold_into_one_row_that_says_how_often(inspection, tmp_path):
+    now = time.time()
+    store = Store(f"sqlite:///{tmp_path / 'repeat.sqlite3'}")
+    try:
+        started = [Event(now - 600 + i * 60, HOSTILE, Severity.INFO, "This workstation is ok",
+                         kind="health") for i in range(4)]
+        store.write_batch([], [*started, Event(now - 60, HOSTILE, Severity.WARNING, "disk / at 91%",
+                                               kind="health")])
+        report = build_report(inspection, store, [], now=now)
+    finally:
+        store.close()
+    assert [(c.message, c.count) for c in report.changes] == [
+        ("disk / at 91%", 1), ("This workstation is ok", 4)]
+    page = _parse(render_html(report))
+    row = next(r for r in page.rows if r and r[-1].startswith("This workstation is ok"))
+    assert row[-1] == f"This workstation is ok (4 times since {fmt.when(now - 600)})"
+
+
+def test_access_findings_are_counted_under_their_titles(inspection, store):
+    report = build_report(inspection, store, [])
+    titles = {title for title, _n in report.access.by_rule}
+    assert titles and not any("_" in t or t.islower() for t in titles), titles
 
 
 def test_every_section_is_there_when_empty(tmp_path):
