@@ -1,15 +1,17 @@
 """Restore drills: a dump restored into a fresh scratch database, checked against the source,
 timed (the measured RTO), and dropped again whatever happened.
 
-Scope: dump folders (``dumpdir``) whose file is readable on this workstation — a PostgreSQL
-custom or directory format dump, a plain ``.sql`` / ``.sql.gz`` for PostgreSQL or MariaDB /
-MySQL. A dump folder on another host, and drills of pgBackRest, restic, Borg and Barman
-backups (a restore into a folder) are refused with a message saying so.
+Scope: dump folders (``dumpdir``) — a PostgreSQL custom or directory format dump, a plain
+``.sql`` / ``.sql.gz`` for PostgreSQL or MariaDB / MySQL — here or on a host (``host``), whose
+dump is first copied over SFTP into a private scratch folder here (drill_fetch). restic and
+Borg snapshots are restored into a scratch folder; pgBackRest and Barman backups into a scratch
+data directory run by a throwaway PostgreSQL (drill_cluster, drill_barman). Their repositories
+must be on this workstation; on a host they are refused with a message saying so.
 
-The measured duration runs from the start of the drill to the end of the checks (source row
-counts, scratch database, restore, checks); dropping the scratch copy afterwards is cleanup,
-not recovery time. ``run_drill`` never raises: every failure is a ``DrillResult`` that says
-what went wrong and what to do.
+The measured duration runs from the start of the drill to the end of the checks (copy from the
+host, source row counts, scratch database, restore, checks); dropping the scratch database and
+the copied dump afterwards is cleanup, not recovery time. ``run_drill`` never raises: every
+failure is a ``DrillResult`` that says what went wrong and what to do.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from erpconsole.services.backups.drill_pg import PgScratch
 from erpconsole.services.backups.drill_proc import (
     SQL, SQL_GZ, RestoreCancelled, RestoreError, check_sql_head, dump_format, run_restore,
 )
+from erpconsole.services.backups.drill_barman import BarmanCluster
 from erpconsole.services.backups.drill_cluster import PgCluster
+from erpconsole.services.backups.drill_fetch import SHARE, RemoteDump
 from erpconsole.services.backups.drill_files import FolderRestore, find_dump
 from erpconsole.services.backups.models import (
-    BORG, DUMPDIR, PGBACKREST, RESTIC, Backup, BackupSetConfig, DrillCheck, DrillResult,
+    BARMAN, BORG, DUMPDIR, PGBACKREST, RESTIC, Backup, BackupSetConfig, DrillCheck, DrillResult,
 )
 from erpconsole.services.databases.base import first_line, secret_name
 from erpconsole.services.i18n import _
@@ -58,14 +62,15 @@ class DrillRefused(Exception):
 def run_drill(cfg: BackupSetConfig, backup: Backup, inventory, secrets: SecretStore | None = None,
               progress: Progress | None = None, cancel: threading.Event | None = None,
               actor: str | None = None, audit=None, now: float | None = None,
-              timeout_s: float = DRILL_TIMEOUT_S) -> DrillResult:
+              timeout_s: float = DRILL_TIMEOUT_S, known_hosts_path=None) -> DrillResult:
     """Restores ``backup`` into a scratch database on ``cfg.drill_target``, checks it and drops
-    it. ``inventory`` supplies the source database (``cfg.database``) and passwords."""
+    it. ``inventory`` supplies the source database (``cfg.database``), passwords and hosts."""
     started = time.time() if now is None else now
     actor = actor or default_actor()  # the result names whoever the audit trail names
-    drill = _Drill(cfg, backup, inventory, secrets or SecretStore(), progress, cancel, timeout_s)
+    drill = _Drill(cfg, backup, inventory, secrets or SecretStore(), progress, cancel, timeout_s,
+                   known_hosts_path)
     try:
-        _audit(audit, cfg, actor, {"event": "requested", "backup": backup.id,
+        _audit(audit, cfg, actor, {"event": "requested", "backup": backup.id, "host": cfg.host,
                                    "file": str(drill.path), "drill_target": drill.server_text})
     except Exception as exc:
         log.exception("audit before the drill of %s", cfg.name)
@@ -92,10 +97,6 @@ def _audit(audit, cfg: BackupSetConfig, actor: str | None, details: dict[str, An
         audit.append(ACTION, cfg.name, details, actor=actor)
 
 
-def _dump_path(cfg: BackupSetConfig, backup: Backup) -> Path:
-    return Path(backup.location or str(Path(cfg.repo) / backup.id)).expanduser()
-
-
 def _safe(url: str | None) -> str:
     if not url:
         return ""
@@ -118,12 +119,17 @@ def _count(conn: Connection, table: str) -> int:
 
 class _Drill:
     def __init__(self, cfg: BackupSetConfig, backup: Backup, inventory, secrets: SecretStore,
-                 progress: Progress | None, cancel: threading.Event | None, timeout_s: float):
+                 progress: Progress | None, cancel: threading.Event | None, timeout_s: float,
+                 known_hosts_path=None):
         self.cfg, self.backup, self.inventory, self.secrets = cfg, backup, inventory, secrets
         self.progress, self.cancel, self.timeout_s = progress, cancel, timeout_s
         # restic / Borg / pgBackRest: the backup's name until a dump is found inside it
-        self.path = _dump_path(cfg, backup) if cfg.tool == DUMPDIR else Path(backup.id)
+        self.path = Path(backup.location or str(Path(cfg.repo) / backup.id)).expanduser() \
+            if cfg.tool == DUMPDIR else Path(backup.id)
         self.folder: FolderRestore | None = None
+        self.remote = RemoteDump(cfg, backup, getattr(inventory, "hosts", ()), secrets,
+                                 known_hosts_path, cancel, timeout_s) if cfg.host else None
+        self.base = 0.0  # the share of the progress bar the copy from the host took
         self.server_text = _safe(cfg.drill_target)
         self.checks: list[DrillCheck] = []
         self.scratch: PgScratch | MySqlScratch | None = None
@@ -150,9 +156,12 @@ class _Drill:
     def _phase(self, text: str, fraction: float) -> None:
         if self.cancel is not None and self.cancel.is_set():
             raise RestoreCancelled()
+        self._phase_quiet(text, fraction)
+
+    def _phase_quiet(self, text: str, fraction: float) -> None:
         if self.progress is not None:
             try:
-                self.progress(text, fraction)
+                self.progress(text, self.base + (1 - self.base) * fraction)
             except Exception:  # a broken listener must not leave a scratch database behind
                 log.exception("drill progress listener")
 
@@ -175,8 +184,8 @@ class _Drill:
         finally:
             if self.t_end is None:
                 self.t_end = time.monotonic()
-            note = " ".join(filter(None, (self._drop(), self.folder.remove() if self.folder
-                                          else "")))
+            note = " ".join(filter(None, (self._drop(), *(part.remove() for part in
+                                                          (self.folder, self.remote) if part))))
         if note:
             message = f"{message} {note}"
         self._phase_quiet(_("done"), 1.0)
@@ -185,7 +194,7 @@ class _Drill:
     def _run(self) -> tuple[bool, str]:
         self._phase(_("preparing"), 0.0)
         self._refuse()
-        if self.cfg.tool == PGBACKREST:
+        if self.cfg.tool in (PGBACKREST, BARMAN):
             return self._run_cluster()
         if self.cfg.tool in (RESTIC, BORG) and not self._restore_folder():
             self.t_end = time.monotonic()
@@ -201,15 +210,17 @@ class _Drill:
         self._restore(fmt)
 
     def _run_cluster(self) -> tuple[bool, str]:
-        """pgBackRest: restore, start a throwaway server, check it (drop() stops it)."""
+        """pgBackRest / Barman: restore, start a throwaway server, check it (drop() stops it)."""
         db = next((d for d in getattr(self.inventory, "databases", ()) if d.name == self.cfg.database),
                   None)
         name = (make_url(db.url).database if db is not None else None) or "postgres"
-        cluster = PgCluster(self.cfg, self.backup, name, self.cancel, self.timeout_s)
+        kind, tool = (BarmanCluster, "Barman") if self.cfg.tool == BARMAN else (PgCluster, "pgBackRest")
+        cluster = kind(self.cfg, self.backup, name, self.cancel, self.timeout_s)
         self.scratch, self.created = cluster, True
 
         def steps() -> None:
-            self._phase(_("restoring backup {id} with pgBackRest").format(id=self.backup.id), 0.05)
+            self._phase(_("restoring backup {id} with {tool}").format(id=self.backup.id, tool=tool),
+                        0.05)
             cluster.restore()
             self._phase(_("starting a throwaway PostgreSQL on the restored data"), 0.6)
             cluster.start()
@@ -251,15 +262,15 @@ class _Drill:
 
     def _refuse(self) -> None:
         cfg = self.cfg
-        if cfg.tool not in (DUMPDIR, RESTIC, BORG, PGBACKREST):
+        if cfg.tool not in (DUMPDIR, RESTIC, BORG, PGBACKREST, BARMAN):
             raise DrillRefused(_(
                 "restore drills of {tool} backups are not supported yet; dump folders, restic, "
-                "Borg and pgBackRest sets can be drilled").format(tool=cfg.tool))
-        if cfg.host is not None:
+                "Borg, pgBackRest and Barman sets can be drilled").format(tool=cfg.tool))
+        if cfg.host is not None and cfg.tool != DUMPDIR:
             raise DrillRefused(_(
-                "the backups of this set are on {host}; a drill restores on this workstation: "
-                "copy the dump or repository here or mount it, then drill a set without host"
-            ).format(host=cfg.host))
+                "the {tool} repository of this set is on {host}: dump folders on a host can be "
+                "drilled, repositories on a host not yet; mount or copy the repository to this "
+                "workstation and drill a set without host").format(tool=cfg.tool, host=cfg.host))
         if not self.backup.ok:
             raise DrillRefused(_("{id} is marked as failed; drill a good backup").format(id=self.backup.id))
 
@@ -268,7 +279,9 @@ class _Drill:
         if not cfg.drill_target:
             raise DrillRefused(_('no drill_target for this set; add drill_target = "postgresql+psycopg://'
                                  'user@host/postgres" (a server to restore into) to its [[backups]] entry'))
-        if not self.path.exists():
+        if self.remote is not None:
+            self.path, self.base = self.remote.fetch(lambda t, f: self._phase(t, SHARE * f)), SHARE
+        elif not self.path.exists():
             raise DrillRefused(_("the dump {path} is not there (any more); refresh the list and pick "
                                  "another backup").format(path=self.path))
         fmt = dump_format(self.path)
@@ -325,13 +338,6 @@ class _Drill:
             raise RestoreError(_(
                 "the restore of {file} failed: {error}. The dump is damaged or does not fit this "
                 "server; make a new one and verify it").format(file=self.path.name, error=exc)) from exc
-
-    def _phase_quiet(self, text: str, fraction: float) -> None:
-        if self.progress is not None:
-            try:
-                self.progress(text, fraction)
-            except Exception:
-                log.exception("drill progress listener")
 
     # -- checks ---------------------------------------------------------------------------------
 
@@ -399,8 +405,9 @@ class _Drill:
                 n=len(failed), m=len(self.checks), names="; ".join(
                     _("{name} (expected {expected}, got {got})").format(
                         name=c.name, expected=c.expected, got=c.got) for c in failed))
-        return True, _("restored {file} in {s:.1f} s; {m} checks passed").format(
+        done = _("restored {file} in {s:.1f} s; {m} checks passed").format(
             file=self.path.name, s=took - self.t0, m=len(self.checks))
+        return True, f"{done} {self.remote.summary()}" if self.remote else done
 
     # -- cleanup --------------------------------------------------------------------------------
 

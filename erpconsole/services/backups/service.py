@@ -105,7 +105,7 @@ class BackupService:
             if backup is None:
                 raise ValueError(_("{name} has no backup {id} (any more)").format(name=name, id=backup_id))
             result = run_drill(cfg, backup, self.inventory, self.secrets, progress=progress, cancel=cancel,
-                               actor=actor, audit=self.audit)
+                               actor=actor, audit=self.audit, known_hosts_path=self.known_hosts_path)
         finally:
             with self._lock:
                 self._drilling.discard(name)

@@ -117,6 +117,11 @@ class SSHSession:
         # late (or never) that the jump host went away.
         return bool(self._transports) and all(t.is_active() for t in self._transports)
 
+    @property
+    def transport(self) -> paramiko.Transport | None:
+        """The host's own transport (past any jump hosts), e.g. for SFTP; None when down."""
+        return self._transports[-1] if self.connected else None
+
     def peer_address(self) -> str | None:
         """The IP address the host's transport is connected to (None through a jump host)."""
         if not self.connected or len(self._transports) != 1:
