@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from erpconsole.config import DatabaseConfig, Inventory
 from erpconsole.services.backups.drill import SCRATCH_PREFIX, run_drill
-from erpconsole.services.backups.models import BARMAN, DUMP, DUMPDIR, RESTIC, Backup, BackupSetConfig
+from erpconsole.services.backups.models import BARMAN, DUMP, DUMPDIR, Backup, BackupSetConfig
 from erpconsole.services.store import Store
 from tests.conftest import require
 from tests.dbservers import MY_ADMIN, PG_ADMIN
@@ -191,7 +191,8 @@ def test_cancel_before_start_makes_nothing(pg_admin, pg_source, tmp_path, store)
 
 def test_refusals_say_what_to_do(tmp_path, pg_source):
     inventory, dump = pg_source
-    cases = [(_config(tmp_path, PG_ADMIN, tool=BARMAN), "not supported yet"),
+    cases = [(_config(tmp_path, PG_ADMIN, tool=BARMAN, host="erp-db-1"), "barman repository of "
+              "this set is on erp-db-1"),
              (_config(tmp_path, PG_ADMIN, host="erp-db-1"), "on erp-db-1"),
              (_config(tmp_path, None), "drill_target"),
              (_config(tmp_path, MY_ADMIN), "PostgreSQL dump")]

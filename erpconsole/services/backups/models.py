@@ -44,7 +44,7 @@ class BackupSetConfig:
 
     name: str
     tool: str
-    repo: str  # pgBackRest repo path, restic / borg repository, Barman server, dump folder
+    repo: str  # pgBackRest repo path, restic / borg repository, Barman's .conf, dump folder
     host: str | None = None  # a [[hosts]] name; None: this workstation
     stanza: str | None = None  # pgBackRest stanza, Barman server name
     pattern: str = "*.dump *.sql.gz *.sql *.backup"  # dumpdir: file name patterns, space separated
