@@ -4,10 +4,12 @@ accounts and an HR roster. A campaign is collected and partly decided through th
 service, then `erpconsole screenshot` draws the real window. Everything made is dropped.
 
     .venv/bin/python docs/access_screenshots.py
+    .venv/bin/python docs/access_screenshots.py --size 1920x1080 --out /tmp/wall   # the wall display
 """
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -86,8 +88,17 @@ def review(store_url: str, inv_path: Path) -> None:
     store.close()
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="1400x900", help="window size WxH (default 1400x900)")
+    parser.add_argument("--out", default=str(OUT), help="folder for the PNGs (default docs/screenshots)")
+    return parser.parse_args()
+
+
 def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+    args = arguments()
+    out, size = Path(args.out), args.size
+    out.mkdir(parents=True, exist_ok=True)
     setup()
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -96,8 +107,8 @@ def main() -> None:
             store = f"sqlite:///{folder / 'store.db'}"
             review(store, inv)
             for theme, name in (("dark", "access.png"), ("light", "access-light.png")):
-                subprocess.run([sys.executable, "-m", "erpconsole", "screenshot", str(OUT / name), "--page",
-                                "access", "--after", "4", "--theme", theme, "--inventory", str(inv),
+                subprocess.run([sys.executable, "-m", "erpconsole", "screenshot", str(out / name), "--page",
+                                "access", "--after", "4", "--size", size, "--theme", theme, "--inventory", str(inv),
                                 "--store", store], check=True, cwd=REPO)
     finally:
         teardown()

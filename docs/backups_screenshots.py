@@ -5,10 +5,12 @@ the panel shows a measured RTO. `erpconsole screenshot` draws the real window; e
 made is dropped.
 
     .venv/bin/python docs/backups_screenshots.py
+    .venv/bin/python docs/backups_screenshots.py --size 1920x1080 --out /tmp/wall   # the wall display
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -67,8 +69,17 @@ def restic_repo(folder: Path, dumps: Path, env: dict) -> None:
     subprocess.run(["restic", "-r", str(folder), "backup", str(dumps)], check=True, env=env, capture_output=True)
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="1400x900", help="window size WxH (default 1400x900)")
+    parser.add_argument("--out", default=str(OUT), help="folder for the PNGs (default docs/screenshots)")
+    return parser.parse_args()
+
+
 def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+    args = arguments()
+    out, size = Path(args.out), args.size
+    out.mkdir(parents=True, exist_ok=True)
     make_database()
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -99,8 +110,8 @@ def main() -> None:
             print(service.drill(status.config.name, newest.id, actor="anna@erp-ops"))
             store.close()
             for theme, name in (("dark", "backups.png"), ("light", "backups-light.png")):
-                subprocess.run([sys.executable, "-m", "erpconsole", "screenshot", str(OUT / name), "--page",
-                                "backups", "--after", "4", "--theme", theme, "--inventory", str(inv),
+                subprocess.run([sys.executable, "-m", "erpconsole", "screenshot", str(out / name), "--page",
+                                "backups", "--after", "4", "--size", size, "--theme", theme, "--inventory", str(inv),
                                 "--store", store_url], check=True, cwd=REPO, env=env)
     finally:
         drop_database()

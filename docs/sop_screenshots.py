@@ -4,10 +4,12 @@ the real backup service (one dump two days old: the RPO check fails), two manual
 and one skipped. `erpconsole screenshot` draws the real window, which opens the run to resume.
 
     .venv/bin/python docs/sop_screenshots.py
+    .venv/bin/python docs/sop_screenshots.py --size 1920x1080 --out /tmp/wall   # the wall display
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import os
 import subprocess
@@ -30,8 +32,17 @@ from erpconsole.services.store import Store  # noqa: E402
 OUT = REPO / "docs" / "screenshots"
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="1400x900", help="window size WxH (default 1400x900)")
+    parser.add_argument("--out", default=str(OUT), help="folder for the PNGs (default docs/screenshots)")
+    return parser.parse_args()
+
+
 def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+    args = arguments()
+    out, size = Path(args.out), args.size
+    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         dumps = folder / "dumps"
@@ -64,9 +75,9 @@ def main() -> None:
         monitor.stop()
         store.close()
         for theme, name in (("dark", "sop.png"), ("light", "sop-light.png")):
-            subprocess.run([sys.executable, "-m", "erpconsole", "screenshot", str(OUT / name), "--page", "sop",
-                            "--after", "4", "--theme", theme, "--inventory", str(inv_path), "--store", store_url],
-                           check=True, cwd=REPO)
+            subprocess.run([sys.executable, "-m", "erpconsole", "screenshot", str(out / name), "--page", "sop",
+                            "--after", "4", "--size", size, "--theme", theme, "--inventory", str(inv_path),
+                            "--store", store_url], check=True, cwd=REPO)
 
 
 if __name__ == "__main__":

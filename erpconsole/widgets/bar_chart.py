@@ -15,7 +15,9 @@ from erpconsole.widgets.theme import app_theme_change, chart_colors, current_the
 class BarChart(QWidget):
     """``set_bars(values, levels, labels)``: NaN leaves an empty slot; a level of "warning" or
     "critical" colours that bar, any other uses the first series colour (or ``accent`` levels:
-    "alt" uses the second). The top of the scale is written in the corner."""
+    "alt" uses the second). The top of the scale is written in the corner. With no value to
+    draw, ``empty_text`` is written in the middle of a dashed frame, so the chart area says why
+    it is empty instead of showing a blank box."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -23,16 +25,19 @@ class BarChart(QWidget):
         self._levels: list[str] = []
         self._labels: list[str] = []
         self._scale_text = ""
+        self._empty_text = ""
         self._theme = self._app_theme = current_theme_name()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumHeight(48)
 
     def set_bars(self, values: ArrayLike, levels: list[str] | None = None, labels: list[str] | None = None,
-                 scale_text: str = "") -> None:
+                 scale_text: str = "", empty_text: str = "") -> None:
         self._values = np.asarray(values, dtype=float).ravel()
         self._levels = list(levels or [])
         self._labels = list(labels or [])
         self._scale_text = scale_text
+        self._empty_text = empty_text
+        self.setToolTip(empty_text if self.is_empty() else "")
         self.update()
 
     def values(self) -> np.ndarray:
@@ -40,6 +45,15 @@ class BarChart(QWidget):
 
     def levels(self) -> list[str]:
         return list(self._levels)
+
+    def is_empty(self) -> bool:
+        """No bar to draw: no value, or none above zero."""
+        finite = self._values[np.isfinite(self._values)]
+        return not (finite.size and finite.max() > 0)
+
+    def empty_text(self) -> str:
+        """What the chart area says while it has no bar to draw ("" when it has bars)."""
+        return self._empty_text if self.is_empty() else ""
 
     def apply_theme(self, name: str) -> None:
         self._theme = get_theme(name).name
@@ -64,10 +78,14 @@ class BarChart(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         theme = get_theme(self._theme)
         painter = QPainter(self)
+        if self.is_empty() and self._empty_text:
+            self._paint_empty(painter, theme)
+            painter.end()
+            return
         painter.setPen(QPen(QColor(theme.border), 1))
         painter.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
-        finite = self._values[np.isfinite(self._values)]
-        if finite.size and finite.max() > 0:
+        if not self.is_empty():
+            finite = self._values[np.isfinite(self._values)]
             self._paint_bars(painter, float(finite.max()))
         if self._scale_text:
             font = QFont(self.font())
@@ -76,6 +94,17 @@ class BarChart(QWidget):
             painter.setPen(QColor(theme.muted_text))
             painter.drawText(QRectF(2, 0, self.width() - 4, 14), Qt.AlignmentFlag.AlignRight, self._scale_text)
         painter.end()
+
+    def _paint_empty(self, painter: QPainter, theme) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        pen = QPen(QColor(theme.border), 1, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(QColor(theme.base))
+        frame = QRectF(0.5, 0.5, self.width() - 1.0, self.height() - 1.0)
+        painter.drawRoundedRect(frame, 4, 4)
+        painter.setPen(QColor(theme.muted_text))
+        painter.drawText(frame.adjusted(8, 4, -8, -4),
+                         int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), self._empty_text)
 
     def _paint_bars(self, painter: QPainter, top: float) -> None:
         n = self._values.size

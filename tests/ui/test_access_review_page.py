@@ -5,6 +5,7 @@ real service end to end is tested by the lead)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -13,6 +14,7 @@ from PySide6.QtGui import QColor, QGuiApplication
 
 from erpconsole.services.access.models import CHANGE, KEEP, REVOKE, ExportResult
 from erpconsole.services.access.models import rules
+from erpconsole.services.models import Severity
 from erpconsole.ui.pages.access_review import AccessReviewPage
 from erpconsole.ui.pages.access_table import COLUMNS
 from erpconsole.ui.pages.access_text import default_campaign_name
@@ -111,6 +113,31 @@ def test_the_worst_findings_sort_first_and_ctrl_c_copies_rows(page, bridge, qtbo
     copied = QGuiApplication.clipboard().text()
     assert "legacy_app" in copied and "200 days ago" in copied and "\t" in copied
 
+
+
+def test_at_the_usual_window_width_every_column_fits_without_a_horizontal_scroll_bar(page, bridge, qtbot):
+    # The fixture's 1230 px is the page's width in a 1400 px window beside the navigation.
+    many = s.row(APP)
+    many = dataclasses.replace(many, findings=many.findings + tuple(
+        s.finding(APP, rule, Severity.WARNING, f"{rule} message") for rule in ("no_owner", "stale", "shared_name")))
+    loaded(page, bridge, s.review(rows=[many if r.account.key == APP else r for r in s.review().rows]))
+    table = page.table
+    qtbot.waitUntil(lambda: table.column_width("findings") > 0 and not table.horizontalScrollBar().isVisible())
+    shown = sum(table.columnWidth(i) for i in range(len(COLUMNS)))
+    assert shown <= table.viewport().width()
+    # The decision is read whole; the long findings take what is left and are whole in the tooltip.
+    decision = COLUMNS.index("decision")
+    assert table.column_width("decision") >= table.sizeHintForColumn(decision)
+    assert table.column_width("findings") >= max(table.column_width(c) for c in COLUMNS if c != "findings")
+    tip = page.model.data(page.model.index(page.model.row_index(APP), COLUMNS.index("findings")),
+                          Qt.ItemDataRole.ToolTipRole)
+    assert "'app'@'%' accepts any host" in tip and "stale message" in tip and "shared_name message" in tip
+    # The detail beside the table is the narrower part.
+    table_width, detail_width = page.pane.splitter.sizes()
+    assert detail_width < table_width / 2
+    # A decision's tooltip gives the decision and the reviewer's comment.
+    tip = page.model.data(page.model.index(page.model.row_index(TEST), decision), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "Revoke · alice\nnobody uses it"
 
 # -- filters -------------------------------------------------------------------------------
 

@@ -306,3 +306,45 @@ def test_an_sop_step_asks_for_a_drill_once_the_set_is_read(page, bridge):
     assert page.confirm_dialog is None or not page.confirm_dialog.isVisible()
     load(bridge, (fresh(), []))
     assert page.confirm_dialog is not None and page.confirm_dialog.isVisible()
+
+
+def test_a_long_location_is_elided_with_the_whole_of_it_in_the_tooltip(qtbot):
+    deep = "/srv/backups/" + "/".join(f"department-{i}" for i in range(12)) + "/erp-db-nightly"
+    bridge = s.RecordingBridge([s.config(NAME, repo=deep)])
+    page = BackupsPage(bridge)
+    qtbot.addWidget(page)
+    page.resize(1230, 860)
+    page.show()
+    qtbot.waitExposed(page)
+    load(bridge, (s.status(NAME, config=s.config(NAME, repo=deep)), []))
+    label = page.panel(NAME).source_label
+    whole = f"dumpdir · {deep} on this workstation"
+    assert label.full_text() == whole and label.toolTip() == whole
+    qtbot.waitUntil(label.is_elided)
+    assert "…" in label.text() and label.text().startswith("dumpdir · /srv/")
+    assert label.text().endswith("on this workstation")
+    # The panel stays inside the page: the location gives way, not the panel.
+    assert page.panel(NAME).geometry().right() < page.width()
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+
+
+def test_a_set_without_sizes_says_so_in_the_chart_and_panels_of_a_row_line_up(page, bridge, qtbot):
+    restic = s.config("files-restic", tool="restic")
+    sizeless = tuple(s.backup("files-restic", age_s=h * s.H, size=None) for h in (50, 26, 2))
+    load(bridge, (fresh(), []), (s.status("files-restic", sizeless, config=restic), []))
+    panel = page.panel("files-restic")
+    assert panel.size_chart.is_empty()
+    assert panel.size_chart.empty_text() == "No sizes reported by restic: no size trend to show"
+    assert panel.size_chart.toolTip() == panel.size_chart.empty_text()
+    assert not panel.size_label.isVisibleTo(panel)  # not said twice
+    # The set with sizes charts them and has no empty text.
+    dumps = page.panel(NAME)
+    assert not dumps.size_chart.is_empty() and dumps.size_chart.empty_text() == ""
+    assert dumps.size_label.isVisibleTo(dumps)
+    # Side by side at this width, same top, same height, buttons on one line.
+    qtbot.waitUntil(lambda: panel.height() == dumps.height())
+    assert panel.y() == dumps.y() and panel.x() > dumps.x()
+    assert panel.drill_button.mapTo(page, panel.drill_button.rect().topLeft()).y() == \
+        dumps.drill_button.mapTo(page, dumps.drill_button.rect().topLeft()).y()
+    # Below the row the page is left empty: the panels keep their own height.
+    assert dumps.height() < page.height() / 2

@@ -493,3 +493,33 @@ def test_a_run_ticked_in_the_window_survives_closing_the_console(console_factory
     qtbot.waitUntil(lambda: page.current_run().signed, timeout=10000)
     assert not page.run_view.step_view.buttons["tick"].isEnabled()
     assert second.store.audit.verify().ok
+
+
+def test_at_the_usual_window_width_the_run_fits_and_long_steps_are_elided(qtbot):
+    long_title = "Read the ERP application log: errors, failed scheduled jobs, mail queue stuck, " \
+                 "workers restarted, and anything new since yesterday's inspection"
+    t = template()
+    sections = (dataclasses.replace(t.sections[0], steps=t.sections[0].steps + (
+        SopStep("erplog", long_title, MANUAL, why="The ERP says what went wrong before users do."),)),) + t.sections[1:]
+    t = dataclasses.replace(t, sections=sections)
+    states = tuple(StepState(st.id, PASSED, "anna@erp-ops", NOW - 60, note="a long note " * 8) for st in t.steps)
+    bridge = RecordingBridge()
+    page = SopPage(bridge)
+    qtbot.addWidget(page)
+    page.resize(1230, 860)  # the page's width in a 1400 px window beside the navigation
+    page.show()
+    qtbot.waitExposed(page)
+    show(page, bridge, run(template=t, steps=states))
+    tree = page.run_view.tree
+    qtbot.waitUntil(lambda: not tree.horizontalScrollBar().isVisible())
+    # The run has the room: the library beside it is the narrower part.
+    library, run_view = page.split.sizes()
+    assert library < run_view / 2
+    # The step column gives way (elided), the note keeps room and stretches to the edge.
+    assert tree.columnWidth(0) < tree.sizeHintForColumn(0)
+    assert tree.columnWidth(4) >= 200
+    assert sum(tree.columnWidth(c) for c in range(5)) <= tree.viewport().width()
+    item = tree.topLevelItem(0).child(2)
+    assert item.text(0) == long_title
+    assert item.toolTip(0) == f"{long_title}\nThe ERP says what went wrong before users do."
+    assert item.toolTip(4) == item.text(4)

@@ -122,6 +122,10 @@ class AccessDetailPane(QWidget):
         self.undo_button = QPushButton(self.tr("Undo"))
         self.undo_button.clicked.connect(self.undo)
         row.addWidget(self.undo_button)
+        for button in (*self.buttons.values(), self.undo_button):
+            # As narrow as the word, not the style's minimum: the pane beside the table can be narrow.
+            text_width = button.fontMetrics().horizontalAdvance(button.text().replace("&", ""))
+            button.setMinimumWidth(min(button.sizeHint().width(), text_width + 22))
         self.hint = _label(rich=False)
         self.hint.setObjectName("accessDecisionHint")
         box = QGroupBox(self.tr("Decision"))

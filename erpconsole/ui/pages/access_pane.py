@@ -12,6 +12,8 @@ from erpconsole.ui.pages.access_detail import AccessDetailPane
 from erpconsole.ui.pages.access_filters import AccessFilterBar
 from erpconsole.ui.pages.access_table import AccessTableModel, AccessTableView
 
+DETAIL_WIDTH = 310  # the detail pane's width by default
+
 
 class AccessReviewPane(QWidget):
     """Shows rows and asks for decisions; ``rows_changed`` after anything that moves the counts."""
@@ -30,9 +32,11 @@ class AccessReviewPane(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([880, 350])
+        # The table gets most of the width (and most of a wider window); the detail keeps enough to
+        # read a finding and press a decision. A dragged split is remembered (save_state).
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([920, DETAIL_WIDTH])
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

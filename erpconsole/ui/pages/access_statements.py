@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from erpconsole.services.access.models import CHANGE, REVOKE, ReviewRow, Statement
 from erpconsole.ui.dialogs.db_action_dialog import monospace_view
+from erpconsole.widgets.elided_label import ElidedLabel
 
 MAX_LINES = 9
 
@@ -77,10 +78,10 @@ class StatementsBox(QGroupBox):
         line = QHBoxLayout(holder)
         line.setContentsMargins(0, 0, 0, 0)
         first = statement.text.strip().splitlines()[0] if statement.text.strip() else ""
-        label = QLabel(f"{statement.system}: {first}")
-        label.setToolTip(statement.why or statement.text)
+        label = ElidedLabel(Qt.TextElideMode.ElideRight)
+        label.set_full_text(f"{statement.system}: {first}")
+        label.setToolTip("\n\n".join(filter(None, (statement.text.strip(), statement.why))))
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label.setMinimumWidth(80)
         button = QPushButton(self.tr("Run…"))
         button.clicked.connect(lambda _=False, s=statement: self.run_requested.emit(s))
         self.run_buttons.append(button)

@@ -7,8 +7,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import (
+    QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer,
+)
+from PySide6.QtGui import QBrush, QColor, QResizeEvent
+from PySide6.QtWidgets import QHeaderView
 
 from erpconsole.services.access.models import ReviewRow
 from erpconsole.ui.pages.access_text import (
@@ -20,8 +23,14 @@ from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
 
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("account", "source", "system", "owner", "privileges", "last_login", "findings", "decision")
-WIDTHS = {"account": 135, "source": 68, "system": 82, "owner": 100, "privileges": 105, "last_login": 92,
-          "findings": 170}
+# Short columns are as wide as their contents; the rest share what is left of the view (no
+# horizontal scroll bar): owner and decision up to a cap, then the account up to its longest
+# name but at most ACCOUNT_SHARE of the rest, and the findings everything that remains. A cut
+# cell is elided and its tooltip has the whole text.
+TO_CONTENTS = ("source", "system", "privileges", "last_login")
+CAPS = {"owner": 150, "decision": 190}
+ACCOUNT_SHARE = 0.45
+MIN_WIDTHS = {"account": 90, "owner": 80, "findings": 120, "decision": 80}
 SAVING, SAVED, FAILED = "saving", "saved", "failed"
 
 # Filter values that are not a source, rule or decision.
@@ -169,7 +178,7 @@ class AccessTableModel(QAbstractTableModel):
         if name == "findings" and row.findings:
             return "\n".join(f.message for f in row.findings)
         if name == "decision" and row.decision is not None and row.decision.comment:
-            return row.decision.comment
+            return f"{self._cells[i].text[column]}\n{row.decision.comment}"
         if name == "account" and (row.account.display_name or row.account.email):
             return " ".join(p for p in (row.account.display_name, row.account.email) if p)
         return self._cells[i].text[column]
@@ -266,9 +275,94 @@ class AccessTableView(DataTableView):
         self.set_source_model(self.filter_proxy)
         self.setSelectionBehavior(DataTableView.SelectionBehavior.SelectRows)
         self.sortByColumn(COLUMNS.index("findings"), Qt.SortOrder.DescendingOrder)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._fitting = False
+        self._dragged = False  # the person set a column's width: leave the widths alone
+        self._wanted: dict[str, int] = {}  # contents widths of the shared columns, measured per change
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self.fit_columns)
         header = self.horizontalHeader()
-        for key, width in WIDTHS.items():
-            header.resizeSection(COLUMNS.index(key), width)
+        header.setStretchLastSection(False)
+        self.apply_resize_modes()
+        header.sectionResized.connect(self._on_section_resized)
+        for signal in (model.modelReset, model.dataChanged, self.filter_proxy.layoutChanged):
+            signal.connect(self._measure_later)
+
+    # -- column widths ------------------------------------------------------------------------
+
+    def apply_resize_modes(self) -> None:
+        """Short columns to contents, the rest set by fit_columns (a saved header state from an
+        older layout brings its own modes: this puts them back)."""
+        header = self.horizontalHeader()
+        for i, name in enumerate(COLUMNS):
+            fit = name in TO_CONTENTS
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents if fit
+                                        else QHeaderView.ResizeMode.Interactive)
+
+    def restore_header_state(self, state: bytes) -> bool:
+        restored = super().restore_header_state(state)
+        self.horizontalHeader().setStretchLastSection(False)
+        self.apply_resize_modes()
+        self._measure_later()
+        return restored
+
+    def fit_columns(self) -> None:
+        """Shares the width left by the short columns among account, owner, findings and decision."""
+        if self._dragged:
+            return
+        if not self._wanted:
+            self._measure()
+        header = self.horizontalHeader()
+        shown = [n for i, n in enumerate(COLUMNS) if not header.isSectionHidden(i)]
+        rest = self.viewport().width() - sum(header.sectionSize(COLUMNS.index(n)) for n in shown if n in TO_CONTENTS)
+        widths: dict[str, int] = {}
+        for name in ("owner", "decision"):
+            if name in shown:
+                widths[name] = max(MIN_WIDTHS[name], min(self._wanted.get(name, 0), CAPS[name]))
+                rest -= widths[name]
+        if "account" in shown:
+            share = int(rest * ACCOUNT_SHARE) if "findings" in shown else rest
+            widths["account"] = max(MIN_WIDTHS["account"], min(self._wanted.get("account", 0), share))
+            rest -= widths["account"]
+        if "findings" in shown:
+            widths["findings"] = max(MIN_WIDTHS["findings"], rest)
+        elif "account" in shown:
+            widths["account"] += max(0, rest)
+        self._fitting = True
+        try:
+            for name, width in widths.items():
+                header.resizeSection(COLUMNS.index(name), width)
+        finally:
+            self._fitting = False
+
+    def column_width(self, name: str) -> int:
+        return self.columnWidth(COLUMNS.index(name))
+
+    def _measure(self) -> None:
+        header = self.horizontalHeader()
+        for name in ("account", "owner", "decision"):
+            i = COLUMNS.index(name)
+            self._wanted[name] = max(self.sizeHintForColumn(i), header.sectionSizeHint(i))
+
+    def _measure_later(self, *_args) -> None:
+        self._wanted = {}
+        self._refit.start()
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if self._fitting:
+            return
+        if COLUMNS[column] in TO_CONTENTS:
+            self._refit.start()  # a short column followed its contents: share out the rest again
+        elif self.horizontalHeader().underMouse():
+            self._dragged = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override (the viewport's size)
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    # -- rows ---------------------------------------------------------------------------------
 
     def model_row(self, view_row: int) -> int:
         return self.filter_proxy.mapToSource(self.filter_proxy.index(self.source_row(view_row), 0)).row()

@@ -14,6 +14,7 @@ from erpconsole.services.backups.models import DIFF, INCR, BackupSetStatus
 from erpconsole.services.models import Finding
 from erpconsole.ui.pages import backup_text as bt
 from erpconsole.widgets.bar_chart import BarChart
+from erpconsole.widgets.elided_label import ElidedLabel
 from erpconsole.widgets.rpo_gauge import RpoGauge
 from erpconsole.widgets.status_badge import StatusBadge
 from erpconsole.widgets.theme import app_theme_change, current_theme_name, get_theme, status_color
@@ -46,7 +47,9 @@ class BackupSetPanel(QFrame):
         self.setObjectName("backupPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setMinimumWidth(480)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        # Preferred, not Maximum: panels in one row of the grid take the row's height, tops and
+        # button rows aligned, instead of the shorter one floating in the middle of its cell.
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._build()
         self.apply_theme(self._theme)
 
@@ -58,7 +61,8 @@ class BackupSetPanel(QFrame):
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.title.setFont(font)
-        self.source_label = _label(wrap=False)
+        self.source_label = ElidedLabel()
+        self.source_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.badge = StatusBadge(level="pending", text=self.tr("reading…"))
         self.error_label = _label()
         self.error_label.hide()
@@ -103,8 +107,10 @@ class BackupSetPanel(QFrame):
         body = QVBoxLayout()
         body.setContentsMargins(10, 8, 10, 8)
         for part in (head, self.error_label, self.gauge, self.last_label, facts, self.timeline,
-                     self.timeline_label, self.findings_label, buttons):
+                     self.timeline_label, self.findings_label):
             body.addLayout(part) if isinstance(part, (QHBoxLayout, QGridLayout)) else body.addWidget(part)
+        body.addStretch(1)  # a panel taller than its content (its row neighbour is) keeps the buttons at the bottom
+        body.addLayout(buttons)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(1, 1, 1, 1)
         outer.setSpacing(0)
@@ -122,8 +128,7 @@ class BackupSetPanel(QFrame):
     def set_data(self, status: BackupSetStatus, findings: list[Finding], now: float) -> None:
         cfg = status.config
         where = cfg.host or self.tr("this workstation")
-        self.source_label.setText(self.tr("{0} · {1} on {2}").format(cfg.tool, cfg.stanza or cfg.repo, where))
-        self.source_label.setToolTip(cfg.repo)
+        self.source_label.set_full_text(self.tr("{0} · {1} on {2}").format(cfg.tool, cfg.stanza or cfg.repo, where))
         self._level = bt.set_level(status, findings, now)
         self.badge.set_status(self._level, bt.status_text(status, findings, now))
         self.error_label.setText(status.error)
@@ -151,10 +156,14 @@ class BackupSetPanel(QFrame):
         values = np.array([np.nan if b.size_bytes is None else b.size_bytes for b in recent], dtype=float)
         levels = ["critical" if not b.ok else ("alt" if b.kind in (DIFF, INCR) else "") for b in recent]
         top = np.nanmax(values) if np.isfinite(values).any() else None
-        self.size_chart.set_bars(values, levels, scale_text=humanise_bytes(top) if top else "")
+        empty = (self.tr("No backups to chart yet") if not recent
+                 else self.tr("No sizes reported by {0}: no size trend to show").format(status.config.tool))
+        self.size_chart.set_bars(values, levels, scale_text=humanise_bytes(top) if top else "", empty_text=empty)
         sized = [b for b in recent if b.size_bytes is not None]
+        # With nothing to chart, the chart area itself says so; the caption under it would repeat it.
+        self.size_label.setVisible(bool(sized))
         if not sized:
-            self.size_label.setText(self.tr("No sizes reported"))
+            self.size_label.setText("")
             return
         text = self.tr("Newest {0}").format(humanise_bytes(sized[-1].size_bytes))
         if len(sized) > 1 and sized[-2].size_bytes:

@@ -7,7 +7,9 @@ import html
 import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout, QLabel, QScrollArea, QSizePolicy, QSpacerItem, QStackedWidget, QVBoxLayout, QWidget,
+)
 
 from erpconsole.services.backups.models import BackupSetStatus, DrillResult, VerifyResult
 from erpconsole.ui.pages import backup_text as bt
@@ -70,7 +72,9 @@ class BackupsPage(QWidget):
         self._grid_host = QWidget()
         self._grid = QGridLayout(self._grid_host)
         self._grid.setSpacing(12)
-        self._grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        # Below the last row, the room left over: the panels keep their height at the top and the
+        # panels of one row share the row's height (their tops and button rows line up).
+        self._filler = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -140,8 +144,13 @@ class BackupsPage(QWidget):
         self._columns = columns
         for panel in self._panels.values():
             self._grid.removeWidget(panel)
+        self._grid.removeItem(self._filler)
         for i, name in enumerate(self._panels):
             self._grid.addWidget(self._panels[name], i // columns, i % columns)
+        rows = (len(self._panels) + columns - 1) // columns
+        self._grid.addItem(self._filler, rows, 0, 1, columns)
+        for row in range(self._grid.rowCount()):
+            self._grid.setRowStretch(row, 1 if row == rows else 0)
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from erpconsole.ui.pages.sop_run import SopRunView
 from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
 
 _ACCEPTED = QDialog.DialogCode.Accepted
+LIBRARY_WIDTH = 370  # the procedures and open runs, by default; the splitter remembers a dragged width
 
 
 class SopPage(QWidget):
@@ -52,8 +53,12 @@ class SopPage(QWidget):
         self.split = QSplitter()
         self.split.addWidget(self.library)
         self.split.addWidget(self.run_view)
+        # The run is where the work is: the library keeps about a quarter of the width, and a
+        # wider window (a wall display) widens the run, not the list of procedures.
+        self.split.setStretchFactor(0, 0)
         self.split.setStretchFactor(1, 1)
-        self.split.setSizes([480, 800])
+        self.split.setChildrenCollapsible(False)
+        self.split.setSizes([LIBRARY_WIDTH, 1000])
         self.tabs = QTabWidget()
         self.tabs.addTab(self.split, self.tr("Runs"))
         self.tabs.addTab(self.history, self.tr("History"))

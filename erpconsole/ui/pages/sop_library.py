@@ -9,8 +9,8 @@ import time
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QTextDocument
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
-    QWidget,
+    QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QTreeWidget, QTreeWidgetItem,
+    QVBoxLayout, QWidget,
 )
 
 from erpconsole.services.sop.models import DueRun, SopRun, SopTemplate, TemplateError
@@ -34,6 +34,12 @@ class SopLibraryPanel(QWidget):
         self.templates_tree.setObjectName("sopTemplates")
         self.templates_tree.setHeaderLabels([self.tr("Procedure"), self.tr("Schedule"), self.tr("Due")])
         self.templates_tree.setRootIsDecorated(False)
+        # A narrow pane: the title gives way (elided, whole in its tooltip), schedule and due stay whole.
+        header = self.templates_tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.templates_tree.itemDoubleClicked.connect(lambda *_: self._on_start())
         self.templates_tree.itemSelectionChanged.connect(self._update_buttons)
         self.start_button = QPushButton(self.tr("Start run"))
@@ -45,6 +51,8 @@ class SopLibraryPanel(QWidget):
         self.errors_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.open_list = QListWidget()
         self.open_list.setObjectName("sopOpenRuns")
+        self.open_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the title and the count stay readable
+        self.open_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.open_list.itemDoubleClicked.connect(lambda *_: self._on_resume())
         self.open_list.itemSelectionChanged.connect(self._update_buttons)
         self.resume_button = QPushButton(self.tr("Resume"))
@@ -85,6 +93,7 @@ class SopLibraryPanel(QWidget):
         self.open_list.clear()
         for run in runs:
             item = QListWidgetItem(st.run_title(run))
+            item.setToolTip(item.text())
             item.setData(ID_ROLE, run.id)
             self.open_list.addItem(item)
         self._update_buttons()
@@ -98,6 +107,7 @@ class SopLibraryPanel(QWidget):
                     self.open_list.takeItem(i)
                 else:
                     item.setText(st.run_title(run))
+                    item.setToolTip(item.text())
                 break
         self._update_buttons()
 
@@ -108,15 +118,13 @@ class SopLibraryPanel(QWidget):
             text, level = st.due_marker(self._due.get(template.id), now)
             item = QTreeWidgetItem([template.title, st.schedule_text(template.schedule), text])
             item.setData(0, ID_ROLE, template.id)
-            item.setToolTip(0, template.description or template.source)
+            item.setToolTip(0, "\n".join(p for p in (template.title, template.description or template.source) if p))
             if level:
                 item.setForeground(2, QBrush(QColor(status_color(level, self._theme))))
             self.templates_tree.addTopLevelItem(item)
             if template.id == selected:
                 item.setSelected(True)
                 self.templates_tree.setCurrentItem(item)
-        for col in range(3):
-            self.templates_tree.resizeColumnToContents(col)
         self._update_buttons()
 
     def _fill_errors(self) -> None:

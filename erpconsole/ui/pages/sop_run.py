@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QSizePolicy, QSplitter, QTreeWidget,
+    QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from erpconsole.services.sop.models import CHECK, OPEN, SopRun, SopStep
@@ -18,6 +19,10 @@ from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
 
 STEP_ROLE = Qt.ItemDataRole.UserRole
 COLUMNS = 5  # step, state, by, when, note or verdict
+STEP_MAX_WIDTH = 380  # the step column at most (a longer title is elided, whole in its tooltip)...
+STEP_MAX_SHARE = 0.45  # ...or this share of a wide tree (a wall display), whichever is more
+STEP_MIN_WIDTH = 160
+NOTE_MIN_WIDTH = 200  # what the note or verdict keeps before the step column gives way
 
 
 class SopRunView(QWidget):
@@ -50,6 +55,17 @@ class SopRunView(QWidget):
         self.tree.setHeaderLabels([self.tr("Step"), self.tr("State"), self.tr("By"), self.tr("When"),
                                    self.tr("Note / verdict")])
         self.tree.itemSelectionChanged.connect(self._on_selected)
+        # State, by and when stay whole; the note takes what is left (elided, whole in its tooltip);
+        # the step column is as wide as its titles while the note keeps some room, never wider.
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.sectionResized.connect(self._on_section_resized)
+        self._fitting = False
+        self._step_dragged = False  # the person set the step column's width: keep it
+        self.tree.installEventFilter(self)
         self.step_view = SopStepView()
         self.step_view.action_requested.connect(self.action_requested)
         self.empty_label = QLabel(self.tr("Start a run from the library, or resume an open one."))
@@ -148,10 +164,7 @@ class SopRunView(QWidget):
                 parent.addChild(item)
                 chosen = item if step.id == selected else chosen
         self.tree.expandAll()
-        self.tree.resizeColumnToContents(0)
-        self.tree.setColumnWidth(0, min(self.tree.columnWidth(0), 380))
-        for col in (1, 2, 3):
-            self.tree.resizeColumnToContents(col)
+        self.fit_columns()
         if chosen is None:
             chosen = self._first_open_item()
         self.tree.blockSignals(False)
@@ -159,13 +172,38 @@ class SopRunView(QWidget):
             self.tree.setCurrentItem(chosen)
         self._on_selected()
 
+    def fit_columns(self) -> None:
+        """The step column as wide as its longest title, but the note keeps NOTE_MIN_WIDTH: no
+        horizontal scroll bar at the page's usual width."""
+        if self._step_dragged or self.tree.topLevelItemCount() == 0:
+            return
+        header = self.tree.header()
+        fixed = sum(header.sectionSize(c) for c in (1, 2, 3) if not header.isSectionHidden(c))
+        width = self.tree.viewport().width()
+        room = width - fixed - NOTE_MIN_WIDTH
+        wanted = min(self.tree.sizeHintForColumn(0), max(STEP_MAX_WIDTH, int(width * STEP_MAX_SHARE)))
+        self._fitting = True
+        try:
+            self.tree.setColumnWidth(0, max(STEP_MIN_WIDTH, min(wanted, room)))
+        finally:
+            self._fitting = False
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == 0 and not self._fitting and self.tree.header().underMouse():
+            self._step_dragged = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.tree and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().eventFilter(watched, event)
+
     def _step_item(self, run: SopRun, step: SopStep) -> QTreeWidgetItem:
         state = run.state_of(step.id)
         item = QTreeWidgetItem([step.title, st.state_label(state.state), state.actor, st.when_text(state.ts),
                                 st.step_message(state)])
         item.setData(0, STEP_ROLE, step.id)
         item.setForeground(1, QBrush(QColor(status_color(st.state_level(state.state), self._theme))))
-        item.setToolTip(0, step.why)
+        item.setToolTip(0, "\n".join(p for p in (step.title, step.why) if p))
         item.setToolTip(4, st.step_message(state))
         if run.signed:
             item.setToolTip(1, st.signed_text(run))
