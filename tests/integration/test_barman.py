@@ -110,6 +110,14 @@ def barman() -> Iterator[Barman]:
     try:
         _as_postgres(str(PG_BIN / "psql"), "-h", str(work), "-p", str(port), "-qc",
                      "CREATE TABLE partners AS SELECT g AS id FROM generate_series(1, 300) g")
+        # A tablespace outside the data directory: a drill must recover it into its scratch
+        # folder, never back to this live path.
+        (work / "ts").mkdir()
+        shutil.chown(work / "ts", "postgres", "postgres")
+        for sql in (f"CREATE TABLESPACE erp_ts LOCATION '{work / 'ts'}'",
+                    "CREATE TABLE orders TABLESPACE erp_ts AS SELECT g AS id FROM "
+                    "generate_series(1, 40) g"):
+            _as_postgres(str(PG_BIN / "psql"), "-h", str(work), "-p", str(port), "-qc", sql)
         _barman(conf, "receive-wal", "--create-slot", SERVER)
         _barman(conf, "cron")
         _switch_wal(conf)
@@ -313,23 +321,38 @@ def _has_user(name: str) -> bool:
     return True
 
 
-def test_restore_drill_of_a_barman_backup_measures_and_checks_it(barman):
+def test_restore_drill_of_a_barman_backup_measures_and_checks_it(barman, monkeypatch):
     """The drill as the Backups page starts it: recover, throwaway server, row counts against
     the source cluster, a sanity query; recorded in the audit trail; nothing left behind."""
     from erpconsole.config import DatabaseConfig, Inventory
     from erpconsole.services.backups.drill import run_drill
 
-    cfg = replace(barman.cfg, database="src", key_tables=("partners",),
+    cfg = replace(barman.cfg, database="src", key_tables=("partners", "orders"),
                   sanity_queries=("SELECT 1 FROM partners WHERE id = 300",))
     inventory = Inventory(databases=(DatabaseConfig("src", barman.source_url),))
     (backup,) = read(cfg).backups
     phases: list[str] = []
-    before = set(Path(tempfile.gettempdir()).iterdir())
-    result = run_drill(cfg, backup, inventory, progress=lambda text, _f: phases.append(text))
+    # A scratch parent of this test's own (postgres must reach it: not under pytest's 0700 tmp).
+    parent = Path(tempfile.mkdtemp(prefix="erpc_barman_drill_"))
+    os.chmod(parent, 0o755)
+    monkeypatch.setattr(tempfile, "tempdir", str(parent))
+    live = barman.home.parent / "ts"  # the source cluster's own tablespace folder
+    before = _tree(live)
+    try:
+        result = run_drill(cfg, backup, inventory, progress=lambda text, _f: phases.append(text))
+        left = list(parent.iterdir())
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
     assert result.ok, result.message
     assert [(c.expected, c.got, c.ok) for c in result.checks] == [
-        ("300", "300", True), ("at least one row", "a row", True)]
+        ("300", "300", True), ("40", "40", True), ("at least one row", "a row", True)]
     assert f"restoring backup {backup.id} with Barman" in phases
-    assert result.duration_s > 0 and result.data_age_s is not None and result.data_age_s >= 0
-    left = [p for p in set(Path(tempfile.gettempdir()).iterdir()) - before if p.exists()]
-    assert left == [] and _servers_on(Path(tempfile.gettempdir()) / "erpconsole_drill_") == []
+    assert result.target.startswith(str(parent / "erpconsole_drill_"))
+    assert result.data_age_s is not None and result.data_age_s >= 0
+    assert left == [] and _servers_on(parent) == []
+    assert _tree(live) == before  # recovered into the scratch folder, not over the live one
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*") if p.is_file()}

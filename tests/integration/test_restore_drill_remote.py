@@ -290,3 +290,14 @@ def test_the_backups_service_drills_with_the_consoles_own_known_hosts(pg_admin, 
     assert result.ok, result.message
     assert f"(fetched from {HOST} in " in result.message
     assert _left_in(remote.scratch) == []
+
+
+def test_a_target_it_cannot_restore_into_is_refused_before_anything_is_copied(remote):
+    import dataclasses
+
+    backup = _newest(remote)
+    remote.cfg = dataclasses.replace(remote.cfg, drill_target="sqlite:///scratch.db")
+    phases: list[str] = []
+    result = _drill(remote, backup, progress=lambda text, _f: phases.append(text))
+    assert not result.ok and "neither PostgreSQL nor MariaDB" in result.message, result.message
+    assert not any(p.startswith("fetching") for p in phases) and _left_in(remote.scratch) == []

@@ -226,7 +226,15 @@ def archived_cluster():
         with engine.begin() as conn:
             conn.execute(text("CREATE TABLE partners (id int PRIMARY KEY, name text)"))
             conn.execute(text("INSERT INTO partners VALUES (1, 'Acme'), (2, 'Globex')"))
-            conn.execute(text("CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 300) g"))
+        # orders lives in a tablespace outside the data directory: the drill must restore it
+        # into its scratch folder, never over this live one.
+        (work / "ts").mkdir()
+        shutil.chown(work / "ts", "postgres", "postgres")
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"CREATE TABLESPACE erp_ts LOCATION '{work / 'ts'}'"))
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE orders TABLESPACE erp_ts AS "
+                              "SELECT g AS id FROM generate_series(1, 300) g"))
         engine.dispose()
         _as_postgres("pgbackrest", *opts, "stanza-create")
         _as_postgres("pgbackrest", *opts, "--type=full", "--start-fast", "backup")
@@ -249,6 +257,8 @@ def _drill_servers() -> list[str]:
 def test_pgbackrest_drill_starts_a_throwaway_server_checks_and_removes_it(archived_cluster):
     cfg, inventory, label = archived_cluster
     phases: list[str] = []
+    live = Path(cfg.repo).parent / "ts"  # the source cluster's own tablespace folder
+    before = _tree(live)
     result = run_drill(cfg, Backup("pg", label, FULL, time.time() - 60, location=cfg.repo),
                        inventory, progress=lambda t, f: phases.append(t))
     assert result.ok, result.message
@@ -256,6 +266,12 @@ def test_pgbackrest_drill_starts_a_throwaway_server_checks_and_removes_it(archiv
         ("2", "2"), ("300", "300"), ("at least one row", "a row")]
     assert "starting a throwaway PostgreSQL on the restored data" in phases
     assert not Path(result.target).exists() and _drill_servers() == []
+    assert before and _tree(live) == before  # restored into the scratch folder, not over it
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*") if p.is_file()}
 
 
 def test_pgbackrest_backup_without_archived_wal_is_refused_and_leaves_nothing(pg_admin):

@@ -70,8 +70,9 @@ def run_drill(cfg: BackupSetConfig, backup: Backup, inventory, secrets: SecretSt
     drill = _Drill(cfg, backup, inventory, secrets or SecretStore(), progress, cancel, timeout_s,
                    known_hosts_path)
     try:
+        where = drill.remote.remote_path if drill.remote else str(drill.path)  # the host's own path
         _audit(audit, cfg, actor, {"event": "requested", "backup": backup.id, "host": cfg.host,
-                                   "file": str(drill.path), "drill_target": drill.server_text})
+                                   "file": where, "drill_target": drill.server_text})
     except Exception as exc:
         log.exception("audit before the drill of %s", cfg.name)
         return drill.result(started, False, _("the audit trail could not be written ({error}); "
@@ -199,8 +200,9 @@ class _Drill:
         if self.cfg.tool in (RESTIC, BORG) and not self._restore_folder():
             self.t_end = time.monotonic()
             return self._verdict()
+        scratch = self._scratch()  # a target it cannot use is said before any copying
         fmt = self._prepare()
-        self.scratch = self._scratch()
+        self.scratch = scratch
         return self._with_source(lambda: self._load(fmt))
 
     def _load(self, fmt: str) -> None:
@@ -275,10 +277,6 @@ class _Drill:
             raise DrillRefused(_("{id} is marked as failed; drill a good backup").format(id=self.backup.id))
 
     def _prepare(self) -> str:
-        cfg = self.cfg
-        if not cfg.drill_target:
-            raise DrillRefused(_('no drill_target for this set; add drill_target = "postgresql+psycopg://'
-                                 'user@host/postgres" (a server to restore into) to its [[backups]] entry'))
         if self.remote is not None:
             self.path, self.base = self.remote.fetch(lambda t, f: self._phase(t, SHARE * f)), SHARE
         elif not self.path.exists():
@@ -290,6 +288,9 @@ class _Drill:
         return fmt
 
     def _scratch(self) -> PgScratch | MySqlScratch:
+        if not self.cfg.drill_target:
+            raise DrillRefused(_('no drill_target for this set; add drill_target = "postgresql+psycopg://'
+                                 'user@host/postgres" (a server to restore into) to its [[backups]] entry'))
         url = make_url(self.cfg.drill_target)
         backend = url.get_backend_name()
         kinds = {"postgresql": PgScratch, "mysql": MySqlScratch, "mariadb": MySqlScratch}
@@ -332,7 +333,9 @@ class _Drill:
         self._phase(text, 0.1)
         log.info("drill %s: %s", self.cfg.name, restore.shown)
         try:
-            run_restore(restore, self.cancel, self.timeout_s,
+            # What is left of the drill's time: a slow copy from the host does not double it.
+            left = max(1.0, self.timeout_s - (time.monotonic() - self.t0))
+            run_restore(restore, self.cancel, left,
                         lambda f: self._phase_quiet(text, 0.1 + 0.7 * f))
         except RestoreError as exc:
             raise RestoreError(_(

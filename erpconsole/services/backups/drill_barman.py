@@ -14,9 +14,11 @@ for the recovery and to ``postgres`` afterwards.
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import pwd
 import shutil
+import subprocess
 
 from erpconsole.services.backups.barman import config_of, server_of
 from erpconsole.services.backups.drill_cluster import PG_BIN, PgCluster
@@ -47,10 +49,11 @@ class BarmanCluster(PgCluster):
             raise RestoreError(_("PostgreSQL 15 server binaries are not installed in {bin} on this "
                                  "workstation (apt install postgresql-15)").format(bin=PG_BIN))
         self.data.mkdir(mode=0o700)
-        self._hand_to_barman()
         conf = config_of(self.cfg)
+        relocations = self._relocations(conf)
+        self._hand_to_barman()
         argv = [shutil.which("barman") or "barman", *(["-c", conf] if conf else []), "recover",
-                server_of(self.cfg), self.backup.id, str(self.data)]
+                *relocations, server_of(self.cfg), self.backup.id, str(self.data)]
         try:
             run_restore(Restore((tuple(argv),)), self.cancel, self.timeout_s)
         except RestoreError as exc:
@@ -61,6 +64,29 @@ class BarmanCluster(PgCluster):
             raise RestoreError(_("barman recover of backup {id} left no PostgreSQL data "
                                  "directory in {path}").format(id=self.backup.id, path=self.data))
         self._configure()
+
+    def _relocations(self, conf: str | None) -> list[str]:
+        """``--tablespace NAME:DIR`` per tablespace of the backup: each is recovered under the
+        scratch folder, never to the path it had on the server (which may be a live cluster's
+        here). The folders are numbered: a tablespace's name never becomes a path."""
+        argv = [shutil.which("barman") or "barman", *(["-c", conf] if conf else []), "-f", "json",
+                "show-backup", server_of(self.cfg), self.backup.id]
+        try:
+            run = subprocess.run(argv, capture_output=True, text=True, timeout=120,
+                                 stdin=subprocess.DEVNULL)
+            shown = json.loads(run.stdout)[server_of(self.cfg)]
+            names = [str(t["name"]) for t in shown.get("tablespaces") or []]
+        except (OSError, subprocess.SubprocessError, ValueError, KeyError, TypeError) as exc:
+            raise RestoreError(_("barman show-backup of {id} could not be read ({error}), so its "
+                                 "tablespaces could not be moved into the scratch folder; run "
+                                 "`barman show-backup` to see why").format(
+                id=self.backup.id, error=exc)) from exc
+        rules: list[str] = []
+        for number, name in enumerate(names, 1):
+            folder = self.tablespaces / str(number)
+            folder.mkdir(parents=True, mode=0o700)
+            rules += ["--tablespace", f"{name}:{folder}"]
+        return rules
 
     def _hand_to_barman(self) -> None:
         if os.geteuid() != 0:
@@ -75,5 +101,8 @@ class BarmanCluster(PgCluster):
                                  "workstation; check the Barman configuration").format(
                 user=user)) from None
         os.chmod(self.root, 0o755)  # the user must reach data/ (data/ itself stays 0700)
-        os.chown(self.data, entry.pw_uid, entry.pw_gid)
+        for folder in (self.data, *(self.tablespaces.iterdir() if self.tablespaces.exists() else ())):
+            os.chown(folder, entry.pw_uid, entry.pw_gid)
+        if self.tablespaces.exists():
+            os.chmod(self.tablespaces, 0o755)
 

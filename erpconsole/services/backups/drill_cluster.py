@@ -86,6 +86,7 @@ class PgCluster:
         self.cancel, self.timeout_s = cancel, timeout_s
         self.root = Path(tempfile.mkdtemp(prefix="erpconsole_drill_"))
         self.data, self.socket_dir = self.root / "data", self.root / "run"
+        self.tablespaces = self.root / "tablespaces"
         self.port = _free_port()
         self.proc: subprocess.Popen | None = None
         self.label = f"{self.root}/data"
@@ -97,8 +98,11 @@ class PgCluster:
             raise RestoreError(_("PostgreSQL 15 server binaries are not installed in {bin} on this "
                                  "workstation (apt install postgresql-15)").format(bin=PG_BIN))
         self.data.mkdir(mode=0o700)
+        # Tablespaces go under the scratch folder too, never back to the paths they had on the
+        # server (which may be this workstation's own cluster).
         argv = [*_base(self.cfg, self.root / "lock"), f"--pg1-path={self.data}", "restore",
-                f"--set={self.backup.id}", "--type=immediate", "--target-action=promote"]
+                f"--set={self.backup.id}", "--type=immediate", "--target-action=promote",
+                f"--tablespace-map-all={self.tablespaces}"]
         run_restore(Restore((tuple(argv),)), self.cancel, self.timeout_s)
         self._fetch_wal()
         self._configure()
@@ -156,7 +160,8 @@ class PgCluster:
         with (self.data / "postgresql.auto.conf").open("a") as f:
             f.write("restore_command = '/bin/false'\n")  # the WAL is in pg_wal already
         os.chmod(self.root, 0o755)  # postgres must reach data/ and run/ (data/ stays 0700)
-        subprocess.run(["chown", "-R", f"{OS_USER}:{OS_USER}", str(self.data), str(self.socket_dir)],
+        owned = [self.data, self.socket_dir, *([self.tablespaces] if self.tablespaces.exists() else [])]
+        subprocess.run(["chown", "-R", f"{OS_USER}:{OS_USER}", *map(str, owned)],
                        check=True, timeout=600, capture_output=True)
 
     # -- the server -----------------------------------------------------------------------------

@@ -40,13 +40,23 @@ SCRATCH_PREFIX = "erpconsole_drill_"
 SHARE = 0.3  # of the drill's progress bar: the restore and the checks get the rest
 STALL_S = 60.0  # no answer for this long: the link or the host is gone
 _LOGIN_S = 30.0  # connect, handshake, login, the SFTP channel
-_BATCH = 128 * 32768  # bytes asked for at once: 128 of paramiko's largest read requests
+_PIECE = 32768  # paramiko's largest read request
+_BATCH = 128 * _PIECE  # bytes asked for at once, pipelined; progress and cancel in between
 
 Progress = Callable[[str, float], None]  # (text, fraction of the fetch)
 
 
 def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB"
+
+
+def _blocks(remote: paramiko.SFTPFile, pieces: list[tuple[int, int]]) -> Iterable[bytes]:
+    """The pieces in order; a file cut short on the host ends them with b"" (paramiko raises
+    EOFError or yields short reads there)."""
+    try:
+        yield from remote.readv(pieces)
+    except EOFError:
+        yield b""
 
 
 def find_host(cfg: BackupSetConfig, hosts: Iterable[HostConfig]) -> HostConfig:
@@ -146,15 +156,19 @@ class RemoteDump:
                     if done >= size:
                         break
                     self._check_going(deadline, host)
-                    block = next(iter(remote.readv([(done, min(_BATCH, size - done))])), b"")
-                    if not block:
-                        raise RestoreError(_(
-                            "{name} on {host} ended after {done} of {total}: it was cut or "
-                            "replaced while it was copied; refresh the list and drill again"
-                        ).format(name=self.name, host=host, done=_mb(done), total=_mb(size)))
-                    self._write(out, block)
-                    digest.update(block)
-                    done += len(block)
+                    end = min(done + _BATCH, size)
+                    # Pieces of paramiko's largest read, written as they come: asking for the
+                    # whole batch at once made paramiko glue it together piece by piece.
+                    pieces = [(at, min(_PIECE, end - at)) for at in range(done, end, _PIECE)]
+                    for block in _blocks(remote, pieces):
+                        if not block:
+                            raise RestoreError(_(
+                                "{name} on {host} ended after {done} of {total}: it was cut or "
+                                "replaced while it was copied; refresh the list and drill again"
+                            ).format(name=self.name, host=host, done=_mb(done), total=_mb(size)))
+                        self._write(out, block)
+                        digest.update(block)
+                        done += len(block)
         self._check_digest(digest.hexdigest(), host)
         return path
 

@@ -155,7 +155,9 @@ def build_report(inspection, store=None, sop_runs=None, now: float | None = None
                               key=lambda f: -f.severity.rank)),
         hosts=hosts, databases=databases, backups=backups,
         access=_access(inspection.access), sops=_sops(sop_runs or ()), sops_given=sop_runs is not None,
-        changes=changes[:MAX_CHANGES], changes_cut=max(0, len(changes) - MAX_CHANGES),
+        # Cut first, then fold: a flood of one change reads "200 times" plus the count left off.
+        changes=tuple(fold_repeats(changes[:MAX_CHANGES])),
+        changes_cut=max(0, len(changes) - MAX_CHANGES),
         has_store=store is not None)
 
 
@@ -288,12 +290,12 @@ def _changes(store, now: float) -> list[Change]:
                  for a in store.audit.entries(limit=MAX_CHANGES + 1) if since <= a.ts <= now]
     except Exception:  # noqa: BLE001 - the rest of the report still stands
         return []
-    return fold_repeats(sorted(events + audit, key=lambda c: -c.ts))
+    return sorted(events + audit, key=lambda c: -c.ts)
 
 
 def fold_repeats(changes: list[Change]) -> list[Change]:
-    """Back-to-back copies of one change (a target flapping, the console started four times)
-    become one row that says how many and since when; newest first in, newest first out."""
+    """Back-to-back copies of one change (the console started four times, a target reporting
+    the same failure again and again) become one row that says how many and since when; newest first in, newest first out."""
     folded: list[Change] = []
     for c in changes:
         last = folded[-1] if folded else None

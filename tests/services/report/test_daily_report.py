@@ -202,6 +202,23 @@ def test_repeated_changes_fold_into_one_row_that_says_how_often(inspection, tmp_
     assert row[-1] == f"This workstation is ok (4 times since {fmt.when(now - 600)})"
 
 
+def test_a_flood_of_one_change_is_cut_before_it_is_folded(inspection, tmp_path):
+    from erpconsole.services.report.daily import MAX_CHANGES
+
+    now = time.time()
+    store = Store(f"sqlite:///{tmp_path / 'flood.sqlite3'}")
+    try:
+        store.write_batch([], [Event(now - 3000 + i, HOSTILE, Severity.CRITICAL, "unreachable",
+                                     kind="health") for i in range(MAX_CHANGES + 50)])
+        report = build_report(inspection, store, [], now=now)
+    finally:
+        store.close()
+    (row,) = report.changes
+    assert row.count == MAX_CHANGES and report.changes_cut > 0
+    assert row.ts == now - 3000 + MAX_CHANGES + 49  # the newest, and "since" the oldest kept
+    assert row.first_ts == now - 3000 + 50
+
+
 def test_access_findings_are_counted_under_their_titles(inspection, store):
     report = build_report(inspection, store, [])
     titles = {title for title, _n in report.access.by_rule}
