@@ -274,6 +274,50 @@ def _tree(root: Path) -> dict[str, tuple[int, int]]:
             for p in root.rglob("*") if p.is_file()}
 
 
+_AS_USER = """
+import json, sys, time
+from erpconsole.config import DatabaseConfig, Inventory
+from erpconsole.services.backups.drill import run_drill
+from erpconsole.services.backups.models import FULL, Backup, BackupSetConfig
+a = json.loads(sys.argv[1])
+cfg = BackupSetConfig("pg", "pgbackrest", a["repo"], stanza=a["stanza"], database="erp",
+                      key_tables=("partners", "orders"))
+r = run_drill(cfg, Backup("pg", a["label"], FULL, time.time() - 60, location=a["repo"]),
+              Inventory(databases=(DatabaseConfig("erp", a["url"]),)))
+print(json.dumps({"ok": r.ok, "message": r.message, "target": r.target,
+                  "checks": [[c.expected, c.got] for c in r.checks]}))
+"""
+
+
+def test_pgbackrest_drill_as_an_ordinary_user(archived_cluster):
+    """The console on an admin's workstation does not run as root: the throwaway server then
+    runs as that user. Here the user is postgres, who owns the repository, run by this test
+    with the system's Python 3.11 and this checkout's packages."""
+    import sys
+    import sysconfig
+
+    import erpconsole
+
+    cfg, inventory, label = archived_cluster
+    python = "/usr/bin/python3.11"
+    require(sys.version_info[:2] == (3, 11) and Path(python).exists(), "the system's python3.11")
+    path = f"{Path(erpconsole.__file__).parents[1]}:{sysconfig.get_paths()['purelib']}"
+    as_postgres = ["runuser", "-u", "postgres", "--", "env", f"PYTHONPATH={path}",
+                   "HOME=/var/lib/postgresql", "TMPDIR=/tmp", python]
+    probe = subprocess.run([*as_postgres, "-c", "import erpconsole.services.backups.drill"],
+                           capture_output=True, text=True, timeout=120)
+    require(probe.returncode == 0, f"this checkout readable by postgres ({probe.stderr[-200:]})")
+    args = {"repo": cfg.repo, "stanza": cfg.stanza, "label": label,
+            "url": inventory.databases[0].url}
+    run = subprocess.run([*as_postgres, "-c", _AS_USER, json.dumps(args)], capture_output=True,
+                         text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["ok"], out["message"]
+    assert out["checks"] == [["2", "2"], ["300", "300"]]
+    assert not Path(out["target"]).exists() and _drill_servers() == []
+
+
 def test_pgbackrest_backup_without_archived_wal_is_refused_and_leaves_nothing(pg_admin):
     """The shared server runs with archive_mode off: its backup (--no-archive-check) lacks the
     WAL a restore needs, and the drill says so instead of starting a server that fails."""

@@ -2,9 +2,11 @@
 workstation, started as a throwaway PostgreSQL 15 server, checked, stopped, removed.
 
 The WAL a backup needs to reach consistency (from its start to its stop segment) is fetched
-by this process (root) with ``pgbackrest archive-get`` into ``pg_wal`` before the server
-starts, and ``restore_command`` is switched off: the server, running as ``postgres``, then
-needs no access to the repository. A backup made with ``--no-archive-check`` on a server
+by this process with ``pgbackrest archive-get`` into ``pg_wal`` before the server starts, and
+``restore_command`` is switched off: the server then needs no access to the repository. Run as
+root, the console hands the restored files to ``postgres`` and starts the server as that user
+(PostgreSQL refuses root); run as anyone else, the server runs as that user, who owns the
+files it restored. A backup made with ``--no-archive-check`` on a server
 without archiving has no such WAL and cannot be restored to a consistent state: the drill
 says so instead of starting a server that would fail.
 
@@ -160,6 +162,8 @@ class PgCluster:
         with (self.data / "postgresql.auto.conf").open("a") as f:
             f.write("restore_command = '/bin/false'\n")  # the WAL is in pg_wal already
         os.chmod(self.root, 0o755)  # postgres must reach data/ and run/ (data/ stays 0700)
+        if os.geteuid() != 0:
+            return  # the server runs as this user, who restored the files and owns them
         owned = [self.data, self.socket_dir, *([self.tablespaces] if self.tablespaces.exists() else [])]
         subprocess.run(["chown", "-R", f"{OS_USER}:{OS_USER}", *map(str, owned)],
                        check=True, timeout=600, capture_output=True)
@@ -169,8 +173,10 @@ class PgCluster:
     def start(self) -> None:
         log = open(self.root / "server.log", "wb")
         try:
+            # PostgreSQL refuses to run as root: root hands it to postgres; anyone else runs it.
+            as_user = ["runuser", "-u", OS_USER, "--"] if os.geteuid() == 0 else []
             self.proc = subprocess.Popen(
-                ["runuser", "-u", OS_USER, "--", str(PG_BIN / "postgres"), "-D", str(self.data)],
+                [*as_user, str(PG_BIN / "postgres"), "-D", str(self.data)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, process_group=0)
         finally:
             log.close()
