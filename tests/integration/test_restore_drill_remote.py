@@ -205,6 +205,40 @@ def test_cancel_during_the_fetch_leaves_nothing(pg_admin, remote):
     assert _left_in(remote.scratch) == [] and _pg_scratch(pg_admin) == before
 
 
+def test_cancel_while_a_silent_host_holds_the_login_ends_at_once(pg_admin, remote):
+    """A host that takes the connection and never says a word (a hung sshd): cancel must end
+    the drill now, not when the login's own timeouts run out."""
+    import dataclasses
+    import socket
+    import time
+
+    backup = _newest(remote)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.append(silent.accept()[0]), daemon=True).start()
+    host = dataclasses.replace(remote.host, port=silent.getsockname()[1])
+    remote.inventory = dataclasses.replace(remote.inventory, hosts=(host,))
+    cancel = threading.Event()
+
+    def progress(text: str, _fraction: float) -> None:
+        if text.startswith("connecting"):
+            threading.Timer(0.5, cancel.set).start()
+
+    started = time.monotonic()
+    try:
+        result = _drill(remote, backup, progress=progress, cancel=cancel)
+    finally:
+        silent.close()
+        for conn in held:
+            conn.close()
+    took = time.monotonic() - started
+    assert not result.ok and result.message == "cancelled before the restore started", result.message
+    assert took < 8, took  # the banner wait alone is 10 s: cancel cut it short
+    assert _left_in(remote.scratch) == []
+
+
 @pytest.fixture
 def small_disk(remote, tmp_path, monkeypatch):
     """A 12 MB tmpfs as TMPDIR (root can mount one here; elsewhere the tests skip)."""

@@ -59,6 +59,25 @@ def _blocks(remote: paramiko.SFTPFile, pieces: list[tuple[int, int]]) -> Iterabl
         yield b""
 
 
+class _CancelWatch:
+    """Calls ``close`` once when ``cancel`` is set, until stopped: a login or a read that
+    blocks in paramiko then ends at once instead of at its own timeout."""
+
+    def __init__(self, cancel: threading.Event | None, close: Callable[[], None]) -> None:
+        self._cancel, self._close, self._done = cancel, close, threading.Event()
+        if cancel is not None:
+            threading.Thread(target=self._run, name="drill-fetch-cancel", daemon=True).start()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.2):
+            if self._cancel is not None and self._cancel.is_set():
+                self._close()
+                return
+
+    def stop(self) -> None:
+        self._done.set()
+
+
 def find_host(cfg: BackupSetConfig, hosts: Iterable[HostConfig]) -> HostConfig:
     host = next((h for h in hosts if h.name == cfg.host), None)
     if host is None:
@@ -96,18 +115,23 @@ class RemoteDump:
         session = SSHSession(host.name, self.secrets, known_hosts_for(host, self.known_hosts_path),
                              Timeouts(connect_s=5.0, banner_s=10.0, auth_s=15.0,
                                       command_s=_LOGIN_S), keep_shell=False)
+        watch = _CancelWatch(self.cancel, session.close)  # cancel cuts a login or a stalled read
         try:
             sftp = self._open_sftp(session, host)
             try:
-                path = self._copy(sftp, host.name, progress, started + self.timeout_s)
+                path = self._copy(sftp, host.name, progress, started + self.timeout_s,
+                                  drop=session.close)
             finally:
                 sftp.close()
         except (EOFError, OSError, SSHException, SFTPError) as exc:  # local files: _local_file
+            if self.cancel is not None and self.cancel.is_set():
+                raise RestoreCancelled() from exc
             raise RestoreError(_(
                 "the copy of {name} from {host} broke off: {error}; check the link to the host "
                 "and drill again").format(name=self.name, host=host.name,
                                           error=exc or type(exc).__name__)) from exc
         finally:
+            watch.stop()
             session.close()
         self.took_s = time.monotonic() - started
         return path
@@ -121,6 +145,8 @@ class RemoteDump:
         try:
             session.connect(*resolve(host))
         except CollectorError as exc:  # host key, login, unreachable: the Hosts page's words
+            if self.cancel is not None and self.cancel.is_set():
+                raise RestoreCancelled() from exc
             raise RestoreError(_("the dump could not be fetched from {host}: {error}").format(
                 host=host.name, error=exc.message)) from exc
         transport = session.transport
@@ -138,37 +164,52 @@ class RemoteDump:
             ).format(host=host.name, error=exc or type(exc).__name__)) from exc
 
     def _copy(self, sftp: paramiko.SFTPClient, host: str, progress: Progress,
-              deadline: float) -> Path:
+              deadline: float, drop: Callable[[], None]) -> Path:
         try:
             remote = sftp.open(self.remote_path, "rb")
+        except OSError as exc:
+            raise self._remote_error(exc, host) from exc
+        try:
+            return self._copy_open(remote, host, progress, deadline)
+        except BaseException:
+            drop()  # a stalled or cancelled link: do not wait for the answer to the close
+            raise
+        finally:
+            try:
+                remote.close()
+            except Exception:  # noqa: BLE001 - the link is gone already
+                pass
+
+    def _copy_open(self, remote: paramiko.SFTPFile, host: str, progress: Progress,
+                   deadline: float) -> Path:
+        try:
             size = remote.stat().st_size or 0
         except OSError as exc:
             raise self._remote_error(exc, host) from exc
-        with remote:
-            self._check_size(size, host)
-            path, out = self._local_file()
-            digest, done = hashlib.sha256(), 0
-            with out:
-                while True:
-                    progress(_("fetching {name} from {host}: {done} of {total}").format(
-                        name=self.name, host=host, done=_mb(done), total=_mb(size)),
-                        done / size if size else 1.0)
-                    if done >= size:
-                        break
-                    self._check_going(deadline, host)
-                    end = min(done + _BATCH, size)
-                    # Pieces of paramiko's largest read, written as they come: asking for the
-                    # whole batch at once made paramiko glue it together piece by piece.
-                    pieces = [(at, min(_PIECE, end - at)) for at in range(done, end, _PIECE)]
-                    for block in _blocks(remote, pieces):
-                        if not block:
-                            raise RestoreError(_(
-                                "{name} on {host} ended after {done} of {total}: it was cut or "
-                                "replaced while it was copied; refresh the list and drill again"
-                            ).format(name=self.name, host=host, done=_mb(done), total=_mb(size)))
-                        self._write(out, block)
-                        digest.update(block)
-                        done += len(block)
+        self._check_size(size, host)
+        path, out = self._local_file()
+        digest, done = hashlib.sha256(), 0
+        with out:
+            while True:
+                progress(_("fetching {name} from {host}: {done} of {total}").format(
+                    name=self.name, host=host, done=_mb(done), total=_mb(size)),
+                    done / size if size else 1.0)
+                if done >= size:
+                    break
+                self._check_going(deadline, host)
+                end = min(done + _BATCH, size)
+                # Pieces of paramiko's largest read, written as they come: asking for the
+                # whole batch at once made paramiko glue it together piece by piece.
+                pieces = [(at, min(_PIECE, end - at)) for at in range(done, end, _PIECE)]
+                for block in _blocks(remote, pieces):
+                    if not block:
+                        raise RestoreError(_(
+                            "{name} on {host} ended after {done} of {total}: it was cut or "
+                            "replaced while it was copied; refresh the list and drill again"
+                        ).format(name=self.name, host=host, done=_mb(done), total=_mb(size)))
+                    self._write(out, block)
+                    digest.update(block)
+                    done += len(block)
         self._check_digest(digest.hexdigest(), host)
         return path
 

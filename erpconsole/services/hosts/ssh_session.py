@@ -108,6 +108,7 @@ class SSHSession:
         self.mode = "shell" if keep_shell else "exec"
         self._transports: list[paramiko.Transport] = []  # jump hops first, the host last
         self._chan: paramiko.Channel | None = None
+        self._pending: paramiko.Transport | None = None  # a login under way
 
     # -- connection ----------------------------------------------------------------------
 
@@ -166,6 +167,7 @@ class SSHSession:
             except OSError as exc:
                 raise connect_error(exc, ep, self.timeouts.connect_s) from exc
         t = paramiko.Transport(sock)
+        self._pending = t  # close() from another thread ends a login that hangs
         try:
             t.banner_timeout = self.timeouts.banner_s
             t.auth_timeout = self.timeouts.auth_s
@@ -178,6 +180,8 @@ class SSHSession:
         except BaseException:
             t.close()
             raise
+        finally:
+            self._pending = None
         return t
 
     def _prefer_known_key_types(self, t: paramiko.Transport, ep: Endpoint) -> None:
@@ -198,11 +202,14 @@ class SSHSession:
             t.start_client(event=done)
         except (SSHException, EOFError, OSError) as exc:
             raise handshake_error(exc, ep) from exc
-        if not done.wait(budget):
-            raise CollectorError(
-                Health.TIMEOUT,
-                _("{where} accepted the connection but did not complete the SSH handshake "
-                  "within {s:g} s").format(where=ep.where, s=budget))
+        deadline = time.monotonic() + budget
+        # In slices: a transport closed meanwhile (close() from another thread) ends the wait.
+        while not done.wait(0.2) and t.is_active():
+            if time.monotonic() > deadline:
+                raise CollectorError(
+                    Health.TIMEOUT,
+                    _("{where} accepted the connection but did not complete the SSH handshake "
+                      "within {s:g} s").format(where=ep.where, s=budget))
         if not t.is_active():
             exc = t.get_exception() or SSHException("negotiation failed")
             raise handshake_error(exc, ep) from exc
@@ -232,7 +239,7 @@ class SSHSession:
 
     def close(self) -> None:
         self._close_chan()
-        for t in reversed(self._transports):
+        for t in [*reversed(self._transports), *filter(None, [self._pending])]:
             try:
                 t.close()
             except Exception:  # noqa: BLE001 - closing must not fail
