@@ -141,6 +141,7 @@ class RemoteDump:
         from paramiko.ssh_exception import SSHException
 
         from erpconsole.services.hosts.ssh_config import resolve
+        from erpconsole.services.hosts.ssh_session import with_watchdog
 
         try:
             session.connect(*resolve(host))
@@ -155,7 +156,10 @@ class RemoteDump:
         try:
             chan = transport.open_session(timeout=_LOGIN_S)
             chan.settimeout(STALL_S)
-            _with_watchdog(_LOGIN_S, chan.close, lambda: chan.invoke_subsystem("sftp"))
+            if not with_watchdog(_LOGIN_S, chan.close, lambda: chan.invoke_subsystem("sftp")):
+                raise RestoreError(_(
+                    "{host} did not answer the request for SFTP within {s:g} s; check that the "
+                    "host is not overloaded and drill again").format(host=host.name, s=_LOGIN_S))
             return paramiko.SFTPClient(chan)
         except SSHException as exc:
             raise RestoreError(_(
@@ -300,15 +304,3 @@ class RemoteDump:
             return _("The copy of the dump in {path} could not be removed; remove it by hand."
                      ).format(path=self.folder)
         return ""
-
-
-def _with_watchdog(seconds: float, on_expiry: Callable[[], None], call: Callable[[], None]
-                   ) -> None:
-    """paramiko waits for a subsystem reply without a limit: ``on_expiry`` unblocks ``call``."""
-    timer = threading.Timer(seconds, on_expiry)
-    timer.daemon = True
-    timer.start()
-    try:
-        call()
-    finally:
-        timer.cancel()

@@ -69,7 +69,7 @@ class _ShellGone(Exception):
         self.output = output
 
 
-def _with_watchdog(seconds: float, on_expiry: Callable[[], None], call: Callable[[], None]
+def with_watchdog(seconds: float, on_expiry: Callable[[], None], call: Callable[[], None]
                    ) -> bool:
     """Run ``call``; if it has not returned after ``seconds``, ``on_expiry`` unblocks it.
     Returns False when the watchdog fired."""
@@ -327,7 +327,7 @@ class SSHSession:
             return None
         refused = False
         try:
-            ok = _with_watchdog(deadline - time.monotonic(), chan.close,
+            ok = with_watchdog(deadline - time.monotonic(), chan.close,
                                 lambda: chan.exec_command("sh"))
         except (SSHException, EOFError, OSError) as exc:
             if not self.connected:
@@ -350,7 +350,7 @@ class SSHSession:
             raise CollectorError(Health.ERROR, _("the host refused to open a channel: {error}")
                                  .format(error=exc), repr(exc)) from exc
         try:
-            ok = _with_watchdog(deadline - time.monotonic(), chan.close,
+            ok = with_watchdog(deadline - time.monotonic(), chan.close,
                                 lambda: chan.exec_command(exec_line(command)))
             if not ok:
                 raise self._timeout_error()
