@@ -25,15 +25,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Connection, URL, make_url
+from sqlalchemy.engine import URL, make_url
 
-from erpconsole.services.access.db_connect import describe_error, read_only
 from erpconsole.services.backups.drill_mysql import MySqlScratch
 from erpconsole.services.backups.drill_pg import PgScratch
 from erpconsole.services.backups.drill_proc import (
     SQL, SQL_GZ, RestoreCancelled, RestoreError, check_sql_head, dump_format, run_restore,
 )
 from erpconsole.services.backups.drill_barman import BarmanCluster
+from erpconsole.services.backups.drill_checks import CHECK_TIMEOUT_S, check_copy, source_counts
 from erpconsole.services.backups.drill_cluster import PgCluster
 from erpconsole.services.backups.drill_fetch import SHARE, RemoteDump
 from erpconsole.services.backups.drill_files import FolderRestore, find_dump
@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 ACTION = "backup.drill"
 SCRATCH_PREFIX = "erpconsole_drill_"
 DRILL_TIMEOUT_S = 12 * 3600.0  # the restore's own limit: a 1 TB dump still fits
-CHECK_TIMEOUT_S = 600.0  # one count(*) or sanity query, on the source or the copy
 
 Progress = Callable[[str, float], None]
 
@@ -105,17 +104,6 @@ def _safe(url: str | None) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "?"
-
-
-def _quote(conn: Connection, table: str) -> str:
-    """``schema.table`` with each part quoted for the connection's dialect."""
-    prep = conn.dialect.identifier_preparer
-    # quote() adds quotes only where needed, so a name is taken as the user spelled it.
-    return ".".join(prep.quote(part) for part in table.split("."))
-
-
-def _count(conn: Connection, table: str) -> int:
-    return int(conn.exec_driver_sql(f"SELECT count(*) FROM {_quote(conn, table)}").scalar_one())
 
 
 class _Drill:
@@ -252,11 +240,13 @@ class _Drill:
         # first it added about 3% to the measured RTO of a 1 GB drill.
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drill-source")
         try:
-            source = pool.submit(self._source_counts)
+            source = pool.submit(source_counts, self.cfg, self.inventory, self.secrets)
             steps()
             self._phase(_("checking the restored copy"), 0.85)
             # Bounded: each count has the statement timeout of the read-only session.
-            self._check(source.result(timeout=CHECK_TIMEOUT_S * (len(self.cfg.key_tables) + 1)))
+            assert self.scratch is not None
+            counts = source.result(timeout=CHECK_TIMEOUT_S * (len(self.cfg.key_tables) + 1))
+            self.checks += check_copy(self.scratch, self.cfg, counts)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         self.t_end = time.monotonic()
@@ -344,61 +334,6 @@ class _Drill:
 
     # -- checks ---------------------------------------------------------------------------------
 
-    def _source_counts(self) -> dict[str, tuple[int | None, str]]:
-        """table -> (count, error) on the source database; {} when there is none to compare."""
-        if not self.cfg.key_tables or not self.cfg.database:
-            return {}
-        db = next((d for d in getattr(self.inventory, "databases", ()) if d.name == self.cfg.database),
-                  None)
-        if db is None:
-            why = _("the source database {name} is not in the inventory").format(name=self.cfg.database)
-            return {t: (None, why) for t in self.cfg.key_tables}
-        counts: dict[str, tuple[int | None, str]] = {}
-        try:
-            with read_only(db, self.secrets, int(CHECK_TIMEOUT_S * 1000)) as (_collector, conn):
-                for table in self.cfg.key_tables:
-                    try:
-                        counts[table] = (_count(conn, table), "")
-                    except Exception as exc:
-                        counts[table] = (None, first_line(exc))
-        except Exception as exc:
-            why = describe_error(None, exc)
-            return {t: (None, why) for t in self.cfg.key_tables}
-        return counts
-
-    def _check(self, source: dict[str, tuple[int | None, str]]) -> None:
-        assert self.scratch is not None
-        engine, conn = self.scratch.connect()
-        try:
-            for table in self.cfg.key_tables:
-                self.checks.append(self._row_check(conn, table, source.get(table)))
-            for i, query in enumerate(self.cfg.sanity_queries, 1):
-                self.checks.append(_sanity_check(conn, i, query))
-        finally:
-            conn.close()
-            engine.dispose()
-
-    def _row_check(self, conn: Connection, table: str, source: tuple[int | None, str] | None
-                   ) -> DrillCheck:
-        name = _("row count {table}").format(table=table)
-        try:
-            got = _count(conn, table)
-        except Exception as exc:
-            return DrillCheck(name, _("the table restored"), _("error: {e}").format(e=first_line(exc)),
-                              False)
-        if source is None:  # no source configured: the table must be there and hold rows
-            return DrillCheck(name, _("rows (no source to compare)"), str(got), got > 0)
-        expected, why = source
-        if expected is None:
-            return DrillCheck(name, _("source not read: {why}").format(why=why), str(got), False)
-        tolerance = self.cfg.policy.row_tolerance_percent
-        if not tolerance:
-            return DrillCheck(name, str(expected), str(got), got == expected)
-        # A live source has moved on since the backup: within the tolerance is a match.
-        ok = abs(got - expected) <= expected * tolerance / 100
-        return DrillCheck(name, _("{n} ± {pct:g}% (the source now)").format(n=expected, pct=tolerance),
-                          str(got), ok)
-
     def _verdict(self) -> tuple[bool, str]:
         failed = [c for c in self.checks if not c.ok]
         took = time.monotonic() if self.t_end is None else self.t_end
@@ -426,14 +361,3 @@ class _Drill:
             log.exception("dropping the drill database %s", self.scratch.label)
             return _("The scratch database {name} could not be dropped ({error}); drop it by "
                      "hand.").format(name=self.scratch.label, error=first_line(exc))
-
-
-def _sanity_check(conn: Connection, number: int, query: str) -> DrillCheck:
-    name = _("sanity query {n}: {query}").format(n=number, query=" ".join(query.split())[:80])
-    expected = _("at least one row")
-    try:
-        row = conn.exec_driver_sql(query).first()
-    except Exception as exc:
-        return DrillCheck(name, expected, _("error: {e}").format(e=first_line(exc)), False)
-    return DrillCheck(name, expected, _("a row") if row is not None else _("no rows"),
-                      row is not None)
