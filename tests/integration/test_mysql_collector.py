@@ -80,7 +80,9 @@ def poll_until(collector: MySQLCollector, ok: Callable[[DatabaseSnapshot], bool]
         snap = collector.collect()
         if ok(snap) or time.monotonic() > deadline:
             return snap
-        time.sleep(0.05)
+        # Over 100 ms: MariaDB refreshes its INNODB_TRX / INNODB_LOCK_WAITS cache only after
+        # that long without a read, so polls closer together would see the first one forever.
+        time.sleep(0.15)
 
 
 class Runner(threading.Thread):
@@ -197,7 +199,7 @@ def test_blocking_pair_is_found_and_terminating_the_blocker_frees_the_waiter(
 
         snap = poll_until(c, b_blocked)
         b, held = session(snap, waiter.pid), session(snap, a)
-        assert b is not None and b.blocked_by == (a,), snap.sessions
+        assert b is not None and b.blocked_by == (a,), (snap.notes, snap.sessions)
         assert b.state == "waiting" and "UPDATE orders SET v = 99" in b.query
         assert held is not None and held.state == "idle in transaction" and held.xact_age_s is not None
         assert snap.lock_waits >= 1
@@ -214,6 +216,41 @@ def test_blocking_pair_is_found_and_terminating_the_blocker_frees_the_waiter(
     finally:
         blocker.invalidate()
         blocker.close()
+
+
+class OnceFailingTransactions(MySQLCollector):
+    """The transactions statement fails once with a real server error that is not a refusal
+    (1242, a subquery returning two rows), as a passing fault would."""
+
+    fail_next = True
+
+    def query(self, conn, sql, params=None):
+        if self.fail_next and self.flavor is not None and sql == self.flavor.lock_waits_sql:
+            self.fail_next = False
+            sql = "SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_id = (SELECT 1 UNION SELECT 2)"
+        return super().query(conn, sql, params)
+
+
+def test_a_passing_error_on_the_lock_panel_is_asked_again_at_the_next_poll(
+        schema_with_table, collectors):
+    url, engine = schema_with_table
+    c = collectors(url, cls=OnceFailingTransactions)
+    holder = engine.connect()
+    try:
+        a = connection_id(holder)
+        holder.exec_driver_sql("BEGIN")
+        holder.exec_driver_sql("UPDATE orders SET v = -1 WHERE id = 1")
+        first = c.collect()
+        assert "activity unavailable: Subquery returns more than 1 row" in first.note("activity")
+        assert session(first, a).xact_age_s is None and first.lock_waits is None
+        time.sleep(0.15)  # MariaDB's lock-wait cache, see poll_until
+        second = c.collect()  # not held until the slow refresh a minute later
+        assert second.note("activity") == "", second.notes
+        assert session(second, a).state == "idle in transaction"
+        assert session(second, a).xact_age_s is not None and second.lock_waits == 0
+    finally:
+        holder.invalidate()
+        holder.close()
 
 
 def test_a_long_query_shows_its_running_time_and_cancel_stops_it(

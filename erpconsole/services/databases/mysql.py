@@ -28,6 +28,7 @@ from erpconsole.services.databases import mysql_actions, mysql_rows, mysql_sql
 from erpconsole.services.databases.base import DatabaseCollector
 from erpconsole.services.databases.mysql_errors import (
     PRIVILEGE_NEEDED,
+    REFUSALS,
     TIMEOUT_CODES,
     ErrorContext,
     classify,
@@ -175,8 +176,9 @@ class MySQLCollector(DatabaseCollector):
             if exc.connection_invalidated or error_code(exc) in TIMEOUT_CODES:
                 raise
             note = note_for(exc) if note_for else self._generic_note(panel, exc)
-            self._held[panel] = note
-            notes.append(note)
+            if error_code(exc) in REFUSALS:  # a missing grant or feature: ask again later
+                self._held[panel] = note
+            notes.append(note)  # anything else may pass: the next poll asks again
             return default
 
     def _generic_note(self, panel: str, exc: BaseException) -> PanelNote:

@@ -21,6 +21,14 @@ PRIVILEGE_NEEDED = 1227
 UNKNOWN_DATABASE = 1049
 UNKNOWN_THREAD = 1094
 NOT_THREAD_OWNER = 1095
+# What a panel's statement gets from a missing grant or feature (no PROCESS, no
+# performance_schema, an older server without the table or column): held until the next slow
+# refresh. Any other error may pass, and the panel asks again at the next poll.
+REFUSALS = frozenset({DB_ACCESS_DENIED, TABLE_ACCESS_DENIED, PRIVILEGE_NEEDED,
+                      1054,  # unknown column
+                      1109,  # unknown table in information_schema
+                      1143,  # column access denied
+                      1146})  # table does not exist
 # 2003 refused/unroutable, 2005 unknown host, 2006 gone away, 2013 lost during a query.
 UNREACHABLE_CODES = frozenset({2003, 2005, 2006, 2013})
 # MariaDB max_statement_time (1969), MySQL max_execution_time (3024).
