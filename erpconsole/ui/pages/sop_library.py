@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from erpconsole.services.sop.models import DueRun, SopRun, SopTemplate, TemplateError
 from erpconsole.ui.pages import sop_text as st
 from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
+from erpconsole.widgets.roomy_rows import roomy
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -30,7 +31,7 @@ class SopLibraryPanel(QWidget):
         self._errors: list[TemplateError] = []
         self._due: dict[str, DueRun] = {}
         self._theme = current_theme_name()
-        self.templates_tree = QTreeWidget()
+        self.templates_tree = roomy(QTreeWidget())
         self.templates_tree.setObjectName("sopTemplates")
         self.templates_tree.setHeaderLabels([self.tr("Procedure"), self.tr("Schedule"), self.tr("Due")])
         self.templates_tree.setRootIsDecorated(False)
@@ -49,7 +50,7 @@ class SopLibraryPanel(QWidget):
         self.errors_label.setWordWrap(True)
         self.errors_label.setTextFormat(Qt.TextFormat.RichText)
         self.errors_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.open_list = QListWidget()
+        self.open_list = roomy(QListWidget())
         self.open_list.setObjectName("sopOpenRuns")
         self.open_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the title and the count stay readable
         self.open_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

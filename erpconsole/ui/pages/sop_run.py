@@ -16,6 +16,7 @@ from erpconsole.services.sop.models import CHECK, OPEN, SopRun, SopStep
 from erpconsole.ui.pages import sop_text as st
 from erpconsole.ui.pages.sop_step import SopStepView
 from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
+from erpconsole.widgets.roomy_rows import roomy
 
 STEP_ROLE = Qt.ItemDataRole.UserRole
 COLUMNS = 5  # step, state, by, when, note or verdict
@@ -50,7 +51,7 @@ class SopRunView(QWidget):
         self.report_button = QPushButton(self.tr("Report…"))
         self.report_button.setToolTip(self.tr("Write the daily inspection report (HTML or PDF)"))
         self.report_button.clicked.connect(self.report_requested.emit)
-        self.tree = QTreeWidget()
+        self.tree = roomy(QTreeWidget())
         self.tree.setObjectName("sopSteps")
         self.tree.setHeaderLabels([self.tr("Step"), self.tr("State"), self.tr("By"), self.tr("When"),
                                    self.tr("Note / verdict")])
