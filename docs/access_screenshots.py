@@ -9,8 +9,6 @@ service, then `erpconsole screenshot` draws the real window. Everything made is 
 
 from __future__ import annotations
 
-import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,11 +19,11 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from erpconsole.config import load_inventory  # noqa: E402
+from shots import arguments, shoot  # noqa: E402
 from erpconsole.services.access.service import AccessReviewService  # noqa: E402
 from erpconsole.services.store import Store  # noqa: E402
 from tests.erp_schemas import ODOO_SCHEMA, odoo_data, run_sql  # noqa: E402
 
-OUT = REPO / "docs" / "screenshots"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 MY = "mysql+pymysql://root@127.0.0.1:3306/{db}"
 DB = "erpconsole_access_demo"
@@ -88,17 +86,8 @@ def review(store_url: str, inv_path: Path) -> None:
     store.close()
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="1400x900", help="window size WxH (default 1400x900)")
-    parser.add_argument("--out", default=str(OUT), help="folder for the PNGs (default docs/screenshots)")
-    return parser.parse_args()
-
-
 def main() -> None:
-    args = arguments()
-    out, size = Path(args.out), args.size
-    out.mkdir(parents=True, exist_ok=True)
+    out, size = arguments(__doc__)
     setup()
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -106,10 +95,7 @@ def main() -> None:
             inv = inventory(folder)
             store = f"sqlite:///{folder / 'store.db'}"
             review(store, inv)
-            for theme, name in (("dark", "access.png"), ("light", "access-light.png")):
-                subprocess.run([sys.executable, "-m", "erpconsole", "screenshot", str(out / name), "--page",
-                                "access", "--after", "4", "--size", size, "--theme", theme, "--inventory", str(inv),
-                                "--store", store], check=True, cwd=REPO)
+            shoot(out, size, "access", inv, store)
     finally:
         teardown()
 

@@ -10,7 +10,6 @@ made is dropped.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -24,10 +23,10 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from erpconsole.config import load_inventory  # noqa: E402
+from shots import arguments, shoot  # noqa: E402
 from erpconsole.services.backups.service import BackupService  # noqa: E402
 from erpconsole.services.store import Store  # noqa: E402
 
-OUT = REPO / "docs" / "screenshots"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"
 DB = "erpconsole_backup_demo"
 DAY = 86400
@@ -69,17 +68,8 @@ def restic_repo(folder: Path, dumps: Path, env: dict) -> None:
     subprocess.run(["restic", "-r", str(folder), "backup", str(dumps)], check=True, env=env, capture_output=True)
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="1400x900", help="window size WxH (default 1400x900)")
-    parser.add_argument("--out", default=str(OUT), help="folder for the PNGs (default docs/screenshots)")
-    return parser.parse_args()
-
-
 def main() -> None:
-    args = arguments()
-    out, size = Path(args.out), args.size
-    out.mkdir(parents=True, exist_ok=True)
+    out, size = arguments(__doc__)
     make_database()
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -109,10 +99,7 @@ def main() -> None:
             service.verify(status.config.name, newest.id, actor="anna@erp-ops")
             print(service.drill(status.config.name, newest.id, actor="anna@erp-ops"))
             store.close()
-            for theme, name in (("dark", "backups.png"), ("light", "backups-light.png")):
-                subprocess.run([sys.executable, "-m", "erpconsole", "screenshot", str(out / name), "--page",
-                                "backups", "--after", "4", "--size", size, "--theme", theme, "--inventory", str(inv),
-                                "--store", store_url], check=True, cwd=REPO, env=env)
+            shoot(out, size, "backups", inv, store_url, env)
     finally:
         drop_database()
 

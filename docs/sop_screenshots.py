@@ -9,10 +9,8 @@ and one skipped. `erpconsole screenshot` draws the real window, which opens the 
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from erpconsole.config import load_inventory  # noqa: E402
+from shots import arguments, shoot  # noqa: E402
 from erpconsole.services.backups.service import BackupService  # noqa: E402
 from erpconsole.services.monitor import Monitor  # noqa: E402
 from erpconsole.services.models import Event, Severity  # noqa: E402
@@ -29,20 +28,10 @@ from erpconsole.services.sop.checks import CheckContext  # noqa: E402
 from erpconsole.services.sop.service import SopService  # noqa: E402
 from erpconsole.services.store import Store  # noqa: E402
 
-OUT = REPO / "docs" / "screenshots"
-
-
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="1400x900", help="window size WxH (default 1400x900)")
-    parser.add_argument("--out", default=str(OUT), help="folder for the PNGs (default docs/screenshots)")
-    return parser.parse_args()
 
 
 def main() -> None:
-    args = arguments()
-    out, size = Path(args.out), args.size
-    out.mkdir(parents=True, exist_ok=True)
+    out, size = arguments(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         dumps = folder / "dumps"
@@ -74,10 +63,7 @@ def main() -> None:
         service.skip(run.id, "replication", "no replica in this estate", actor="anna@erp-ops")
         monitor.stop()
         store.close()
-        for theme, name in (("dark", "sop.png"), ("light", "sop-light.png")):
-            subprocess.run([sys.executable, "-m", "erpconsole", "screenshot", str(out / name), "--page", "sop",
-                            "--after", "4", "--size", size, "--theme", theme, "--inventory", str(inv_path),
-                            "--store", store_url], check=True, cwd=REPO)
+        shoot(out, size, "sop", inv_path, store_url)
 
 
 if __name__ == "__main__":
