@@ -4,7 +4,7 @@ item views that are not TableViews (trees and lists), so every list reads the sa
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QSize
-from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QAbstractItemView, QStyledItemDelegate, QStyleOptionViewItem, QTreeView
 
 EXTRA_PX = 8
 
@@ -18,4 +18,6 @@ class RoomyRows(QStyledItemDelegate):
 def roomy(view: QAbstractItemView) -> QAbstractItemView:
     """Gives ``view`` the taller rows; returns it."""
     view.setItemDelegate(RoomyRows(view))
+    if isinstance(view, QTreeView):
+        view.setUniformRowHeights(True)  # one row measured, not every row
     return view

@@ -60,8 +60,10 @@ def _blocks(remote: paramiko.SFTPFile, pieces: list[tuple[int, int]]) -> Iterabl
 
 
 class _CancelWatch:
-    """Calls ``close`` once when ``cancel`` is set, until stopped: a login or a read that
-    blocks in paramiko then ends at once instead of at its own timeout."""
+    """Calls ``close`` every 0.2 s once ``cancel`` is set, until stopped: a login or a read
+    that blocks in paramiko then ends at once instead of at its own timeout. Again and again,
+    because a close that lands between two steps of a login (before the handshake starts, or
+    just before the transport is kept) would otherwise be lost."""
 
     def __init__(self, cancel: threading.Event | None, close: Callable[[], None]) -> None:
         self._cancel, self._close, self._done = cancel, close, threading.Event()
@@ -72,7 +74,6 @@ class _CancelWatch:
         while not self._done.wait(0.2):
             if self._cancel is not None and self._cancel.is_set():
                 self._close()
-                return
 
     def stop(self) -> None:
         self._done.set()
@@ -162,6 +163,8 @@ class RemoteDump:
                     "host is not overloaded and drill again").format(host=host.name, s=_LOGIN_S))
             return paramiko.SFTPClient(chan)
         except SSHException as exc:
+            if self.cancel is not None and self.cancel.is_set():  # the watcher closed the link
+                raise RestoreCancelled() from exc
             raise RestoreError(_(
                 "{host} did not open an SFTP channel ({error}); the drill copies the dump over "
                 "SFTP: enable it in the host's sshd_config (Subsystem sftp internal-sftp)"

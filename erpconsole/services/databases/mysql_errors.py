@@ -28,7 +28,9 @@ REFUSALS = frozenset({DB_ACCESS_DENIED, TABLE_ACCESS_DENIED, PRIVILEGE_NEEDED,
                       1054,  # unknown column
                       1109,  # unknown table in information_schema
                       1143,  # column access denied
-                      1146})  # table does not exist
+                      1146,  # table does not exist
+                      1289, 3167,  # a feature disabled in this build or by a setting
+                      1682, 1683})  # performance_schema off, or its tables from another version
 # 2003 refused/unroutable, 2005 unknown host, 2006 gone away, 2013 lost during a query.
 UNREACHABLE_CODES = frozenset({2003, 2005, 2006, 2013})
 # MariaDB max_statement_time (1969), MySQL max_execution_time (3024).

@@ -285,6 +285,8 @@ class AccessTableView(DataTableView):
         self._refit.timeout.connect(self.fit_columns)
         header = self.horizontalHeader()
         header.setStretchLastSection(False)
+        # Columns sized to contents measure 200 rows, not all of an ERP's thousands of accounts.
+        header.setResizeContentsPrecision(200)
         self.apply_resize_modes()
         header.sectionResized.connect(self._on_section_resized)
         for signal in (model.modelReset, model.dataChanged, self.filter_proxy.layoutChanged):

@@ -129,6 +129,8 @@ class BackupSetPanel(QFrame):
         cfg = status.config
         where = cfg.host or self.tr("this workstation")
         self.source_label.set_full_text(self.tr("{0} · {1} on {2}").format(cfg.tool, cfg.stanza or cfg.repo, where))
+        if cfg.stanza:  # the repository too, which the line leaves out
+            self.source_label.setToolTip(f"{self.source_label.full_text()}\n{cfg.repo}")
         self._level = bt.set_level(status, findings, now)
         self.badge.set_status(self._level, bt.status_text(status, findings, now))
         self.error_label.setText(status.error)

@@ -66,7 +66,7 @@ class SopRunView(QWidget):
         header.sectionResized.connect(self._on_section_resized)
         self._fitting = False
         self._step_dragged = False  # the person set the step column's width: keep it
-        self.tree.installEventFilter(self)
+        self.tree.viewport().installEventFilter(self)  # also when a scroll bar comes or goes
         self.step_view = SopStepView()
         self.step_view.action_requested.connect(self.action_requested)
         self.empty_label = QLabel(self.tr("Start a run from the library, or resume an open one."))
@@ -194,7 +194,7 @@ class SopRunView(QWidget):
             self._step_dragged = True
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self.tree and event.type() == QEvent.Type.Resize:
+        if watched is self.tree.viewport() and event.type() == QEvent.Type.Resize:
             self.fit_columns()
         return super().eventFilter(watched, event)
 
