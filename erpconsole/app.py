@@ -237,7 +237,7 @@ def install_excepthook() -> None:
         try:
             from PySide6.QtWidgets import QApplication
 
-            from erpconsole.ui.dialogs.crash_dialog import CrashDialog
+            from erpconsole.ui.common.crash_dialog import CrashDialog
 
             if QApplication.instance() is not None:
                 dialog = CrashDialog(f"{exc_type.__name__}: {exc}", f"erpconsole {__version__}\n{details}")

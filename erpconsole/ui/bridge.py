@@ -14,9 +14,9 @@ from erpconsole.services.models import (
     ConnectionStep, DbAction, DbActionResult, Event, ForgetResult, HostKeyInfo, Severity, TargetStatus,
 )
 from erpconsole.services.monitor import Monitor
-from erpconsole.ui.workers import submit_guarded
-from erpconsole.ui.bridge_backups import BackupsBridgeMixin
-from erpconsole.ui.bridge_sop import SopBridgeMixin
+from erpconsole.ui.common.workers import submit_guarded
+from erpconsole.ui.backups.bridge import BackupsBridgeMixin
+from erpconsole.ui.sop.bridge import SopBridgeMixin
 
 log = logging.getLogger(__name__)
 

@@ -21,16 +21,16 @@ from PySide6.QtWidgets import (
 from erpconsole import __version__
 from erpconsole.services.models import TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
-from erpconsole.ui.pages.access_review import AccessReviewPage
-from erpconsole.ui.pages.backups import BackupsPage
-from erpconsole.ui.pages.database_detail import DatabaseDetailPage
-from erpconsole.ui.pages.databases import DatabasesPage
-from erpconsole.ui.pages.event_log import EventLogPage
-from erpconsole.ui.pages.host_detail import HostDetailPage
-from erpconsole.ui.pages.hosts import HostsPage
-from erpconsole.ui.pages.overview import OverviewPage
-from erpconsole.ui.pages.sop import SopPage
-from erpconsole.ui.pages.sop_text import status_bar_text
+from erpconsole.ui.access.access_page import AccessReviewPage
+from erpconsole.ui.backups.backups_page import BackupsPage
+from erpconsole.ui.databases.database_detail_page import DatabaseDetailPage
+from erpconsole.ui.databases.databases_page import DatabasesPage
+from erpconsole.ui.events.event_log_page import EventLogPage
+from erpconsole.ui.hosts.host_detail_page import HostDetailPage
+from erpconsole.ui.hosts.hosts_page import HostsPage
+from erpconsole.ui.overview.overview_page import OverviewPage
+from erpconsole.ui.sop.sop_page import SopPage
+from erpconsole.ui.sop.text import status_bar_text
 from erpconsole.widgets.theme import apply_theme, status_color
 
 REPAINT_MS = 100  # 10 Hz at most, whatever the poll rate

@@ -1,0 +1,141 @@
+"""What the access review page says about a campaign as a whole: the summary line, and the
+empty states that say what to do next instead of showing a bare table."""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from erpconsole.services.access.models import CampaignReview
+from erpconsole.ui.access.text import when_text
+from erpconsole.widgets.theme import status_color
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("access", text)
+
+
+def _e(text: str) -> str:
+    return html.escape(_tr(text))
+
+
+def summary_html(review: CampaignReview | None, theme: str) -> str:
+    """Accounts, findings by severity, decided n of total, the drift baseline, when collected."""
+    if review is None or review.extraction is None:
+        return ""
+    severities = Counter(f.severity.value for r in review.rows for f in r.findings)
+    found = ", ".join(f'<span style="color:{status_color(level, theme)}">{severities[sev]} {_e(word)}</span>'
+                      for sev, level, word in (("critical", "critical", "critical"), ("warning", "warning", "warning"),
+                                               ("info", "pending", "info")) if severities[sev])
+    total = len(review.rows)
+    parts = [_tr("<b>{0}</b> accounts").format(f"{total:,}"),
+             _tr("findings: {0}").format(found or _e("none")),
+             _tr("decided <b>{0}</b> of {1}").format(f"{review.decided:,}", f"{total:,}"),
+             _tr("drift baseline: {0}").format(html.escape(review.baseline)) if review.baseline else
+             _e("no drift baseline yet (the first signed campaign becomes it)"),
+             _tr("collected {0}").format(when_text(review.extraction.ts))]
+    if review.gone:
+        parts.append(_tr("{0} approved account(s) gone since the baseline").format(len(review.gone)))
+    return " · ".join(parts)
+
+
+def empty_state(review: CampaignReview | None, *, unavailable: str, requested: bool, loading: bool,
+                has_campaigns: bool, collecting: bool, failed_sources: int) -> tuple[str, str]:
+    """(what the page says instead of the table, the text of the button for the next step);
+    ("", "") when the table has something to show."""
+    if unavailable:
+        return f"<p>{html.escape(unavailable)}</p>", ""
+    if requested and not loading and not has_campaigns:
+        return ("<h3>" + _e("No access review campaign yet") + "</h3><p>" + _e(
+            "Create a campaign, then collect: a campaign is one review period (for example 2026 Q4); "
+            "Collect now reads every database role, OS account and ERP user in the inventory.") + "</p>",
+                _tr("New campaign…"))
+    if review is None:
+        return (_e("Loading the access review…") if requested else ""), ""
+    if review.extraction is None:
+        if review.campaign.signed:
+            return _e("This campaign was signed without a collection."), ""
+        return ("<h3>" + html.escape(_tr("“{0}” has not been collected yet").format(review.campaign.name))
+                + "</h3><p>" + _e("Collect now reads the accounts of every database, host and ERP in the "
+                                  "inventory, read-only; the page stays usable while it runs.") + "</p>",
+                "" if collecting else _tr("Collect now"))
+    if not review.rows:
+        sources = len(review.extraction.sources)
+        if failed_sources:
+            return html.escape(_tr("No accounts were read: {0} of {1} sources failed; the Sources panel below "
+                                   "says why.").format(failed_sources, sources)), ""
+        return _e("The sources were read and hold no accounts."), ""
+    return "", ""
+
+
+class MessageLine(QWidget):
+    """The page's answer to what the user started (saved, signed, exported, failed): a line,
+    never a modal box; an export leaves its path and SHA-256 to copy."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = _rich_label("accessMessage")
+        self.copy_button = QPushButton(_tr("Copy path and SHA-256"))
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._copy_text))
+        self._copy_text = ""
+        self._level = ""
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.copy_button)
+        self.say("", "")
+
+    def say(self, text: str, level: str, theme: str = "dark", copy_text: str = "") -> None:
+        """``text`` is rich text (escape what came from elsewhere); ``level`` ok, warning, critical or ""."""
+        self._level = level
+        self.apply_theme(theme)
+        self.label.setText(text)
+        self._copy_text = copy_text
+        self.copy_button.setVisible(bool(copy_text))
+        self.setVisible(bool(text))
+
+    def apply_theme(self, theme: str) -> None:
+        color = status_color(self._level, theme) if self._level in ("ok", "warning", "critical") else ""
+        self.label.setStyleSheet(f"color: {color}; font-weight: 600;" if color else "")
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def copy_text(self) -> str:
+        return self._copy_text
+
+
+class EmptyState(QWidget):
+    """What the page says instead of a table, with the button for the next step."""
+
+    button_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = _rich_label("accessEmpty")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.button = QPushButton()
+        self.button.clicked.connect(self.button_clicked.emit)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.label)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+
+    def set_state(self, text: str, button: str) -> None:
+        self.label.setText(text)
+        self.button.setText(button)
+        self.button.setVisible(bool(button))
+
+
+def _rich_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label

@@ -1,0 +1,469 @@
+"""One database: who it is and how it is, live charts (short ranges from memory, long ones from
+the store), and the tabs where the work happens: activity, statements, tables, replication."""
+
+from __future__ import annotations
+
+import html
+import time
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from erpconsole.services.models import DatabaseSnapshot, DbSession, DbTable, TargetStatus
+from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_text
+from erpconsole.ui.databases.actions import DbActionRunner
+from erpconsole.ui.databases.activity import ActivityPanel
+from erpconsole.ui.databases.charts import (
+    SIZE_METRIC,
+    SeriesMemory,
+    db_chart_specs,
+    db_series_name,
+    growth_text,
+    series_order,
+)
+from erpconsole.ui.databases.tables import TablesPanel
+from erpconsole.ui.databases.tabs import ReplicationPanel, StatementsPanel
+from erpconsole.ui.hosts.host_charts import series_key
+from erpconsole.widgets.live_chart import LiveChart
+from erpconsole.widgets.status_badge import StatusBadge
+from erpconsole.widgets.theme import current_theme_name, status_color
+from erpconsole.widgets.units import humanise_bytes
+
+LIVE_CAPACITY = 3600
+STORE_REFRESH_S = 60.0
+_HEADERS = ("activity", "statements", "tables", "indexes", "sequences", "replication")
+
+
+class DatabaseDetailPage(QWidget):
+    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._specs = db_chart_specs()
+        self._chart_of_metric = {m: spec.key for spec in self._specs for m in spec.metrics}
+        self._order = series_order(self._specs)
+        self._live = SeriesMemory(LIVE_CAPACITY)
+        self._last_ts: dict[str, float] = {}
+        self._status: dict[str, TargetStatus] = {}
+        self._target: str | None = None
+        self._range_s = 300
+        self._pending_rid: int | None = None
+        self._store_loaded_at = 0.0
+        self._seed_requests: dict[int, str] = {}
+        self._seeded: set[str] = set()
+        self._tabs_dirty = False
+        self._theme = current_theme_name()
+        self._build()
+        self.runner = DbActionRunner(bridge, self)
+        self.runner.message_changed.connect(self._on_action_message)
+        self.runner.busy_changed.connect(self._on_busy)
+        self.activity.action_requested.connect(self._on_session_action)
+        self.tables.action_requested.connect(self._on_table_action)
+        bridge.status_changed.connect(self._on_status)
+        bridge.history_loaded.connect(self._on_history)
+        bridge.history_failed.connect(self._on_history_failed)
+        for status in bridge.statuses():
+            self._on_status(status)
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.target_box = QComboBox()
+        self.target_box.setMinimumWidth(200)
+        self.target_box.currentIndexChanged.connect(self._on_target_box)
+        self.badge = StatusBadge()
+        self.version_label = QLabel()
+        self.version_label.setObjectName("dbVersion")
+        font = self.version_label.font()
+        font.setBold(True)
+        self.version_label.setFont(font)
+        self.uptime_label = QLabel()
+        self.range_group = QButtonGroup(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Database:")))
+        top.addWidget(self.target_box)
+        top.addWidget(self.badge)
+        top.addWidget(self.version_label)
+        top.addWidget(self.uptime_label)
+        top.addStretch(1)
+        for seconds, text in self.ranges():
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.setChecked(seconds == self._range_s)
+            button.setToolTip(self.tr("Show the last {0}").format(text))
+            self.range_group.addButton(button, seconds)
+            top.addWidget(button)
+        self.range_group.idClicked.connect(self.set_range)
+        self.source_label = QLabel()
+        self.source_label.setObjectName("rangeSource")
+        top.addWidget(self.source_label)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.RichText)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.charts: dict[str, LiveChart] = {}
+        grid_host = QWidget()
+        self._grid = QGridLayout(grid_host)
+        self._grid.setSpacing(8)
+        self._grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        for spec in self._specs:
+            chart = LiveChart(spec.title, unit=spec.unit, y_range=spec.y_range, capacity=LIVE_CAPACITY)
+            chart.setMinimumHeight(200)
+            chart.setVisible(not spec.hide_when_empty)
+            self.charts[spec.key] = chart
+        self._relayout_charts()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(grid_host)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+
+        self.activity = ActivityPanel()
+        self.statements = StatementsPanel()
+        self.tables = TablesPanel()
+        self.replication = ReplicationPanel()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("dbTabs")
+        for panel, title in ((self.activity, self.tr("Activity")), (self.statements, self.tr("Top statements")),
+                             (self.tables, self.tr("Table health")), (self.replication, self.tr("Replication"))):
+            self.tabs.addTab(panel, title)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # no percentage to give: it runs until the server answers
+        self.busy.setMaximumWidth(120)
+        self.busy.setMaximumHeight(14)
+        self.busy.hide()
+        self.action_line = QLabel()
+        self.action_line.setObjectName("dbActionLine")
+        self.action_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.action_line.setWordWrap(True)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.busy)
+        status_row.addWidget(self.action_line, 1)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(self.tabs, 1)
+        bottom_layout.addLayout(status_row)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(bottom)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([430, 400])
+        self.empty_label = QLabel(self.tr("No databases are watched. The Databases page shows how to add one "
+                                          "to the inventory."))
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body = QStackedWidget()
+        self.body.addWidget(self.splitter)
+        self.body.addWidget(self.empty_label)
+        self.body.setCurrentIndex(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.body, 1)
+
+    def _relayout_charts(self) -> None:
+        """Two columns of the charts that have data to show, with no holes where one is hidden."""
+        for chart in self.charts.values():
+            self._grid.removeWidget(chart)
+        shown = [c for c in self.charts.values() if not c.isHidden()]
+        for i, chart in enumerate(shown):
+            self._grid.addWidget(chart, i // 2, i % 2)
+        for chart in self.charts.values():
+            if chart.isHidden():
+                self._grid.addWidget(chart, len(shown), 0)  # stays owned by the grid, out of sight
+
+    def ranges(self) -> list[tuple[int, str]]:
+        return [(300, self.tr("5 min")), (3600, self.tr("1 h")), (86400, self.tr("24 h")), (604800, self.tr("7 d"))]
+
+    # -- public --------------------------------------------------------------------------
+
+    @property
+    def target(self) -> str | None:
+        return self._target
+
+    @property
+    def range_s(self) -> int:
+        return self._range_s
+
+    def targets(self) -> list[str]:
+        return [self.target_box.itemData(i) for i in range(self.target_box.count())]
+
+    def uses_store(self) -> bool:
+        return self._range_s > 3600
+
+    def set_target(self, target: str) -> None:
+        i = self.target_box.findData(target)
+        if i >= 0 and i != self.target_box.currentIndex():
+            self.target_box.setCurrentIndex(i)
+        elif i >= 0:
+            self._show_target(target)
+
+    def set_range(self, seconds: int) -> None:
+        self._range_s = int(seconds)
+        button = self.range_group.button(self._range_s)
+        if button is not None:
+            button.setChecked(True)
+        if self._target is not None:
+            self._show_target(self._target)
+
+    def apply_theme(self, name: str) -> None:
+        self._theme = name
+        for chart in self.charts.values():
+            chart.apply_theme(name)
+        for panel in (self.activity, self.statements, self.tables, self.replication):
+            for frame in panel.findChildren(type(self.activity.frame)):
+                frame.apply_theme(name)
+            for model in (getattr(panel, n, None) for n in ("model", "index_model", "sequence_model")):
+                if model is not None:
+                    model.set_theme(name)
+        self._show_header()
+
+    def refresh(self) -> None:
+        if self.uses_store() and time.monotonic() - self._store_loaded_at > STORE_REFRESH_S:
+            self._request_store()
+        size_changed = self.charts["size"].is_dirty()
+        for chart in self.charts.values():
+            chart.refresh()
+        if size_changed:
+            self._update_growth()
+        if self._tabs_dirty:
+            self._fill_tabs()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("database_detail/range", self._range_s)
+        if self._target:
+            settings.setValue("database_detail/target", self._target)
+        settings.setValue("database_detail/splitter", self.splitter.saveState())
+        settings.setValue("database_detail/tab", self.tabs.currentIndex())
+        settings.setValue("database_detail/long_s", self.activity.long_s.value())
+        for key, view in zip(_HEADERS, self._views()):
+            settings.setValue(f"database_detail/{key}", view.header_state())
+
+    def restore_state(self, settings: QSettings) -> None:
+        state = settings.value("database_detail/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+        for key, view in zip(_HEADERS, self._views()):
+            header = settings.value(f"database_detail/{key}")
+            if header is not None:
+                view.restore_header_state(header)
+        self.tabs.setCurrentIndex(int(settings.value("database_detail/tab", 0)))
+        self.activity.long_s.setValue(int(settings.value("database_detail/long_s", self.activity.long_s.value())))
+        target = settings.value("database_detail/target")
+        if target:
+            self.set_target(str(target))
+        self.set_range(int(settings.value("database_detail/range", 300)))
+
+    def _views(self):
+        return (self.activity.table, self.statements.table, self.tables.table, self.tables.indexes,
+                self.tables.sequences, self.replication.table)
+
+    def status(self) -> TargetStatus | None:
+        return self._status.get(self._target) if self._target else None
+
+    # -- live data -----------------------------------------------------------------------
+
+    def _on_status(self, status: TargetStatus) -> None:
+        if status.kind != "database" or not self._bridge.is_watched(status.target):
+            return
+        self._status[status.target] = status
+        if self.target_box.findData(status.target) < 0:
+            self.target_box.addItem(display_name(status.target), status.target)
+            self.body.setCurrentIndex(0)
+        snap = status.snapshot
+        if isinstance(snap, DatabaseSnapshot) and self._last_ts.get(status.target) != snap.ts:
+            self._last_ts[status.target] = snap.ts
+            self._live.remember(snap.samples())
+            if status.target == self._target:
+                self._append_live(snap)
+                self._tabs_dirty = True
+        if status.target == self._target:
+            self._show_header()
+
+    def _chart_for(self, metric: str, label: str) -> tuple[LiveChart, str] | None:
+        key = self._chart_of_metric.get(metric)
+        if key is None:
+            return None
+        chart = self.charts[key]
+        skey = series_key(metric, label)
+        if not chart.has_series(skey):
+            chart.add_series(skey, db_series_name(metric, label))
+        if chart.isHidden():
+            chart.setVisible(True)
+            self._relayout_charts()
+        return chart, skey
+
+    def _append_live(self, snap: DatabaseSnapshot) -> None:
+        for s in sorted(snap.samples(), key=lambda s: self._order((s.metric, s.label))):
+            found = self._chart_for(s.metric, s.label)
+            if found is not None:
+                found[0].append(found[1], s.ts, s.value)
+
+    def _on_target_box(self, index: int) -> None:
+        target = self.target_box.itemData(index)
+        if target:
+            self._show_target(target)
+
+    def _show_target(self, target: str) -> None:
+        self._target = target
+        for spec in self._specs:
+            chart = self.charts[spec.key]
+            chart.clear()
+            chart.setVisible(not spec.hide_when_empty)
+            chart.set_time_window(float(self._range_s))
+        self._relayout_charts()
+        if self.uses_store():
+            self.source_label.setText(self.tr("from the store…"))
+            self._request_store()
+        else:
+            self.source_label.setText(self.tr("live"))
+            self._show_live(target)
+            if target not in self._seeded:
+                self._seeded.add(target)  # after a restart the live ranges start from the store
+                end = time.time()
+                self._seed_requests[self._bridge.request_history(target, end - 3600, end)] = target
+        self._show_header()
+        self._fill_tabs()
+        self._update_growth()
+
+    def _show_live(self, target: str) -> None:
+        live = self._live.series(target)
+        for metric, label in sorted(live, key=self._order):
+            found = self._chart_for(metric, label)
+            if found is not None:
+                found[0].set_history(found[1], *live[(metric, label)].arrays())
+
+    def _seed(self, target: str, data: dict) -> None:
+        self._live.seed(target, data)
+        if target == self._target and not self.uses_store():
+            self._show_live(target)
+
+    def _request_store(self) -> None:
+        self._store_loaded_at = time.monotonic()
+        if self._target is not None:
+            end = time.time()
+            self._pending_rid = self._bridge.request_history(self._target, end - self._range_s, end)
+
+    def _on_history(self, target: str, rid: int, data: dict) -> None:
+        if self._seed_requests.pop(rid, None) == target:
+            self._seed(target, data)
+            return
+        if rid != self._pending_rid or target != self._target or not self.uses_store():
+            return  # an answer to a request the user has moved on from
+        for metric, label in sorted(data, key=self._order):
+            ts, values = data[(metric, label)]
+            found = self._chart_for(metric, label)
+            if found is not None:
+                found[0].set_history(found[1], ts, values)
+        points = sum(len(ts) for ts, _v in data.values())
+        self.source_label.setText(self.tr("from the store: %n point(s)", "", points))
+
+    def _on_history_failed(self, target: str, rid: int, message: str) -> None:
+        if rid == self._pending_rid:
+            self.source_label.setText(self.tr("store unavailable: {0}").format(message))
+
+    # -- header, growth, tabs ------------------------------------------------------------------
+
+    def _show_header(self) -> None:
+        status = self.status()
+        if status is None:
+            return
+        self.badge.set_status(status.level, health_text(status.health, status.message))
+        snap = status.snapshot if isinstance(status.snapshot, DatabaseSnapshot) else None
+        self.version_label.setText(db_version_text(snap.kind, snap.version) if snap else "")
+        uptime = snap.uptime_s if snap else None
+        self.uptime_label.setText(self.tr("up {0}").format(format_duration(uptime, precise=False))
+                                  if uptime is not None else "")
+        lines = []
+        if status.health.is_failure and status.message:
+            lines.append(self._line("critical", health_text(status.health, status.message)))
+        for f in status.findings:
+            lines.append(self._line(f.severity.value, f.message))
+        self.message.setText("<br>".join(lines))
+        self.message.setVisible(bool(lines))
+
+    def _line(self, level: str, text: str) -> str:
+        color = status_color(level, self._theme)
+        return f'<span style="color:{color}">&#9632;</span>&nbsp;{html.escape(text)}'
+
+    def findings_text(self) -> str:
+        return self.message.text()
+
+    def _update_growth(self) -> None:
+        chart = self.charts["size"]
+        key = series_key(SIZE_METRIC, "")
+        title = self.tr("Database size")
+        if chart.has_series(key):
+            ts, values = chart.series_data(key)
+            if len(values):
+                title += ": " + humanise_bytes(float(values[-1]))
+                growth = growth_text(ts, values, time.time() - self._range_s)
+                if growth:
+                    title += self.tr(", {0}").format(growth)
+        chart.set_title(title)
+
+    def growth(self) -> str:
+        return self.charts["size"].title()
+
+    def _fill_tabs(self) -> None:
+        self._tabs_dirty = False
+        status = self.status()
+        snap = status.snapshot if status is not None and isinstance(status.snapshot, DatabaseSnapshot) else None
+        snap = snap or DatabaseSnapshot(self._target or "", 0.0, "")
+        self.activity.set_kind(snap.kind)
+        self.tables.set_kind(snap.kind)
+        self.activity.set_sessions(snap.sessions, snap.note("activity"))
+        self.statements.set_statements(snap.statements, snap.note("statements"))
+        self.tables.set_snapshot(snap)
+        self.replication.set_snapshot(snap)
+        total, blocked = self.activity.summary()
+        title = self.tr("Activity ({0})").format(total)
+        if blocked:
+            title = self.tr("Activity ({0}, {1} blocked)").format(total, blocked)
+        self.tabs.setTabText(0, title)
+        self.tabs.setTabText(1, self.tr("Top statements ({0})").format(len(snap.statements)))
+        self.tabs.setTabText(2, self.tr("Table health ({0})").format(len(snap.tables)))
+        self.tabs.setTabText(3, self.tr("Replication ({0})").format(len(snap.replicas)))
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _kind_text(self) -> str:
+        status = self.status()
+        snap = status.snapshot if status is not None else None
+        return db_kind_label(snap.kind) if isinstance(snap, DatabaseSnapshot) else ""
+
+    def _on_session_action(self, action: str, session: DbSession) -> None:
+        if self._target is None:
+            return
+        subject = {"query": session.query} if action == "explain" else {"pid": session.pid}
+        self.runner.request(self._target, self._kind_text(), action, **subject)
+
+    def _on_table_action(self, action: str, table: DbTable) -> None:
+        if self._target is not None:
+            self.runner.request(self._target, self._kind_text(), action, table=table.name, schema=table.schema)
+
+    def _on_action_message(self, text: str, level: str) -> None:
+        self.action_line.setText(text)
+        color = status_color(level, self._theme) if level in ("ok", "warning", "critical") else ""
+        self.action_line.setStyleSheet(f"color: {color}; font-weight: 600;" if color else "")
+
+    def _on_busy(self, running: int) -> None:
+        self.busy.setVisible(running > 0)
+        self.busy.setToolTip(self.tr("%n action(s) running", "", running))

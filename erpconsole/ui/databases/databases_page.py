@@ -1,0 +1,259 @@
+"""Every watched database as one table: state, version, connections, throughput, cache,
+replication and size; Enter or a double click opens its detail page."""
+
+from __future__ import annotations
+
+import html
+import time
+from typing import Any
+
+from PySide6.QtCore import QPoint, QSettings, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
+
+from erpconsole.config import default_inventory_path
+from erpconsole.services.models import DatabaseSnapshot, Health, TargetStatus
+from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_label, lag_text
+from erpconsole.widgets.table_model import Column, RowsTableModel
+from erpconsole.widgets.table_view import DataTableView
+from erpconsole.widgets.units import humanise_bytes
+
+REFRESH_S = 1.0
+_WIDTHS = {"name": 140, "kind": 95, "status": 100, "version": 130, "uptime": 80, "connections": 100,
+           "conn_pct": 75, "tps": 70, "cache": 80, "lag": 100, "size": 80}
+
+
+def _lag_text(v: tuple[float | None, int | None]) -> str:
+    seconds, nbytes = v
+    parts = []
+    if seconds is not None:
+        parts.append(lag_text(seconds))
+    if nbytes is not None:
+        parts.append(humanise_bytes(nbytes))
+    return " · ".join(parts)
+
+
+def _lag_sort(v: tuple[float | None, int | None] | None) -> float | None:
+    if v is None:
+        return None
+    return v[0] if v[0] is not None else (float(v[1]) / 1e12 if v[1] is not None else None)
+
+
+class DatabasesPage(QWidget):
+    database_requested = Signal(str)
+
+    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._status: dict[str, TargetStatus] = {}
+        self._dirty = True
+        self._last_build = 0.0
+        right = Qt.AlignmentFlag.AlignRight
+        self.model = RowsTableModel([
+            Column("name", self.tr("Name")),
+            Column("kind", self.tr("Kind")),
+            Column("status", self.tr("Status")),
+            Column("version", self.tr("Version")),
+            Column("uptime", self.tr("Uptime"), right, lambda v: format_duration(v, precise=False)),
+            Column("connections", self.tr("Connections"), right, lambda v: f"{v[0]} / {v[1]}" if v[1] else str(v[0]),
+                   lambda v: None if v is None else v[0]),
+            Column("conn_pct", self.tr("Conn. %"), right, lambda v: f"{v:.0f}"),
+            Column("tps", self.tr("TPS"), right, lambda v: f"{v:.1f}"),
+            Column("cache", self.tr("Cache hit %"), right, lambda v: f"{v:.1f}"),
+            Column("lag", self.tr("Replication lag"), right, _lag_text, _lag_sort),
+            Column("size", self.tr("Size"), right, humanise_bytes),
+            Column("message", self.tr("Message")),
+        ], row_level=lambda r: r["level"])
+        self.table = DataTableView()
+        self.table.setObjectName("databasesTable")
+        self.table.set_source_model(self.model)
+        self.table.setSelectionBehavior(DataTableView.SelectionBehavior.SelectRows)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        header = self.table.horizontalHeader()
+        for key, width in _WIDTHS.items():
+            header.resizeSection(self.model.column_index(key), width)
+        self.table.row_activated.connect(self._on_activated)
+        self.table.customContextMenuRequested.disconnect()
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText(self.tr("Filter by name, kind, status or message"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._rebuild_now)
+        self.status_combo = QComboBox()
+        for key, title in (("all", self.tr("All databases")), ("failing", self.tr("Failing")),
+                           ("attention", self.tr("Needing attention")), ("ok", self.tr("Ok"))):
+            self.status_combo.addItem(title, key)
+        self.status_combo.currentIndexChanged.connect(self._rebuild_now)
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("databasesEmpty")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.empty_label.setContentsMargins(24, 24, 24, 24)
+
+        listing = QWidget()
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 2)
+        top.addWidget(self.status_combo)
+        top.addStretch(1)
+        inner = QVBoxLayout(listing)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addLayout(top)
+        inner.addWidget(self.table, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(listing)
+        self.stack.addWidget(self.empty_label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.stack)
+
+        for status in bridge.statuses():
+            self._on_status(status)
+        bridge.status_changed.connect(self._on_status)
+        bridge.hosts_changed.connect(self._on_inventory_changed)
+        self._build()
+
+    # -- data ----------------------------------------------------------------------------
+
+    def _on_status(self, status: TargetStatus) -> None:
+        if status.kind != "database" or not self._bridge.is_watched(status.target):
+            return
+        self._status[status.target] = status
+        self._dirty = True
+
+    def _on_inventory_changed(self) -> None:
+        known = set(self._bridge.targets())
+        for name in [n for n in self._status if n not in known]:
+            del self._status[name]
+        self._dirty = True
+
+    def _row(self, s: TargetStatus) -> dict[str, Any]:
+        snap = s.snapshot if isinstance(s.snapshot, DatabaseSnapshot) else None
+        lag = (snap.replication_lag_s, snap.replication_lag_bytes) if snap else (None, None)
+        message = s.message if s.health.is_failure else (s.findings[0].message if s.findings else s.message)
+        return {
+            "name": display_name(s.target),
+            "target": s.target,
+            "health": s.health,
+            "level": s.level,
+            "kind": db_kind_label(snap.kind if snap else self._bridge.database_kind(s.target)) or None,
+            "status": health_label(s.health),
+            "version": (db_version_text(snap.kind, snap.version) if snap.version else None) if snap else None,
+            "uptime": snap.uptime_s if snap else None,
+            "connections": (snap.connections, snap.max_connections) if snap and snap.connections is not None else None,
+            "conn_pct": snap.connections_percent if snap else None,
+            "tps": snap.tps if snap else None,
+            "cache": snap.cache_hit_percent if snap else None,
+            "lag": lag if lag != (None, None) else None,
+            "size": snap.size_bytes if snap else None,
+            "message": message if s.health is not Health.OK or s.findings else "",
+        }
+
+    def _keep(self, row: dict[str, Any]) -> bool:
+        mode = self.status_combo.currentData()
+        if mode == "failing" and not row["health"].is_failure:
+            return False
+        if mode == "attention" and row["level"] not in ("warning", "critical"):
+            return False
+        if mode == "ok" and row["level"] != "ok":
+            return False
+        text = self.filter_edit.text().strip().casefold()
+        if not text:
+            return True
+        hay = " ".join(str(row[k] or "") for k in ("name", "kind", "status", "version", "message"))
+        hay += " " + row["health"].value
+        return all(word in hay.casefold() for word in text.split())
+
+    def _build(self) -> None:
+        self._last_build = time.monotonic()
+        self._dirty = False
+        self.stack.setCurrentIndex(0 if self._status else 1)
+        if not self._status:
+            self.empty_label.setText(self.empty_text())
+        rows = [r for r in (self._row(s) for s in self._status.values()) if self._keep(r)]
+        if rows == self.model.rows():
+            return
+        selected = self.selected_target()
+        self.model.set_rows(rows)
+        if selected is not None:
+            self.select(selected)
+
+    def _rebuild_now(self, *_args) -> None:
+        self._build()
+
+    def refresh(self) -> None:
+        """Called by the window's 10 Hz timer while visible; rebuilds at most once a second."""
+        if self._dirty and time.monotonic() - self._last_build >= REFRESH_S:
+            self._build()
+
+    def is_empty_state(self) -> bool:
+        return self.stack.currentIndex() == 1
+
+    def empty_text(self) -> str:
+        path = self._bridge.inventory_path
+        where = (self.tr("To watch one, add a [[databases]] block to the inventory <b>{0}</b>:").format(
+                     html.escape(path)) if path else
+                 self.tr("No inventory file is loaded. To watch a database, create <b>{0}</b> (or start "
+                         "with --inventory FILE) with a [[databases]] block:").format(
+                     html.escape(str(default_inventory_path()))))
+        example = ('[[databases]]\nname = "erp-db"\nurl = "postgresql+psycopg://monitor@db:5432/erp"')
+        return "".join((
+            "<h3>", self.tr("No databases are watched"), "</h3>",
+            "<p>", where, "</p>",
+            "<pre>", html.escape(example), "</pre>",
+            "<p>", self.tr("The URL names its driver: postgresql+psycopg://, mysql+pymysql:// (MySQL and "
+                           "MariaDB) or sqlite:///path/to/file.db. It holds no password: store it with "
+                           "<code>erpconsole secret set db:erp-db</code> (or name an environment variable "
+                           "with password_env), then start the console again."), "</p>",
+        ))
+
+    # -- selection -------------------------------------------------------------------------
+
+    def rows(self) -> list[dict[str, Any]]:
+        return self.model.rows()
+
+    def row_for(self, target: str) -> dict[str, Any] | None:
+        return next((r for r in self.model.rows() if r["target"] == target), None)
+
+    def selected_target(self) -> str | None:
+        rows = self.table.selected_source_rows()
+        if not rows or rows[0] >= self.model.rowCount():
+            return None
+        return self.model.row(rows[0])["target"]
+
+    def select(self, target: str) -> None:
+        for i, r in enumerate(self.model.rows()):
+            if r["target"] == target:
+                self.table.selectRow(self.table.proxy_model().mapFromSource(self.model.index(i, 0)).row())
+                return
+
+    def _on_activated(self, source_row: int) -> None:
+        self.database_requested.emit(self.model.row(source_row)["target"])
+
+    def _on_context_menu(self, pos: QPoint) -> None:
+        self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
+
+    def context_menu(self):
+        menu = self.table.context_menu()
+        target = self.selected_target()
+        if target is not None:
+            menu.addSeparator()
+            open_action = QAction(self.tr("Open database detail"), menu)
+            open_action.triggered.connect(lambda: self.database_requested.emit(target))
+            menu.addAction(open_action)
+        return menu
+
+    # -- state ---------------------------------------------------------------------------
+
+    def apply_theme(self, name: str) -> None:
+        self.model.set_theme(name)
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("databases/header", self.table.header_state())
+
+    def restore_state(self, settings: QSettings) -> None:
+        header = settings.value("databases/header")
+        if header is not None:
+            self.table.restore_header_state(header)

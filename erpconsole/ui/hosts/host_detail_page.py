@@ -1,0 +1,295 @@
+"""Live charts of one host, a range selector (short ranges from memory, long ones from the
+store) and the top processes."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from erpconsole.services.models import HostSnapshot, TargetStatus
+from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.common.labels import display_name, health_text
+from erpconsole.ui.hosts.host_charts import chart_specs, series_key, series_name
+from erpconsole.ui.hosts.process_table import ProcessTable
+from erpconsole.widgets.live_chart import LiveChart
+from erpconsole.widgets.ring_buffer import RingBuffer
+from erpconsole.widgets.status_badge import StatusBadge
+
+LIVE_CAPACITY = 3600
+STORE_REFRESH_S = 60.0
+
+
+class HostDetailPage(QWidget):
+    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._specs = chart_specs()
+        self._chart_of_metric = {m: spec.key for spec in self._specs for m in spec.metrics}
+        self._live: dict[str, dict[tuple[str, str], RingBuffer]] = {}
+        self._last_ts: dict[str, float] = {}
+        self._target: str | None = None
+        self._range_s = 300
+        self._pending_rid: int | None = None
+        self._store_loaded_at = 0.0
+        self._seed_requests: dict[int, str] = {}
+        self._seeded: set[str] = set()
+        self._build()
+        bridge.status_changed.connect(self._on_status)
+        bridge.hosts_changed.connect(self._on_hosts_changed)
+        bridge.history_loaded.connect(self._on_history)
+        bridge.history_failed.connect(self._on_history_failed)
+        for status in bridge.statuses():
+            self._on_status(status)
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.host_box = QComboBox()
+        self.host_box.setMinimumWidth(220)
+        self.host_box.currentIndexChanged.connect(self._on_host_box)
+        self.badge = StatusBadge()
+        self.message = QLabel()
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.range_group = QButtonGroup(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Host:")))
+        top.addWidget(self.host_box)
+        top.addWidget(self.badge)
+        top.addWidget(self.message, 1)
+        for seconds, text in self.ranges():
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.setChecked(seconds == self._range_s)
+            button.setToolTip(self.tr("Show the last {0}").format(text))
+            self.range_group.addButton(button, seconds)
+            top.addWidget(button)
+        self.range_group.idClicked.connect(self.set_range)
+        self.source_label = QLabel()
+        self.source_label.setObjectName("rangeSource")
+        top.addWidget(self.source_label)
+
+        self.charts: dict[str, LiveChart] = {}
+        grid_host = QWidget()
+        grid = QGridLayout(grid_host)
+        grid.setSpacing(8)
+        for i, spec in enumerate(self._specs):
+            chart = LiveChart(spec.title, unit=spec.unit, y_range=spec.y_range, capacity=LIVE_CAPACITY)
+            chart.setMinimumHeight(220)
+            chart.setVisible(not spec.hide_when_empty)
+            self.charts[spec.key] = chart
+            grid.addWidget(chart, i // 2, i % 2)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(grid_host)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+
+        self.processes = ProcessTable()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.processes)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+
+    def ranges(self) -> list[tuple[int, str]]:
+        return [(300, self.tr("5 min")), (3600, self.tr("1 h")), (86400, self.tr("24 h")), (604800, self.tr("7 d"))]
+
+    # -- public --------------------------------------------------------------------------
+
+    @property
+    def target(self) -> str | None:
+        return self._target
+
+    @property
+    def range_s(self) -> int:
+        return self._range_s
+
+    def uses_store(self) -> bool:
+        """Short ranges come from the in-memory ring buffers, long ones from the store."""
+        return self._range_s > 3600
+
+    def set_target(self, target: str) -> None:
+        i = self.host_box.findData(target)
+        if i >= 0 and i != self.host_box.currentIndex():
+            self.host_box.setCurrentIndex(i)
+        elif i >= 0:
+            self._show_target(target)
+
+    def set_range(self, seconds: int) -> None:
+        self._range_s = int(seconds)
+        button = self.range_group.button(self._range_s)
+        if button is not None:
+            button.setChecked(True)
+        if self._target is not None:
+            self._show_target(self._target)
+
+    def apply_theme(self, name: str) -> None:
+        for chart in self.charts.values():
+            chart.apply_theme(name)
+
+    def refresh(self) -> None:
+        if self.uses_store() and time.monotonic() - self._store_loaded_at > STORE_REFRESH_S:
+            self._request_store()
+        for chart in self.charts.values():
+            chart.refresh()
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("host_detail/range", self._range_s)
+        if self._target:
+            settings.setValue("host_detail/target", self._target)
+        settings.setValue("host_detail/splitter", self.splitter.saveState())
+        settings.setValue("host_detail/processes", self.processes.header_state())
+
+    def restore_state(self, settings: QSettings) -> None:
+        state = settings.value("host_detail/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+        header = settings.value("host_detail/processes")
+        if header is not None:
+            self.processes.restore_header_state(header)
+        target = settings.value("host_detail/target")
+        if target:
+            self.set_target(str(target))
+        self.set_range(int(settings.value("host_detail/range", 300)))
+
+    # -- live data -----------------------------------------------------------------------
+
+    def _on_status(self, status: TargetStatus) -> None:
+        if status.kind != "host" or not self._bridge.is_watched(status.target):
+            return  # a late word from a host removed since
+        if self.host_box.findData(status.target) < 0:
+            self.host_box.addItem(display_name(status.target), status.target)
+        snap = status.snapshot
+        if snap is not None and self._last_ts.get(status.target) != snap.ts:
+            self._last_ts[status.target] = snap.ts
+            self._remember(snap)
+            if status.target == self._target:
+                self._append_live(snap)
+                self.processes.set_processes(snap.processes)
+        if status.target == self._target:
+            self.badge.set_status(status.level, health_text(status.health, status.message))
+            self.message.setText(status.findings[0].message if status.findings else "")
+
+    def _on_hosts_changed(self) -> None:
+        watched = set(self._bridge.targets())
+        for i in reversed(range(self.host_box.count())):
+            target = self.host_box.itemData(i)
+            if target not in watched:
+                self.host_box.removeItem(i)
+                self._live.pop(target, None)
+                self._last_ts.pop(target, None)
+                self._seeded.discard(target)
+
+    def _remember(self, snap: HostSnapshot) -> None:
+        series = self._live.setdefault(snap.target, {})
+        for s in snap.samples():
+            buf = series.get((s.metric, s.label))
+            if buf is None:
+                buf = series[(s.metric, s.label)] = RingBuffer(LIVE_CAPACITY)
+            buf.append(s.ts, s.value)
+
+    def _chart_for(self, metric: str, label: str) -> tuple[LiveChart, str] | None:
+        key = self._chart_of_metric.get(metric)
+        if key is None:
+            return None
+        chart = self.charts[key]
+        skey = series_key(metric, label)
+        if not chart.has_series(skey):
+            chart.add_series(skey, series_name(metric, label))
+            chart.setVisible(True)
+        return chart, skey
+
+    def _append_live(self, snap: HostSnapshot) -> None:
+        for s in snap.samples():
+            found = self._chart_for(s.metric, s.label)
+            if found is not None:
+                found[0].append(found[1], s.ts, s.value)
+
+    def _on_host_box(self, index: int) -> None:
+        target = self.host_box.itemData(index)
+        if target:
+            self._show_target(target)
+
+    def _show_target(self, target: str) -> None:
+        self._target = target
+        for spec in self._specs:
+            chart = self.charts[spec.key]
+            chart.clear()
+            chart.setVisible(not spec.hide_when_empty)
+            chart.set_time_window(float(self._range_s))
+        if self.uses_store():
+            self.source_label.setText(self.tr("from the store…"))
+            self._request_store()
+        else:
+            self.source_label.setText(self.tr("live"))
+            self._show_live(target)
+            if target not in self._seeded:
+                # After a restart the live ranges start from the store's last hour.
+                self._seeded.add(target)
+                end = time.time()
+                self._seed_requests[self._bridge.request_history(target, end - 3600, end)] = target
+        status = next((s for s in self._bridge.statuses() if s.target == target), None)
+        if status is not None:
+            self.badge.set_status(status.level, health_text(status.health, status.message))
+            if status.snapshot is not None:
+                self.processes.set_processes(status.snapshot.processes)
+
+    def _show_live(self, target: str) -> None:
+        for (metric, label), buf in self._live.get(target, {}).items():
+            found = self._chart_for(metric, label)
+            if found is not None:
+                found[0].set_history(found[1], *buf.arrays())
+
+    def _seed(self, target: str, data: dict) -> None:
+        series = self._live.setdefault(target, {})
+        for key, (ts, values) in data.items():
+            if len(ts) == 0:
+                continue
+            buf = series.get(key)
+            if buf is None:
+                buf = series[key] = RingBuffer(LIVE_CAPACITY)
+            live_ts, live_values = (arr.copy() for arr in buf.arrays())
+            older = ts < (live_ts[0] if len(live_ts) else float("inf"))
+            buf.clear()
+            buf.extend(ts[older][-LIVE_CAPACITY:], values[older][-LIVE_CAPACITY:])
+            buf.extend(live_ts, live_values)
+        if target == self._target and not self.uses_store():
+            self._show_live(target)
+
+    def _request_store(self) -> None:
+        self._store_loaded_at = time.monotonic()
+        if self._target is not None:
+            end = time.time()
+            self._pending_rid = self._bridge.request_history(self._target, end - self._range_s, end)
+
+    def _on_history(self, target: str, rid: int, data: dict) -> None:
+        if self._seed_requests.pop(rid, None) == target:
+            self._seed(target, data)
+            return
+        if rid != self._pending_rid or target != self._target or not self.uses_store():
+            return  # an answer to a request the user has moved on from
+        for (metric, label), (ts, values) in data.items():
+            found = self._chart_for(metric, label)
+            if found is not None:
+                found[0].set_history(found[1], ts, values)
+        points = sum(len(ts) for ts, _v in data.values())
+        self.source_label.setText(self.tr("from the store: %n point(s)", "", points))
+
+    def _on_history_failed(self, target: str, rid: int, message: str) -> None:
+        if rid == self._pending_rid:
+            self.source_label.setText(self.tr("store unavailable: {0}").format(message))

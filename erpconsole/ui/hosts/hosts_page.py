@@ -1,0 +1,382 @@
+"""The fleet as one table: state, load, network quality and slow facts of every host; add,
+edit, import and remove hosts; review host keys and retry logins where a person must act."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from erpconsole.config import HostConfig, InventoryError
+from erpconsole.services.models import LOCAL_HOST, Health, TargetStatus
+from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.common.labels import display_name, health_label
+from erpconsole.widgets.table_model import Column, RowsTableModel
+from erpconsole.widgets.table_view import DataTableView
+
+REFRESH_S = 1.0  # the table is rebuilt at most once a second
+
+
+def humanise_duration(seconds: float) -> str:
+    s = int(seconds)
+    days, rest = divmod(s, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+# Fit a 1400 px window without a scroll bar; long texts show whole in the tooltip.
+_WIDTHS = {"name": 150, "status": 130, "cpu": 60, "mem": 80, "disk": 100, "load": 55, "latency": 85,
+           "loss": 60, "uptime": 95, "os": 110, "kernel": 90, "reboot": 65}
+
+
+def _pct(v: float) -> str:
+    return f"{v:.1f}"
+
+
+class HostsPage(QWidget):
+    host_requested = Signal(str)
+
+    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._status: dict[str, TargetStatus] = {}
+        self._dirty = True
+        self._last_build = 0.0
+        self._all_rows: list[dict[str, Any]] = []
+
+        right = Qt.AlignmentFlag.AlignRight
+        self.model = RowsTableModel([
+            Column("name", self.tr("Name")),
+            Column("status", self.tr("Status")),
+            Column("cpu", self.tr("CPU %"), right, _pct),
+            Column("mem", self.tr("Memory %"), right, _pct),
+            Column("disk", self.tr("Busiest disk"), right, lambda v: f"{v[1]} {v[0]:.0f}%",
+                   lambda v: None if v is None else v[0]),
+            Column("load", self.tr("Load"), right, lambda v: f"{v:.2f}"),
+            Column("latency", self.tr("Latency ms"), right, lambda v: f"{v:.1f}"),
+            Column("loss", self.tr("Loss %"), right, lambda v: f"{v:.0f}"),
+            Column("uptime", self.tr("Uptime"), right, humanise_duration),
+            Column("os", self.tr("OS")),
+            Column("kernel", self.tr("Kernel")),
+            Column("reboot", self.tr("Reboot"), fmt=lambda v: self.tr("required") if v else self.tr("no")),
+            Column("last_poll", self.tr("Last poll"), fmt=lambda v: time.strftime("%H:%M:%S", time.localtime(v))),
+        ], row_level=lambda r: r["level"])
+        self.table = DataTableView()
+        self.table.setObjectName("hostsTable")
+        self.table.set_source_model(self.model)
+        self.table.setSelectionBehavior(DataTableView.SelectionBehavior.SelectRows)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        header = self.table.horizontalHeader()
+        for key, width in _WIDTHS.items():
+            header.resizeSection(self.model.column_index(key), width)
+        self.table.row_activated.connect(self._on_activated)
+        self.table.customContextMenuRequested.disconnect()
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText(self.tr("Filter by name, tag or status"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._rebuild_now)
+        self.status_combo = QComboBox()
+        for key, title in (("all", self.tr("All hosts")), ("failing", self.tr("Failing")), ("ok", self.tr("Ok"))):
+            self.status_combo.addItem(title, key)
+        self.status_combo.currentIndexChanged.connect(self._rebuild_now)
+
+        self.add_button = QPushButton(self.tr("Add host…"))
+        self.add_button.clicked.connect(self.add_host)
+        self.edit_button = QPushButton(self.tr("Edit…"))
+        self.edit_button.clicked.connect(lambda: self.edit_host(self.selected_target()))
+        self.import_button = QPushButton(self.tr("Import from ~/.ssh/config…"))
+        self.import_button.clicked.connect(self.import_hosts)
+        self.key_button = QPushButton(self.tr("Review host key…"))
+        self.key_button.clicked.connect(lambda: self.review_host_key(self.selected_target()))
+        self.retry_button = QPushButton(self.tr("Retry login"))
+        self.retry_button.clicked.connect(lambda: self.retry_login(self.selected_target()))
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 2)
+        top.addWidget(self.status_combo)
+        top.addStretch(1)
+        for b in (self.add_button, self.edit_button, self.import_button):
+            top.addWidget(b)
+        self.hint = QLabel()
+        self.hint.setObjectName("hostHint")
+        self.hint.setWordWrap(True)
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        actions = QHBoxLayout()
+        actions.addWidget(self.hint, 1)
+        actions.addWidget(self.key_button)
+        actions.addWidget(self.retry_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+
+        for status in bridge.statuses():
+            self._on_status(status)
+        bridge.status_changed.connect(self._on_status)
+        bridge.hosts_changed.connect(self._on_hosts_changed)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self._build()
+
+    # -- data ----------------------------------------------------------------------------
+
+    def _on_status(self, status: TargetStatus) -> None:
+        if status.kind != "host":
+            return  # databases have their own page
+        self._status[status.target] = status
+        self._dirty = True
+
+    def _on_hosts_changed(self) -> None:
+        known = set(self._bridge.targets())
+        for name in list(self._status):
+            if name not in known:
+                del self._status[name]
+        self._dirty = True
+
+    def _row(self, s: TargetStatus) -> dict[str, Any]:
+        snap, facts = s.snapshot, s.facts
+        host = self._bridge.host_config(s.target)
+        disk = snap.busiest_disk if snap else None
+        return {
+            "name": display_name(s.target),
+            "target": s.target,
+            "health": s.health,
+            "status": health_label(s.health),
+            "message": s.message,
+            "level": s.level,
+            "tags": " ".join(host.tags) if host else ("local" if s.target == LOCAL_HOST else ""),
+            "cpu": snap.cpu_percent if snap else None,
+            "mem": snap.mem_percent if snap else None,
+            "disk": (disk.used_percent, disk.mount) if disk else None,
+            "load": snap.load[0] if snap and snap.load else None,
+            "latency": snap.latency_ms if snap else None,
+            "loss": snap.loss_percent if snap else None,
+            "uptime": snap.uptime_s if snap else None,
+            "os": facts.os_name if facts and facts.os_name else None,
+            "kernel": facts.kernel if facts and facts.kernel else None,
+            "reboot": facts.reboot_required if facts else None,
+            "last_poll": s.last_poll_ts,
+        }
+
+    def _keep(self, row: dict[str, Any]) -> bool:
+        mode = self.status_combo.currentData()
+        failing = row["health"].is_failure
+        if mode == "failing" and not failing:
+            return False
+        if mode == "ok" and row["health"] is not Health.OK:
+            return False
+        text = self.filter_edit.text().strip().casefold()
+        if not text:
+            return True
+        hay = " ".join((row["name"], row["tags"], row["status"], row["health"].value, row["message"])).casefold()
+        return all(word in hay for word in text.split())
+
+    def _build(self) -> None:
+        self._last_build = time.monotonic()
+        self._dirty = False
+        self._all_rows = [self._row(s) for s in self._status.values()]
+        rows = [r for r in self._all_rows if self._keep(r)]
+        if rows == self.model.rows():
+            return
+        selected = self.selected_target()
+        self.model.set_rows(rows)
+        if selected is not None:
+            self.select(selected)
+        self._update_actions()
+
+    def _rebuild_now(self, *_args) -> None:
+        self._build()
+
+    def refresh(self) -> None:
+        """Called by the window's 10 Hz timer while visible; rebuilds at most once a second."""
+        if self._dirty and time.monotonic() - self._last_build >= REFRESH_S:
+            self._build()
+
+    # -- selection -------------------------------------------------------------------------
+
+    def rows(self) -> list[dict[str, Any]]:
+        return self.model.rows()
+
+    def row_for(self, target: str) -> dict[str, Any] | None:
+        return next((r for r in self.model.rows() if r["target"] == target), None)
+
+    def selected_target(self) -> str | None:
+        rows = self.table.selected_source_rows()
+        if not rows or rows[0] >= self.model.rowCount():
+            return None
+        return self.model.row(rows[0])["target"]
+
+    def select(self, target: str) -> None:
+        for i, r in enumerate(self.model.rows()):
+            if r["target"] == target:
+                proxy = self.table.proxy_model().mapFromSource(self.model.index(i, 0))
+                self.table.selectRow(proxy.row())
+                return
+
+    def _update_actions(self) -> None:
+        target = self.selected_target()
+        s = self._status.get(target) if target else None
+        health = s.health if s else None
+        ssh = target is not None and self._bridge.host_config(target) is not None
+        self.edit_button.setEnabled(ssh)
+        self.key_button.setEnabled(health in (Health.HOSTKEY_UNKNOWN, Health.HOSTKEY_MISMATCH))
+        self.retry_button.setEnabled(ssh and health is not None and health.is_failure)
+        self.hint.setText(self._hint(s) if s else "")
+
+    def _hint(self, s: TargetStatus) -> str:
+        name = s.target
+        if s.health is Health.AUTH_FAILED:
+            return self.tr("{0}: login refused; polling is stopped so the account is not locked. "
+                           "Store the password or key passphrase (Edit… → password, or "
+                           "erpconsole secret set ssh:{0}), then Retry login.").format(name)
+        if s.health is Health.HOSTKEY_UNKNOWN:
+            return self.tr("{0}: the host offered a key the console has not seen. Review host key… "
+                           "to compare its fingerprint and trust it.").format(name)
+        if s.health is Health.HOSTKEY_MISMATCH:
+            return self.tr("{0}: host key changed: possible interception. No connection is made "
+                           "until you remove the old key on purpose (Review host key…).").format(name)
+        if s.health.is_failure:
+            return f"{display_name(name)}: {health_label(s.health)}: {s.message}"
+        return ""
+
+    # -- actions -------------------------------------------------------------------------
+
+    def _on_activated(self, source_row: int) -> None:
+        self.host_requested.emit(self.model.row(source_row)["target"])
+
+    def _on_context_menu(self, pos: QPoint) -> None:
+        self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
+
+    def context_menu(self):
+        menu = self.table.context_menu()
+        target = self.selected_target()
+        s = self._status.get(target) if target else None
+        if s is None:
+            return menu
+        menu.addSeparator()
+        open_action = QAction(self.tr("Open host detail"), menu)
+        open_action.triggered.connect(lambda: self.host_requested.emit(target))
+        menu.addAction(open_action)
+        if s.health in (Health.HOSTKEY_UNKNOWN, Health.HOSTKEY_MISMATCH):
+            act = QAction(self.tr("Review host key…"), menu)
+            act.triggered.connect(lambda: self.review_host_key(target))
+            menu.addAction(act)
+        if self._bridge.host_config(target) is not None:
+            if s.health.is_failure:
+                act = QAction(self.tr("Retry login"), menu)
+                act.triggered.connect(lambda: self.retry_login(target))
+                menu.addAction(act)
+            edit = QAction(self.tr("Edit…"), menu)
+            edit.triggered.connect(lambda: self.edit_host(target))
+            menu.addAction(edit)
+            remove = QAction(self.tr("Remove from inventory…"), menu)
+            remove.triggered.connect(lambda: self.remove_host(target))
+            menu.addAction(remove)
+        return menu
+
+    def _run_dialog(self, dialog: QDialog) -> bool:
+        """Modal run of a dialog; tests replace this to answer it."""
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
+    def _confirm(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _tell(self, title: str, text: str, error: bool = False) -> None:
+        box = QMessageBox.warning if error else QMessageBox.information
+        box(self, title, text)
+
+    def review_host_key(self, target: str | None) -> None:
+        if not target:
+            return
+        from erpconsole.ui.hosts.trust_key_dialog import TrustKeyDialog
+
+        info = self._bridge.host_key_info(target)
+        dialog = TrustKeyDialog(info, self)
+        dialog.confirm = self._confirm
+        if not self._run_dialog(dialog):
+            return
+        try:
+            if dialog.choice == "trust":
+                self._bridge.trust_host_key(target)
+            elif dialog.choice == "forget":
+                result = self._bridge.forget_host_key(target)
+                if result.remaining:
+                    self._tell(self.tr("Old key still on file"), self.tr(
+                        "The old key is also in your own known_hosts, which the console never edits:\n"
+                        "{0}\n\nRemove it yourself with:\n{1}\n\nthen choose Retry login.").format(
+                        "\n".join(f"{line.path}:{line.line_no}" for line in result.remaining), result.command))
+        except (ValueError, OSError) as exc:
+            self._tell(self.tr("Host key"), str(exc), error=True)
+        self._dirty = True
+
+    def retry_login(self, target: str | None) -> None:
+        if target:
+            self._bridge.resume(target)
+
+    def add_host(self) -> None:
+        from erpconsole.ui.hosts.host_dialog import HostDialog
+
+        self._run_dialog(HostDialog(self._bridge, None, self))
+
+    def edit_host(self, target: str | None) -> None:
+        if not target or self._bridge.host_config(target) is None:
+            return
+        from erpconsole.ui.hosts.host_dialog import HostDialog
+
+        self._run_dialog(HostDialog(self._bridge, self._bridge.host_config(target), self))
+
+    def remove_host(self, target: str) -> None:
+        path = self._bridge.inventory_path or ""
+        if not self._confirm(self.tr("Remove host"), self.tr(
+                "Stop watching {0} and remove it from {1}?").format(target, path)):
+            return
+        try:
+            self._bridge.remove_host(target)
+        except (InventoryError, OSError) as exc:
+            self._tell(self.tr("Remove host"), str(exc), error=True)
+
+    def import_hosts(self) -> None:
+        from erpconsole.ui.hosts.host_dialog import ImportDialog
+
+        try:
+            entries = self._bridge.import_ssh_config()
+        except OSError as exc:
+            self._tell(self.tr("Import"), str(exc), error=True)
+            return
+        dialog = ImportDialog(entries, set(self._bridge.targets()), self)
+        if not self._run_dialog(dialog):
+            return
+        self.add_entries(dialog.chosen())
+
+    def add_entries(self, entries: list[dict]) -> list[str]:
+        """Adds imported entries the same way as the dialog; returns the errors."""
+        errors = []
+        for entry in entries:
+            try:
+                self._bridge.save_host(HostConfig(**entry))
+            except (InventoryError, ValueError, OSError) as exc:
+                errors.append(f"{entry.get('name')}: {exc}")
+        if errors:
+            self._tell(self.tr("Import"), "\n".join(errors), error=True)
+        return errors

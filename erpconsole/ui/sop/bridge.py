@@ -1,0 +1,157 @@
+"""The SOP part of the ServiceBridge (a mixin; the signals are declared on the bridge): every
+SOP call runs on one worker thread, so a tick, the note after it and the sign-off stay in the
+order they were made, and each is saved before the next starts. The daily inspection report is
+written on its own worker (it reads history and may take seconds)."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from erpconsole.ui.common.workers import submit_guarded
+
+log = logging.getLogger(__name__)
+
+
+class SopBridgeMixin:
+    """Expects on the class: sop_ready, sop_templates_loaded, sop_run_loaded, sop_runs_loaded,
+    sop_open_runs_loaded, sop_due_changed, sop_compliance_loaded, sop_failed, report_written
+    (signals), backups_loaded and access_review_loaded (their last answers feed the checks)."""
+
+    def _init_sop(self) -> None:
+        self._sop = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sop")
+        self._report = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
+        self._sop_service = None
+        self._sop_error = ""
+        self._last_backups: dict[str, tuple] = {}
+        self._last_access = None
+        # Remembered as they are emitted (any thread): the checks read the newest answers.
+        self.backups_loaded.connect(self._remember_backups)
+        self.access_review_loaded.connect(self._remember_access)
+
+    def _remember_backups(self, views: list) -> None:
+        for status, findings in views:
+            self._last_backups[status.config.name] = (status, tuple(findings))
+
+    def _remember_access(self, review) -> None:
+        self._last_access = review
+
+    def sop_backups(self) -> list | None:
+        """The newest read of every backup set, or None before any was read."""
+        return list(self._last_backups.values()) if self._last_backups else None
+
+    def sop_access_review(self):
+        return self._last_access
+
+    def attach_sop(self, service, error: str = "") -> None:
+        """The SopService once the store is open; None with ``error`` when it could not be built."""
+        self._sop_service, self._sop_error = service, error
+        self.sop_ready.emit()
+
+    @property
+    def has_sop(self) -> bool:
+        return self._sop_service is not None
+
+    def sop_unavailable(self) -> str:
+        if self._sop_service is not None:
+            return ""
+        if self._sop_error:
+            return self.tr("The SOPs are not available: {0}").format(self._sop_error)
+        return self.tr("SOP runs are kept in the store, which is not open yet (or could not open: see the "
+                       "status bar). The page fills in a moment.")
+
+    def _sop_call(self, op: str, work, done, pool: ThreadPoolExecutor | None = None,
+                  needs_service: bool = True) -> None:
+        """Runs ``work(service)`` on the SOP worker; ``done(result)`` emits the answer there."""
+        reason = self.sop_unavailable() if needs_service else ""
+        if reason:
+            self.sop_failed.emit(op, reason)
+            return
+        service = self._sop_service
+        submit_guarded(pool or self._sop, "sop", op, lambda: work(service), done, self.sop_failed.emit)
+
+    def request_sop_templates(self) -> None:
+        self._sop_call("templates", lambda s: s.templates(),
+                       lambda r: self.sop_templates_loaded.emit(list(r[0]), list(r[1])))
+
+    def request_sop_run(self, run_id: int) -> None:
+        self._sop_call("run", lambda s: s.run(run_id), self.sop_run_loaded.emit)
+
+    def request_sop_runs(self, limit: int = 500) -> None:
+        """Every run, newest first (the History tab filters them)."""
+        self._sop_call("runs", lambda s: s.runs(limit=limit), self.sop_runs_loaded.emit)
+
+    def request_sop_open_runs(self) -> None:
+        self._sop_call("open_runs", lambda s: s.open_runs(), self.sop_open_runs_loaded.emit)
+
+    def request_sop_due(self) -> None:
+        self._sop_call("due", lambda s: s.due(), self.sop_due_changed.emit)
+
+    def request_sop_compliance(self, months: int = 6) -> None:
+        self._sop_call("compliance", lambda s: s.compliance(months), self.sop_compliance_loaded.emit)
+
+    def _emit_run_and_lists(self, service, run) -> None:
+        """A run started or signed changes the open runs and what is due as well."""
+        self.sop_run_loaded.emit(run)
+        self.sop_open_runs_loaded.emit(service.open_runs())
+        self.sop_due_changed.emit(service.due())
+
+    def start_sop_run(self, template_id: str, due: float | None = None) -> None:
+        self._sop_call("start", lambda s: (s, s.start(template_id, due=due)), lambda r: self._emit_run_and_lists(*r))
+
+    def sign_sop_run(self, run_id: int, signer_name: str) -> None:
+        self._sop_call("sign", lambda s: (s, s.sign(run_id, signer_name)), lambda r: self._emit_run_and_lists(*r))
+
+    def sop_tick(self, run_id: int, step_id: str, note: str = "", evidence: str = "", actor: str | None = None) -> None:
+        self._sop_call("tick", lambda s: s.tick(run_id, step_id, note=note, evidence=evidence, actor=actor),
+                       self.sop_run_loaded.emit)
+
+    def sop_fail(self, run_id: int, step_id: str, note: str) -> None:
+        self._sop_call("fail", lambda s: s.fail(run_id, step_id, note), self.sop_run_loaded.emit)
+
+    def sop_skip(self, run_id: int, step_id: str, reason: str) -> None:
+        self._sop_call("skip", lambda s: s.skip(run_id, step_id, reason), self.sop_run_loaded.emit)
+
+    def sop_reopen(self, run_id: int, step_id: str) -> None:
+        self._sop_call("reopen", lambda s: s.reopen(run_id, step_id), self.sop_run_loaded.emit)
+
+    def sop_run_check(self, run_id: int, step_id: str) -> None:
+        self._sop_call("check", lambda s: s.run_check(run_id, step_id), self.sop_run_loaded.emit)
+
+    def sop_run_checks(self, run_id: int) -> None:
+        self._sop_call("checks", lambda s: s.run_checks(run_id), self.sop_run_loaded.emit)
+
+    # -- the daily inspection report -----------------------------------------------------------
+
+    def write_report(self, path: str) -> None:
+        """HTML or PDF by the extension of ``path``; answers report_written(path) or
+        sop_failed("report", message)."""
+        writer = self._report_writer()
+        if writer is None:
+            self.sop_failed.emit("report", self.tr("The daily inspection report is not available yet in this console."))
+            return
+        self._sop_call("report", lambda s: writer(s, path), self.report_written.emit, pool=self._report,
+                       needs_service=False)
+
+    def _report_writer(self):
+        """A callable (service, path) -> path over services/report, or None while it is missing.
+        The report runs the same inspection as `erpconsole inspect --report`: the GUI and the
+        command line never disagree."""
+        try:
+            from erpconsole.services.inspect import run_inspection
+            from erpconsole.services.report import build_report, write_report
+        except ImportError:
+            return None
+        monitor = self._monitor
+
+        def run(service, path: str) -> str:
+            inspection = run_inspection(monitor.inventory)
+            runs = service.runs(limit=200) if service is not None else None
+            write_report(build_report(inspection, self._store, runs), path)
+            return path
+
+        return run
+
+    def _shutdown_sop(self) -> None:
+        self._sop.shutdown(wait=False, cancel_futures=True)
+        self._report.shutdown(wait=False, cancel_futures=True)
