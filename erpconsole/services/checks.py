@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from erpconsole.services.i18n import N_, _
+from erpconsole.i18n import N_, _
 from erpconsole.services.models import (
     DatabaseSnapshot, DbThresholds, Finding, Health, HostSnapshot, Severity, Thresholds,
 )

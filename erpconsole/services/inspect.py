@@ -14,7 +14,7 @@ from erpconsole.services.access.inspect_access import access_json
 from erpconsole.services.backups.inspect_backups import backups_json
 from erpconsole.services.databases.factory import database_targets
 from erpconsole.services.hosts.factory import host_targets
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import (
     DatabaseSnapshot, Finding, Health, HostSnapshot, PollError, Severity,
 )

@@ -17,7 +17,7 @@ import tomlkit
 from tomlkit.items import AoT, Table
 
 from erpconsole.config import HostConfig, Inventory, InventoryError, load_inventory
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 # The fields the host dialog edits; anything else in a [[hosts]] table (thresholds,
 # known_hosts, timeout_s ...) is kept as written.

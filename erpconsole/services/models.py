@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-LOCAL_HOST = "This workstation"
+# Defined with the inventory (config imports no services); kept importable from here.
+from erpconsole.config.models import LOCAL_HOST, DbThresholds, Thresholds  # noqa: F401 - re-exported
 
 
 class Health(StrEnum):
@@ -206,16 +207,6 @@ class Finding:
     target: str
     check: str
     message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    disk_warning: float = 85.0
-    disk_critical: float = 95.0
-    mem_warning: float = 90.0
-    mem_critical: float = 97.0
-    load_per_core_warning: float = 2.0
-    load_per_core_critical: float = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,19 +468,6 @@ class DatabaseSnapshot:
         add("db.size_bytes", self.size_bytes)
         add("db.wraparound_percent", self.wraparound_percent)
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class DbThresholds:
-    connections_warning: float = 80.0  # percent of max_connections
-    connections_critical: float = 95.0
-    cache_hit_warning: float = 95.0  # under this
-    replication_lag_warning_s: float = 60.0
-    replication_lag_critical_s: float = 300.0
-    long_query_s: float = 30.0  # shown in the long-queries table
-    long_query_warning_s: float = 300.0  # a finding
-    wraparound_warning: float = 50.0
-    wraparound_critical: float = 80.0
 
 
 @dataclass(frozen=True, slots=True)

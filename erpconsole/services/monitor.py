@@ -16,7 +16,7 @@ from erpconsole.config import HostConfig, Inventory
 from erpconsole.services import checks
 from erpconsole.services.databases.factory import database_targets
 from erpconsole.services.hosts.factory import host_target, host_targets
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import (
     DatabaseSnapshot,
     DbAction,

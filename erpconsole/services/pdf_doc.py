@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 _FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts")
 _CJK = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from erpconsole.services.errors import CollectorError
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Health, HealthChange, HostSnapshot, PollError, PollOutcome
 
 log = logging.getLogger(__name__)

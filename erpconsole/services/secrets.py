@@ -13,7 +13,7 @@ import threading
 import keyring
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 SERVICE = "erpconsole"
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, exc as sa_exc, text
 
 from erpconsole.services.access import codec
 from erpconsole.services.access.models import DECISIONS, Campaign, Decision, Extraction
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 _CAMPAIGN_COLS = "id, name, created_ts, created_by, signed_ts, signed_by, signed_actor"
 

@@ -14,7 +14,7 @@ from erpconsole.config import Inventory
 from erpconsole.services.access.models import (
     DATABASE, ERP, OS, Account, Extraction, Person, SourceExtract,
 )
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import LOCAL_HOST
 
 log = logging.getLogger(__name__)

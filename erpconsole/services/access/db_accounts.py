@@ -22,7 +22,7 @@ from erpconsole.services.access.db_connect import REVIEW_STATEMENT_TIMEOUT_MS, d
 from erpconsole.services.access.models import DATABASE, Account, SourceExtract
 from erpconsole.services.databases.base import DatabaseCollector, first_line
 from erpconsole.services.errors import CollectorError
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
 log = logging.getLogger(__name__)

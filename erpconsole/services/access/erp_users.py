@@ -33,7 +33,7 @@ from erpconsole.services.access.models import ERP, Account, SourceExtract
 from erpconsole.services.databases.base import DatabaseCollector, first_line
 from erpconsole.services.databases.mysql_errors import error_code, quote_account, server_text
 from erpconsole.services.errors import CollectorError
-from erpconsole.services.i18n import N_, _
+from erpconsole.i18n import N_, _
 from erpconsole.services.models import Health
 from erpconsole.services.secrets import SecretStore
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from erpconsole import __version__
 from erpconsole.services.access.models import CampaignReview, Decision, ExportResult, ReviewRow
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 
 def iso(ts: float | None) -> str:

@@ -13,7 +13,7 @@ from fpdf.fonts import FontFace
 
 from erpconsole.services.access.evidence import iso
 from erpconsole.services.access.models import CampaignReview, Decision
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.pdf_doc import PdfDocument
 
 

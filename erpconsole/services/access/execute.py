@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from erpconsole.config import Inventory
 from erpconsole.services.access.models import Statement
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import LOCAL_HOST, DbAction
 
 SHELL_TIMEOUT_S = 30.0

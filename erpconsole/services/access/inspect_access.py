@@ -13,7 +13,7 @@ from erpconsole.config import Inventory
 from erpconsole.services.access.collect import collect
 from erpconsole.services.access.models import Extraction
 from erpconsole.services.access.rules import account_findings
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Finding, Severity
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from erpconsole.services.i18n import N_, _
+# AccessPolicy is defined with the inventory (config imports no services); kept importable
+# from here.
+from erpconsole.config.models import AccessPolicy  # noqa: F401 - re-exported
+from erpconsole.i18n import N_, _
 from erpconsole.services.models import Severity
 
 # Account.source
@@ -237,20 +240,6 @@ class CampaignReview:
     @property
     def decided(self) -> int:
         return sum(1 for r in self.rows if r.decision is not None)
-
-
-@dataclass(frozen=True, slots=True)
-class AccessPolicy:
-    """The [access] table of the inventory: what the rules hold accounts to."""
-
-    stale_days: int = 90
-    roster: str | None = None  # path of the HR roster CSV
-    approved_superusers: tuple[str, ...] = ("postgres", "root", "root@localhost", "mariadb.sys@localhost",
-                                            "mysql.sys@localhost", "mysql.session@localhost")
-    generic_names: tuple[str, ...] = ("admin", "administrator", "test", "guest", "erp", "demo", "user",
-                                      "temp", "tmp", "support", "public", "shared")
-    password_max_age_days: int | None = None  # None: no policy, "never expires" is not a finding
-    ignore_system_accounts: bool = True  # OS accounts with UID below 1000 and no login shell
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from erpconsole.services.access.models import DATABASE, Account
 from erpconsole.services.databases.mysql_errors import DENIED_CODES, error_code, quote_account
 from erpconsole.services.databases.mysql_sql import Flavor
 from erpconsole.services.errors import CollectorError
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Health
 
 Run = Callable[[str], list[tuple]]

@@ -31,7 +31,7 @@ from erpconsole.services.access.os_accounts import (
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.probe import new_token
 from erpconsole.services.hosts.procparse import ProbeParseError, split_sections
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import LOCAL_HOST, Health
 from erpconsole.services.secrets import SecretStore
 

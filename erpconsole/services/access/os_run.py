@@ -9,7 +9,7 @@ from pathlib import Path
 from erpconsole.services.access.os_read import _run_local, _run_ssh
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.probe import END, MARKER, new_token, wrap_command
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
 _EXIT = "erpconsole-exit"

@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from erpconsole.services.access.models import DATABASE, Account
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 Run = Callable[[str], list[tuple]]
 KIND = "postgresql"

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from erpconsole.services.access.models import DATABASE, Account, Person, SourceExtract
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 SYSTEM, SOURCE, KIND = "HR roster", "roster", "csv"
 # Field -> header names, normalised (lower case, no spaces, '_', '-' or '.'), best first.

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from erpconsole.services.access.models import (
     OS, AccessFinding, AccessPolicy, Account, Person,
 )
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Severity
 
 # OS groups whose members are administrators in all but name.

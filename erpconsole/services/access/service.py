@@ -23,7 +23,7 @@ from erpconsole.services.access.rules import (
     Baseline, account_findings, drift_findings, gone_findings,
 )
 from erpconsole.services.access.statements import statements_for
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Severity
 from erpconsole.services.store.audit import default_actor
 

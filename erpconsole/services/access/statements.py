@@ -14,7 +14,7 @@ from erpconsole.services.access.models import (
     CHANGE, DATABASE, ERP, OS, REVOKE, AccessFinding, Account, Statement,
 )
 from erpconsole.services.access.rules import ADMIN_GROUPS
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 
 def pg_ident(name: str) -> str:

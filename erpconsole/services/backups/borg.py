@@ -14,7 +14,7 @@ from erpconsole.services.backups.sources import (
     password_hint,
 )
 from erpconsole.services.hosts.probe import MARKER
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
 INFO_LAST = 10  # `borg info` reads each archive's metadata: only the newest are worth it

@@ -41,7 +41,7 @@ from erpconsole.services.backups.models import (
     BARMAN, BORG, DUMPDIR, PGBACKREST, RESTIC, Backup, BackupSetConfig, DrillCheck, DrillResult,
 )
 from erpconsole.services.databases.base import first_line, secret_name
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 from erpconsole.services.store.audit import default_actor
 

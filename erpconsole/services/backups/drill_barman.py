@@ -23,7 +23,7 @@ import subprocess
 from erpconsole.services.backups.barman import config_of, server_of
 from erpconsole.services.backups.drill_cluster import PG_BIN, PgCluster
 from erpconsole.services.backups.drill_proc import Restore, RestoreError, run_restore
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 _DEFAULT_CONFIGS = ("~/.barman.conf", "/etc/barman.conf", "/etc/barman/barman.conf")
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from erpconsole.services.access.db_connect import describe_error, read_only
 from erpconsole.services.backups.models import BackupSetConfig, DrillCheck
 from erpconsole.services.databases.base import first_line
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
 CHECK_TIMEOUT_S = 600.0  # one count(*) or sanity query, on the source or the copy

@@ -36,7 +36,7 @@ from erpconsole.services.backups.drill_proc import (
     RestoreCancelled, RestoreError, Restore, run_restore,
 )
 from erpconsole.services.backups.models import Backup, BackupSetConfig
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 OS_USER = "postgres"

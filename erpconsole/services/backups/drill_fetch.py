@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from erpconsole.services.backups.drill_proc import RestoreCancelled, RestoreError
 from erpconsole.services.backups.models import Backup, BackupSetConfig
 from erpconsole.services.errors import CollectorError
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
 if TYPE_CHECKING:

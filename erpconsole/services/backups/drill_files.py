@@ -26,7 +26,7 @@ from erpconsole.services.backups.models import BORG, Backup, BackupSetConfig, Dr
 from erpconsole.services.backups.sources import (
     Job, SourceError, argv_script, password_for, run_job, source_for,
 )
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
 LIST_TIMEOUT_S = 600.0

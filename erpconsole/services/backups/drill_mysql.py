@@ -15,7 +15,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import NullPool
 
 from erpconsole.services.backups.drill_proc import SQL_GZ, SQL, Restore, RestoreError
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 CONNECT_TIMEOUT_S = 10
 LOCK_WAIT_S = 60  # DROP waits on locks a killed client's session may still hold

@@ -19,7 +19,7 @@ from sqlalchemy.pool import NullPool
 from erpconsole.services.backups.drill_proc import (
     PG_CUSTOM, PG_DIRECTORY, SQL_GZ, Restore, RestoreError,
 )
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 CONNECT_TIMEOUT_S = 10
 

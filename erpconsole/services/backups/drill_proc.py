@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from erpconsole.services.backups.models import DUMP, DUMPDIR, Backup, BackupSetC
 from erpconsole.services.backups.sources import (
     MISSING, TIMED_OUT, BackupSource, Job, SourceError, ToolRun,
 )
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
 _LINE = re.compile(r"^(\d+(?:\.\d+)?) (\d+) (\\?)([0-9a-f]{64}|-)  (.*)$")

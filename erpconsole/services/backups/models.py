@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# BackupSetConfig.tool
-PGBACKREST = "pgbackrest"
-RESTIC = "restic"
-BORG = "borg"
-BARMAN = "barman"
-DUMPDIR = "dumpdir"
-TOOLS = (PGBACKREST, RESTIC, BORG, BARMAN, DUMPDIR)
+# Defined with the inventory (config imports no services); kept importable from here, where
+# the backup code and the UI have always found them.
+from erpconsole.config.models import (  # noqa: F401 - re-exported
+    BARMAN, BORG, DUMPDIR, PGBACKREST, RESTIC, TOOLS, BackupPolicy, BackupSetConfig,
+)
 
 # Backup.kind
 FULL = "full"
@@ -19,44 +17,6 @@ DIFF = "diff"
 INCR = "incr"
 SNAPSHOT = "snapshot"  # restic / borg: every snapshot is complete
 DUMP = "dump"  # a logical dump file
-
-
-@dataclass(frozen=True, slots=True)
-class BackupPolicy:
-    """What a backup set is held to; None switches a check off."""
-
-    rpo_h: float = 26.0  # the newest good backup may be this old
-    full_every_d: float | None = None  # a full (or a snapshot / dump) at least this often
-    min_size_mb: float | None = None
-    max_shrink_percent: float | None = 50.0  # smaller than the previous one by more: suspicious
-    retention_d: float | None = None  # the oldest backup must be at least this old (window covered)
-    offsite: bool = False  # a copy elsewhere is expected (offsite_repo given)
-    drill_every_d: float | None = 30.0
-    rto_target_min: float | None = 30.0
-    # A drill compares key tables with the live source, which has moved on since the backup:
-    # counts within this share of the source's count pass (0: must be equal).
-    row_tolerance_percent: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class BackupSetConfig:
-    """One [[backups]] table of the inventory."""
-
-    name: str
-    tool: str
-    repo: str  # pgBackRest repo path, restic / borg repository, Barman's .conf, dump folder
-    host: str | None = None  # a [[hosts]] name; None: this workstation
-    stanza: str | None = None  # pgBackRest stanza, Barman server name
-    pattern: str = "*.dump *.sql.gz *.sql *.backup"  # dumpdir: file name patterns, space separated
-    password_env: str | None = None  # restic / borg passphrase; else keyring backup:NAME
-    database: str | None = None  # the [[databases]] entry it backs up (the drill compares with it)
-    drill_target: str | None = None  # SQLAlchemy URL of the server a drill restores into
-    sanity_queries: tuple[str, ...] = ()  # must return rows on the restored copy
-    key_tables: tuple[str, ...] = ()  # row counts compared between source and restored copy
-    offsite_repo: str | None = None
-    interval_s: float = 300.0
-    policy: BackupPolicy = field(default_factory=BackupPolicy)
-    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

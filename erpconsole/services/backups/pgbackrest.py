@@ -13,7 +13,7 @@ from erpconsole.services.backups.models import (
 from erpconsole.services.backups.sources import (
     BackupSource, Job, SourceError, ToolRun, argv_script,
 )
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
 _KINDS = {"full": FULL, "diff": DIFF, "incr": INCR}

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from erpconsole.services.backups.models import DUMP, FULL, SNAPSHOT, Backup, BackupSetStatus
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Finding, Severity
 
 LATE = "backup.late"

@@ -11,7 +11,7 @@ from erpconsole.services.backups.sources import (
     MISSING, TIMED_OUT, BackupSource, Job, ToolRun, argv_script, password_for,
     password_hint,
 )
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
 # restic 0.17 exit codes; older versions say 1 and leave it to the message.

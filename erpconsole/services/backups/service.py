@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from erpconsole.services.backups.models import BackupSetConfig, BackupSetStatus, DrillResult, VerifyResult
 from erpconsole.services.backups.records import BackupRecords
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Finding
 
 log = logging.getLogger(__name__)

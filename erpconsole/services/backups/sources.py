@@ -27,7 +27,7 @@ from erpconsole.services.backups.models import (
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.probe import MARKER, new_token, wrap_command
 from erpconsole.services.hosts.procparse import ProbeParseError, split_sections
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from sqlalchemy.pool import NullPool
 
 from erpconsole.config import DatabaseConfig
 from erpconsole.services.errors import CollectorError
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import (
     DatabaseSnapshot,
     DbAction,

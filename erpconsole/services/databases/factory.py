@@ -6,7 +6,7 @@ from sqlalchemy.engine import make_url
 
 from erpconsole.config import DatabaseConfig, Inventory
 from erpconsole.services.databases.base import DatabaseCollector
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import DbThresholds
 from erpconsole.services.secrets import SecretStore
 

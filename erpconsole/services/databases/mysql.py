@@ -39,7 +39,7 @@ from erpconsole.services.databases.mysql_errors import (
 )
 from erpconsole.services.databases.mysql_sql import Flavor
 from erpconsole.services.errors import CollectorError
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import DatabaseSnapshot, DbAction, DbActionResult, DbReplica, PanelNote
 
 SLOW_REFRESH_S = 60.0

@@ -5,7 +5,7 @@ ANALYZE TABLE take no bound parameters)."""
 from __future__ import annotations
 
 from erpconsole.services.databases import sql_text
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import DbAction
 
 # Reading an OPTIMIZE of a big table may take a long while; a hung server must still end it.

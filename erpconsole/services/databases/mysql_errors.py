@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from erpconsole.services.databases.base import first_line
 from erpconsole.services.errors import CollectorError
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Health
 
 ACCESS_DENIED = 1045

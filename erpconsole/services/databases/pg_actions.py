@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from erpconsole.services.databases.pg_queries import quote_ident
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import DbAction
 
 ACTIONS = ("cancel", "terminate", "analyze", "vacuum", "explain")

@@ -17,7 +17,7 @@ from sqlalchemy import exc as sa_exc
 
 from erpconsole.services.databases.base import first_line
 from erpconsole.services.errors import CollectorError
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Health
 
 

@@ -26,7 +26,7 @@ from erpconsole.config import DatabaseConfig
 from erpconsole.services.databases import pg_actions, pg_errors, pg_queries as q, pg_rows as rows
 from erpconsole.services.databases.base import DatabaseCollector
 from erpconsole.services.errors import CollectorError
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import (
     DatabaseSnapshot,
     DbAction,

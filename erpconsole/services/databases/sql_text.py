@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 
 
 @dataclass(frozen=True, slots=True)

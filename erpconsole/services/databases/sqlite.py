@@ -26,7 +26,7 @@ from sqlalchemy.pool import NullPool
 from erpconsole.services.databases import sql_text
 from erpconsole.services.databases.base import DatabaseCollector, first_line
 from erpconsole.services.errors import CollectorError
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import (
     DatabaseSnapshot,
     DbAction,

@@ -17,7 +17,7 @@ from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.ssh_auth import secret_name
 from erpconsole.services.hosts.ssh_config import resolve
 from erpconsole.services.hosts.ssh_session import Timeouts
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import ConnectionStep, Health
 from erpconsole.services.secrets import SecretStore
 

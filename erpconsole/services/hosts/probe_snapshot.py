@@ -25,7 +25,7 @@ from erpconsole.services.hosts.procparse import (
     whole_disks,
 )
 from erpconsole.services.hosts.sysparse import disk_usages, parse_df, parse_temperatures
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import HostSnapshot
 from erpconsole.services.rates import RateTracker, busy_percent
 

@@ -23,7 +23,7 @@ from erpconsole.services.hosts.probe import (
     PROC_BUNDLE,
     PROC_FILES,
 )
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Health
 
 SECTOR_BYTES = 512  # /proc/diskstats counts 512-byte sectors whatever the device's own size

@@ -23,7 +23,7 @@ from paramiko.ssh_exception import (
 
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.ssh_config import Endpoint
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Health
 from erpconsole.services.secrets import SecretStore
 

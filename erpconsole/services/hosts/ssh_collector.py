@@ -31,7 +31,7 @@ from erpconsole.services.hosts.procparse import ProbeParseError, split_sections
 from erpconsole.services.hosts.ssh_config import Endpoint, resolve
 from erpconsole.services.hosts.ssh_session import SessionLost, SSHSession, Timeouts
 from erpconsole.services.hosts.sysparse import HostFacts, parse_facts
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Health, HostSnapshot
 from erpconsole.services.secrets import SecretStore
 

@@ -9,7 +9,7 @@ from paramiko.ssh_exception import IncompatiblePeer, SSHException
 
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.ssh_config import Endpoint
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Health
 
 _NO_ROUTE = (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN)

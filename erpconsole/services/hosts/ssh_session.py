@@ -30,7 +30,7 @@ from erpconsole.services.hosts.ssh_auth import authenticate
 from erpconsole.services.hosts.ssh_config import Endpoint
 from erpconsole.services.hosts.ssh_errors import connect_error, handshake_error
 from erpconsole.services.hosts.ssh_socket import open_socket
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Health
 from erpconsole.services.secrets import SecretStore
 

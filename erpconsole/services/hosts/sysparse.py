@@ -20,7 +20,7 @@ from erpconsole.services.hosts.procparse import (
     to_float,
     to_int,
 )
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import DiskUsage, HostFacts, Temperature
 
 # --- df -P -k -------------------------------------------------------------------------------

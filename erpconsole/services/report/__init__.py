@@ -35,7 +35,7 @@ def open_history(url: str):
     a report asked for on a fresh machine says "no history" rather than leaving a store behind."""
     from sqlalchemy.engine import make_url
 
-    from erpconsole.services.i18n import _
+    from erpconsole.i18n import _
     from erpconsole.services.store import Store
 
     try:

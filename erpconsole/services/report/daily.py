@@ -12,7 +12,7 @@ import numpy as np
 
 from erpconsole import __version__
 from erpconsole.services.access.models import rules
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import Finding, Health, Severity
 
 DAY_S = 24 * 3600.0

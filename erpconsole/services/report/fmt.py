@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.report.daily import Chart, DailyReport
 
 Table = tuple[list[str], list[list[str]], list[str]]  # headers, rows of cells, level per row

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from erpconsole.services.access.models import Campaign, CampaignReview
 from erpconsole.services.backups.models import BackupSetStatus
-from erpconsole.services.i18n import N_, _
+from erpconsole.i18n import N_, _
 from erpconsole.services.models import Finding, TargetStatus
 from erpconsole.services.sop import checks_live as live
 from erpconsole.services.sop import checks_records as records

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from erpconsole.services.i18n import N_, _
+from erpconsole.i18n import N_, _
 from erpconsole.services.models import LOCAL_HOST, DatabaseSnapshot, Health, TargetStatus
 from erpconsole.services.sop.models import CheckResult
 

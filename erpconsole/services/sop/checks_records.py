@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from erpconsole.services.backups import policy
-from erpconsole.services.i18n import N_, _
+from erpconsole.i18n import N_, _
 from erpconsole.services.models import Health, Severity
 from erpconsole.services.sop.checks_live import UNSURE, Row, judge
 from erpconsole.services.sop.models import CheckResult

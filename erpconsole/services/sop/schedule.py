@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta, tzinfo
 
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.sop.models import Compliance, DueRun, SopRun, SopTemplate
 
 DAILY, WEEKLY, MONTHLY = "daily", "weekly", "monthly"

@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.sop import schedule as scheduling
 from erpconsole.services.sop.models import (
     APPROVAL, CHECK, FAILED, OPEN, PASSED, SKIPPED, CheckResult, Compliance, DueRun, SopRun,

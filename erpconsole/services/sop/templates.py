@@ -38,9 +38,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-from erpconsole.config_fields import closest
-from erpconsole.config_lines import Path_, SourceLines
-from erpconsole.services.i18n import _
+from erpconsole.config.fields import closest
+from erpconsole.config.lines import Path_, SourceLines
+from erpconsole.i18n import _
 from erpconsole.services.sop.checks import CHECKS, check_names
 from erpconsole.services.sop.schedule import parse_schedule
 from erpconsole.services.sop.models import (

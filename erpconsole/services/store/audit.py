@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, exc as sa_exc, text
 
-from erpconsole.services.i18n import _
+from erpconsole.i18n import _
 from erpconsole.services.models import AuditEntry
 
 GENESIS = "0" * 64

@@ -14,8 +14,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
-from erpconsole.config_lines import Path_
-from erpconsole.services.i18n import _
+from erpconsole.config.lines import Path_
+from erpconsole.i18n import _
 
 ERP_PROFILES = ("odoo", "erpnext", "custom")
 NAME_MAX = 64

@@ -1,6 +1,8 @@
-"""Translation marker for text made in services (no Qt here).
+"""Translation markers for text made outside Qt: config, services, the command line.
 
-Services mark every message a person reads with ``_()``. The catalog is GNU gettext's
+It lives at the top of the package, not in services, so that every layer may import it
+(config imports nothing from services). Those layers mark every message a person reads with
+``_()``, or ``ngettext()`` where the sentence depends on a count. The catalog is GNU gettext's
 ``erpconsole`` domain under ``resources/locale``; with no catalog for the language the
 text stays as written. The Qt side translates its own strings with ``self.tr``.
 """
@@ -27,6 +29,11 @@ _translations = _load()
 def _(message: str) -> str:
     """Translate ``message`` for the reader; the marker the extraction tool looks for."""
     return _translations.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of a counted sentence that fits ``n``, in the reader's language."""
+    return _translations.ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext name for "mark, translate later"

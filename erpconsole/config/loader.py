@@ -1,215 +1,34 @@
 """The inventory (TOML) -> typed, validated models. Errors carry FILE:LINE.
 
-Loader body: see load_inventory(). Shapes here are relied on by services and the UI.
-Each table's keys are declared once below as data (key -> reader); single-value readers live
-in config_fields.py and the key -> line lookup in config_lines.py.
+Loader body: see load_inventory(). The shapes it builds are in models.py; each table's keys
+are declared once as data in schema.py, single-value readers live in fields.py and the
+key -> line lookup in lines.py. What is checked here spans entries: secrets anywhere, unique
+names, references from one table to another.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 import platformdirs
 
-from erpconsole.config_fields import (
-    closest, describe, key_name, read_address, read_bool, read_db_url, read_env_name, read_erp,
-    read_in_range, read_interval, read_name, read_path, read_port, read_tags, read_text,
-    read_names_list, read_timeout, read_whole, refusal, url_has_password,
+from erpconsole.config.fields import closest, refusal, url_has_password
+from erpconsole.config.lines import Path_, SourceLines
+from erpconsole.config.models import (
+    LOCAL_HOST, AccessPolicy, BackupPolicy, BackupSetConfig, DatabaseConfig, HostConfig, Inventory,
+    InventoryError, LocalConfig,
 )
-from erpconsole.config_lines import Path_, SourceLines
-from erpconsole.services.access.models import AccessPolicy
-from erpconsole.services.backups.models import TOOLS, BackupPolicy, BackupSetConfig
-from erpconsole.services.i18n import N_, _
-from erpconsole.services.models import LOCAL_HOST, DbThresholds, Thresholds
+from erpconsole.config.schema import (
+    ACCESS, BACKUP, BACKUP_POLICY, DATABASE, HOST, LOCAL, SOP, read_table,
+)
+from erpconsole.i18n import N_, _
 
 APP_NAME = "erpconsole"
-
-
-class InventoryError(Exception):
-    """A refused inventory: ``str()`` is ``FILE:LINE: what is wrong`` (line omitted if unknown)."""
-
-    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
-        self.path = str(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {message}")
-
-
-@dataclass(frozen=True, slots=True)
-class HostConfig:
-    name: str
-    address: str
-    port: int | None = None
-    user: str | None = None
-    key_file: str | None = None
-    known_hosts: str | None = None
-    proxy_jump: str | None = None
-    interval_s: float = 5.0
-    timeout_s: float | None = None
-    tags: tuple[str, ...] = ()
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    line: int | None = None  # where the [[hosts]] table starts in the file
-
-
-@dataclass(frozen=True, slots=True)
-class DatabaseConfig:
-    name: str
-    url: str
-    password_env: str | None = None
-    erp: str | None = None
-    interval_s: float = 10.0
-    timeout_s: float | None = None
-    tags: tuple[str, ...] = ()
-    thresholds: DbThresholds = field(default_factory=DbThresholds)
-    line: int | None = None
-    # erp = "custom": a SELECT returning username, display name, active, last login, roles.
-    erp_users_query: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LocalConfig:
-    """The machine the console runs on, watched through psutil."""
-
-    enabled: bool = True
-    interval_s: float = 2.0
-    thresholds: Thresholds = field(default_factory=Thresholds)
-
-
-@dataclass(frozen=True, slots=True)
-class Inventory:
-    path: str | None = None
-    local: LocalConfig = field(default_factory=LocalConfig)
-    hosts: tuple[HostConfig, ...] = ()
-    databases: tuple[DatabaseConfig, ...] = ()
-    access: AccessPolicy = field(default_factory=AccessPolicy)
-    backups: tuple[BackupSetConfig, ...] = ()
-    sop_folders: tuple[str, ...] = ()  # [sop] folders: the team's own templates (a shared drive)
-
-
-# -- the schema, as data ----------------------------------------------------------------------
-
-Reader = Callable[["_Source", Path_, Any], Any]
-
-_THRESHOLD_PAIRS = (
-    ("disk_warning", "disk_critical"),
-    ("mem_warning", "mem_critical"),
-    ("load_per_core_warning", "load_per_core_critical"),
-)
-
-
-def _read_threshold(src: _Source, where: Path_, value: Any) -> float:
-    unit = "" if key_name(where).startswith("load") else "%"
-    return read_in_range(src, where, value, 0.0, 100.0, unit)
-
-
-def _read_thresholds(src: _Source, where: Path_, value: Any) -> Thresholds:
-    spec = {f.name: _read_threshold for f in fields(Thresholds)}
-    values = _read_table(src, where, value, spec, (), "thresholds")
-    result = replace(Thresholds(), **values)
-    for warn, crit in _THRESHOLD_PAIRS:
-        low, high = getattr(result, warn), getattr(result, crit)
-        if low >= high:
-            # Overrides are often partial: say which side is the default the user never wrote.
-            low_note = "" if warn in values else _(", the default")
-            high_note = "" if crit in values else _(", the default")
-            src.fail(where + ((warn if warn in values else crit),), _(
-                "{warn} ({low:g}{low_note}) must be below {crit} ({high:g}{high_note}); lower {warn} or raise {crit}"
-            ).format(warn=warn, crit=crit, low=low, high=high, low_note=low_note, high_note=high_note))
-    return result
-
-
-_DB_THRESHOLD_PAIRS = (
-    ("connections_warning", "connections_critical"),
-    ("replication_lag_warning_s", "replication_lag_critical_s"),
-    ("wraparound_warning", "wraparound_critical"),
-)
-
-
-def _read_db_threshold(src: _Source, where: Path_, value: Any) -> float:
-    key = key_name(where)
-    if key.endswith("_s"):
-        return read_in_range(src, where, value, 0.0, 7 * 86400.0, _(" seconds"))
-    return read_in_range(src, where, value, 0.0, 100.0, "%")
-
-
-def _read_db_thresholds(src: _Source, where: Path_, value: Any) -> DbThresholds:
-    spec = {f.name: _read_db_threshold for f in fields(DbThresholds)}
-    values = _read_table(src, where, value, spec, (), "thresholds")
-    result = replace(DbThresholds(), **values)
-    for warn, crit in _DB_THRESHOLD_PAIRS:
-        if getattr(result, warn) >= getattr(result, crit):
-            src.fail(where + ((warn if warn in values else crit),), _(
-                "{warn} ({low:g}) must be below {crit} ({high:g}); lower {warn} or raise {crit}"
-            ).format(warn=warn, crit=crit, low=getattr(result, warn), high=getattr(result, crit)))
-    return result
-
-
-_LOCAL: dict[str, Reader] = {"enabled": read_bool, "interval_s": read_interval, "thresholds": _read_thresholds}
-_HOST: dict[str, Reader] = {
-    "name": read_name, "address": read_address, "port": read_port, "user": read_text,
-    "key_file": read_path, "known_hosts": read_path, "proxy_jump": read_text,
-    "interval_s": read_interval, "timeout_s": read_timeout, "tags": read_tags, "thresholds": _read_thresholds,
-}
-_DATABASE: dict[str, Reader] = {
-    "name": read_name, "url": read_db_url, "password_env": read_env_name, "erp": read_erp,
-    "erp_users_query": read_text, "interval_s": read_interval, "timeout_s": read_timeout, "tags": read_tags,
-    "thresholds": _read_db_thresholds,
-}
-_ACCESS: dict[str, Reader] = {
-    "stale_days": lambda src, where, value: read_whole(src, where, value, 1, 3650),
-    "roster": read_path,
-    "approved_superusers": read_names_list,
-    "generic_names": read_names_list,
-    "password_max_age_days": lambda src, where, value: read_whole(src, where, value, 1, 3650),
-    "ignore_system_accounts": read_bool,
-}
-def _hours(src: _Source, where: Path_, value: Any) -> float:
-    return read_in_range(src, where, value, 0.01, 24 * 3650, _(" hours"))
-
-
-def _days(src: _Source, where: Path_, value: Any) -> float:
-    return read_in_range(src, where, value, 0.01, 3650, _(" days"))
-
-
-def _tool(src: _Source, where: Path_, value: Any) -> str:
-    tool = read_text(src, where, value)
-    if tool not in TOOLS:
-        guess = closest(tool.lower(), TOOLS)
-        hint = _('; did you mean "{guess}"?').format(guess=guess) if guess else ""
-        src.fail(where, _("tool must be one of {choices} (got {got}){hint}").format(
-            choices=", ".join(TOOLS), got=describe(tool), hint=hint))
-    return tool
-
-
-_BACKUP_POLICY: dict[str, Reader] = {
-    "rpo_h": _hours, "full_every_d": _days, "retention_d": _days, "drill_every_d": _days,
-    "min_size_mb": lambda src, where, value: read_in_range(src, where, value, 0, 10**9, " MB"),
-    "max_shrink_percent": lambda src, where, value: read_in_range(src, where, value, 0, 100, "%"),
-    "rto_target_min": lambda src, where, value: read_in_range(src, where, value, 0.1, 100000, _(" minutes")),
-    "offsite": read_bool,
-    "row_tolerance_percent": lambda src, where, value: read_in_range(src, where, value, 0, 100, "%"),
-}
-_BACKUP: dict[str, Reader] = {
-    "name": read_name, "tool": _tool, "repo": read_text, "host": read_text, "stanza": read_text,
-    "pattern": read_text, "password_env": read_env_name, "database": read_text, "drill_target": read_db_url,
-    "sanity_queries": read_names_list, "key_tables": read_names_list, "offsite_repo": read_text,
-    "interval_s": read_interval, **_BACKUP_POLICY,
-}
-def _folders(src: _Source, where: Path_, value: Any) -> tuple[str, ...]:
-    names = read_names_list(src, where, value)
-    return tuple(read_path(src, where, name) for name in names)
-
-
-_SOP: dict[str, Reader] = {"folders": _folders}
 _TOP = {"local": "[local]", "hosts": "[[hosts]]", "databases": "[[databases]]", "access": "[access]",
         "backups": "[[backups]]", "sop": "[sop]"}
-_EXAMPLES = {"name": '"erp-app-1"', "address": '"10.0.0.5"', "url": '"postgresql+psycopg://monitor@10.0.0.6:5432/erp"'}
 _SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "token"})
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_HINTS = {
@@ -234,27 +53,6 @@ class _Source:
 
     def fail(self, where: Path_, message: str) -> NoReturn:
         raise InventoryError(self.path, self.lines.line_of(where), message)
-
-
-def _read_table(src: _Source, where: Path_, raw: Any, spec: dict[str, Reader],
-                required: tuple[str, ...], title: str) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        src.fail(where, _("{title} must be a table (got {got})").format(title=title, got=describe(raw)))
-    for key in raw:
-        if key not in spec:
-            src.fail(where + (key,), _unknown_key(key, list(spec), title))
-    for key in required:
-        if key not in raw:
-            src.fail(where, _("this {title} entry has no {key}; add {key} = {example} (required: {all})").format(
-                title=title, key=key, example=_EXAMPLES.get(key, '"..."'), all=", ".join(required)))
-    return {key: spec[key](src, where + (key,), value) for key, value in raw.items()}
-
-
-def _unknown_key(key: str, allowed: list[str], title: str) -> str:
-    guess = closest(key, allowed)
-    hint = _('; did you mean "{guess}"?').format(guess=guess) if guess else ""
-    return _('unknown key "{key}" in {title}{hint} Allowed keys: {allowed}').format(
-        key=key, title=title, hint=hint if hint else ".", allowed=", ".join(allowed))
 
 
 def _read_file(path: Path) -> str:
@@ -350,7 +148,7 @@ def _entries(src: _Source, doc: dict[str, Any], key: str) -> list[tuple[Path_, d
 
 
 def _host(src: _Source, where: Path_, raw: dict[str, Any]) -> HostConfig:
-    values = _read_table(src, where, raw, _HOST, ("name", "address"), "[[hosts]]")
+    values = read_table(src, where, raw, HOST, ("name", "address"), "[[hosts]]")
     if values["name"].casefold() == LOCAL_HOST.casefold():
         src.fail(where + ("name",), _('"{name}" is the machine the console runs on ([local]); choose another name')
                  .format(name=LOCAL_HOST))
@@ -358,7 +156,7 @@ def _host(src: _Source, where: Path_, raw: dict[str, Any]) -> HostConfig:
 
 
 def _database(src: _Source, where: Path_, raw: dict[str, Any]) -> DatabaseConfig:
-    values = _read_table(src, where, raw, _DATABASE, ("name", "url"), "[[databases]]")
+    values = read_table(src, where, raw, DATABASE, ("name", "url"), "[[databases]]")
     if values.get("erp") == "custom" and not values.get("erp_users_query"):
         src.fail(where + ("erp",), _('erp = "custom" needs erp_users_query = "SELECT ..." returning '
                                      "username, display name, active, last login, roles"))
@@ -374,8 +172,8 @@ def _database(src: _Source, where: Path_, raw: dict[str, Any]) -> DatabaseConfig
 
 def _backup(src: _Source, where: Path_, raw: dict[str, Any], hosts: set[str], databases: set[str]
             ) -> BackupSetConfig:
-    values = _read_table(src, where, raw, _BACKUP, ("name", "tool", "repo"), "[[backups]]")
-    policy = BackupPolicy(**{k: values.pop(k) for k in list(values) if k in _BACKUP_POLICY})
+    values = read_table(src, where, raw, BACKUP, ("name", "tool", "repo"), "[[backups]]")
+    policy = BackupPolicy(**{k: values.pop(k) for k in list(values) if k in BACKUP_POLICY})
     if values.get("tool") in ("pgbackrest", "barman") and not values.get("stanza"):
         src.fail(where + ("tool",), _('{tool} needs stanza = "..." (the {what} name)').format(
             tool=values["tool"], what=_("stanza") if values["tool"] == "pgbackrest" else _("server")))
@@ -389,7 +187,7 @@ def _backup(src: _Source, where: Path_, raw: dict[str, Any], hosts: set[str], da
 def _access(src: _Source, raw: Any) -> AccessPolicy:
     if raw is None:
         return AccessPolicy()
-    return AccessPolicy(**_read_table(src, ("access",), raw, _ACCESS, (), "[access]"))
+    return AccessPolicy(**read_table(src, ("access",), raw, ACCESS, (), "[access]"))
 
 
 def _refuse_duplicates(src: _Source, kind: str, entries: list[tuple[Path_, HostConfig | DatabaseConfig]]) -> None:
@@ -420,7 +218,7 @@ def _refuse_shared_names(src: _Source, hosts: list, databases: list) -> None:
 def _local(src: _Source, raw: Any, has_hosts: bool) -> LocalConfig:
     # With remote hosts the inventory usually describes a fleet; the admin's own laptop in
     # it would be noise unless asked for. With none, watching this machine is the point.
-    values = _read_table(src, ("local",), raw if raw is not None else {}, _LOCAL, (), "[local]")
+    values = read_table(src, ("local",), raw if raw is not None else {}, LOCAL, (), "[local]")
     values.setdefault("enabled", not has_hosts)
     return LocalConfig(**values)
 
@@ -439,7 +237,7 @@ def _inventory(src: _Source, doc: dict[str, Any]) -> Inventory:
     backups = [(w, _backup(src, w, raw, {h.name for _w, h in hosts}, {d.name for _w, d in databases}))
                for w, raw in _entries(src, doc, "backups")]
     _refuse_duplicates(src, _("backup set"), backups)
-    sop = _read_table(src, ("sop",), doc.get("sop", {}), _SOP, (), "[sop]")
+    sop = read_table(src, ("sop",), doc.get("sop", {}), SOP, (), "[sop]")
     return Inventory(str(src.path), local, tuple(h for _w, h in hosts), tuple(d for _w, d in databases),
                      _access(src, doc.get("access")), tuple(b for _w, b in backups), sop.get("folders", ()))
 

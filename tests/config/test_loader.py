@@ -19,7 +19,7 @@ from erpconsole.config import (
     load_default_inventory,
     load_inventory,
 )
-from erpconsole.services.models import Thresholds
+from erpconsole.config import Thresholds
 
 VALID = '''\
 # a fleet
