@@ -24,7 +24,7 @@ from shots import arguments, shoot  # noqa: E402
 from erpconsole.services.backups.service import BackupService  # noqa: E402
 from erpconsole.services.monitor import Monitor  # noqa: E402
 from erpconsole.services.models import Event, Severity  # noqa: E402
-from erpconsole.services.sop.checks import CheckContext  # noqa: E402
+from erpconsole.services.sop.context import CheckContext  # noqa: E402
 from erpconsole.services.sop.service import SopService  # noqa: E402
 from erpconsole.services.store import Store  # noqa: E402
 

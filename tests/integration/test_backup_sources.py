@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from erpconsole.config import HostConfig
 from erpconsole.services.backups.models import DUMP, DUMPDIR, FULL, SNAPSHOT, BackupSetConfig
-from erpconsole.services.backups.sources import source_for
+from erpconsole.services.backups.factory import source_for
 from erpconsole.services.secrets import SecretStore
 from tests.conftest import require
 from tests.dbservers import unique

@@ -21,7 +21,7 @@ import pytest
 
 from erpconsole.services.backups.drill_barman import BarmanCluster
 from erpconsole.services.backups.models import FULL, Backup, BackupSetConfig
-from erpconsole.services.backups.sources import source_for
+from erpconsole.services.backups.factory import source_for
 from erpconsole.services.secrets import SecretStore
 from tests.conftest import require
 from tests.integration.sshd import free_port

@@ -20,7 +20,7 @@ from erpconsole.config import DatabaseConfig, HostConfig, Inventory
 from erpconsole.services.backups.drill import SCRATCH_PREFIX, run_drill
 from erpconsole.services.backups.drill_fetch import SHARE
 from erpconsole.services.backups.models import DUMPDIR, BackupSetConfig
-from erpconsole.services.backups.sources import source_for
+from erpconsole.services.backups.factory import source_for
 from erpconsole.services.secrets import SecretStore
 from tests.conftest import require
 from tests.dbservers import PG_ADMIN

@@ -15,7 +15,7 @@ from erpconsole.config import Inventory, LocalConfig
 from erpconsole.services.backups.models import DUMPDIR, BackupPolicy, BackupSetConfig
 from erpconsole.services.backups.service import BackupService
 from erpconsole.services.monitor import Monitor
-from erpconsole.services.sop.checks import CheckContext
+from erpconsole.services.sop.context import CheckContext
 from erpconsole.services.sop.models import FAILED, OPEN, PASSED
 from erpconsole.services.sop.service import SopService
 from erpconsole.services.store import Store

@@ -17,18 +17,13 @@ import os
 import tempfile
 import time
 import zipfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 from erpconsole import __version__
+from erpconsole.services.access.evidence_pdf import render_pdf
 from erpconsole.services.access.models import CampaignReview, Decision, ExportResult, ReviewRow
+from erpconsole.services.access.timestamps import iso
 from erpconsole.i18n import _
-
-
-def iso(ts: float | None) -> str:
-    if ts is None:
-        return ""
-    return datetime.fromtimestamp(ts, timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
 def _csv(header: list[str], rows: list[list]) -> bytes:
@@ -61,8 +56,6 @@ def _account_row(review: CampaignReview, r: ReviewRow) -> list:
 
 
 def _files(review: CampaignReview, log: list[tuple[str, str, Decision]]) -> dict[str, bytes]:
-    from erpconsole.services.access.evidence_pdf import render_pdf
-
     findings = [[f.key, f.rule, f.severity.value, f.message, " | ".join(f.extra), " | ".join(f.missing)]
                 for r in review.rows for f in r.findings] + \
                [[f.key, f.rule, f.severity.value, f.message, "", " | ".join(f.missing)] for f in review.gone]

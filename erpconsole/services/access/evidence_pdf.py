@@ -11,8 +11,8 @@ from datetime import datetime
 
 from fpdf.fonts import FontFace
 
-from erpconsole.services.access.evidence import iso
 from erpconsole.services.access.models import CampaignReview, Decision
+from erpconsole.services.access.timestamps import iso
 from erpconsole.i18n import _
 from erpconsole.services.pdf_doc import PdfDocument
 

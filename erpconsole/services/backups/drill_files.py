@@ -22,10 +22,9 @@ from pathlib import Path
 
 from erpconsole.services.backups.borg import _ENV as BORG_ENV
 from erpconsole.services.backups.drill_proc import Restore, RestoreError, run_restore
+from erpconsole.services.backups.factory import source_for
 from erpconsole.services.backups.models import BORG, Backup, BackupSetConfig, DrillCheck
-from erpconsole.services.backups.sources import (
-    Job, SourceError, argv_script, password_for, run_job, source_for,
-)
+from erpconsole.services.backups.sources import Job, SourceError, argv_script, password_for, run_job
 from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 

@@ -44,7 +44,7 @@ class BackupService:
 
     def read(self, name: str) -> BackupSetStatus:
         """Reads one set now (its tool's listing), with its last verification and drill."""
-        from erpconsole.services.backups.sources import source_for
+        from erpconsole.services.backups.factory import source_for
 
         cfg = self._config(name)
         try:
@@ -74,7 +74,7 @@ class BackupService:
 
     def verify(self, name: str, backup_id: str, actor: str | None = None) -> VerifyResult:
         """Verifies one backup with its tool; recorded and audited."""
-        from erpconsole.services.backups.sources import source_for
+        from erpconsole.services.backups.factory import source_for
 
         cfg = self._config(name)
         status = self.read(name)

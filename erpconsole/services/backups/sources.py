@@ -7,7 +7,7 @@ where the host has it, and hands back stdout, stderr and the exit status in mark
 Secrets travel as environment variables: locally in the process environment, over SSH in a
 here-doc on the kept shell's stdin; never on a command line and never in ``query``.
 Expected failures never raise: they become ``BackupSetStatus.error`` / ``VerifyResult``
-messages that say what is wrong and what to do.
+messages that say what is wrong and what to do. ``factory.source_for`` picks a set's source.
 """
 
 from __future__ import annotations
@@ -20,10 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from erpconsole.services.access.os_read import _run_local, _run_ssh
-from erpconsole.services.backups.models import (
-    BARMAN, BORG, DUMPDIR, PGBACKREST, RESTIC, Backup, BackupSetConfig, BackupSetStatus,
-    VerifyResult,
-)
+from erpconsole.services.backups.models import Backup, BackupSetConfig, BackupSetStatus, VerifyResult
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.probe import MARKER, new_token, wrap_command
 from erpconsole.services.hosts.procparse import ProbeParseError, split_sections
@@ -285,15 +282,3 @@ class BackupSource:
             "garbage: {excerpt}); run the command by hand there to see what it prints").format(
             what=what, where=run.where, excerpt=excerpt), run.out[-_EXCERPT:])
 
-
-def source_for(cfg: BackupSetConfig) -> BackupSource:
-    """The source for the set's tool (the inventory has checked the tool name)."""
-    from erpconsole.services.backups import barman, borg, dumpdir, pgbackrest, restic
-
-    sources: dict[str, type[BackupSource]] = {
-        PGBACKREST: pgbackrest.PgBackRestSource, RESTIC: restic.ResticSource,
-        BORG: borg.BorgSource, BARMAN: barman.BarmanSource, DUMPDIR: dumpdir.DumpDirSource}
-    try:
-        return sources[cfg.tool]()
-    except KeyError:
-        raise ValueError(f"unknown backup tool {cfg.tool!r}") from None

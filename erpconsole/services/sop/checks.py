@@ -1,5 +1,10 @@
 """The named checks an SOP step can be bound to: each judges live data and keeps what it saw.
 
+This module is the registry; the checks themselves are in checks_live.py (what the monitor
+polls) and checks_records.py (backups and access reviews), and what they judge, the
+``CheckContext``, is in context.py, so the registry imports the checks and no check imports
+the registry.
+
 A check takes a ``CheckContext`` (the monitor's statuses, the backup sets with their policy
 findings, the newest access review) and its parameters, and gives a ``CheckResult``:
 
@@ -19,31 +24,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from erpconsole.services.access.models import Campaign, CampaignReview
-from erpconsole.services.backups.models import BackupSetStatus
 from erpconsole.i18n import N_, _
-from erpconsole.services.models import Finding, TargetStatus
 from erpconsole.services.sop import checks_live as live
 from erpconsole.services.sop import checks_records as records
+from erpconsole.services.sop.context import CheckContext
 from erpconsole.services.sop.models import CheckResult
-
-BackupPair = tuple[BackupSetStatus, tuple[Finding, ...]]
-
-
-@dataclass(frozen=True, slots=True)
-class CheckContext:
-    """The live data a check judges. ``backups`` None: the backup part is not available
-    (as opposed to an empty tuple: no backup sets in the inventory). ``access``: the review of
-    the newest campaign, None when there is none. ``access_campaigns`` (added; optional): every
-    campaign, so "signed within" can find the newest signed one even when a newer campaign is
-    still open; empty means judge ``access.campaign`` alone."""
-
-    statuses: tuple[TargetStatus, ...]
-    backups: tuple[BackupPair, ...] | None
-    access: CampaignReview | None
-    now: float
-    access_campaigns: tuple[Campaign, ...] = ()
-
 
 @dataclass(frozen=True, slots=True)
 class Param:
@@ -111,8 +96,6 @@ def _number(value: object) -> float | None:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-
-
 
 
 # -- the registry ---------------------------------------------------------------------------------

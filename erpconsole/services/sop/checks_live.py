@@ -4,14 +4,11 @@ check shares (services/sop/checks.py names them)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from erpconsole.i18n import N_, _
 from erpconsole.services.models import LOCAL_HOST, DatabaseSnapshot, Health, TargetStatus
+from erpconsole.services.sop.context import CheckContext
 from erpconsole.services.sop.models import CheckResult
-
-if TYPE_CHECKING:
-    from erpconsole.services.sop.checks import CheckContext
 
 # One line of what a check saw: (label, value, verdict); verdict None = could not judge.
 Row = tuple[str, str, bool | None]

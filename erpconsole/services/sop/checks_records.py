@@ -7,16 +7,13 @@ never disagree with the Backups page; the access checks read the access rules' f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
-from erpconsole.services.backups import policy
 from erpconsole.i18n import N_, _
+from erpconsole.services.backups import policy
 from erpconsole.services.models import Health, Severity
 from erpconsole.services.sop.checks_live import UNSURE, Row, judge
+from erpconsole.services.sop.context import BackupPair, CheckContext
 from erpconsole.services.sop.models import CheckResult
-
-if TYPE_CHECKING:
-    from erpconsole.services.sop.checks import BackupPair, CheckContext
 
 NO_BACKUP_SERVICE = N_("backups are not available here (the backup part is not running): "
                        "nothing to judge")

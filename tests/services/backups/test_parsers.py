@@ -15,7 +15,8 @@ from erpconsole.services.backups.models import (
 )
 from erpconsole.services.backups.pgbackrest import PgBackRestSource
 from erpconsole.services.backups.restic import ResticSource
-from erpconsole.services.backups.sources import SourceError, ToolRun, job_script, source_for
+from erpconsole.services.backups.factory import source_for
+from erpconsole.services.backups.sources import SourceError, ToolRun, job_script
 from erpconsole.services.secrets import SecretStore
 from tests.services.backups import samples
 

@@ -18,7 +18,8 @@ from erpconsole.services.hosts.local import LocalCollector
 from erpconsole.services.models import (
     DatabaseSnapshot, DbSession, Finding, Health, HostSnapshot, Severity, TargetStatus,
 )
-from erpconsole.services.sop.checks import CHECKS, CheckContext, check_names, run_check
+from erpconsole.services.sop.checks import CHECKS, check_names, run_check
+from erpconsole.services.sop.context import CheckContext
 
 NOW = 1_795_500_000.0
 H, D = 3600.0, 86400.0

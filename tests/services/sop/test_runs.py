@@ -8,7 +8,8 @@ import json
 import pytest
 from sqlalchemy import exc as sa_exc, text
 
-from erpconsole.services.sop.checks import CheckContext, CheckSpec, Param
+from erpconsole.services.sop.checks import CheckSpec, Param
+from erpconsole.services.sop.context import CheckContext
 from erpconsole.services.sop.models import (
     ACTION, APPROVAL, CHECK, FAILED, MANUAL, OPEN, PASSED, SKIPPED, CheckResult, SopSection,
     SopStep, SopTemplate,
