@@ -102,6 +102,7 @@ class Console:
         from erpconsole.ui.main_window import MainWindow
 
         self.store = self.writer = None
+        self._access_service = self._backup_service = None  # what the SOP checks read
         self._store_url = store_url
         self._stopped = False
         self.monitor = Monitor(inventory, None)
@@ -145,6 +146,7 @@ class Console:
             log.exception("access review service")
             self.bridge.attach_access(None, f"{type(exc).__name__}: {exc}")
             return
+        self._access_service = service
         self.bridge.attach_access(service)
 
     def _attach_backups(self, store) -> None:
@@ -160,6 +162,7 @@ class Console:
             log.exception("backup service")
             self.bridge.attach_backups(None, f"{type(exc).__name__}: {exc}")
             return
+        self._backup_service = service
         self.bridge.attach_backups(service)
 
     def _attach_sop(self, store) -> None:
@@ -182,14 +185,10 @@ class Console:
         self.bridge.attach_sop(service)
 
     def _sop_check_context(self):
-        """What the SOP checks judge, as the console sees it now (called on the SOP worker)."""
-        from erpconsole.services.sop.checks import CheckContext
+        """What the SOP checks judge, as the services see it now (called on the SOP worker)."""
+        from erpconsole.services.sop.context import check_context
 
-        # No sets in the inventory is a fact ("add one"); sets not read yet is "not available".
-        backups = () if not self.monitor.inventory.backups else self.bridge.sop_backups()
-        return CheckContext(statuses=tuple(self.monitor.statuses()),
-                            backups=tuple(backups) if backups is not None else None,
-                            access=self.bridge.sop_access_review(), now=time.time())
+        return check_context(self.monitor, self._backup_service, self._access_service)
 
     def wait_store(self, timeout: float = 30.0) -> bool:
         self._opener.join(timeout)

@@ -15,7 +15,7 @@ from erpconsole.config import Inventory, LocalConfig
 from erpconsole.services.backups.models import DUMPDIR, BackupPolicy, BackupSetConfig
 from erpconsole.services.backups.service import BackupService
 from erpconsole.services.monitor import Monitor
-from erpconsole.services.sop.context import CheckContext
+from erpconsole.services.sop.context import CheckContext, check_context
 from erpconsole.services.sop.models import FAILED, OPEN, PASSED
 from erpconsole.services.sop.service import SopService
 from erpconsole.services.store import Store
@@ -42,8 +42,8 @@ def live(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
 
     def context() -> CheckContext:
-        pairs = tuple((s, tuple(backups.findings(s))) for s in backups.read_all())
-        return CheckContext(tuple(monitor.statuses()), pairs, None, time.time())
+        backups.read_all()  # as the Backups page asks; the context reads the service's newest
+        return check_context(monitor, backups)
 
     yield inv, store, context
     monitor.stop()

@@ -41,6 +41,7 @@ class AccessReviewService:
         self._today = today
         self._lock = threading.Lock()
         self._extractions: dict[int, Extraction | None] = {}
+        self._latest: CampaignReview | None = None  # what the SOP checks judge
 
     # -- campaigns ------------------------------------------------------------------------------
 
@@ -72,6 +73,20 @@ class AccessReviewService:
         return self.review(campaign_id)
 
     def review(self, campaign_id: int) -> CampaignReview:
+        """The campaign's review as it stands; kept as the newest review (``latest_review``)."""
+        review = self._review(campaign_id)
+        with self._lock:
+            self._latest = review
+        return review
+
+    def latest_review(self) -> CampaignReview | None:
+        """The newest review asked for (or collected), None before any: the SOP checks judge it."""
+        with self._lock:
+            return self._latest
+
+    def _review(self, campaign_id: int) -> CampaignReview:
+        # Signing and exporting read the review for themselves: that is not a review a
+        # person asked for, and it does not replace the newest one.
         campaign = self.store.campaign(campaign_id)
         extraction = self._extraction(campaign_id)
         if extraction is None:
@@ -115,7 +130,7 @@ class AccessReviewService:
 
     def sign(self, campaign_id: int, signer_name: str, actor: str | None = None) -> Campaign:
         """ValueError if rows are undecided or it is signed already. Read-only afterwards."""
-        review = self.review(campaign_id)
+        review = self._review(campaign_id)
         self.store.writable(campaign_id)
         if review.extraction is None:
             raise ValueError(_("nothing to sign: collect the accounts first"))
@@ -136,7 +151,7 @@ class AccessReviewService:
         """Writes the evidence package (zip: CSVs + PDF + manifest) and audits its SHA-256."""
         from erpconsole.services.access.evidence import write_package
 
-        review = self.review(campaign_id)
+        review = self._review(campaign_id)
         if review.extraction is None:
             raise ValueError(_("nothing to export: collect the accounts first"))
         result = write_package(review, self.store.log(campaign_id), path)

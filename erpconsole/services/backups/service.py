@@ -32,6 +32,9 @@ class BackupService:
         self._hosts = {h.name: h for h in inventory.hosts}
         self._lock = threading.Lock()
         self._drilling: set[str] = set()  # one drill per set at a time
+        # The newest read of each set with its findings then, in the order first read: what
+        # the SOP checks judge (they run on another thread than the reads).
+        self._latest: dict[str, tuple[BackupSetStatus, tuple[Finding, ...]]] = {}
 
     def set_names(self) -> list[str]:
         return [b.name for b in self.inventory.backups]
@@ -57,7 +60,15 @@ class BackupService:
             drills = self.records.drills(name, 1)
             status = dataclasses.replace(status, verification=self.records.last_verification(name) or status.verification,
                                          last_drill=drills[0] if drills else status.last_drill)
+        findings = tuple(self.findings(status))
+        with self._lock:
+            self._latest[name] = (status, findings)
         return status
+
+    def latest(self) -> list[tuple[BackupSetStatus, tuple[Finding, ...]]] | None:
+        """The newest read of every set read so far, with its findings; None before any read."""
+        with self._lock:
+            return list(self._latest.values()) or None
 
     def read_all(self) -> list[BackupSetStatus]:
         """Every set, read in parallel; a dead host or a slow repository holds up no other."""

@@ -16,32 +16,13 @@ log = logging.getLogger(__name__)
 class SopBridgeMixin:
     """Expects on the class: sop_ready, sop_templates_loaded, sop_run_loaded, sop_runs_loaded,
     sop_open_runs_loaded, sop_due_changed, sop_compliance_loaded, sop_failed, report_written
-    (signals), backups_loaded and access_review_loaded (their last answers feed the checks)."""
+    (signals)."""
 
     def _init_sop(self) -> None:
         self._sop = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sop")
         self._report = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
         self._sop_service = None
         self._sop_error = ""
-        self._last_backups: dict[str, tuple] = {}
-        self._last_access = None
-        # Remembered as they are emitted (any thread): the checks read the newest answers.
-        self.backups_loaded.connect(self._remember_backups)
-        self.access_review_loaded.connect(self._remember_access)
-
-    def _remember_backups(self, views: list) -> None:
-        for status, findings in views:
-            self._last_backups[status.config.name] = (status, tuple(findings))
-
-    def _remember_access(self, review) -> None:
-        self._last_access = review
-
-    def sop_backups(self) -> list | None:
-        """The newest read of every backup set, or None before any was read."""
-        return list(self._last_backups.values()) if self._last_backups else None
-
-    def sop_access_review(self):
-        return self._last_access
 
     def attach_sop(self, service, error: str = "") -> None:
         """The SopService once the store is open; None with ``error`` when it could not be built."""
