@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 import numpy as np
 
+from erpconsole.services import metrics
 from erpconsole.services.models import DatabaseSnapshot, TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.common.labels import display_name, health_text
@@ -27,6 +28,15 @@ STALE_INTERVALS = 3  # no news for this many poll intervals: the tile says "stal
 TILE_MIN_WIDTH = 320
 TILE_MAX_WIDTH = 640
 TILE_MAX_HEIGHT = 400
+
+
+_CPU, _MEM, _DISK = (metrics.metric(n) for n in ("cpu.percent", "mem.percent", "disk.used_percent"))
+# The CPU figure turns amber on load per core: a busy CPU alone is no fault.
+_CPU_CHECK = metrics.limits("load.1").check
+
+
+def _figure(value: float | None, unit: str) -> str:
+    return "–" if value is None else f"{value:.0f}{unit}"
 
 
 def _finding_level(status: TargetStatus, check: str) -> str:
@@ -245,16 +255,15 @@ class OverviewPage(QWidget):
             return self._db_tile_values(status)
         s = status.snapshot
         if s is None:
-            return [(self.tr("CPU"), "–", "pending"), (self.tr("Memory"), "–", "pending"), (self.tr("Disk"), "–", "pending")]
-        cpu = "–" if s.cpu_percent is None else f"{s.cpu_percent:.0f}%"
-        mem = "–" if s.mem_percent is None else f"{s.mem_percent:.0f}%"
+            return [(_CPU.label_for(), "–", "pending"), (_MEM.label_for(), "–", "pending"),
+                    (self.tr("Disk"), "–", "pending")]
         disk = s.busiest_disk
-        disk_caption = self.tr("Disk {0}").format(disk.mount) if disk else self.tr("Disk")
-        disk_text = f"{disk.used_percent:.0f}%" if disk else "–"
+        disk_caption = _DISK.label_for(disk.mount) if disk else self.tr("Disk")
         return [
-            (self.tr("CPU"), cpu, _finding_level(status, "load_per_core")),
-            (self.tr("Memory"), mem, _finding_level(status, "mem_used")),
-            (disk_caption, disk_text, _finding_level(status, "disk_used")),
+            (_CPU.label_for(), _figure(_CPU.value(s), _CPU.unit), _finding_level(status, _CPU_CHECK)),
+            (_MEM.label_for(), _figure(_MEM.value(s), _MEM.unit), _finding_level(status, _MEM.limits.check)),
+            (disk_caption, _figure(disk.used_percent if disk else None, _DISK.unit),
+             _finding_level(status, _DISK.limits.check)),
         ]
 
     def _db_tile_values(self, status: TargetStatus) -> list[tuple[str, str, str]]:
