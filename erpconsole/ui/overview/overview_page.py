@@ -17,6 +17,7 @@ from erpconsole.services.models import DatabaseSnapshot, TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.common.labels import display_name, health_text
 from erpconsole.ui.backups.text import overview_summary
+from erpconsole.ui.hosts.series_store import SeriesKey, SeriesStore
 from erpconsole.ui.sop.text import overdue_summary
 from erpconsole.widgets.metric_tile import MetricTile
 from erpconsole.widgets.ring_buffer import RingBuffer
@@ -33,6 +34,8 @@ TILE_MAX_HEIGHT = 400
 _CPU, _MEM, _DISK = (metrics.metric(n) for n in ("cpu.percent", "mem.percent", "disk.used_percent"))
 # The CPU figure turns amber on load per core: a busy CPU alone is no fault.
 _CPU_CHECK = metrics.limits("load.1").check
+HOST_SPARK: SeriesKey = (_CPU.name, "")
+DB_SPARK: SeriesKey = ("db.tps", "")  # commits plus rollbacks per second: the page's own sum
 
 
 def _figure(value: float | None, unit: str) -> str:
@@ -70,24 +73,19 @@ def _short_lag(seconds: float) -> str:
     return f"{seconds / 3600:.0f}h"
 
 
-def _spark_value(status: TargetStatus) -> float | None:
-    snap = status.snapshot
-    if isinstance(snap, DatabaseSnapshot):
-        return snap.tps
-    return snap.cpu_percent if snap is not None else None
-
-
 class OverviewPage(QWidget):
     host_requested = Signal(str)
     database_requested = Signal(str)
     backups_requested = Signal()
     sop_requested = Signal()
 
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None, *,
+                 series: SeriesStore | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._tiles: dict[str, MetricTile] = {}
-        self._spark: dict[str, RingBuffer] = {}  # CPU % of a host, transactions/s of a database
+        # The sparkline draws a host's CPU series from the buffer the host detail charts read.
+        self._series = series if series is not None else SeriesStore()
         self._kinds: dict[str, str] = {}
         self._status: dict[str, TargetStatus] = {}
         self._dirty: set[str] = set()
@@ -142,6 +140,10 @@ class OverviewPage(QWidget):
     def tiles(self) -> dict[str, MetricTile]:
         return dict(self._tiles)
 
+    def spark_buffer(self, target: str) -> RingBuffer:
+        """The series a tile's sparkline draws: CPU % of a host, transactions/s of a database."""
+        return self._series.buffer(target, DB_SPARK if self._kinds.get(target) == "database" else HOST_SPARK)
+
     def _ensure_tile(self, target: str, kind: str) -> MetricTile:
         tile = self._tiles.get(target)
         if tile is None:
@@ -157,7 +159,6 @@ class OverviewPage(QWidget):
                 tile.activated.connect(self.host_requested)
             self._tiles[target] = tile
             self._kinds[target] = kind
-            self._spark[target] = RingBuffer(2048)
             self._relayout(force=True)
             # After a restart the sparkline starts from the store, not from nothing.
             now = time.time()
@@ -214,10 +215,13 @@ class OverviewPage(QWidget):
             return  # a late word from a host removed since
         self._ensure_tile(status.target, status.kind)
         self._status[status.target] = status
-        snap, value = status.snapshot, _spark_value(status)
-        if value is not None and self._last_snapshot_ts.get(status.target) != snap.ts:
+        snap = status.snapshot
+        if snap is not None and self._last_snapshot_ts.get(status.target) != snap.ts:
             self._last_snapshot_ts[status.target] = snap.ts
-            self._spark[status.target].append(snap.ts, value)
+            if isinstance(snap, DatabaseSnapshot):
+                self._series.record(snap.target, snap.ts, [(DB_SPARK, snap.tps)] if snap.tps is not None else [])
+            else:
+                self._series.record_host(snap)
         self._dirty.add(status.target)
 
     def _on_hosts_changed(self) -> None:
@@ -227,27 +231,20 @@ class OverviewPage(QWidget):
             tile = self._tiles.pop(target)
             self._grid.removeWidget(tile)
             tile.deleteLater()
-            for table in (self._spark, self._status, self._last_snapshot_ts, self._kinds):
+            for table in (self._status, self._last_snapshot_ts, self._kinds):
                 table.pop(target, None)
+            self._series.drop(target)
             self._dirty.discard(target)
         self._relayout(force=True)
         self.refresh()
 
     def _on_history(self, target: str, rid: int, data: dict) -> None:
-        if self._history_requests.pop(rid, None) != target:
-            return
+        if self._history_requests.pop(rid, None) != target or target not in self._tiles:
+            return  # not asked for, or the host was removed while the store answered
         if self._kinds.get(target) == "database":
-            ts, values = _db_tps_history(data)
+            self._series.seed(target, {DB_SPARK: _db_tps_history(data)})
         else:
-            ts, values = data.get(("cpu.percent", ""), ((), ()))
-        if len(ts) == 0:
-            return
-        buf = self._spark[target]
-        live_ts, live_values = buf.arrays()
-        older = ts < (live_ts[0] if len(live_ts) else float("inf"))
-        buf.clear()
-        buf.extend(ts[older], values[older])
-        buf.extend(live_ts, live_values)
+            self._series.seed(target, {HOST_SPARK: data.get(HOST_SPARK, ((), ()))})
         self._dirty.add(target)
 
     def _tile_values(self, status: TargetStatus) -> list[tuple[str, str, str]]:
@@ -318,7 +315,7 @@ class OverviewPage(QWidget):
             text = status.findings[0].message
         tile.set_status(level, text)
         tile.set_values(self._tile_values(status))
-        ts, values = self._spark[status.target].arrays()
+        ts, values = self.spark_buffer(status.target).arrays()
         tile.set_sparkline(values[ts >= now - SPARK_SECONDS])
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
