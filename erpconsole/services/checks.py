@@ -9,13 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from erpconsole.i18n import N_, _
+from erpconsole.services import metrics
 from erpconsole.services.models import (
     DatabaseSnapshot, DbThresholds, Finding, Health, HostSnapshot, Severity, Thresholds,
 )
 
-DISK_USED = "disk_used"
-MEM_USED = "mem_used"
-LOAD_PER_CORE = "load_per_core"
+_DISK = metrics.limits("disk.used_percent")
+_MEM = metrics.limits("mem.percent")
+_LOAD = metrics.limits("load.1")  # judged per core
+DISK_USED = _DISK.check
+MEM_USED = _MEM.check
+LOAD_PER_CORE = _LOAD.check
 HEALTH = "health"
 DB_CONNECTIONS = "db_connections"
 DB_CACHE_HIT = "db_cache_hit"
@@ -70,18 +74,23 @@ def _limit_finding(target: str, check: str, value: float, warning: float, critic
     return [Finding(severity, target, check, text.format(value=value, limit=limit, **fields))]
 
 
+def _limits(t: Thresholds, limits: metrics.Limits) -> tuple[float, float]:
+    """The inventory's (warning, critical) pair for a metric's limits."""
+    return getattr(t, limits.warning_field), getattr(t, limits.critical_field)
+
+
 def _disk_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
     texts = (_("disk {mount} at {value:.0f}% (warning at {limit:.0f}%)"),
              _("disk {mount} at {value:.0f}% (critical at {limit:.0f}%)"))
     return [finding for disk in snap.disks
-            for finding in _limit_finding(snap.target, DISK_USED, disk.used_percent, t.disk_warning,
-                                          t.disk_critical, texts, mount=disk.mount)]
+            for finding in _limit_finding(snap.target, DISK_USED, disk.used_percent,
+                                          *_limits(t, _DISK), texts, mount=disk.mount)]
 
 
 def _mem_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
     if snap.mem_percent is None:
         return []
-    return _limit_finding(snap.target, MEM_USED, snap.mem_percent, t.mem_warning, t.mem_critical,
+    return _limit_finding(snap.target, MEM_USED, snap.mem_percent, *_limits(t, _MEM),
                           (_("memory at {value:.0f}% (warning at {limit:.0f}%)"),
                            _("memory at {value:.0f}% (critical at {limit:.0f}%)")))
 
@@ -93,7 +102,7 @@ def _load_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
     load1 = snap.load[0]
     per_core = load1 / snap.cpu_count
     return _limit_finding(
-        snap.target, LOAD_PER_CORE, per_core, t.load_per_core_warning, t.load_per_core_critical,
+        snap.target, LOAD_PER_CORE, per_core, *_limits(t, _LOAD),
         (_("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; warning at {limit:g})"),
          _("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; critical at {limit:g})")),
         per_core=per_core, load1=load1, cores=snap.cpu_count)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from erpconsole.config import Inventory
-from erpconsole.services import checks
+from erpconsole.services import checks, metrics
 from erpconsole.services.access.inspect_access import access_json
 from erpconsole.services.backups.inspect_backups import backups_json
 from erpconsole.services.databases.factory import database_targets
@@ -154,22 +154,6 @@ def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
                             tuple(db_reports), tuple(findings), access, backups)
 
 
-def _metrics(s: HostSnapshot | None) -> dict:
-    if s is None:
-        return {}
-    return {
-        "cpu_percent": s.cpu_percent,
-        "mem_percent": s.mem_percent,
-        "swap_percent": s.swap_percent,
-        "load1": s.load[0] if s.load else None,
-        "uptime_s": s.uptime_s,
-        "disks": [{"mount": d.mount, "used_percent": d.used_percent} for d in s.disks],
-        "net_rx_bps": s.net_rx_bps,
-        "net_tx_bps": s.net_tx_bps,
-        "latency_ms": s.latency_ms,
-    }
-
-
 def _db_metrics(s: DatabaseSnapshot | None) -> dict:
     if s is None:
         return {}
@@ -198,7 +182,7 @@ def to_json(report: InspectionReport) -> str:
         "status": report.status,
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "hosts": [
-            {"name": h.name, "status": h.status.value, "message": h.message, "metrics": _metrics(h.snapshot)}
+            {"name": h.name, "status": h.status.value, "message": h.message, "metrics": metrics.host_json(h.snapshot)}
             for h in report.hosts
         ],
         "databases": [

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 # Defined with the inventory (config imports no services); kept importable from here.
 from erpconsole.config.models import LOCAL_HOST, DbThresholds, Thresholds  # noqa: F401 - re-exported
+from erpconsole.services.metrics import series_metrics
 
 
 class Health(StrEnum):
@@ -111,32 +112,8 @@ class HostSnapshot:
 
     def samples(self) -> list[Sample]:
         """The snapshot as store/chart series (metric names are stable keys)."""
-        out: list[Sample] = []
-
-        def add(metric: str, value: float | None, label: str = "") -> None:
-            if value is not None:
-                out.append(Sample(self.target, metric, float(value), self.ts, label))
-
-        add("cpu.percent", self.cpu_percent)
-        for i, v in enumerate(self.cpu_per_core):
-            add("cpu.core_percent", v, str(i))
-        if self.load is not None:
-            add("load.1", self.load[0])
-            add("load.5", self.load[1])
-            add("load.15", self.load[2])
-        add("mem.percent", self.mem_percent)
-        add("swap.percent", self.swap_percent)
-        for d in self.disks:
-            add("disk.used_percent", d.used_percent, d.mount)
-        add("disk.read_bps", self.disk_read_bps)
-        add("disk.write_bps", self.disk_write_bps)
-        add("net.rx_bps", self.net_rx_bps)
-        add("net.tx_bps", self.net_tx_bps)
-        add("net.latency_ms", self.latency_ms)
-        add("net.loss_percent", self.loss_percent)
-        for t in self.temperatures:
-            add("temp.celsius", t.celsius, t.label)
-        return out
+        return [Sample(self.target, m.name, float(value), self.ts, label)
+                for m in series_metrics() for label, value in m.values(self)]
 
 
 @dataclass(frozen=True, slots=True)

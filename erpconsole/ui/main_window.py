@@ -28,6 +28,7 @@ from erpconsole.ui.databases.databases_page import DatabasesPage
 from erpconsole.ui.events.event_log_page import EventLogPage
 from erpconsole.ui.hosts.host_detail_page import HostDetailPage
 from erpconsole.ui.hosts.hosts_page import HostsPage
+from erpconsole.ui.hosts.series_store import SeriesStore
 from erpconsole.ui.overview.overview_page import OverviewPage
 from erpconsole.ui.sop.sop_page import SopPage
 from erpconsole.ui.sop.text import status_bar_text
@@ -53,9 +54,11 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("erpconsole"))
         self.setObjectName("MainWindow")
 
-        self.overview = OverviewPage(bridge)
+        # One buffer per (target, series), drawn by the overview and the host detail alike.
+        self.series = SeriesStore()
+        self.overview = OverviewPage(bridge, series=self.series)
         self.hosts = HostsPage(bridge)
-        self.host_detail = HostDetailPage(bridge)
+        self.host_detail = HostDetailPage(bridge, series=self.series)
         self.databases = DatabasesPage(bridge)
         self.database_detail = DatabaseDetailPage(bridge)
         self.access = AccessReviewPage(bridge)

@@ -1,20 +1,52 @@
-"""Pieces of LiveChart that need no chart state: axes, range arithmetic, the hover overlay."""
+"""Pieces of LiveChart that need no chart state: a series record, axes, range arithmetic, the
+hover overlay."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 
+from erpconsole.widgets.ring_buffer import RingBuffer
 from erpconsole.widgets.theme import Theme
 from erpconsole.widgets.units import BYTE_UNITS, format_value
 
 FloatArray = np.ndarray
 SCROLL_FRACTION = 0.05
 _STEPS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+
+
+@dataclass
+class ChartSeries:
+    """One curve of a LiveChart and the buffer it draws."""
+
+    key: str
+    name: str
+    color: str | None  # None: taken from the theme's series colours
+    own: RingBuffer
+    curve: pg.PlotDataItem
+    shared: RingBuffer | None = None  # filled by its owner; the chart only reads it
+    drawn: tuple[RingBuffer, int] | None = None  # the buffer and its version last pushed
+
+    def __post_init__(self) -> None:
+        if self.drawn is None:  # a new curve is as empty as a new buffer
+            self.drawn = (self.own, self.own.version)
+
+    @property
+    def buffer(self) -> RingBuffer:
+        return self.own if self.shared is None else self.shared
+
+    @property
+    def dirty(self) -> bool:
+        buffer = self.buffer
+        return self.drawn[0] is not buffer or self.drawn[1] != buffer.version
+
+    def mark_drawn(self) -> None:
+        self.drawn = (self.buffer, self.buffer.version)
 
 
 class UnitAxisItem(pg.AxisItem):

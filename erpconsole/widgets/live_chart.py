@@ -1,11 +1,11 @@
-"""A streaming time-series chart: per-series ring buffers, repainted on demand only."""
+"""A streaming time-series chart: per-series ring buffers (its own, or one a page shares
+between views), repainted on demand only."""
 
 from __future__ import annotations
 
 import html
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pyqtgraph as pg
 from numpy.typing import ArrayLike
@@ -14,6 +14,7 @@ from PySide6.QtGui import QPixmapCache
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from erpconsole.widgets.chart_parts import (
+    ChartSeries,
     HoverOverlay,
     UnitAxisItem,
     keep_y_range,
@@ -44,18 +45,6 @@ def ensure_pixmap_cache(min_kb: int = MIN_PIXMAP_CACHE_KB) -> None:
         QPixmapCache.setCacheLimit(min_kb)
 
 
-@dataclass
-class _Series:
-    key: str
-    name: str
-    color: str | None  # None: taken from the theme's series colours
-    buffer: RingBuffer
-    curve: pg.PlotDataItem
-    dirty: bool = False
-
-
-
-
 class LiveChart(QWidget):
     """Live chart of one or more series sharing a unit, with a local-time x axis.
 
@@ -81,7 +70,7 @@ class LiveChart(QWidget):
         self._fixed_y = y_range
         self._capacity = capacity
         self._clock = clock  # epoch seconds: the x axis shows wall-clock time
-        self._series: dict[str, _Series] = {}
+        self._series: dict[str, ChartSeries] = {}
         self._window: float | None = None
         self._range_dirty = True
         self._x_range: tuple[float, float] | None = None
@@ -165,7 +154,7 @@ class LiveChart(QWidget):
         # pyqtgraph's default keeps ~5 samples per pixel, so 3,600 points on a 470 px chart
         # are not downsampled at all; peak mode needs one bin (a min and a max) per pixel.
         curve.opts["autoDownsampleFactor"] = AUTO_DOWNSAMPLE_FACTOR
-        self._series[key] = _Series(key, name, color, RingBuffer(self._capacity), curve)
+        self._series[key] = ChartSeries(key, name, color, RingBuffer(self._capacity), curve)
         self._update_legend()
 
     def has_series(self, key: str) -> bool:
@@ -176,25 +165,39 @@ class LiveChart(QWidget):
 
     def append(self, key: str, ts: float, value: float) -> None:
         series = self._get(key)
-        series.buffer.append(ts, value)
-        series.dirty = True
+        if series.shared is not None:
+            raise ValueError(f"series {key!r} shows a shared buffer: append to that buffer")
+        series.own.append(ts, value)
 
     def set_history(self, key: str, ts: ArrayLike, values: ArrayLike) -> None:
-        """Replaces the series' content, e.g. with store history for a longer range."""
+        """Replaces the series' content, e.g. with store history for a longer range; a shared
+        buffer it showed is left as it is."""
         series = self._get(key)
-        series.buffer.clear()
-        series.buffer.extend(ts, values)
-        series.dirty = True
+        series.shared = None
+        series.own.clear()
+        series.own.extend(ts, values)
         self._range_dirty = True
+
+    def show_buffer(self, key: str, buffer: RingBuffer) -> None:
+        """Draws ``buffer`` itself, not a copy: whoever owns it appends, every view of it
+        shows the same points. :meth:`set_history` and :meth:`clear` let go of it."""
+        series = self._get(key)
+        if series.shared is not buffer:
+            series.shared = buffer
+            self._range_dirty = True
+
+    def shows_buffer(self, key: str, buffer: RingBuffer) -> bool:
+        return self._get(key).shared is buffer
 
     def series_data(self, key: str) -> tuple[FloatArray, FloatArray]:
         return self._get(key).buffer.arrays()
 
     def clear(self) -> None:
-        """Empties every series (the series themselves stay)."""
+        """Empties every series (the series themselves stay; shared buffers are let go of,
+        not emptied)."""
         for series in self._series.values():
-            series.buffer.clear()
-            series.dirty = True
+            series.shared = None
+            series.own.clear()
         self._range_dirty = True
         self._hover.hide()
 
@@ -220,7 +223,7 @@ class LiveChart(QWidget):
     def plot_widget(self) -> pg.PlotWidget:
         return self._plot
 
-    def _get(self, key: str) -> _Series:
+    def _get(self, key: str) -> ChartSeries:
         try:
             return self._series[key]
         except KeyError:
@@ -247,12 +250,12 @@ class LiveChart(QWidget):
         self._update_empty_label()
         return True
 
-    def _push(self, series: _Series) -> None:
+    def _push(self, series: ChartSeries) -> None:
         ts, values = series.buffer.arrays()
         # Copies (the ring buffer's views move when it compacts; pyqtgraph keeps a reference),
         # with NaN breaks where the host was not polled.
         series.curve.setData(*with_gaps(ts, values))
-        series.dirty = False
+        series.mark_drawn()
 
     def _window_slid(self) -> bool:
         """With a time window, 'now' moves even when no data comes; so must the x range."""

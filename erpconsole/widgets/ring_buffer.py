@@ -24,10 +24,16 @@ class RingBuffer:
         self._values = np.empty(2 * self._capacity, dtype=np.float64)
         self._end = 0
         self._len = 0
+        self._version = 0
 
     @property
     def capacity(self) -> int:
         return self._capacity
+
+    @property
+    def version(self) -> int:
+        """Counts changes: a view drawing a buffer someone else fills knows when to redraw."""
+        return self._version
 
     def __len__(self) -> int:
         return self._len
@@ -35,6 +41,7 @@ class RingBuffer:
     def clear(self) -> None:
         self._end = 0
         self._len = 0
+        self._version += 1
 
     def append(self, ts: float, value: float) -> None:
         if self._end == self._ts.size:
@@ -43,6 +50,7 @@ class RingBuffer:
         self._values[self._end] = value
         self._end += 1
         self._len = min(self._len + 1, self._capacity)
+        self._version += 1
 
     def extend(self, ts: ArrayLike, values: ArrayLike) -> None:
         ts_arr = np.asarray(ts, dtype=np.float64).ravel()
@@ -53,6 +61,7 @@ class RingBuffer:
             self._ts[: self._capacity] = ts_arr[-self._capacity :]
             self._values[: self._capacity] = val_arr[-self._capacity :]
             self._end = self._len = self._capacity
+            self._version += 1
             return
         if self._end + ts_arr.size > self._ts.size:
             self._compact()
@@ -61,6 +70,7 @@ class RingBuffer:
         self._values[self._end : stop] = val_arr
         self._end = stop
         self._len = min(self._len + ts_arr.size, self._capacity)
+        self._version += 1
 
     def arrays(self) -> tuple[FloatArray, FloatArray]:
         """Timestamps and values in time order, as read-only views.

@@ -150,7 +150,7 @@ def test_overview_sparkline_starts_from_the_store_after_a_restart(console_factor
     first.stop()
     again = console_factory(settings_name="again.ini")  # same store, a new console
     spark = again.window.overview.tile(LOCAL_HOST).sparkline()
-    buf = again.window.overview._spark[LOCAL_HOST]
+    buf = again.window.overview.spark_buffer(LOCAL_HOST)
     qtbot.waitUntil(lambda: len(buf) >= 30, timeout=5000)
     again.window.overview.refresh()
     ts, values = buf.arrays()

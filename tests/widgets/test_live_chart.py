@@ -230,3 +230,46 @@ def test_a_silence_in_the_data_breaks_the_line():
     assert np.array_equal(gvalues[~np.isnan(gvalues)], values)
     same_ts, same_values = with_gaps(ts[:4], values[:4])
     assert np.array_equal(same_values, values[:4]) and same_ts is not ts
+
+
+def test_a_shared_buffer_is_drawn_not_copied(qtbot, clock):
+    from erpconsole.widgets.ring_buffer import RingBuffer
+
+    shared = RingBuffer(100)
+    charts = []
+    for _ in range(2):
+        chart = LiveChart("CPU", unit="%", capacity=100, clock=clock)
+        qtbot.addWidget(chart)
+        chart.show()
+        chart.add_series("cpu", "CPU")
+        chart.show_buffer("cpu", shared)
+        charts.append(chart)
+    for i in range(5):
+        shared.append(NOW - 10 + i, float(i))
+    for chart in charts:
+        assert chart.is_dirty() and chart.refresh()
+        ts, values = chart.series_data("cpu")
+        assert np.shares_memory(values, shared.arrays()[1]) and values.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+        assert _curve(chart).yData.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+        assert not chart.refresh()  # nothing new in the buffer: nothing to draw
+    shared.append(NOW - 4, 5.0)
+    assert charts[0].refresh() and _curve(charts[0]).yData[-1] == 5.0
+    with pytest.raises(ValueError, match="shared buffer"):
+        charts[0].append("cpu", NOW, 1.0)
+
+
+def test_history_and_clear_let_go_of_a_shared_buffer_without_emptying_it(chart):
+    from erpconsole.widgets.ring_buffer import RingBuffer
+
+    shared = RingBuffer(100)
+    shared.append(NOW - 5, 1.0)
+    chart.add_series("rx", "eth0 in")
+    chart.show_buffer("rx", shared)
+    chart.set_history("rx", [NOW - 100, NOW - 50], [7.0, 8.0])
+    assert chart.series_data("rx")[1].tolist() == [7.0, 8.0] and len(shared) == 1
+    chart.append("rx", NOW, 9.0)  # its own buffer again: the chart may write
+    chart.show_buffer("rx", shared)
+    assert chart.shows_buffer("rx", shared)
+    chart.clear()
+    assert len(chart.series_data("rx")[0]) == 0 and len(shared) == 1
+    assert not chart.shows_buffer("rx", shared)

@@ -100,3 +100,19 @@ def test_matches_a_reference_deque_on_random_operations():
         ts, values = buf.arrays()
         assert ts.tolist() == list(ref)
         assert (values == ts * 2).all()
+
+
+def test_version_counts_every_change():
+    buf = RingBuffer(4)
+    seen = [buf.version]
+    buf.append(1.0, 1.0)
+    seen.append(buf.version)
+    buf.extend([2.0, 3.0], [2.0, 3.0])
+    seen.append(buf.version)
+    buf.extend(range(10), range(10))  # more than fits
+    seen.append(buf.version)
+    buf.clear()
+    seen.append(buf.version)
+    buf.arrays()
+    buf.last()
+    assert seen == sorted(set(seen)) and buf.version == seen[-1]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from erpconsole import __version__
+from erpconsole.services import metrics
 from erpconsole.services.access.models import rules
 from erpconsole.i18n import _
 from erpconsole.services.models import Finding, Health, Severity
@@ -182,6 +183,11 @@ class _History:
         ts, values = found.get((metric, label), (np.empty(0), np.empty(0)))
         return Chart(title, unit, self.start, self.end, thin(ts, values, self.start, self.end))
 
+    def host_chart(self, found: dict, name: str, label: str = "") -> Chart:
+        """A host metric's chart, titled and scaled as its declaration says."""
+        m = metrics.metric(name)
+        return self.chart(found, m.label_for(label), m.unit, name, label)
+
 
 def thin(ts: np.ndarray, values: np.ndarray, start: float, end: float,
          buckets: int = CHART_POINTS) -> tuple[tuple[float, float], ...]:
@@ -213,11 +219,9 @@ def _host_row(h, findings: tuple[Finding, ...], history: _History) -> HostRow:
     s = h.snapshot
     disk = s.busiest_disk if s else None
     found = history.series(h.name)
-    charts = [history.chart(found, _("CPU"), "%", "cpu.percent"),
-              history.chart(found, _("Memory"), "%", "mem.percent")]
+    charts = [history.host_chart(found, "cpu.percent"), history.host_chart(found, "mem.percent")]
     if disk is not None:
-        charts.append(history.chart(found, _("Disk {mount}").format(mount=disk.mount), "%",
-                                    "disk.used_percent", disk.mount))
+        charts.append(history.host_chart(found, "disk.used_percent", disk.mount))
     return HostRow(h.name, h.status.value, _level(h.name, h.status, findings), h.message,
                    s.cpu_percent if s else None, s.mem_percent if s else None,
                    disk.mount if disk else "", disk.used_percent if disk else None,

@@ -24,21 +24,22 @@ from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.common.labels import display_name, health_text
 from erpconsole.ui.hosts.host_charts import chart_specs, series_key, series_name
 from erpconsole.ui.hosts.process_table import ProcessTable
+from erpconsole.ui.hosts.series_store import LIVE_CAPACITY, SeriesStore
 from erpconsole.widgets.live_chart import LiveChart
-from erpconsole.widgets.ring_buffer import RingBuffer
 from erpconsole.widgets.status_badge import StatusBadge
 
-LIVE_CAPACITY = 3600
 STORE_REFRESH_S = 60.0
 
 
 class HostDetailPage(QWidget):
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None, *,
+                 series: SeriesStore | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._specs = chart_specs()
         self._chart_of_metric = {m: spec.key for spec in self._specs for m in spec.metrics}
-        self._live: dict[str, dict[tuple[str, str], RingBuffer]] = {}
+        # The live ranges draw these buffers themselves; the overview shares them.
+        self._series = series if series is not None else SeriesStore(LIVE_CAPACITY)
         self._last_ts: dict[str, float] = {}
         self._target: str | None = None
         self._range_s = 300
@@ -177,7 +178,7 @@ class HostDetailPage(QWidget):
         snap = status.snapshot
         if snap is not None and self._last_ts.get(status.target) != snap.ts:
             self._last_ts[status.target] = snap.ts
-            self._remember(snap)
+            self._series.record_host(snap)
             if status.target == self._target:
                 self._append_live(snap)
                 self.processes.set_processes(snap.processes)
@@ -191,17 +192,9 @@ class HostDetailPage(QWidget):
             target = self.host_box.itemData(i)
             if target not in watched:
                 self.host_box.removeItem(i)
-                self._live.pop(target, None)
+                self._series.drop(target)
                 self._last_ts.pop(target, None)
                 self._seeded.discard(target)
-
-    def _remember(self, snap: HostSnapshot) -> None:
-        series = self._live.setdefault(snap.target, {})
-        for s in snap.samples():
-            buf = series.get((s.metric, s.label))
-            if buf is None:
-                buf = series[(s.metric, s.label)] = RingBuffer(LIVE_CAPACITY)
-            buf.append(s.ts, s.value)
 
     def _chart_for(self, metric: str, label: str) -> tuple[LiveChart, str] | None:
         key = self._chart_of_metric.get(metric)
@@ -215,10 +208,17 @@ class HostDetailPage(QWidget):
         return chart, skey
 
     def _append_live(self, snap: HostSnapshot) -> None:
+        """The shared buffers have the point already; a series seen for the first time (a
+        mount, a sensor) gets its chart. Store history shown instead takes the point itself."""
         for s in snap.samples():
             found = self._chart_for(s.metric, s.label)
-            if found is not None:
-                found[0].append(found[1], s.ts, s.value)
+            if found is None:
+                continue
+            chart, key = found
+            if self.uses_store():
+                chart.append(key, s.ts, s.value)
+            else:
+                chart.show_buffer(key, self._series.buffer(snap.target, (s.metric, s.label)))
 
     def _on_host_box(self, index: int) -> None:
         target = self.host_box.itemData(index)
@@ -250,24 +250,13 @@ class HostDetailPage(QWidget):
                 self.processes.set_processes(status.snapshot.processes)
 
     def _show_live(self, target: str) -> None:
-        for (metric, label), buf in self._live.get(target, {}).items():
+        for (metric, label), buf in self._series.series(target).items():
             found = self._chart_for(metric, label)
             if found is not None:
-                found[0].set_history(found[1], *buf.arrays())
+                found[0].show_buffer(found[1], buf)
 
     def _seed(self, target: str, data: dict) -> None:
-        series = self._live.setdefault(target, {})
-        for key, (ts, values) in data.items():
-            if len(ts) == 0:
-                continue
-            buf = series.get(key)
-            if buf is None:
-                buf = series[key] = RingBuffer(LIVE_CAPACITY)
-            live_ts, live_values = (arr.copy() for arr in buf.arrays())
-            older = ts < (live_ts[0] if len(live_ts) else float("inf"))
-            buf.clear()
-            buf.extend(ts[older][-LIVE_CAPACITY:], values[older][-LIVE_CAPACITY:])
-            buf.extend(live_ts, live_values)
+        self._series.seed(target, data)
         if target == self._target and not self.uses_store():
             self._show_live(target)
 

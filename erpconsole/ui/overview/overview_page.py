@@ -12,10 +12,12 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 import numpy as np
 
+from erpconsole.services import metrics
 from erpconsole.services.models import DatabaseSnapshot, TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.common.labels import display_name, health_text
 from erpconsole.ui.backups.text import overview_summary
+from erpconsole.ui.hosts.series_store import SeriesKey, SeriesStore
 from erpconsole.ui.sop.text import overdue_summary
 from erpconsole.widgets.metric_tile import MetricTile
 from erpconsole.widgets.ring_buffer import RingBuffer
@@ -27,6 +29,17 @@ STALE_INTERVALS = 3  # no news for this many poll intervals: the tile says "stal
 TILE_MIN_WIDTH = 320
 TILE_MAX_WIDTH = 640
 TILE_MAX_HEIGHT = 400
+
+
+_CPU, _MEM, _DISK = (metrics.metric(n) for n in ("cpu.percent", "mem.percent", "disk.used_percent"))
+# The CPU figure turns amber on load per core: a busy CPU alone is no fault.
+_CPU_CHECK = metrics.limits("load.1").check
+HOST_SPARK: SeriesKey = (_CPU.name, "")
+DB_SPARK: SeriesKey = ("db.tps", "")  # commits plus rollbacks per second: the page's own sum
+
+
+def _figure(value: float | None, unit: str) -> str:
+    return "–" if value is None else f"{value:.0f}{unit}"
 
 
 def _finding_level(status: TargetStatus, check: str) -> str:
@@ -60,24 +73,19 @@ def _short_lag(seconds: float) -> str:
     return f"{seconds / 3600:.0f}h"
 
 
-def _spark_value(status: TargetStatus) -> float | None:
-    snap = status.snapshot
-    if isinstance(snap, DatabaseSnapshot):
-        return snap.tps
-    return snap.cpu_percent if snap is not None else None
-
-
 class OverviewPage(QWidget):
     host_requested = Signal(str)
     database_requested = Signal(str)
     backups_requested = Signal()
     sop_requested = Signal()
 
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None, *,
+                 series: SeriesStore | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._tiles: dict[str, MetricTile] = {}
-        self._spark: dict[str, RingBuffer] = {}  # CPU % of a host, transactions/s of a database
+        # The sparkline draws a host's CPU series from the buffer the host detail charts read.
+        self._series = series if series is not None else SeriesStore()
         self._kinds: dict[str, str] = {}
         self._status: dict[str, TargetStatus] = {}
         self._dirty: set[str] = set()
@@ -132,6 +140,10 @@ class OverviewPage(QWidget):
     def tiles(self) -> dict[str, MetricTile]:
         return dict(self._tiles)
 
+    def spark_buffer(self, target: str) -> RingBuffer:
+        """The series a tile's sparkline draws: CPU % of a host, transactions/s of a database."""
+        return self._series.buffer(target, DB_SPARK if self._kinds.get(target) == "database" else HOST_SPARK)
+
     def _ensure_tile(self, target: str, kind: str) -> MetricTile:
         tile = self._tiles.get(target)
         if tile is None:
@@ -147,7 +159,6 @@ class OverviewPage(QWidget):
                 tile.activated.connect(self.host_requested)
             self._tiles[target] = tile
             self._kinds[target] = kind
-            self._spark[target] = RingBuffer(2048)
             self._relayout(force=True)
             # After a restart the sparkline starts from the store, not from nothing.
             now = time.time()
@@ -204,10 +215,13 @@ class OverviewPage(QWidget):
             return  # a late word from a host removed since
         self._ensure_tile(status.target, status.kind)
         self._status[status.target] = status
-        snap, value = status.snapshot, _spark_value(status)
-        if value is not None and self._last_snapshot_ts.get(status.target) != snap.ts:
+        snap = status.snapshot
+        if snap is not None and self._last_snapshot_ts.get(status.target) != snap.ts:
             self._last_snapshot_ts[status.target] = snap.ts
-            self._spark[status.target].append(snap.ts, value)
+            if isinstance(snap, DatabaseSnapshot):
+                self._series.record(snap.target, snap.ts, [(DB_SPARK, snap.tps)] if snap.tps is not None else [])
+            else:
+                self._series.record_host(snap)
         self._dirty.add(status.target)
 
     def _on_hosts_changed(self) -> None:
@@ -217,27 +231,20 @@ class OverviewPage(QWidget):
             tile = self._tiles.pop(target)
             self._grid.removeWidget(tile)
             tile.deleteLater()
-            for table in (self._spark, self._status, self._last_snapshot_ts, self._kinds):
+            for table in (self._status, self._last_snapshot_ts, self._kinds):
                 table.pop(target, None)
+            self._series.drop(target)
             self._dirty.discard(target)
         self._relayout(force=True)
         self.refresh()
 
     def _on_history(self, target: str, rid: int, data: dict) -> None:
-        if self._history_requests.pop(rid, None) != target:
-            return
+        if self._history_requests.pop(rid, None) != target or target not in self._tiles:
+            return  # not asked for, or the host was removed while the store answered
         if self._kinds.get(target) == "database":
-            ts, values = _db_tps_history(data)
+            self._series.seed(target, {DB_SPARK: _db_tps_history(data)})
         else:
-            ts, values = data.get(("cpu.percent", ""), ((), ()))
-        if len(ts) == 0:
-            return
-        buf = self._spark[target]
-        live_ts, live_values = buf.arrays()
-        older = ts < (live_ts[0] if len(live_ts) else float("inf"))
-        buf.clear()
-        buf.extend(ts[older], values[older])
-        buf.extend(live_ts, live_values)
+            self._series.seed(target, {HOST_SPARK: data.get(HOST_SPARK, ((), ()))})
         self._dirty.add(target)
 
     def _tile_values(self, status: TargetStatus) -> list[tuple[str, str, str]]:
@@ -245,16 +252,15 @@ class OverviewPage(QWidget):
             return self._db_tile_values(status)
         s = status.snapshot
         if s is None:
-            return [(self.tr("CPU"), "–", "pending"), (self.tr("Memory"), "–", "pending"), (self.tr("Disk"), "–", "pending")]
-        cpu = "–" if s.cpu_percent is None else f"{s.cpu_percent:.0f}%"
-        mem = "–" if s.mem_percent is None else f"{s.mem_percent:.0f}%"
+            return [(_CPU.label_for(), "–", "pending"), (_MEM.label_for(), "–", "pending"),
+                    (self.tr("Disk"), "–", "pending")]
         disk = s.busiest_disk
-        disk_caption = self.tr("Disk {0}").format(disk.mount) if disk else self.tr("Disk")
-        disk_text = f"{disk.used_percent:.0f}%" if disk else "–"
+        disk_caption = _DISK.label_for(disk.mount) if disk else self.tr("Disk")
         return [
-            (self.tr("CPU"), cpu, _finding_level(status, "load_per_core")),
-            (self.tr("Memory"), mem, _finding_level(status, "mem_used")),
-            (disk_caption, disk_text, _finding_level(status, "disk_used")),
+            (_CPU.label_for(), _figure(_CPU.value(s), _CPU.unit), _finding_level(status, _CPU_CHECK)),
+            (_MEM.label_for(), _figure(_MEM.value(s), _MEM.unit), _finding_level(status, _MEM.limits.check)),
+            (disk_caption, _figure(disk.used_percent if disk else None, _DISK.unit),
+             _finding_level(status, _DISK.limits.check)),
         ]
 
     def _db_tile_values(self, status: TargetStatus) -> list[tuple[str, str, str]]:
@@ -309,7 +315,7 @@ class OverviewPage(QWidget):
             text = status.findings[0].message
         tile.set_status(level, text)
         tile.set_values(self._tile_values(status))
-        ts, values = self._spark[status.target].arrays()
+        ts, values = self.spark_buffer(status.target).arrays()
         tile.set_sparkline(values[ts >= now - SPARK_SECONDS])
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
