@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 import numpy as np
 
 from erpconsole.services.models import DatabaseSnapshot, TargetStatus
-from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.overview.bridge import OverviewApi
 from erpconsole.ui.common.labels import display_name, health_text
 from erpconsole.ui.backups.text import overview_summary
 from erpconsole.ui.sop.text import overdue_summary
@@ -73,7 +73,7 @@ class OverviewPage(QWidget):
     backups_requested = Signal()
     sop_requested = Signal()
 
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: OverviewApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._tiles: dict[str, MetricTile] = {}
