@@ -82,9 +82,6 @@ class HostsBridge(StatusBridge):
     def host_config(self, name: str) -> HostConfig | None:
         return self._monitor.host_config(name)
 
-    def host_names(self) -> list[str]:
-        return [h.name for h in self._monitor.inventory.hosts]
-
     def host_key_info(self, target: str) -> HostKeyInfo:
         return self._monitor.host_key_info(target)
 
