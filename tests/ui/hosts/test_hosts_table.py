@@ -85,11 +85,18 @@ def test_import_reads_ssh_config_off_the_gui_thread_and_adds_the_chosen(qtbot):
         return True
 
     page._run_dialog = answer
+    add_hosts = bridge.add_hosts
+
+    def adding(entries) -> None:  # the button as the bridge is asked
+        asked["button"] = (page.import_button.isEnabled(), page.import_button.text())
+        add_hosts(entries)
+
+    bridge.add_hosts = adding
     page.import_hosts()
     assert not page.import_button.isEnabled() and page.import_button.text() == "Reading ~/.ssh/config…"
     qtbot.waitUntil(lambda: bridge.named("add_hosts") != [], timeout=2000)
     assert bool(asked["enabled"][0]) and not asked["enabled"][1]  # erp-app is watched already
     assert bridge.named("add_hosts") == [("add_hosts", ["app1"])]
-    assert page.import_button.text() == "Adding hosts…"
+    assert asked["button"] == (False, "Adding hosts…")
     qtbot.waitUntil(page.import_button.isEnabled, timeout=2000)
     assert page.import_button.text() == "Import from ~/.ssh/config…"
