@@ -98,7 +98,7 @@ class Console:
         from PySide6.QtCore import QSettings
 
         from erpconsole.services.monitor import Monitor
-        from erpconsole.ui.bridge import ServiceBridge
+        from erpconsole.ui.bridges import Bridges
         from erpconsole.ui.main_window import MainWindow
 
         self.store = self.writer = None
@@ -106,9 +106,9 @@ class Console:
         self._store_url = store_url
         self._stopped = False
         self.monitor = Monitor(inventory, None)
-        self.bridge = ServiceBridge(self.monitor, None)
+        self.bridges = Bridges.build(self.monitor)
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
-        self.window = MainWindow(self.bridge, self.settings)
+        self.window = MainWindow(self.bridges, self.settings)
         self.window.host_detail.restore_state(self.settings)
         # Opening the store (SQLAlchemy, migrations) takes about a second: not on the way to
         # the first painted window. What arrives meanwhile is held and written after.
@@ -132,7 +132,7 @@ class Console:
         self._attach_access(store)
         self._attach_backups(store)
         self._attach_sop(store)
-        self.bridge.attach_store(store)
+        self.bridges.attach_store(store)
 
     def _attach_access(self, store) -> None:
         """The access review keeps its campaigns in the store; a failure here leaves the rest running."""
@@ -144,10 +144,10 @@ class Console:
                                           known_hosts_path=None, audit=store.audit)
         except Exception as exc:  # noqa: BLE001 - shown on the Access page, the console goes on
             log.exception("access review service")
-            self.bridge.attach_access(None, f"{type(exc).__name__}: {exc}")
+            self.bridges.access.attach_access(None, f"{type(exc).__name__}: {exc}")
             return
         self._access_service = service
-        self.bridge.attach_access(service)
+        self.bridges.access.attach_access(service)
 
     def _attach_backups(self, store) -> None:
         """Verifications and drills are kept in the store; a failure here leaves the rest running."""
@@ -160,10 +160,10 @@ class Console:
                                     audit=store.audit, engine=store.engine)
         except Exception as exc:  # noqa: BLE001 - shown on the Backups page, the console goes on
             log.exception("backup service")
-            self.bridge.attach_backups(None, f"{type(exc).__name__}: {exc}")
+            self.bridges.backups.attach_backups(None, f"{type(exc).__name__}: {exc}")
             return
         self._backup_service = service
-        self.bridge.attach_backups(service)
+        self.bridges.backups.attach_backups(service)
 
     def _attach_sop(self, store) -> None:
         """SOP runs are kept in the store; a failure here leaves the rest running."""
@@ -180,9 +180,9 @@ class Console:
                                  template_dirs=(sops, *self.monitor.inventory.sop_folders))
         except Exception as exc:  # noqa: BLE001 - shown on the SOP page, the console goes on
             log.exception("SOP service")
-            self.bridge.attach_sop(None, f"{type(exc).__name__}: {exc}")
+            self.bridges.sop.attach_sop(None, f"{type(exc).__name__}: {exc}")
             return
-        self.bridge.attach_sop(service)
+        self.bridges.sop.attach_sop(service)
 
     def _sop_check_context(self):
         """What the SOP checks judge, as the services see it now (called on the SOP worker)."""
@@ -207,7 +207,7 @@ class Console:
         self._stopped = True
         self._opener.join(10)
         self.monitor.stop()
-        self.bridge.shutdown()
+        self.bridges.shutdown()
         writer, store, self.writer, self.store = self.writer, self.store, None, None
         if writer is not None:
             writer.close()

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 
 from erpconsole import __version__
 from erpconsole.services.models import TargetStatus
-from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.access.access_page import AccessReviewPage
 from erpconsole.ui.backups.backups_page import BackupsPage
+from erpconsole.ui.bridges import Bridges
 from erpconsole.ui.databases.database_detail_page import DatabaseDetailPage
 from erpconsole.ui.databases.databases_page import DatabasesPage
 from erpconsole.ui.events.event_log_page import EventLogPage
@@ -42,12 +42,12 @@ SOP_DUE_TICKS = 60  # status ticks between two looks at what SOP runs are due
 class MainWindow(QMainWindow):
     theme_changed = Signal(str)
 
-    def __init__(self, bridge: ServiceBridge, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, bridges: Bridges, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._bridge = bridge
+        self._bridges = bridges
         self._settings = settings
         self._statuses: dict[str, TargetStatus] = {}
-        self._store_pending = not bridge.has_store
+        self._store_pending = not bridges.store.has_store
         self._status_ticks = 0
         self._sop_due: list = []
         self._theme = str(settings.value("ui/theme", "dark"))
@@ -56,15 +56,15 @@ class MainWindow(QMainWindow):
 
         # One buffer per (target, series), drawn by the overview and the host detail alike.
         self.series = SeriesStore()
-        self.overview = OverviewPage(bridge, series=self.series)
-        self.hosts = HostsPage(bridge)
-        self.host_detail = HostDetailPage(bridge, series=self.series)
-        self.databases = DatabasesPage(bridge)
-        self.database_detail = DatabaseDetailPage(bridge)
-        self.access = AccessReviewPage(bridge)
-        self.backups = BackupsPage(bridge)
-        self.sop = SopPage(bridge)
-        self.event_log = EventLogPage(bridge)
+        self.overview = OverviewPage(bridges.overview, series=self.series)
+        self.hosts = HostsPage(bridges.hosts)
+        self.host_detail = HostDetailPage(bridges.hosts, series=self.series)
+        self.databases = DatabasesPage(bridges.databases)
+        self.database_detail = DatabaseDetailPage(bridges.databases)
+        self.access = AccessReviewPage(bridges.access)
+        self.backups = BackupsPage(bridges.backups)
+        self.sop = SopPage(bridges.sop)
+        self.event_log = EventLogPage(bridges.events)
         self._pages: list[tuple[str, str, QWidget]] = [
             ("overview", self.tr("Overview"), self.overview),
             ("hosts", self.tr("Hosts"), self.hosts),
@@ -87,11 +87,11 @@ class MainWindow(QMainWindow):
         self.overview.backups_requested.connect(lambda: self.show_page("backups"))
         self.overview.sop_requested.connect(lambda: self.show_page("sop"))
         self.sop.page_requested.connect(self._on_page_requested)
-        bridge.sop_due_changed.connect(self._on_sop_due)
-        bridge.sop_ready.connect(bridge.request_sop_due)
-        bridge.status_changed.connect(self._on_status)
-        bridge.store_ready.connect(self._on_store_ready)
-        bridge.event_logged.connect(self._on_event)
+        bridges.sop.sop_due_changed.connect(self._on_sop_due)
+        bridges.sop.sop_ready.connect(bridges.sop.request_sop_due)
+        bridges.hosts.status_changed.connect(self._on_status)
+        bridges.store.store_ready.connect(self._on_store_ready)
+        bridges.events.event_logged.connect(self._on_event)
 
         self._repaint = QTimer(self)
         self._repaint.setInterval(REPAINT_MS)
@@ -276,12 +276,12 @@ class MainWindow(QMainWindow):
         failing = sum(1 for s in statuses if s.health.is_failure)
         self.targets_label.setText(self.tr("%n target(s) ok", "", ok) + " · " + self.tr("%n failing", "", failing))
         self.targets_label.setProperty("level", "critical" if failing else "ok")
-        size = self._bridge.store_size()
+        size = self._bridges.store.store_size()
         self._status_ticks += 1
         if self._status_ticks % 30 == 1:  # the size moves slowly; measured off the GUI thread
-            self._bridge.refresh_store_size()
-        if self._status_ticks % SOP_DUE_TICKS == 0 and self._bridge.has_sop:
-            self._bridge.request_sop_due()
+            self._bridges.store.refresh_store_size()
+        if self._status_ticks % SOP_DUE_TICKS == 0 and self._bridges.sop.has_sop:
+            self._bridges.sop.request_sop_due()
         if size is not None:
             self.store_label.setText(self.tr("store {0}").format(_human_bytes(size)))
         else:

@@ -26,7 +26,7 @@ def console_factory(qtbot, tmp_path):
         # Delete Qt objects now, not whenever Python's GC happens to collect their cycles
         # (that landed in the middle of a later test's style change: SIGSEGV).
         console.window.deleteLater()
-        console.bridge.deleteLater()
+        console.bridges.delete_later()
 
 
 # The real sshd fixtures of the integration tests, for the Hosts page and its dialogs.

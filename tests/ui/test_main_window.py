@@ -212,7 +212,7 @@ def test_a_failing_or_paused_host_is_not_called_stale(console_factory, qtbot, mo
     console = console_factory()
     window = console.window
     page = window.overview
-    monkeypatch.setattr(console.bridge, "is_watched", lambda target: True)  # statuses made up here
+    monkeypatch.setattr(console.bridges.overview, "is_watched", lambda target: True)  # statuses made up here
     old = time.time() - 600
     paused = TargetStatus("erp-report", "host", Health.HOSTKEY_UNKNOWN, "unknown key", 2.0, last_poll_ts=old)
     silent = TargetStatus("erp-app", "host", Health.OK, "", 2.0, last_poll_ts=old)
@@ -235,8 +235,8 @@ def test_a_removed_host_leaves_every_page(console_factory, qtbot, tmp_path):
     console = console_factory(load_inventory(inv_file))
     window = _start(console, qtbot)
     assert "gone" in window.overview.tiles()
-    console.bridge.remove_host("gone")
-    qtbot.wait(200)
+    with qtbot.waitSignal(console.bridges.hosts.host_removed, timeout=10000):
+        console.bridges.hosts.remove_host("gone")
     window.overview.refresh()
     assert "gone" not in window.overview.tiles()
     assert window.host_detail.host_box.findData("gone") < 0

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QSplitter, QStackedW
 
 from erpconsole.services.access.models import Campaign, CampaignReview, ReviewRow
 from erpconsole.ui.access.dialogs import NewCampaignDialog, RunStatementDialog, SignOffDialog
+from erpconsole.ui.access.bridge import AccessApi
 from erpconsole.ui.access.campaign_bar import AccessCampaignBar
 from erpconsole.ui.access.review_pane import AccessReviewPane
 from erpconsole.ui.access.sources_panel import AccessSourcesPanel
@@ -26,7 +27,7 @@ _ACCEPTED = QDialog.DialogCode.Accepted
 
 
 class AccessReviewPage(QWidget):
-    def __init__(self, bridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: AccessApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._campaigns: list[Campaign] = []

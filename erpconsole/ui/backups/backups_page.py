@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from erpconsole.services.backups.models import BackupSetStatus, DrillResult, VerifyResult
 from erpconsole.ui.backups import text as bt
+from erpconsole.ui.backups.bridge import BackupsApi
 from erpconsole.ui.backups.details import BackupDetailsView
 from erpconsole.ui.backups.drill_dialogs import DrillConfirmDialog, DrillProgressDialog
 from erpconsole.ui.backups.panel import BackupSetPanel
@@ -37,7 +38,7 @@ rto_target_min = 30"""
 
 
 class BackupsPage(QWidget):
-    def __init__(self, bridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: BackupsApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._views: dict[str, tuple[BackupSetStatus, list]] = {}

@@ -1,21 +1,53 @@
-"""The backups part of the ServiceBridge (a mixin; the signals are declared on the bridge):
-reads, verifications and restore drills run on the bridge's own backup workers and answer
-with queued signals. One job per set and operation at a time."""
+"""The Backups page's bridge: reads, verifications and restore drills run on the bridge's own
+backup workers and answer with queued signals. One job per set and operation at a time."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Signal, SignalInstance
+
+from erpconsole.services.backups.models import BackupSetConfig, DrillResult, VerifyResult
 
 log = logging.getLogger(__name__)
 
 
-class BackupsBridgeMixin:
-    """Expects on the class: backups_loaded, backup_verified, drill_progress, drill_finished,
-    backups_failed, backups_ready (signals) and ``self._monitor``."""
+class BackupsApi(Protocol):
+    """What the Backups page may call and connect."""
 
-    def _init_backups(self) -> None:
+    backups_ready: SignalInstance  # the backup service is attached (or known to be unavailable)
+    backups_loaded: SignalInstance  # list[(BackupSetStatus, list[Finding])]
+    backup_verified: SignalInstance  # VerifyResult
+    drill_progress: SignalInstance  # set name, phase, fraction 0..1
+    drill_finished: SignalInstance  # DrillResult
+    backups_failed: SignalInstance  # operation, message for a person
+
+    @property
+    def inventory_path(self) -> str | None: ...
+    @property
+    def has_backups(self) -> bool: ...
+    def backup_configs(self) -> list[BackupSetConfig]: ...
+    def backups_unavailable(self) -> str: ...
+    def request_backups(self, names: list[str] | None = None) -> None: ...
+    def verify_backup(self, name: str, backup_id: str) -> bool: ...
+    def start_drill(self, name: str, backup_id: str) -> bool: ...
+    def cancel_drill(self, name: str) -> bool: ...
+
+
+class BackupsBridge(QObject):
+    backups_ready = Signal()
+    backups_loaded = Signal(object)  # list[(BackupSetStatus, list[Finding])]: a list, so `object`
+    backup_verified = Signal(VerifyResult)
+    drill_progress = Signal(str, str, float)
+    drill_finished = Signal(DrillResult)
+    backups_failed = Signal(str, str)
+
+    def __init__(self, monitor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._monitor = monitor
         # Reads wait on repositories and hosts; drills may run for an hour: separate pools,
         # so a long drill never holds up the panels' refresh.
         self._backup_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup-read")
@@ -30,6 +62,10 @@ class BackupsBridgeMixin:
         """The BackupService once the store is open; None with ``error`` when it could not be built."""
         self._backup_service, self._backup_error = service, error
         self.backups_ready.emit()
+
+    @property
+    def inventory_path(self) -> str | None:
+        return self._monitor.inventory.path
 
     @property
     def has_backups(self) -> bool:
@@ -120,7 +156,7 @@ class BackupsBridgeMixin:
         event.set()
         return True
 
-    def _shutdown_backups(self) -> None:
+    def shutdown(self) -> None:
         for event in list(self._drill_cancels.values()):
             event.set()  # a drill in flight drops its scratch target and ends
         self._backup_reads.shutdown(wait=False, cancel_futures=True)

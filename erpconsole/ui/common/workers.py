@@ -8,14 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 log = logging.getLogger(__name__)
 
 
-def submit_guarded(pool: ThreadPoolExecutor, area: str, operation: str, work, done, failed) -> None:
-    """Runs ``work()`` on ``pool``; ``done(result)`` there. A ValueError is the service's refusal,
-    worded for a person; anything else is logged and named: nothing escapes a worker. A request
-    that arrives while the console closes (a queued signal) is dropped."""
+def submit_guarded(pool: ThreadPoolExecutor, area: str, operation: str, work, done, failed,
+                   refusals: tuple[type[BaseException], ...] = (ValueError,)) -> None:
+    """Runs ``work()`` on ``pool``; ``done(result)`` there. A ValueError (or one of ``refusals``)
+    is the service's refusal, worded for a person; anything else is logged and named: nothing
+    escapes a worker. A request that arrives while the console closes (a queued signal) is dropped."""
     def run() -> None:
         try:
             result = work()
-        except ValueError as exc:
+        except refusals as exc:
             failed(operation, str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - the page shows it

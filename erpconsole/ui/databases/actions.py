@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from erpconsole.services.models import DbAction, DbActionResult
-from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.databases.bridge import DatabasesApi
 from erpconsole.ui.databases.action_dialog import DbActionDialog, ExplainDialog
 from erpconsole.ui.common.labels import db_action_label, display_name
 
@@ -21,7 +21,7 @@ class DbActionRunner(QObject):
     busy_changed = Signal(int)
     explain_shown = Signal(object)  # ExplainDialog
 
-    def __init__(self, bridge: ServiceBridge, parent_widget: QWidget) -> None:
+    def __init__(self, bridge: DatabasesApi, parent_widget: QWidget) -> None:
         super().__init__(parent_widget)
         self._bridge = bridge
         self._parent = parent_widget

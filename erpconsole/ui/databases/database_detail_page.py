@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from erpconsole.services.models import DatabaseSnapshot, DbSession, DbTable, TargetStatus
-from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.databases.bridge import DatabasesApi
 from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_text
 from erpconsole.ui.databases.actions import DbActionRunner
 from erpconsole.ui.databases.activity import ActivityPanel
@@ -50,7 +50,7 @@ _HEADERS = ("activity", "statements", "tables", "indexes", "sequences", "replica
 
 
 class DatabaseDetailPage(QWidget):
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: DatabasesApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._specs = db_chart_specs()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QStacke
 
 from erpconsole.config import default_inventory_path
 from erpconsole.services.models import DatabaseSnapshot, Health, TargetStatus
-from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.databases.bridge import DatabasesApi
 from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_label, lag_text
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_view import DataTableView
@@ -43,7 +43,7 @@ def _lag_sort(v: tuple[float | None, int | None] | None) -> float | None:
 class DatabasesPage(QWidget):
     database_requested = Signal(str)
 
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: DatabasesApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._status: dict[str, TargetStatus] = {}

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from erpconsole.services.models import Event
-from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.events.bridge import EventsApi
 from erpconsole.ui.common.labels import display_name
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_view import DataTableView
@@ -29,7 +29,7 @@ def _when(ts: float) -> str:
 
 
 class EventLogPage(QWidget):
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: EventsApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._events: list[Event] = []

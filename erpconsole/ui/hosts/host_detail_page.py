@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from erpconsole.services.models import HostSnapshot, TargetStatus
-from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.common.labels import display_name, health_text
 from erpconsole.ui.hosts.host_charts import chart_specs, series_key, series_name
 from erpconsole.ui.hosts.process_table import ProcessTable
@@ -32,7 +32,7 @@ STORE_REFRESH_S = 60.0
 
 
 class HostDetailPage(QWidget):
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None, *,
+    def __init__(self, bridge: HostsApi, parent: QWidget | None = None, *,
                  series: SeriesStore | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge

@@ -1,7 +1,8 @@
 """Add or edit one SSH host; test the connection step by step; import from ~/.ssh/config.
 
 The password / passphrase field goes to keyring (``ssh:NAME``) through the bridge and is never
-written to the inventory. "Test connection" runs on a bridge worker, never on the GUI thread.
+written to the inventory. "Test connection", the keyring and the inventory file are worked on
+by the bridge's workers, never on the GUI thread: the dialog asks and waits for the answer.
 """
 
 from __future__ import annotations
@@ -25,17 +26,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from erpconsole.config import HostConfig, InventoryError
+from erpconsole.config import HostConfig
 from erpconsole.services.models import ConnectionStep
-from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.common.busy import clear_busy, set_busy
+from erpconsole.ui.hosts.bridge import HostsApi
 
 
 class HostDialog(QDialog):
-    def __init__(self, bridge: ServiceBridge, host: HostConfig | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: HostsApi, host: HostConfig | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._original = host
         self._request: int | None = None
+        self._save_request: int | None = None
+        self._secret_request: int | None = None
         self.steps: list[ConnectionStep] = []
         self.setWindowTitle(self.tr("Edit host {0}").format(host.name) if host else self.tr("Add host"))
         self.setMinimumWidth(560)
@@ -67,10 +71,7 @@ class HostDialog(QDialog):
         self.tags_edit.setPlaceholderText(self.tr("app, prod"))
         self.secret_edit = QLineEdit()
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        has_secret = bool(host) and bridge.has_secret(host.name)
-        self.secret_edit.setPlaceholderText(
-            self.tr("stored in keyring (leave empty to keep it)") if has_secret
-            else self.tr("optional; stored in keyring only, never in the inventory"))
+        self._show_has_secret(False)
 
         form = QFormLayout()
         form.addRow(self.tr("&Name"), self.name_edit)
@@ -118,6 +119,11 @@ class HostDialog(QDialog):
 
         bridge.connection_step.connect(self._on_step)
         bridge.connection_done.connect(self._on_done)
+        bridge.host_saved.connect(self._on_saved)
+        bridge.host_save_failed.connect(self._on_save_failed)
+        bridge.secret_known.connect(self._on_secret_known)
+        if host is not None:  # keyring may wait on a desktop prompt: asked off the GUI thread
+            self._secret_request = bridge.request_has_secret(host.name)
 
     # -- values --------------------------------------------------------------------------
 
@@ -153,6 +159,16 @@ class HostDialog(QDialog):
         path, _filter = QFileDialog.getOpenFileName(self, self.tr("Private key file"), self.key_edit.text() or "~/.ssh")
         if path:
             self.key_edit.setText(path)
+
+    def _show_has_secret(self, has_secret: bool) -> None:
+        self.secret_edit.setPlaceholderText(
+            self.tr("stored in keyring (leave empty to keep it)") if has_secret
+            else self.tr("optional; stored in keyring only, never in the inventory"))
+
+    def _on_secret_known(self, rid: int, has_secret: bool) -> None:
+        if rid == self._secret_request:
+            self._secret_request = None
+            self._show_has_secret(has_secret)
 
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
@@ -211,22 +227,47 @@ class HostDialog(QDialog):
     # -- save ------------------------------------------------------------------------------
 
     def save(self) -> bool:
+        """Starts saving (False when a field is wrong); the dialog closes when the bridge says
+        it is saved, or shows why not."""
+        if self.saving:
+            return False
         try:
             host = self.host_config()
-            old = self._original.name if self._original else None
-            self._bridge.save_host(host, old, self.secret())
-        except (ValueError, InventoryError, OSError) as exc:
+        except ValueError as exc:
             self._show_error(str(exc))
             return False
-        self.accept()
+        self._show_error("")
+        set_busy(self.buttons.button(QDialogButtonBox.StandardButton.Save), self.tr("Saving…"))
+        old = self._original.name if self._original else None
+        self._save_request = self._bridge.save_host(host, old, self.secret())
         return True
 
+    @property
+    def saving(self) -> bool:
+        return self._save_request is not None
+
+    def _on_saved(self, rid: int, _path: str) -> None:
+        if rid == self._save_request:
+            self._save_request = None
+            clear_busy(self.buttons.button(QDialogButtonBox.StandardButton.Save))
+            self.accept()
+
+    def _on_save_failed(self, rid: int, message: str) -> None:
+        if rid == self._save_request:
+            self._save_request = None
+            clear_busy(self.buttons.button(QDialogButtonBox.StandardButton.Save))
+            self._show_error(message)
+
     def done(self, result: int) -> None:  # noqa: D401 - Qt override
-        try:
-            self._bridge.connection_step.disconnect(self._on_step)
-            self._bridge.connection_done.disconnect(self._on_done)
-        except (RuntimeError, TypeError):
-            pass
+        for signal, slot in ((self._bridge.connection_step, self._on_step),
+                             (self._bridge.connection_done, self._on_done),
+                             (self._bridge.host_saved, self._on_saved),
+                             (self._bridge.host_save_failed, self._on_save_failed),
+                             (self._bridge.secret_known, self._on_secret_known)):
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
         super().done(result)
 
 

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from erpconsole.config import HostConfig, InventoryError
 from erpconsole.services.models import LOCAL_HOST, Health, TargetStatus
-from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.hosts.bridge import HostsApi
+from erpconsole.ui.hosts.inventory_actions import HostInventoryActions
 from erpconsole.ui.common.labels import display_name, health_label
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_view import DataTableView
@@ -54,7 +54,7 @@ def _pct(v: float) -> str:
 class HostsPage(QWidget):
     host_requested = Signal(str)
 
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: HostsApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._status: dict[str, TargetStatus] = {}
@@ -134,6 +134,7 @@ class HostsPage(QWidget):
             self._on_status(status)
         bridge.status_changed.connect(self._on_status)
         bridge.hosts_changed.connect(self._on_hosts_changed)
+        self.inventory_actions = HostInventoryActions(bridge, self)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self._build()
 
@@ -346,37 +347,13 @@ class HostsPage(QWidget):
 
         self._run_dialog(HostDialog(self._bridge, self._bridge.host_config(target), self))
 
+    # The inventory work answers later, by signal (see inventory_actions).
+
     def remove_host(self, target: str) -> None:
-        path = self._bridge.inventory_path or ""
-        if not self._confirm(self.tr("Remove host"), self.tr(
-                "Stop watching {0} and remove it from {1}?").format(target, path)):
-            return
-        try:
-            self._bridge.remove_host(target)
-        except (InventoryError, OSError) as exc:
-            self._tell(self.tr("Remove host"), str(exc), error=True)
+        self.inventory_actions.remove_host(target)
 
     def import_hosts(self) -> None:
-        from erpconsole.ui.hosts.host_dialog import ImportDialog
+        self.inventory_actions.import_hosts()
 
-        try:
-            entries = self._bridge.import_ssh_config()
-        except OSError as exc:
-            self._tell(self.tr("Import"), str(exc), error=True)
-            return
-        dialog = ImportDialog(entries, set(self._bridge.targets()), self)
-        if not self._run_dialog(dialog):
-            return
-        self.add_entries(dialog.chosen())
-
-    def add_entries(self, entries: list[dict]) -> list[str]:
-        """Adds imported entries the same way as the dialog; returns the errors."""
-        errors = []
-        for entry in entries:
-            try:
-                self._bridge.save_host(HostConfig(**entry))
-            except (InventoryError, ValueError, OSError) as exc:
-                errors.append(f"{entry.get('name')}: {exc}")
-        if errors:
-            self._tell(self.tr("Import"), "\n".join(errors), error=True)
-        return errors
+    def add_entries(self, entries: list[dict]) -> None:
+        self.inventory_actions.add_entries(entries)

@@ -14,7 +14,7 @@ import numpy as np
 
 from erpconsole.services import metrics
 from erpconsole.services.models import DatabaseSnapshot, TargetStatus
-from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.overview.bridge import OverviewApi
 from erpconsole.ui.common.labels import display_name, health_text
 from erpconsole.ui.backups.text import overview_summary
 from erpconsole.ui.hosts.series_store import SeriesKey, SeriesStore
@@ -79,7 +79,7 @@ class OverviewPage(QWidget):
     backups_requested = Signal()
     sop_requested = Signal()
 
-    def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None, *,
+    def __init__(self, bridge: OverviewApi, parent: QWidget | None = None, *,
                  series: SeriesStore | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge

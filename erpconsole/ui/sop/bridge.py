@@ -1,24 +1,72 @@
-"""The SOP part of the ServiceBridge (a mixin; the signals are declared on the bridge): every
-SOP call runs on one worker thread, so a tick, the note after it and the sign-off stay in the
-order they were made, and each is saved before the next starts. The daily inspection report is
-written on its own worker (it reads history and may take seconds)."""
+"""The SOP page's bridge: every SOP call runs on one worker thread, so a tick, the note after it
+and the sign-off stay in the order they were made, and each is saved before the next starts. The
+daily inspection report is written on its own worker (it reads history and may take seconds)."""
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
+from PySide6.QtCore import QObject, Signal, SignalInstance
+
+from erpconsole.services.sop.models import SopRun
+from erpconsole.ui.common.bridge_base import StoreReader
 from erpconsole.ui.common.workers import submit_guarded
 
 log = logging.getLogger(__name__)
 
 
-class SopBridgeMixin:
-    """Expects on the class: sop_ready, sop_templates_loaded, sop_run_loaded, sop_runs_loaded,
-    sop_open_runs_loaded, sop_due_changed, sop_compliance_loaded, sop_failed, report_written
-    (signals)."""
+class SopApi(Protocol):
+    """What the SOP page (and the status bar's "due" count) may call and connect."""
 
-    def _init_sop(self) -> None:
+    sop_ready: SignalInstance  # the SOP service is attached (or known to be unavailable)
+    sop_templates_loaded: SignalInstance  # list[SopTemplate], list[TemplateError]
+    sop_run_loaded: SignalInstance  # SopRun after a start, a step change or a sign-off
+    sop_runs_loaded: SignalInstance  # list[SopRun], newest first (the history)
+    sop_open_runs_loaded: SignalInstance  # list[SopRun] not signed yet
+    sop_due_changed: SignalInstance  # list[DueRun]
+    sop_compliance_loaded: SignalInstance  # list[Compliance]
+    sop_failed: SignalInstance  # operation, message for a person
+    report_written: SignalInstance  # the path of the daily inspection report
+
+    @property
+    def has_sop(self) -> bool: ...
+    def sop_unavailable(self) -> str: ...
+    def request_sop_templates(self) -> None: ...
+    def request_sop_run(self, run_id: int) -> None: ...
+    def request_sop_runs(self, limit: int = 500) -> None: ...
+    def request_sop_open_runs(self) -> None: ...
+    def request_sop_due(self) -> None: ...
+    def request_sop_compliance(self, months: int = 6) -> None: ...
+    def start_sop_run(self, template_id: str, due: float | None = None) -> None: ...
+    def sign_sop_run(self, run_id: int, signer_name: str) -> None: ...
+    def sop_tick(self, run_id: int, step_id: str, note: str = "", evidence: str = "",
+                 actor: str | None = None) -> None: ...
+    def sop_fail(self, run_id: int, step_id: str, note: str) -> None: ...
+    def sop_skip(self, run_id: int, step_id: str, reason: str) -> None: ...
+    def sop_reopen(self, run_id: int, step_id: str) -> None: ...
+    def sop_run_check(self, run_id: int, step_id: str) -> None: ...
+    def sop_run_checks(self, run_id: int) -> None: ...
+    def write_report(self, path: str) -> None: ...
+
+
+class SopBridge(QObject):
+    sop_ready = Signal()
+    # Lists cross as `object`.
+    sop_templates_loaded = Signal(object, object)
+    sop_run_loaded = Signal(SopRun)
+    sop_runs_loaded = Signal(object)
+    sop_open_runs_loaded = Signal(object)
+    sop_due_changed = Signal(object)
+    sop_compliance_loaded = Signal(object)
+    sop_failed = Signal(str, str)
+    report_written = Signal(str)
+
+    def __init__(self, monitor, reader: StoreReader, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._monitor = monitor
+        self._store_reader = reader
         self._sop = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sop")
         self._report = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
         self._sop_service = None
@@ -128,11 +176,11 @@ class SopBridgeMixin:
         def run(service, path: str) -> str:
             inspection = run_inspection(monitor.inventory)
             runs = service.runs(limit=200) if service is not None else None
-            write_report(build_report(inspection, self._store, runs), path)
+            write_report(build_report(inspection, self._store_reader.store, runs), path)
             return path
 
         return run
 
-    def _shutdown_sop(self) -> None:
+    def shutdown(self) -> None:
         self._sop.shutdown(wait=False, cancel_futures=True)
         self._report.shutdown(wait=False, cancel_futures=True)

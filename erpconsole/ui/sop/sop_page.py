@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from erpconsole.services.sop.models import DueRun, SopRun
+from erpconsole.ui.sop.bridge import SopApi
 from erpconsole.ui.sop.dialogs import SignRunDialog
 from erpconsole.ui.sop.history import SopHistoryView
 from erpconsole.ui.sop.library import SopLibraryPanel
@@ -24,7 +25,7 @@ LIBRARY_WIDTH = 370  # the procedures and open runs, by default; the splitter re
 class SopPage(QWidget):
     page_requested = Signal(str)  # an action step opens a page ("backups", ...)
 
-    def __init__(self, bridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: SopApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._requested = False

@@ -145,8 +145,8 @@ class RecordingBridge(QObject):
     def undo_access_decision(self, campaign_id: int, key: str) -> None:
         self._record("undo_access_decision", campaign_id, key)
 
-    def sign_access(self, campaign_id: int, signer: str) -> None:
-        self._record("sign_access", campaign_id, signer)
+    def sign_access(self, campaign_id: int, signer_name: str) -> None:
+        self._record("sign_access", campaign_id, signer_name)
 
     def export_access(self, campaign_id: int, path: str) -> None:
         self._record("export_access", campaign_id, path)

@@ -11,22 +11,26 @@ from erpconsole.services.access.models import KEEP, REVOKE
 from erpconsole.services.access.service import AccessReviewService
 from erpconsole.services.monitor import Monitor
 from erpconsole.services.store import Store
-from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.access.bridge import AccessBridge
+from erpconsole.ui.common.bridge_base import StoreReader
 
 
 @pytest.fixture
 def parts(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     monitor = Monitor(Inventory(local=LocalConfig()))
-    bridge = ServiceBridge(monitor)
-    yield store, monitor, bridge
+    reader = StoreReader()
+    bridge = AccessBridge(reader)
+    yield store, monitor, bridge, reader
     bridge.shutdown()
+    reader.shutdown()
     store.close()
     bridge.deleteLater()
+    reader.deleteLater()
 
 
 def test_requests_before_the_store_opens_fail_with_a_sentence(qtbot, parts):
-    _store, _monitor, bridge = parts
+    _store, _monitor, bridge, _reader = parts
     assert not bridge.has_access
     with qtbot.waitSignal(bridge.access_failed, timeout=2000) as failed:
         bridge.request_access_campaigns()
@@ -34,7 +38,7 @@ def test_requests_before_the_store_opens_fail_with_a_sentence(qtbot, parts):
 
 
 def test_a_service_that_could_not_start_is_named_in_the_failure(qtbot, parts):
-    _store, _monitor, bridge = parts
+    _store, _monitor, bridge, _reader = parts
     bridge.attach_access(None, "OperationalError: no such table")
     with qtbot.waitSignal(bridge.access_failed, timeout=2000) as failed:
         bridge.decide_access(1, "os/x/y", KEEP)
@@ -42,8 +46,8 @@ def test_a_service_that_could_not_start_is_named_in_the_failure(qtbot, parts):
 
 
 def test_create_collect_decide_through_the_worker(qtbot, parts):
-    store, monitor, bridge = parts
-    bridge.attach_store(store)
+    store, monitor, bridge, reader = parts
+    reader.attach_store(store)
     with qtbot.waitSignal(bridge.access_ready, timeout=2000):
         bridge.attach_access(AccessReviewService(store.engine, monitor.inventory, secrets=monitor.secrets,
                                                  audit=store.audit))
@@ -82,7 +86,7 @@ def test_create_collect_decide_through_the_worker(qtbot, parts):
 def test_the_console_attaches_the_service_and_the_page_says_what_to_do(console_factory, qtbot):
     console = console_factory()
     assert console.wait_store()
-    qtbot.waitUntil(lambda: console.bridge.has_access, timeout=5000)
+    qtbot.waitUntil(lambda: console.bridges.access.has_access, timeout=5000)
     window = console.window
     window.show()
     qtbot.waitExposed(window)

@@ -19,7 +19,7 @@ from erpconsole.services.access.models import AccessPolicy
 from erpconsole.services.access.service import AccessReviewService
 from erpconsole.services.monitor import Monitor
 from erpconsole.services.store import Store
-from erpconsole.ui.bridge import ServiceBridge
+from erpconsole.ui.bridges import Bridges
 from erpconsole.ui.access.access_page import AccessReviewPage
 from tests.dbservers import unique
 from tests.erp_schemas import ODOO_SCHEMA, odoo_data, run_sql
@@ -46,16 +46,16 @@ def page(qtbot, tmp_path, odoo):
                     access=AccessPolicy(roster=str(roster)))
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     monitor = Monitor(inv)
-    bridge = ServiceBridge(monitor)
-    bridge.attach_store(store)
-    bridge.attach_access(AccessReviewService(store.engine, inv, monitor.secrets, tmp_path / "kh",
+    bridges = Bridges.build(monitor)
+    bridges.attach_store(store)
+    bridges.access.attach_access(AccessReviewService(store.engine, inv, monitor.secrets, tmp_path / "kh",
                                              store.audit, today=date.today))
-    widget = AccessReviewPage(bridge)
+    widget = AccessReviewPage(bridges.access)
     qtbot.addWidget(widget)
     widget.resize(1300, 800)
     widget.show()
     yield widget, store
-    bridge.shutdown()
+    bridges.shutdown()
     monitor.stop()
     store.close()
 

@@ -232,7 +232,7 @@ def test_overview_tile_counts_late_sets_and_opens_the_page(console_factory, qtbo
     window.overview.refresh()
     assert tile.status()[0] == "pending"
     late = fresh(newest_h=40)
-    console.bridge.backups_loaded.emit([(late, [s.finding(NAME, "backup.late", "late", Severity.CRITICAL)]),
+    console.bridges.backups.backups_loaded.emit([(late, [s.finding(NAME, "backup.late", "late", Severity.CRITICAL)]),
                                         (fresh("files-restic"), [])])
     window.overview.refresh()
     assert tile.status() == ("critical", "worst: erp-db-nightly: late")
@@ -286,7 +286,7 @@ def test_real_dump_folder_through_the_real_bridge(console_factory, qtbot, tmp_pa
     panel = page.panel("pg-dumps")
     assert panel.gauge.text() == "newest 1 h old · RPO 1 d 2 h" and panel.gauge.level() == "ok"
     assert panel.timeline.visible_ticks() == 3 and len(panel.timeline.gaps()) == 1
-    with qtbot.waitSignal(console.bridge.backup_verified, timeout=30000) as verified:
+    with qtbot.waitSignal(console.bridges.backups.backup_verified, timeout=30000) as verified:
         panel.verify_button.click()
     result = verified.args[0]
     assert result.ok and result.backup_id == "postgres-0.dump", result

@@ -32,7 +32,7 @@ def feed(bridge, target="erp-db", n=20, **fields):
 
 def test_charts_get_every_series(detail):
     console, page = detail
-    feed(console.bridge)
+    feed(console.bridges.databases)
     page.refresh()
     tps = page.charts["tps"]
     ts, commits = tps.series_data("db.commits_ps|")
@@ -56,17 +56,17 @@ def test_charts_get_every_series(detail):
 
 def test_size_growth_in_words(detail):
     console, page = detail
-    feed(console.bridge)  # 5 GiB, one MiB more every 10 s
+    feed(console.bridges.databases)  # 5 GiB, one MiB more every 10 s
     page.refresh()
     assert page.charts["size"].title() == "Database size: 5.0 GiB, +19.0 MiB in 3 min"
-    console.bridge.status_changed.emit(sample.status(sample.snapshot("erp-db", size_bytes=5 * 1024**3)))
+    console.bridges.databases.status_changed.emit(sample.status(sample.snapshot("erp-db", size_bytes=5 * 1024**3)))
     page.refresh()
     assert page.growth().endswith("+0 B in 3 min")  # 5 GiB again: the growth of the range shown
 
 
 def test_charts_without_data_are_hidden_and_leave_no_hole(detail):
     console, page = detail
-    feed(console.bridge, "erp-replica", replication_lag_s=None, replication_lag_bytes=None, cache_hit_percent=None)
+    feed(console.bridges.databases, "erp-replica", replication_lag_s=None, replication_lag_bytes=None, cache_hit_percent=None)
     page.set_target("erp-replica")
     page.refresh()
     assert not page.charts["lag_s"].isVisibleTo(page) and not page.charts["cache"].isVisibleTo(page)
@@ -79,7 +79,7 @@ def test_charts_without_data_are_hidden_and_leave_no_hole(detail):
 def test_header_shows_version_uptime_and_findings(detail):
     console, page = detail
     snap = sample.snapshot("erp-db")
-    console.bridge.status_changed.emit(sample.status(snap, findings=[sample.finding(
+    console.bridges.databases.status_changed.emit(sample.status(snap, findings=[sample.finding(
         "erp-db", "session 4246 (odoo) idle in a transaction for 5 min", check="db_long_query")]))
     assert page.version_label.text() == "PostgreSQL 16.4"
     assert page.uptime_label.text() == "up 3 d 2 h"
@@ -89,7 +89,7 @@ def test_header_shows_version_uptime_and_findings(detail):
 
 def test_activity_marks_blockers_and_filters_long_sessions(detail):
     console, page = detail
-    feed(console.bridge, n=1)
+    feed(console.bridges.databases, n=1)
     page.refresh()
     act = page.activity
     assert sorted(r["pid"] for r in act.rows()) == [4242, 4243, 4244, 4245, 4246]
@@ -130,7 +130,7 @@ def test_full_query_text_and_copy(detail, qtbot):
     from PySide6.QtGui import QGuiApplication
 
     console, page = detail
-    feed(console.bridge, n=1)
+    feed(console.bridges.databases, n=1)
     page.refresh()
     act = page.activity
     assert act.select_pid(4242)
@@ -139,7 +139,7 @@ def test_full_query_text_and_copy(detail, qtbot):
     act.query_pane.copy_button.click()
     assert QGuiApplication.clipboard().text() == sample.LONG_QUERY
     # The selection survives the next poll.
-    feed(console.bridge, n=1)
+    feed(console.bridges.databases, n=1)
     page.refresh()
     assert act.selected_session().pid == 4242
 
@@ -149,7 +149,7 @@ def test_notes_say_why_a_panel_is_empty(detail):
     notes = (PanelNote("statements", "Top statements need pg_stat_statements: CREATE EXTENSION pg_stat_statements"),
              PanelNote("activity", "Only your own sessions are visible: GRANT pg_read_all_stats TO monitor"),
              PanelNote("replication", "Replication needs the pg_monitor role"))
-    feed(console.bridge, n=1, statements=(), replicas=(), notes=notes)
+    feed(console.bridges.databases, n=1, statements=(), replicas=(), notes=notes)
     page.refresh()
     assert page.statements.frame.note().startswith("Top statements need pg_stat_statements")
     assert not page.statements.frame.shows_content() and page.statements.frame.empty_text() == ""
@@ -157,7 +157,7 @@ def test_notes_say_why_a_panel_is_empty(detail):
     assert page.activity.frame.shows_content()  # a note and the rows it could see
     assert page.replication.frame.note() == "Replication needs the pg_monitor role"
     assert page.tables.frame.note() == "" and page.tables.frame.shows_content()
-    feed(console.bridge, n=1, statements=(), notes=())
+    feed(console.bridges.databases, n=1, statements=(), notes=())
     page.refresh()
     assert page.statements.frame.note() == ""
     assert page.statements.frame.empty_text() == "No statements recorded yet."
@@ -165,13 +165,13 @@ def test_notes_say_why_a_panel_is_empty(detail):
 
 def test_terminate_shows_the_statement_and_defaults_to_cancel(detail):
     console, page = detail
-    feed(console.bridge, n=1)
+    feed(console.bridges.databases, n=1)
     page.refresh()
     page.activity.select_pid(4242)
     seen = []
     page.runner.run_dialog = lambda d: (seen.append(d), False)[1]
     page.activity.request("terminate")
-    expected = console.bridge.build_db_action("erp-db", "terminate", pid=4242)
+    expected = console.bridges.databases.build_db_action("erp-db", "terminate", pid=4242)
     dialog = seen[0]
     assert dialog.statement() == expected.statement and "4242" in expected.statement + expected.subject
     assert dialog.default_button() is dialog.cancel_button
@@ -183,7 +183,7 @@ def test_terminate_shows_the_statement_and_defaults_to_cancel(detail):
 
 def test_confirmed_action_runs_off_the_gui_thread_and_reports(detail, qtbot):
     console, page = detail
-    feed(console.bridge, n=1)
+    feed(console.bridges.databases, n=1)
     page.refresh()
     page.activity.select_pid(4243)
     seen = []
@@ -201,7 +201,7 @@ def test_confirmed_action_runs_off_the_gui_thread_and_reports(detail, qtbot):
 
 def test_table_actions_offered_by_kind(detail):
     console, page = detail
-    feed(console.bridge, n=1)
+    feed(console.bridges.databases, n=1)
     page.refresh()
     tables = page.tables
     assert tables.offered_actions() == ["analyze", "vacuum"]
@@ -211,7 +211,7 @@ def test_table_actions_offered_by_kind(detail):
     seen = []
     page.runner.run_dialog = lambda d: (seen.append(d), False)[1]
     tables.request("vacuum")
-    expected = console.bridge.build_db_action("erp-db", "vacuum", table="sale_order", schema="public")
+    expected = console.bridges.databases.build_db_action("erp-db", "vacuum", table="sale_order", schema="public")
     assert seen[0].statement() == expected.statement and "sale_order" in expected.statement
     assert seen[0].default_button() is seen[0].run_button
     tables.request("optimize")  # not offered for PostgreSQL: no dialog
@@ -224,7 +224,7 @@ def test_table_actions_offered_by_kind(detail):
 
 def test_indexes_and_sequences_sections(detail):
     console, page = detail
-    feed(console.bridge, n=1)
+    feed(console.bridges.databases, n=1)
     page.refresh()
     tables = page.tables
     im = tables.index_model
@@ -238,7 +238,7 @@ def test_indexes_and_sequences_sections(detail):
 
 def test_refused_action_is_a_line_not_a_box(detail):
     console, page = detail
-    feed(console.bridge, n=1)
+    feed(console.bridges.databases, n=1)
     page.refresh()
     seen = []
     page.runner.run_dialog = lambda d: (seen.append(d), True)[1]
@@ -280,7 +280,7 @@ def test_keyboard_delete_asks_to_terminate_the_selected_session(detail, qtbot):
     from PySide6.QtCore import Qt
 
     console, page = detail
-    feed(console.bridge, n=1)
+    feed(console.bridges.databases, n=1)
     page.refresh()
     window = console.window
     window.activateWindow()

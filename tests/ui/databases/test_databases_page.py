@@ -31,6 +31,19 @@ def shown(console, qtbot, page: str):
     return window
 
 
+class EveryStatusBridge:
+    """A status as the monitor hands it on: to each bridge that hears statuses (the hosts one
+    also feeds the Overview), not to the databases pages alone."""
+
+    def __init__(self, console) -> None:
+        self.status_changed = self
+        self._bridges = (console.bridges.hosts, console.bridges.databases)
+
+    def emit(self, status: TargetStatus) -> None:
+        for bridge in self._bridges:
+            bridge.status_changed.emit(status)
+
+
 def emit_fleet(bridge) -> None:
     busy = sample.snapshot("erp-db", i=0, commits_ps=300.0, rollbacks_ps=2.0, connections=85, max_connections=100)
     bridge.status_changed.emit(sample.status(busy, findings=[sample.finding(
@@ -48,7 +61,7 @@ def test_table_lists_every_database_with_its_figures(console_factory, qtbot, tmp
     console = console_factory(db_inventory(tmp_path, "erp-db", "erp-replica", "legacy"))
     window = shown(console, qtbot, "databases")
     page = window.databases
-    emit_fleet(console.bridge)
+    emit_fleet(console.bridges.databases)
     page._build()
     assert sorted(r["target"] for r in page.rows()) == ["erp-db", "erp-replica", "legacy"]
     model = page.model
@@ -73,7 +86,7 @@ def test_table_lists_every_database_with_its_figures(console_factory, qtbot, tmp
 def test_sort_filter_and_copy(console_factory, qtbot, tmp_path):
     console = console_factory(db_inventory(tmp_path, "erp-db", "erp-replica", "legacy"))
     page = shown(console, qtbot, "databases").databases
-    emit_fleet(console.bridge)
+    emit_fleet(console.bridges.databases)
     page._build()
     proxy = page.table.proxy_model()
     page.table.sortByColumn(page.model.column_index("tps"), Qt.SortOrder.DescendingOrder)
@@ -102,7 +115,7 @@ def test_sort_filter_and_copy(console_factory, qtbot, tmp_path):
 def test_enter_opens_the_detail_page(console_factory, qtbot, tmp_path):
     console = console_factory(db_inventory(tmp_path, "erp-db", "erp-replica", "legacy"))
     window = shown(console, qtbot, "databases")
-    emit_fleet(console.bridge)
+    emit_fleet(console.bridges.databases)
     page = window.databases
     page._build()
     page.select("erp-replica")
@@ -128,7 +141,7 @@ def test_empty_state_says_how_to_add_a_database(console_factory, qtbot, tmp_path
 def test_host_pages_ignore_databases_and_overview_puts_hosts_first(console_factory, qtbot, tmp_path):
     console = console_factory(db_inventory(tmp_path, "alpha-db", "erp-db", "erp-replica", "legacy"))
     window = shown(console, qtbot, "hosts")
-    emit_fleet(console.bridge)
+    emit_fleet(EveryStatusBridge(console))
     window.hosts._build()
     assert [r["target"] for r in window.hosts.rows()] == [LOCAL_HOST]
     host_box = window.host_detail.host_box
@@ -154,7 +167,7 @@ def test_database_tile_sparkline_and_click(console_factory, qtbot, tmp_path):
     now = time.time()
     for i in range(5):
         snap = sample.snapshot("erp-db", ts=now - 50 + 10 * i, commits_ps=100.0 + i, rollbacks_ps=1.0)
-        console.bridge.status_changed.emit(sample.status(snap))
+        EveryStatusBridge(console).emit(sample.status(snap))
     window.overview.refresh()
     tile = window.overview.tile("erp-db")
     # Transactions per second (commits and rollbacks), scaled to the data, not to 0-100 %.
@@ -176,7 +189,7 @@ def test_pages_and_navigation(console_factory, qtbot, tmp_path):
 def test_a_database_that_never_answered_still_shows_its_kind(console_factory, qtbot, tmp_path):
     console = console_factory(db_inventory(tmp_path, "legacy"))
     window = shown(console, qtbot, "databases")
-    console.bridge.status_changed.emit(TargetStatus("legacy", "database", Health.UNREACHABLE,
+    console.bridges.databases.status_changed.emit(TargetStatus("legacy", "database", Health.UNREACHABLE,
                                                     "cannot connect", 10.0, None, (), 1.0))
     page = window.databases
     page._build()

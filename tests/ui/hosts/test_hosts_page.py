@@ -30,6 +30,18 @@ def host(tmp_path: Path, client_keys, name: str, port: int, known_line: str = ""
                       known_hosts=str(kh), interval_s=fields.pop("interval_s", 0.5), **fields)
 
 
+def save(qtbot, dialog) -> None:
+    """Saves as the Save button does, and waits for the bridge's answer (the inventory file and
+    keyring are written on its worker)."""
+    save_button = dialog.buttons.button(dialog.buttons.StandardButton.Save)
+    idle = save_button.text()
+    assert dialog.save(), dialog.error_label.text()
+    assert not save_button.isEnabled() and save_button.text() == "Saving…"
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=10000)
+    assert save_button.isEnabled() and save_button.text() == idle
+    assert dialog.result() == dialog.DialogCode.Accepted, dialog.error_label.text()
+
+
 def start(console, qtbot, page_key: str = "hosts"):
     console.start()
     window = console.window
@@ -95,7 +107,7 @@ def test_trust_unknown_key_end_to_end(console_factory, qtbot, sshd, client_keys,
     window = start(console, qtbot)
     page = window.hosts
     events = []
-    console.bridge.event_logged.connect(events.append)
+    console.bridges.events.event_logged.connect(events.append)
     wait_health(qtbot, page, "new-host", Health.HOSTKEY_UNKNOWN)
     page.select("new-host")
     assert page.key_button.isEnabled()
@@ -137,7 +149,7 @@ def test_dialog_test_connection_reports_every_step(console_factory, qtbot, sshd,
     server = sshd()
     console = console_factory(Inventory(local=LocalConfig(enabled=False)))
     (Path.home() / ".ssh" / "known_hosts").write_text(server.known_hosts_line)
-    dialog = HostDialog(console.bridge)
+    dialog = HostDialog(console.bridges.hosts)
     qtbot.addWidget(dialog)
     dialog.name_edit.setText("fixture")
     dialog.address_edit.setText("127.0.0.1")
@@ -176,7 +188,7 @@ def test_save_writes_inventory_keeps_the_rest_and_starts_polling(
         "interval_s = 30\n")
     console = console_factory(load_inventory(inv_file))
     window = start(console, qtbot)
-    dialog = HostDialog(console.bridge)
+    dialog = HostDialog(console.bridges.hosts)
     qtbot.addWidget(dialog)
     dialog.name_edit.setText("erp-new")
     dialog.address_edit.setText("127.0.0.1")
@@ -186,7 +198,7 @@ def test_save_writes_inventory_keeps_the_rest_and_starts_polling(
     dialog.interval_spin.setValue(1.0)
     dialog.tags_edit.setText("app, prod")
     dialog.secret_edit.setText("not-in-the-file-s3cret")
-    assert dialog.save(), dialog.error_label.text()
+    save(qtbot, dialog)
 
     text = inv_file.read_text()
     assert text.startswith("# the ERP fleet; keep this comment\n")
@@ -200,13 +212,15 @@ def test_save_writes_inventory_keeps_the_rest_and_starts_polling(
     wait_health(qtbot, window.hosts, "erp-new", Health.OK)
 
     # Edit: the interval changes in place; the comment stays.
-    edit = HostDialog(console.bridge, console.bridge.host_config("erp-new"))
+    edit = HostDialog(console.bridges.hosts, console.bridges.hosts.host_config("erp-new"))
     qtbot.addWidget(edit)
+    # The keyring is asked off the GUI thread; the field says what it holds once it answers.
+    qtbot.waitUntil(lambda: "stored in keyring" in edit.secret_edit.placeholderText(), timeout=10000)
     edit.interval_spin.setValue(2.0)
-    assert edit.save(), edit.error_label.text()
+    save(qtbot, edit)
     text = inv_file.read_text()
     assert "interval_s = 2" in text and "# the old box" in text
-    assert console.bridge.host_config("erp-new").interval_s == 2.0
+    assert console.bridges.hosts.host_config("erp-new").interval_s == 2.0
 
 
 def test_save_without_inventory_creates_the_default_file(console_factory, qtbot, tmp_path):
@@ -216,16 +230,16 @@ def test_save_without_inventory_creates_the_default_file(console_factory, qtbot,
     path = default_inventory_path()
     path.unlink(missing_ok=True)
     console = console_factory()
-    dialog = HostDialog(console.bridge)
+    dialog = HostDialog(console.bridges.hosts)
     qtbot.addWidget(dialog)
     dialog.name_edit.setText("first-host")
     dialog.address_edit.setText("127.0.0.1")
     dialog.port_spin.setValue(free_port())
     try:
-        assert dialog.save(), dialog.error_label.text()
+        save(qtbot, dialog)
         inv = load_inventory(path)
         assert [h.name for h in inv.hosts] == ["first-host"] and inv.local.enabled
-        assert console.bridge.inventory_path == str(path)
+        assert console.bridges.hosts.inventory_path == str(path)
     finally:
         path.unlink(missing_ok=True)
 
@@ -238,13 +252,21 @@ def test_import_from_ssh_config_adds_the_chosen(console_factory, qtbot, tmp_path
     inv_file = tmp_path / "inv.toml"
     inv_file.write_text("# mine\n[local]\nenabled = true\n")
     console = console_factory(load_inventory(inv_file))
-    entries = console.bridge.import_ssh_config()
+    bridge, page = console.bridges.hosts, console.window.hosts
+    with qtbot.waitSignal(bridge.ssh_config_read, timeout=10000) as read:
+        bridge.import_ssh_config()
+    entries = read.args[0]
     assert [e["name"] for e in entries] == ["app1", "db1"]
-    dialog = ImportDialog(entries, set(console.bridge.targets()))
+    dialog = ImportDialog(entries, set(bridge.targets()))
     qtbot.addWidget(dialog)
     dialog.set_checked("app1")
     assert [e["name"] for e in dialog.chosen()] == ["app1"]
-    assert console.window.hosts.add_entries(dialog.chosen()) == []
+    with qtbot.waitSignal(bridge.hosts_added, timeout=10000) as added:
+        page.add_entries(dialog.chosen())
+        assert not page.import_button.isEnabled() and page.import_button.text() == "Adding hosts…"
+    assert added.args == [[]]
+    qtbot.waitUntil(page.import_button.isEnabled, timeout=5000)
+    assert page.import_button.text() == "Import from ~/.ssh/config…"
     inv = load_inventory(inv_file)
     assert [(h.name, h.port, h.user) for h in inv.hosts] == [("app1", 2201, "monitor")]
     assert inv_file.read_text().startswith("# mine\n")

@@ -411,7 +411,7 @@ def test_the_overview_and_status_bar_show_overdue_runs(console_factory, qtbot):
     due = [DueRun("weekly-db", "Weekly database maintenance", NOW - 2 * 86400, True),
            DueRun("daily-inspection", "Daily inspection", NOW - 2 * 3600, True),
            DueRun("security", "Security review", NOW + 600, False)]
-    console.bridge.sop_due_changed.emit(due)
+    console.bridges.sop.sop_due_changed.emit(due)
     assert window.sop_label.text() == "SOP: 2 overdue"
     window.show()
     window.show_page("overview")
@@ -419,7 +419,7 @@ def test_the_overview_and_status_bar_show_overdue_runs(console_factory, qtbot):
         "SOP: 2 run(s) overdue; most overdue: Weekly database maintenance (due 2 d ago)")
     window.overview.sop_banner.linkActivated.emit("sop")
     assert window.current_page_key() == "sop"
-    console.bridge.sop_due_changed.emit(due[2:])
+    console.bridges.sop.sop_due_changed.emit(due[2:])
     assert window.sop_label.text() == "SOP: 0 overdue"
     assert window.overview.sop_banner_text() == ""
     assert window.page_keys().index("sop") == window.page_keys().index("backups") + 1
@@ -430,7 +430,7 @@ def test_the_real_bridge_saves_a_tick_and_writes_the_report(console_factory, qtb
     store, and the daily report written on the worker."""
     console = console_factory()
     assert console.wait_store()
-    page, bridge = console.window.sop, console.bridge
+    page, bridge = console.window.sop, console.bridges.sop
     qtbot.waitUntil(lambda: bridge.has_sop, timeout=5000)
     page.start_run("daily-inspection")
     qtbot.waitUntil(lambda: page.current_run() is not None, timeout=10000)
@@ -454,7 +454,7 @@ def test_a_run_ticked_in_the_window_survives_closing_the_console(console_factory
     first = console_factory(settings_name="a.ini")
     assert first.wait_store()
     page = first.window.sop
-    qtbot.waitUntil(lambda: first.bridge.has_sop, timeout=5000)
+    qtbot.waitUntil(lambda: first.bridges.sop.has_sop, timeout=5000)
     page.start_run("staff-offboarding")
     qtbot.waitUntil(lambda: page.current_run() is not None, timeout=10000)
     run_id = page.current_run().id
@@ -471,7 +471,7 @@ def test_a_run_ticked_in_the_window_survives_closing_the_console(console_factory
     second = console_factory(settings_name="b.ini")
     assert second.wait_store()
     page = second.window.sop
-    qtbot.waitUntil(lambda: second.bridge.has_sop, timeout=5000)
+    qtbot.waitUntil(lambda: second.bridges.sop.has_sop, timeout=5000)
     page.refresh()
     qtbot.waitUntil(lambda: page.library.open_list.count() > 0, timeout=10000)
     from erpconsole.ui.sop.library import ID_ROLE
@@ -481,7 +481,7 @@ def test_a_run_ticked_in_the_window_survives_closing_the_console(console_factory
     qtbot.waitUntil(lambda: page.current_run() is not None and page.current_run().id == run_id, timeout=10000)
     kept = page.current_run().state_of(step.id)
     assert (kept.state, kept.note) == (PASSED, "done with HR")
-    service = second.bridge._sop_service
+    service = second.bridges.sop._sop_service
     for s in page.current_run().template.steps:
         if page.current_run().state_of(s.id).state == "open":
             service.skip(run_id, s.id, "not applicable in this test")

@@ -1,0 +1,53 @@
+"""The domain bridges of one console, built together: what the main window hands its pages
+(each page gets its own domain's bridge, typed by that domain's Protocol)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from erpconsole.ui.access.bridge import AccessBridge
+from erpconsole.ui.backups.bridge import BackupsBridge
+from erpconsole.ui.common.bridge_base import StoreReader
+from erpconsole.ui.databases.bridge import DatabasesBridge
+from erpconsole.ui.events.bridge import EventsBridge
+from erpconsole.ui.hosts.bridge import HostsBridge
+from erpconsole.ui.overview.bridge import OverviewBridge
+from erpconsole.ui.sop.bridge import SopBridge
+
+
+@dataclass(frozen=True)
+class Bridges:
+    store: StoreReader
+    hosts: HostsBridge
+    databases: DatabasesBridge
+    access: AccessBridge
+    backups: BackupsBridge
+    sop: SopBridge
+    events: EventsBridge
+    overview: OverviewBridge
+
+    @classmethod
+    def build(cls, monitor) -> Bridges:
+        """``monitor``: the services' Monitor every bridge reads (and whose callbacks they hear)."""
+        store = StoreReader()
+        hosts = HostsBridge(monitor, store)
+        databases = DatabasesBridge(monitor, store)
+        # A host removed or renamed may be a database's host: its pages look again.
+        hosts.hosts_changed.connect(databases.hosts_changed)
+        access = AccessBridge(store)
+        backups = BackupsBridge(monitor)
+        sop = SopBridge(monitor, store)
+        return cls(store, hosts, databases, access, backups, sop, EventsBridge(monitor, store),
+                   OverviewBridge(hosts, backups, sop))
+
+    def attach_store(self, store) -> None:
+        self.store.attach_store(store)
+
+    def shutdown(self) -> None:
+        for bridge in (self.backups, self.sop, self.hosts, self.access, self.databases, self.store):
+            bridge.shutdown()
+
+    def delete_later(self) -> None:
+        for bridge in (self.overview, self.events, self.sop, self.backups, self.access, self.databases,
+                       self.hosts, self.store):
+            bridge.deleteLater()
