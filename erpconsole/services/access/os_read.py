@@ -5,16 +5,14 @@ the marked answer and turns it into ``Account`` rows. Over SSH it opens a connec
 own, exactly as the monitor would (``~/.ssh/config``, keys, agent, keyring; the same
 known_hosts files, so an unknown or changed host key is refused, never accepted), and closes
 it afterwards: a review never waits on a poll, nor a poll on a review. This workstation is
-read by a local ``sh`` running the same text. Expected failures never raise: they come back
-as a ``SourceExtract`` whose ``error`` says what is wrong and what to do.
+read by a local ``sh`` running the same text (both ways of running it are in ``os_exec``).
+Expected failures never raise: they come back as a ``SourceExtract`` whose ``error`` says
+what is wrong and what to do.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import subprocess
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -28,11 +26,12 @@ from erpconsole.services.access.os_accounts import (
     OsParseError, PasswdEntry, ShadowEntry, SudoRules, Table, garbled, os_accounts_command,
     parse_group, parse_keys, parse_logins, parse_passwd, parse_shadow, parse_sudoers,
 )
+from erpconsole.services.access.os_exec import run_local, run_ssh
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.probe import new_token
-from erpconsole.services.hosts.procparse import ProbeParseError, split_sections
+from erpconsole.services.hosts.probe_answer import ProbeParseError, split_sections
 from erpconsole.i18n import _
-from erpconsole.services.models import LOCAL_HOST, Health
+from erpconsole.services.models import LOCAL_HOST
 from erpconsole.services.secrets import SecretStore
 
 if TYPE_CHECKING:
@@ -308,96 +307,13 @@ def read_os_accounts(host: HostConfig | None, policy: AccessPolicy,
     token = new_token()
     try:
         if host is None:
-            text = _run_local(os_accounts_command(token), timeout_s)
+            text = run_local(os_accounts_command(token), timeout_s)
         else:
-            text = _run_ssh(host, os_accounts_command(token), token, secrets,
-                            known_hosts_path, timeout_s)
+            text = run_ssh(host, os_accounts_command(token), token, secrets,
+                           known_hosts_path, timeout_s)
         accounts, note = accounts_from_output(system, text, token, policy, ts)
     except CollectorError as exc:
         log.info("%s: OS accounts not read: %s (%s)", system, exc.message, exc.detail)
         return [], replace(extract, duration_s=time.monotonic() - started, error=exc.message)
     return accounts, replace(extract, rows=len(accounts), note=note,
                              duration_s=time.monotonic() - started)
-
-
-def _run_local(command: str, timeout_s: float, listing: bool = True,
-               env: dict[str, str] | None = None) -> str:
-    """The script in a local ``sh`` of its own process group: a timeout ends all of it.
-    ``env`` is added to this process's environment (a secret never goes on a command line)."""
-    try:
-        proc = subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                start_new_session=True,
-                                env={**os.environ, **env} if env else None)
-    except OSError as exc:
-        raise CollectorError(Health.ERROR, _(
-            "the accounts of this workstation could not be read: /bin/sh did not start "
-            "({error})").format(error=exc.strerror or exc), repr(exc)) from exc
-    try:
-        out, _err = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # the group this call made, and only it
-        except ProcessLookupError:
-            pass
-        proc.communicate()
-        if not listing:
-            raise CollectorError(Health.TIMEOUT, _(
-                "the command did not finish within {s:g} s and was stopped; check on this "
-                "workstation whether it ran").format(s=timeout_s)) from None
-        raise CollectorError(Health.TIMEOUT, _(
-            "listing the accounts of this workstation took longer than {s:g} s and was "
-            "stopped; a slow name service (LDAP) or a hung lastlog is the usual cause: try "
-            "again, or allow more time").format(s=timeout_s)) from None
-    return out.decode("utf-8", "replace")
-
-
-def _timeouts(timeout_s: float):
-    from erpconsole.services.hosts.ssh_session import Timeouts
-
-    # The login steps share at most ~60% of the budget; the command gets what is left.
-    step = max(0.5, timeout_s / 8)
-    return Timeouts(connect_s=min(5.0, step), banner_s=min(5.0, step),
-                    auth_s=min(10.0, 2 * step), command_s=timeout_s)
-
-
-def _run_ssh(host: HostConfig, command: str, token: str, secrets: SecretStore | None,
-             known_hosts_path: str | Path | None, timeout_s: float, listing: bool = True,
-             keep_shell: bool = False, carries_secret: bool = False) -> str:
-    """One round trip on a connection of this call's own, closed on the way out.
-    ``keep_shell``: the text goes to a ``sh`` on the channel's stdin, not into an exec
-    request (the host's process list then never shows it: a secret in a here-doc)."""
-    from paramiko.ssh_exception import SSHException
-
-    from erpconsole.services.hosts.factory import known_hosts_for
-    from erpconsole.services.hosts.ssh_config import resolve
-    from erpconsole.services.hosts.ssh_session import SessionLost, SSHSession
-
-    deadline = time.monotonic() + timeout_s
-    session = SSHSession(host.name, secrets if secrets is not None else SecretStore(),
-                         known_hosts_for(host, known_hosts_path), _timeouts(timeout_s),
-                         keep_shell=keep_shell)
-    try:
-        session.connect(*resolve(host))
-        remaining = max(0.5, deadline - time.monotonic())
-        if not listing:
-            return session.run(command, token, timeout=remaining, allow_exec=not carries_secret)
-        return _run_command(session, command, token, remaining)
-    except (SessionLost, SSHException, EOFError, OSError) as exc:
-        raise CollectorError(Health.ERROR, _(
-            "SSH to {host} failed: {error}; check the host on the Hosts page and try "
-            "again").format(host=host.name, error=exc or type(exc).__name__), repr(exc)) from exc
-    finally:
-        session.close()
-
-
-def _run_command(session, command: str, token: str, timeout_s: float) -> str:
-    try:
-        return session.run(command, token, timeout=timeout_s)
-    except CollectorError as exc:
-        if exc.kind is not Health.TIMEOUT:
-            raise
-        raise CollectorError(Health.TIMEOUT, _(
-            "the host did not finish listing its accounts within {s:g} s; a slow name service "
-            "(LDAP) or a hung lastlog is the usual cause: try again, or allow more time").format(
-            s=timeout_s), exc.detail) from exc

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from erpconsole.services.access.os_read import _run_local, _run_ssh
+from erpconsole.services.access.os_exec import run_local, run_ssh
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.probe import END, MARKER, new_token, wrap_command
 from erpconsole.i18n import _
@@ -27,8 +27,8 @@ def run_command(host, command: str, secrets: SecretStore | None = None,
     token = new_token()
     text = wrap_command(_script(command), token)
     try:
-        out = _run_local(text, timeout_s, listing=False) if host is None else \
-            _run_ssh(host, text, token, secrets, known_hosts_path, timeout_s, listing=False)
+        out = run_local(text, timeout_s, listing=False) if host is None else \
+            run_ssh(host, text, token, secrets, known_hosts_path, timeout_s, listing=False)
     except CollectorError as exc:
         return False, exc.message
     found = _EXIT_RE.search(out)

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from erpconsole.services.access.os_read import _run_local, _run_ssh
+from erpconsole.services.access.os_exec import run_local, run_ssh
 from erpconsole.services.backups.models import Backup, BackupSetConfig, BackupSetStatus, VerifyResult
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.probe import MARKER, new_token, wrap_command
-from erpconsole.services.hosts.procparse import ProbeParseError, split_sections
+from erpconsole.services.hosts.probe_answer import ProbeParseError, split_sections
 from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
@@ -149,10 +149,10 @@ def run_job(host: HostConfig | None, job: Job, secrets: SecretStore | None,
     try:
         text = wrap_command(job_script(job, timeout_s - margin, host is not None), token)
         if host is None:
-            out = _run_local(text, timeout_s, listing=False, env=job.secret_env)
+            out = run_local(text, timeout_s, listing=False, env=job.secret_env)
         else:
-            out = _run_ssh(host, text, token, secrets, known_hosts_path, timeout_s,
-                           listing=False, keep_shell=True, carries_secret=bool(job.secret_env))
+            out = run_ssh(host, text, token, secrets, known_hosts_path, timeout_s,
+                          listing=False, keep_shell=True, carries_secret=bool(job.secret_env))
     except CollectorError as exc:
         log.info("%s: %s not run: %s (%s)", where, job.program, exc.message, exc.detail)
         if host is not None and host.name not in exc.message:

@@ -11,7 +11,7 @@ standard input (or run through ``sh -c`` where a kept channel is refused, see
     @@erpconsole:end 9f2c4e...
 
 and the reader knows the answer is complete when the end line carries the token it sent
-(``procparse.split_sections``). Everything here is text: no I/O, no paramiko.
+(``probe_answer.split_sections``). Everything here is text: no I/O, no paramiko.
 
 How the scripts behave, and why:
 - They run in a subshell with stdin from /dev/null and stderr to /dev/null, so a command that

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from erpconsole.services.hosts.probe_answer import fail
 from erpconsole.services.hosts.procparse import (
     SECTOR_BYTES,
     CpuStat,
     CpuTimes,
-    fail,
     parse_diskstats,
     parse_loadavg,
     parse_meminfo,

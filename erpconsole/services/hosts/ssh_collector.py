@@ -27,7 +27,7 @@ from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts import probe
 from erpconsole.services.hosts.known_hosts import KnownHosts, fingerprint, key_type
 from erpconsole.services.hosts.probe_snapshot import ProbeState, snapshot_from_sections
-from erpconsole.services.hosts.procparse import ProbeParseError, split_sections
+from erpconsole.services.hosts.probe_answer import ProbeParseError, split_sections
 from erpconsole.services.hosts.ssh_config import Endpoint, resolve
 from erpconsole.services.hosts.ssh_session import SessionLost, SSHSession, Timeouts
 from erpconsole.services.hosts.sysparse import HostFacts, parse_facts

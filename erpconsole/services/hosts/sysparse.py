@@ -12,14 +12,14 @@ import shlex
 from dataclasses import dataclass
 
 from erpconsole.services.hosts.probe import PSEUDO_FSTYPES
-from erpconsole.services.hosts.procparse import (
+from erpconsole.services.hosts.probe_answer import (
     content_lines,
     fail,
     line_problem,
-    meminfo_values,
     to_float,
     to_int,
 )
+from erpconsole.services.hosts.procparse import meminfo_values
 from erpconsole.i18n import _
 from erpconsole.services.models import DiskUsage, HostFacts, Temperature
 

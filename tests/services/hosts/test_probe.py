@@ -23,7 +23,8 @@ from erpconsole.services.hosts.probe import (
     wrap_command,
 )
 from erpconsole.services.hosts.probe_snapshot import snapshot_from_sections
-from erpconsole.services.hosts.procparse import parse_proc_count, split_sections
+from erpconsole.services.hosts.probe_answer import split_sections
+from erpconsole.services.hosts.procparse import parse_proc_count
 from erpconsole.services.hosts.sysparse import (
     parse_df,
     parse_facts,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from erpconsole.services.hosts.probe_snapshot import ProbeState, snapshot_from_sections
-from erpconsole.services.hosts.procparse import CpuTimes, ProbeParseError, split_sections
+from erpconsole.services.hosts.probe_answer import ProbeParseError, split_sections
+from erpconsole.services.hosts.procparse import CpuTimes
 from tests.services.hosts.procfs_fixtures import probe_answer
 
 KIB = 1024

@@ -10,7 +10,7 @@ import pytest
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts import procparse as pp
 from erpconsole.services.hosts import sysparse as sp
-from erpconsole.services.hosts.procparse import ProbeParseError, split_sections
+from erpconsole.services.hosts.probe_answer import ProbeParseError, excerpt, split_sections
 from erpconsole.services.models import Health
 from tests.services.hosts.procfs_fixtures import SYSTEMS, probe_answer, sample, samples
 
@@ -217,7 +217,7 @@ def test_meminfo_error_names_file_line_and_shows_excerpt():
 
 def test_excerpt_is_short_and_printable():
     text = "\x00\x1b[31m" + "A" * 5000
-    ex = pp.excerpt(text)
+    ex = excerpt(text)
     assert len(ex) < 400 and ex.isprintable()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from erpconsole.services.hosts import sysparse as sp
-from erpconsole.services.hosts.procparse import ProbeParseError
+from erpconsole.services.hosts.probe_answer import ProbeParseError
 from erpconsole.services.models import Temperature
 from tests.services.hosts.procfs_fixtures import sample
 
