@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,8 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 import keyring  # noqa: E402
 from keyring.backend import KeyringBackend  # noqa: E402
 from keyring.errors import PasswordDeleteError  # noqa: E402
+
+from tests import leaks  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -50,9 +54,31 @@ def memory_keyring() -> MemoryKeyring:
     return backend
 
 
+@pytest.fixture(scope="session")
+def qt_starts():
+    starts = leaks.QtStarts()
+    undo = leaks.patch_qt(starts)
+    yield starts
+    undo()
+
+
 @pytest.fixture(autouse=True)
-def collect_qt_garbage():
-    """Run deferred deletes and Python's GC between tests, never in the middle of one."""
+def fail_on_leaks(request, qt_starts):
+    """Fails the test if a thread or timer it started outlives it and its fixtures."""
+    qt_starts.reset()
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + leaks.DEADLINE_S
+    found = leaks.thread_leaks(before, deadline) + leaks.qt_leaks(qt_starts, deadline)
+    if found:
+        pytest.fail(f"{request.node.nodeid} left running:\n  " + "\n  ".join(found), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage(fail_on_leaks):
+    """Run deferred deletes and Python's GC between tests, never in the middle of one.
+
+    Depends on the leak check so that it runs after this: deleted widgets' timers are gone."""
     yield
     import gc
     import sys

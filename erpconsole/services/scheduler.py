@@ -11,7 +11,7 @@ import random
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -29,6 +29,8 @@ class Collector(Protocol):
 
 OutcomeCallback = Callable[[PollOutcome], None]
 HealthCallback = Callable[[HealthChange], None]
+# How the loop sleeps until its next deadline (or a notify): tests pass a fake clock's wait.
+Wait = Callable[[threading.Condition, float], object]
 
 
 @dataclass
@@ -63,10 +65,12 @@ class Scheduler:
         jitter: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        wait: Wait = threading.Condition.wait,
     ) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="poll")
         self._clock = clock
         self._wall = wall
+        self._wait = wait
         self._max_backoff = max_backoff_s
         self._jitter = jitter
         self._targets: dict[str, _Target] = {}
@@ -80,6 +84,7 @@ class Scheduler:
         # Subscribers run on their own thread: hung collectors filling the pool must not
         # delay the news about everyone else.
         self._notices: queue.SimpleQueue = queue.SimpleQueue()
+        self._undelivered = 0
         self._notifier: threading.Thread | None = None
 
     # -- configuration -------------------------------------------------------------------
@@ -127,6 +132,16 @@ class Scheduler:
         with self._cond:
             t = self._targets[name]
             return {"polls": t.polls, "skipped": t.skipped, "failures": t.failures}
+
+    def quiet(self, besides: Collection[str] = ()) -> bool:
+        """No poll runs (but those of ``besides``, even past their deadline) and subscribers
+        have heard all news: on a fake clock, nothing more happens until time moves."""
+        with self._cond:
+            running = [
+                t.name for t in self._targets.values()
+                if t.in_flight is not None and t.name not in besides
+            ]
+            return not running and self._undelivered == 0
 
     # -- control -------------------------------------------------------------------------
 
@@ -188,7 +203,7 @@ class Scheduler:
                 now = self._clock()
                 self._expire_timeouts(now)
                 self._start_due(now)
-                self._cond.wait(self._wait_time(self._clock()))
+                self._wait(self._cond, self._wait_time(self._clock()))
 
     def _wait_time(self, now: float) -> float:
         wait = 1.0
@@ -274,6 +289,7 @@ class Scheduler:
         if old != t.health:
             detail = err.detail if err else ""
             change = HealthChange(t.name, old, t.health, t.message, self._wall(), detail)
+        self._undelivered += 1
         self._notices.put((outcome, change))
 
     def _backoff(self, t: _Target, now: float) -> None:
@@ -289,6 +305,8 @@ class Scheduler:
     def _notify_loop(self) -> None:
         while (item := self._notices.get()) is not None:
             self._notify(*item)
+            with self._cond:
+                self._undelivered -= 1
 
     def _notify(self, outcome: PollOutcome, change: HealthChange | None) -> None:
         if change is not None:

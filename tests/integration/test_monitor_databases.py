@@ -53,7 +53,9 @@ def test_monitor_polls_databases_keeps_history_and_audits_a_terminate(tmp_path, 
         maria = wait_for(monitor, "maria", lambda s: s.health is Health.OK and s.snapshot is not None)
         assert pg.kind == maria.kind == "database"
         assert isinstance(pg.snapshot, DatabaseSnapshot) and pg.snapshot.version.startswith("PostgreSQL")
-        assert maria.snapshot.kind in ("mariadb", "mysql")
+        with create_engine(my_url).connect() as conn:
+            server = conn.exec_driver_sql("SELECT VERSION()").scalar()
+        assert maria.snapshot.kind == ("mariadb" if "MariaDB" in server else "mysql")
 
         holder_pid = holder.execute(text("SELECT pg_backend_pid()")).scalar()
         holder.execute(text("SELECT 1"))

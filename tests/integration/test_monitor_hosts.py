@@ -12,6 +12,7 @@ from erpconsole.services.hosts.connection_test import run_connection_test
 from erpconsole.services.hosts.known_hosts import KnownHosts
 from erpconsole.services.models import Health
 from erpconsole.services.monitor import Monitor
+from tests.witness import Witness
 
 pytestmark = pytest.mark.integration
 
@@ -92,6 +93,8 @@ def test_changed_key_in_users_file_is_not_edited(tmp_path, sshd, client_keys):
     user_line = f"[127.0.0.1]:{server.port} {other.host_key_type} {other.host_key_b64}\n"
     h = host(tmp_path, client_keys, "h", server.port, user_line)
     monitor = make_monitor(tmp_path, h)
+    witness = Witness()
+    monitor.scheduler.add_target(witness.target, witness, interval_s=h.interval_s)
     monitor.start()
     try:
         wait(monitor, "h", Health.HOSTKEY_MISMATCH)
@@ -101,7 +104,7 @@ def test_changed_key_in_users_file_is_not_edited(tmp_path, sshd, client_keys):
         assert "ssh-keygen -R" in result.command and h.known_hosts in result.command
         assert Path(h.known_hosts).read_text() == user_line  # the user's file is the user's
         polls = monitor.scheduler.stats("h")["polls"]
-        time.sleep(1.0)
+        witness.wait_polls(3)
         # Not resumed: no poll ran, the host still waits for the user.
         assert monitor.scheduler.stats("h")["polls"] == polls
         assert monitor.scheduler.health("h")[0] is Health.HOSTKEY_MISMATCH

@@ -14,6 +14,7 @@ from erpconsole.services.hosts import probe
 from erpconsole.services.hosts.ssh_session import Timeouts
 from erpconsole.services.models import Health
 from erpconsole.services.scheduler import Scheduler
+from tests.witness import Witness
 
 pytestmark = pytest.mark.integration
 
@@ -72,13 +73,15 @@ def test_wrong_key_is_auth_failed_and_not_retried(sshd, make_collector, client_k
     collector = make_collector(server, name="erp-app-1", key_file=str(client_keys.other))
     scheduler = Scheduler(max_workers=2)
     scheduler.add_target(collector.target, collector, interval_s=0.2, timeout_s=5)
+    witness = Witness()
+    scheduler.add_target(witness.target, witness, interval_s=0.2)
     scheduler.start()
     try:
         deadline = time.monotonic() + 10
         while scheduler.health(collector.target)[0] is Health.PENDING:
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        time.sleep(1.0)  # five intervals: a retry loop would show here
+        witness.wait_polls(5)  # five intervals: a retry loop would show here
         health, message = scheduler.health(collector.target)
         stats = scheduler.stats(collector.target)
     finally:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 from erpconsole.services.models import Event, Sample, Severity
@@ -108,13 +109,26 @@ def test_bad_data_is_dropped_not_retried_forever(store: Store, caplog) -> None:
     assert rows(store, "SELECT value FROM samples") == [(2.0,)]
 
 
+def wait_until_writing(writer: StoreWriter, timeout: float = 5.0) -> None:
+    """Until the writer's thread is inside a write (its stack reaches ``_write``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frame = sys._current_frames().get(writer._thread.ident)
+        while frame is not None and frame.f_code.co_name != "_write":
+            frame = frame.f_back
+        if frame is not None:
+            return
+        time.sleep(0.005)
+    raise AssertionError("the writer never started its write")
+
+
 def test_put_never_blocks_when_the_queue_is_full(store: Store, caplog) -> None:
     writer = StoreWriter(store, flush_interval_s=0.05, max_queued=2)
     # Hold the writer thread inside a flush while the queue fills up behind it.
     with store.engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO events (ts, level, message) VALUES (0, 'info', 'lock')")
         writer.put([Sample("h", "m", 0.0, NOW)])
-        time.sleep(0.2)  # the thread is now waiting on the write lock (busy_timeout)
+        wait_until_writing(writer)  # it waits on the write lock (busy_timeout) from now on
         started = time.monotonic()
         for i in range(10):
             writer.put([Sample("h", "m", float(i), NOW + 1 + i)])
