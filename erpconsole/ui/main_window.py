@@ -73,9 +73,7 @@ class MainWindow(QMainWindow):
             ("sop", self.tr("SOPs"), self.sop),
             ("events", self.tr("Event log"), self.event_log),
         ]
-        self._build_body()
-        self._build_status_bar()
-        self._build_menus()
+        self._build()
 
         self.overview.host_requested.connect(self._on_host_requested)
         self.hosts.host_requested.connect(self._on_host_requested)
@@ -90,6 +88,17 @@ class MainWindow(QMainWindow):
         bridge.store_ready.connect(self._on_store_ready)
         bridge.event_logged.connect(self._on_event)
 
+        self._start_timers()
+        self._restore()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self._build_body()
+        self._build_status_bar()
+        self._build_menus()
+
+    def _start_timers(self) -> None:
         self._repaint = QTimer(self)
         self._repaint.setInterval(REPAINT_MS)
         self._repaint.timeout.connect(self._on_repaint)
@@ -98,9 +107,6 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(STATUS_MS)
         self._status_timer.timeout.connect(self._update_status_bar)
         self._status_timer.start()
-        self._restore()
-
-    # -- building ------------------------------------------------------------------------
 
     def _build_body(self) -> None:
         self.nav = QListWidget()

@@ -40,71 +40,10 @@ class HostDialog(QDialog):
         self.setWindowTitle(self.tr("Edit host {0}").format(host.name) if host else self.tr("Add host"))
         self.setMinimumWidth(560)
 
-        self.name_edit = QLineEdit(host.name if host else "")
-        self.address_edit = QLineEdit(host.address if host else "")
-        self.address_edit.setPlaceholderText(self.tr("host name, IP address or ~/.ssh/config alias"))
-        self.port_spin = QSpinBox()
-        self.port_spin.setRange(0, 65535)
-        self.port_spin.setSpecialValueText(self.tr("default (22 or ~/.ssh/config)"))
-        self.port_spin.setValue((host.port or 0) if host else 0)
-        self.user_edit = QLineEdit((host.user or "") if host else "")
-        self.user_edit.setPlaceholderText(self.tr("default: ~/.ssh/config, else your user"))
-        self.key_edit = QLineEdit((host.key_file or "") if host else "")
-        self.key_edit.setPlaceholderText(self.tr("default: ssh-agent and ~/.ssh/id_*"))
-        browse = QPushButton(self.tr("Browse…"))
-        browse.clicked.connect(self._browse)
-        key_row = QHBoxLayout()
-        key_row.addWidget(self.key_edit, 1)
-        key_row.addWidget(browse)
-        self.jump_edit = QLineEdit((host.proxy_jump or "") if host else "")
-        self.jump_edit.setPlaceholderText(self.tr("user@jumphost:port (optional)"))
-        self.interval_spin = QDoubleSpinBox()
-        self.interval_spin.setRange(1.0, 3600.0)
-        self.interval_spin.setDecimals(1)
-        self.interval_spin.setSuffix(" s")
-        self.interval_spin.setValue(host.interval_s if host else 5.0)
-        self.tags_edit = QLineEdit(", ".join(host.tags) if host else "")
-        self.tags_edit.setPlaceholderText(self.tr("app, prod"))
-        self.secret_edit = QLineEdit()
-        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        has_secret = bool(host) and bridge.has_secret(host.name)
-        self.secret_edit.setPlaceholderText(
-            self.tr("stored in keyring (leave empty to keep it)") if has_secret
-            else self.tr("optional; stored in keyring only, never in the inventory"))
-
-        form = QFormLayout()
-        form.addRow(self.tr("&Name"), self.name_edit)
-        form.addRow(self.tr("&Address"), self.address_edit)
-        form.addRow(self.tr("&Port"), self.port_spin)
-        form.addRow(self.tr("&User"), self.user_edit)
-        key_label = QLabel(self.tr("&Key file"))
-        key_label.setBuddy(self.key_edit)
-        form.addRow(key_label, key_row)
-        form.addRow(self.tr("Proxy&Jump"), self.jump_edit)
-        form.addRow(self.tr("&Interval"), self.interval_spin)
-        form.addRow(self.tr("&Tags"), self.tags_edit)
-        form.addRow(self.tr("Pass&word / passphrase"), self.secret_edit)
-
-        self.test_button = QPushButton(self.tr("&Test connection"))
-        self.test_button.clicked.connect(self.test_connection)
-        self.steps_list = QListWidget()
-        self.steps_list.setObjectName("connectionSteps")
-        self.steps_list.setWordWrap(True)
-        self.steps_list.setMinimumHeight(150)
-        self.error_label = QLabel()
-        self.error_label.setObjectName("dialogError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #d64545;")
-        self.error_label.hide()
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        path = bridge.inventory_path
-        where = QLabel(self.tr("Saved to {0}").format(path) if path else
-                       self.tr("Saved to a new inventory file (none is in use yet)"))
-        where.setWordWrap(True)
-
+        self._build_fields(host)
+        form = self._build_form()
+        self._build_test()
+        where = self._build_buttons()
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         test_row = QHBoxLayout()
@@ -118,6 +57,80 @@ class HostDialog(QDialog):
 
         bridge.connection_step.connect(self._on_step)
         bridge.connection_done.connect(self._on_done)
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build_fields(self, host: HostConfig | None) -> None:
+        self.name_edit = QLineEdit(host.name if host else "")
+        self.address_edit = QLineEdit(host.address if host else "")
+        self.address_edit.setPlaceholderText(self.tr("host name, IP address or ~/.ssh/config alias"))
+        self.port_spin = QSpinBox()
+        self.port_spin.setRange(0, 65535)
+        self.port_spin.setSpecialValueText(self.tr("default (22 or ~/.ssh/config)"))
+        self.port_spin.setValue((host.port or 0) if host else 0)
+        self.user_edit = QLineEdit((host.user or "") if host else "")
+        self.user_edit.setPlaceholderText(self.tr("default: ~/.ssh/config, else your user"))
+        self.key_edit = QLineEdit((host.key_file or "") if host else "")
+        self.key_edit.setPlaceholderText(self.tr("default: ssh-agent and ~/.ssh/id_*"))
+        self.jump_edit = QLineEdit((host.proxy_jump or "") if host else "")
+        self.jump_edit.setPlaceholderText(self.tr("user@jumphost:port (optional)"))
+        self.interval_spin = QDoubleSpinBox()
+        self.interval_spin.setRange(1.0, 3600.0)
+        self.interval_spin.setDecimals(1)
+        self.interval_spin.setSuffix(" s")
+        self.interval_spin.setValue(host.interval_s if host else 5.0)
+        self.tags_edit = QLineEdit(", ".join(host.tags) if host else "")
+        self.tags_edit.setPlaceholderText(self.tr("app, prod"))
+        self.secret_edit = QLineEdit()
+        self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        has_secret = bool(host) and self._bridge.has_secret(host.name)
+        self.secret_edit.setPlaceholderText(
+            self.tr("stored in keyring (leave empty to keep it)") if has_secret
+            else self.tr("optional; stored in keyring only, never in the inventory"))
+
+    def _build_form(self) -> QFormLayout:
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_edit, 1)
+        key_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow(self.tr("&Name"), self.name_edit)
+        form.addRow(self.tr("&Address"), self.address_edit)
+        form.addRow(self.tr("&Port"), self.port_spin)
+        form.addRow(self.tr("&User"), self.user_edit)
+        key_label = QLabel(self.tr("&Key file"))
+        key_label.setBuddy(self.key_edit)
+        form.addRow(key_label, key_row)
+        form.addRow(self.tr("Proxy&Jump"), self.jump_edit)
+        form.addRow(self.tr("&Interval"), self.interval_spin)
+        form.addRow(self.tr("&Tags"), self.tags_edit)
+        form.addRow(self.tr("Pass&word / passphrase"), self.secret_edit)
+        return form
+
+    def _build_test(self) -> None:
+        self.test_button = QPushButton(self.tr("&Test connection"))
+        self.test_button.clicked.connect(self.test_connection)
+        self.steps_list = QListWidget()
+        self.steps_list.setObjectName("connectionSteps")
+        self.steps_list.setWordWrap(True)
+        self.steps_list.setMinimumHeight(150)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("dialogError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #d64545;")
+        self.error_label.hide()
+
+    def _build_buttons(self) -> QLabel:
+        """The Save and Cancel buttons; returns the line that says where Save writes."""
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        path = self._bridge.inventory_path
+        where = QLabel(self.tr("Saved to {0}").format(path) if path else
+                       self.tr("Saved to a new inventory file (none is in use yet)"))
+        where.setWordWrap(True)
+        return where
 
     # -- values --------------------------------------------------------------------------
 
