@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QMenu
 
 from erpconsole.widgets.table_model import RowsTableModel
 from erpconsole.widgets.table_view import DataTableView
@@ -16,9 +16,9 @@ from erpconsole.widgets.table_view import DataTableView
 
 def rows_table(model: RowsTableModel, name: str = "", *, widths: Mapping[str, int] | None = None,
                sort: tuple[str, Qt.SortOrder] | None = None, whole_rows: bool = True,
-               menu: Callable[[QPoint], None] | None = None) -> DataTableView:
-    """``widths`` and ``sort`` name columns by key; ``menu`` replaces the copy-only context menu
-    (it usually adds the page's actions to :meth:`DataTableView.context_menu`)."""
+               menu: Callable[[], QMenu] | None = None) -> DataTableView:
+    """``widths`` and ``sort`` name columns by key; ``menu`` builds the context menu instead of
+    the copy-only one (it usually adds the page's actions to :meth:`DataTableView.context_menu`)."""
     view = DataTableView()
     if name:
         view.setObjectName(name)
@@ -32,7 +32,7 @@ def rows_table(model: RowsTableModel, name: str = "", *, widths: Mapping[str, in
         header.resizeSection(model.column_index(key), width)
     if menu is not None:
         view.customContextMenuRequested.disconnect()
-        view.customContextMenuRequested.connect(menu)
+        view.customContextMenuRequested.connect(lambda pos: menu().exec(view.viewport().mapToGlobal(pos)))
     return view
 
 

@@ -42,13 +42,13 @@ class _Menu:
         self._opened.append(pos)
 
 
-def test_rows_table_menu_replaces_the_copy_only_menu(qtbot):
-    asked, opened = [], []
-    view = rows_table(_model(), menu=asked.append)
+def test_rows_table_menu_builds_the_menu_it_opens(qtbot):
+    own, opened = [], []
+    view = rows_table(_model(), menu=lambda: _Menu(opened))
     qtbot.addWidget(view)
-    view.context_menu = lambda: _Menu(opened)  # the view's own menu, had it stayed connected
+    view.context_menu = lambda: _Menu(own)  # the copy-only menu, had it stayed connected
     view.customContextMenuRequested.emit(QPoint(3, 4))
-    assert asked == [QPoint(3, 4)] and opened == []
+    assert opened == [view.viewport().mapToGlobal(QPoint(3, 4))] and own == []
 
 
 def test_filter_line_reports_each_change(qtbot):

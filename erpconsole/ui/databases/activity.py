@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -99,7 +99,7 @@ class ActivityPanel(QWidget):
         ], row_level=lambda r: r["level"])
         # The oldest open transaction first: at 3 a.m. it is usually the one holding the rest up.
         self.table = rows_table(self.model, "activityTable", widths=_WIDTHS,
-                                sort=("xact_age", Qt.SortOrder.DescendingOrder), menu=self._on_context_menu)
+                                sort=("xact_age", Qt.SortOrder.DescendingOrder), menu=self.context_menu)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
 
     def _build_controls(self) -> None:
@@ -228,9 +228,6 @@ class ActivityPanel(QWidget):
         s = self.selected_session()
         if s is not None and self.actions[action].isEnabled():
             self.action_requested.emit(action, s)
-
-    def _on_context_menu(self, pos: QPoint) -> None:
-        self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
 
     def context_menu(self) -> QMenu:
         menu = self.table.context_menu()

@@ -12,16 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSt
 from erpconsole.services.models import DatabaseSnapshot, DbSession, DbTable, TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_text
-from erpconsole.ui.common.detail_scaffold import (
-    LIVE_RANGE_S,
-    add_range_controls,
-    chart_scroll,
-    check_range,
-    header_row,
-    show_in_picker,
-    target_picker,
-    vertical_split,
-)
+from erpconsole.ui.common import detail_scaffold as scaffold
 from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.common.saved_state import restore_header, restore_splitter
 from erpconsole.ui.databases.actions import DbActionRunner
@@ -85,7 +76,7 @@ class DatabaseDetailPage(QWidget):
         # Short names for what tests and the window reach into.
         self.activity, self.statements, self.tables, self.replication = self.work.panels()
         self.tabs, self.busy, self.action_line = self.work.tabs, self.work.busy, self.work.action_line
-        self.splitter = vertical_split(scroll, self.work, (1, 1))
+        self.splitter = scaffold.vertical_split(scroll, self.work, (1, 1))
         self.splitter.setSizes([430, 400])
         self.empty_label = QLabel(self.tr("No databases are watched. The Databases page shows how to add one "
                                           "to the inventory."))
@@ -101,7 +92,7 @@ class DatabaseDetailPage(QWidget):
         layout.addWidget(self.body, 1)
 
     def _build_header(self) -> QHBoxLayout:
-        self.target_box = target_picker(200, self._on_target_box)
+        self.target_box = scaffold.target_picker(200, self._on_target_box)
         self.badge = StatusBadge()
         self.version_label = QLabel()
         self.version_label.setObjectName("dbVersion")
@@ -109,11 +100,11 @@ class DatabaseDetailPage(QWidget):
         font.setBold(True)
         self.version_label.setFont(font)
         self.uptime_label = QLabel()
-        top = header_row(self.tr("Database:"), self.target_box, self.badge)
+        top = scaffold.header_row(self.tr("Database:"), self.target_box, self.badge)
         top.addWidget(self.version_label)
         top.addWidget(self.uptime_label)
         top.addStretch(1)
-        self.range_group, self.source_label = add_range_controls(self, top, self._range_s, self.set_range)
+        self.range_group, self.source_label = scaffold.add_range_controls(self, top, self._range_s, self.set_range)
         return top
 
     def _build_charts(self) -> QScrollArea:
@@ -128,7 +119,7 @@ class DatabaseDetailPage(QWidget):
             chart.setVisible(not spec.hide_when_empty)
             self.charts[spec.key] = chart
         self._relayout_charts()
-        return chart_scroll(grid_host)
+        return scaffold.chart_scroll(grid_host)
 
     def _relayout_charts(self) -> None:
         """Two columns of the charts that have data to show, with no holes where one is hidden."""
@@ -155,13 +146,13 @@ class DatabaseDetailPage(QWidget):
         return [self.target_box.itemData(i) for i in range(self.target_box.count())]
 
     def uses_store(self) -> bool:
-        return self._range_s > LIVE_RANGE_S
+        return self._range_s > scaffold.LIVE_RANGE_S
 
     def set_target(self, target: str) -> None:
-        show_in_picker(self.target_box, target, self._show_target)
+        scaffold.show_in_picker(self.target_box, target, self._show_target)
 
     def set_range(self, seconds: int) -> None:
-        self._range_s = check_range(self.range_group, seconds)
+        self._range_s = scaffold.check_range(self.range_group, seconds)
         if self._target is not None:
             self._show_target(self._target)
 

@@ -7,7 +7,7 @@ import html
 import time
 from typing import Any
 
-from PySide6.QtCore import QPoint, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
@@ -16,8 +16,9 @@ from erpconsole.services.models import DatabaseSnapshot, Health, TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_label, lag_text
 from erpconsole.ui.common.message_bar import empty_page_label
+from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_setup import filter_line, rows_table, select_row, selected_row
+from erpconsole.widgets.table_setup import filter_line, rows_table
 from erpconsole.widgets.units import humanise_bytes
 
 REFRESH_S = 1.0
@@ -41,7 +42,7 @@ def _lag_sort(v: tuple[float | None, int | None] | None) -> float | None:
     return v[0] if v[0] is not None else (float(v[1]) / 1e12 if v[1] is not None else None)
 
 
-class DatabasesPage(QWidget):
+class DatabasesPage(TargetRowsMixin, QWidget):
     database_requested = Signal(str)
 
     def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
@@ -79,7 +80,7 @@ class DatabasesPage(QWidget):
             Column("message", self.tr("Message")),
         ], row_level=lambda r: r["level"])
         self.table = rows_table(self.model, "databasesTable", widths=_WIDTHS,
-                                sort=("name", Qt.SortOrder.AscendingOrder), menu=self._on_context_menu)
+                                sort=("name", Qt.SortOrder.AscendingOrder), menu=self.context_menu)
         self.table.row_activated.connect(self._on_activated)
 
     def _build_layout(self) -> None:
@@ -201,24 +202,8 @@ class DatabasesPage(QWidget):
 
     # -- selection -------------------------------------------------------------------------
 
-    def rows(self) -> list[dict[str, Any]]:
-        return self.model.rows()
-
-    def row_for(self, target: str) -> dict[str, Any] | None:
-        return next((r for r in self.model.rows() if r["target"] == target), None)
-
-    def selected_target(self) -> str | None:
-        row = selected_row(self.table, self.model)
-        return row["target"] if row is not None else None
-
-    def select(self, target: str) -> None:
-        select_row(self.table, self.model, lambda r: r["target"] == target)
-
     def _on_activated(self, source_row: int) -> None:
         self.database_requested.emit(self.model.row(source_row)["target"])
-
-    def _on_context_menu(self, pos: QPoint) -> None:
-        self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
 
     def context_menu(self):
         menu = self.table.context_menu()

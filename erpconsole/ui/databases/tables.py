@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
@@ -71,7 +71,7 @@ class TablesPanel(QWidget):
             Column("xid_age", self.tr("XID age"), _RIGHT, _count),
         ])
         self.table = rows_table(self.model, "tablesTable", widths=_TABLE_WIDTHS,
-                                sort=("size", Qt.SortOrder.DescendingOrder), menu=self._on_context_menu)
+                                sort=("size", Qt.SortOrder.DescendingOrder), menu=self.context_menu)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
 
     def _build_side_tables(self) -> None:
@@ -208,9 +208,6 @@ class TablesPanel(QWidget):
         t = self.selected_table()
         if t is not None and action in self.offered_actions():
             self.action_requested.emit(action, t)
-
-    def _on_context_menu(self, pos: QPoint) -> None:
-        self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
 
     def context_menu(self) -> QMenu:
         menu = self.table.context_menu()

@@ -10,16 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from erpconsole.services.models import HostSnapshot, TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
-from erpconsole.ui.common.detail_scaffold import (
-    LIVE_RANGE_S,
-    add_range_controls,
-    chart_scroll,
-    check_range,
-    header_row,
-    show_in_picker,
-    target_picker,
-    vertical_split,
-)
+from erpconsole.ui.common import detail_scaffold as scaffold
 from erpconsole.ui.common.labels import display_name, health_text
 from erpconsole.ui.common.saved_state import restore_header, restore_splitter
 from erpconsole.ui.hosts.host_charts import chart_specs, series_key, series_name
@@ -57,13 +48,13 @@ class HostDetailPage(QWidget):
     # -- building ------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.host_box = target_picker(220, self._on_host_box)
+        self.host_box = scaffold.target_picker(220, self._on_host_box)
         self.badge = StatusBadge()
         self.message = QLabel()
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        top = header_row(self.tr("Host:"), self.host_box, self.badge)
+        top = scaffold.header_row(self.tr("Host:"), self.host_box, self.badge)
         top.addWidget(self.message, 1)
-        self.range_group, self.source_label = add_range_controls(self, top, self._range_s, self.set_range)
+        self.range_group, self.source_label = scaffold.add_range_controls(self, top, self._range_s, self.set_range)
 
         self.charts: dict[str, LiveChart] = {}
         grid_host = QWidget()
@@ -75,10 +66,10 @@ class HostDetailPage(QWidget):
             chart.setVisible(not spec.hide_when_empty)
             self.charts[spec.key] = chart
             grid.addWidget(chart, i // 2, i % 2)
-        scroll = chart_scroll(grid_host)
+        scroll = scaffold.chart_scroll(grid_host)
 
         self.processes = ProcessTable()
-        self.splitter = vertical_split(scroll, self.processes, (3, 1))
+        self.splitter = scaffold.vertical_split(scroll, self.processes, (3, 1))
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
@@ -95,13 +86,13 @@ class HostDetailPage(QWidget):
 
     def uses_store(self) -> bool:
         """Short ranges come from the in-memory ring buffers, long ones from the store."""
-        return self._range_s > LIVE_RANGE_S
+        return self._range_s > scaffold.LIVE_RANGE_S
 
     def set_target(self, target: str) -> None:
-        show_in_picker(self.host_box, target, self._show_target)
+        scaffold.show_in_picker(self.host_box, target, self._show_target)
 
     def set_range(self, seconds: int) -> None:
-        self._range_s = check_range(self.range_group, seconds)
+        self._range_s = scaffold.check_range(self.range_group, seconds)
         if self._target is not None:
             self._show_target(self._target)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,8 +23,9 @@ from erpconsole.services.models import LOCAL_HOST, Health, TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.common.labels import display_name, health_label
 from erpconsole.ui.common.message_bar import text_label
+from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_setup import filter_line, rows_table, select_row, selected_row
+from erpconsole.widgets.table_setup import filter_line, rows_table
 
 REFRESH_S = 1.0  # the table is rebuilt at most once a second
 
@@ -50,7 +51,7 @@ def _pct(v: float) -> str:
     return f"{v:.1f}"
 
 
-class HostsPage(QWidget):
+class HostsPage(TargetRowsMixin, QWidget):
     host_requested = Signal(str)
 
     def __init__(self, bridge: ServiceBridge, parent: QWidget | None = None) -> None:
@@ -93,7 +94,7 @@ class HostsPage(QWidget):
             Column("last_poll", self.tr("Last poll"), fmt=lambda v: time.strftime("%H:%M:%S", time.localtime(v))),
         ], row_level=lambda r: r["level"])
         self.table = rows_table(self.model, "hostsTable", widths=_WIDTHS, sort=("name", Qt.SortOrder.AscendingOrder),
-                                menu=self._on_context_menu)
+                                menu=self.context_menu)
         self.table.row_activated.connect(self._on_activated)
 
     def _build_controls(self) -> None:
@@ -206,19 +207,6 @@ class HostsPage(QWidget):
 
     # -- selection -------------------------------------------------------------------------
 
-    def rows(self) -> list[dict[str, Any]]:
-        return self.model.rows()
-
-    def row_for(self, target: str) -> dict[str, Any] | None:
-        return next((r for r in self.model.rows() if r["target"] == target), None)
-
-    def selected_target(self) -> str | None:
-        row = selected_row(self.table, self.model)
-        return row["target"] if row is not None else None
-
-    def select(self, target: str) -> None:
-        select_row(self.table, self.model, lambda r: r["target"] == target)
-
     def _update_actions(self) -> None:
         target = self.selected_target()
         s = self._status.get(target) if target else None
@@ -249,9 +237,6 @@ class HostsPage(QWidget):
 
     def _on_activated(self, source_row: int) -> None:
         self.host_requested.emit(self.model.row(source_row)["target"])
-
-    def _on_context_menu(self, pos: QPoint) -> None:
-        self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
 
     def context_menu(self):
         menu = self.table.context_menu()
