@@ -16,6 +16,7 @@ from erpconsole.services.models import DatabaseSnapshot, Health, TargetStatus
 from erpconsole.ui.bridge import ServiceBridge
 from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_label, lag_text
 from erpconsole.ui.common.message_bar import empty_page_label
+from erpconsole.ui.common.saved_state import restore_header
 from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_setup import filter_line, rows_table
@@ -224,6 +225,4 @@ class DatabasesPage(TargetRowsMixin, QWidget):
         settings.setValue("databases/header", self.table.header_state())
 
     def restore_state(self, settings: QSettings) -> None:
-        header = settings.value("databases/header")
-        if header is not None:
-            self.table.restore_header_state(header)
+        restore_header(settings, "databases/header", self.table)
