@@ -50,8 +50,6 @@ class MainWindow(QMainWindow):
         self._status_ticks = 0
         self._sop_due: list = []
         self._theme = str(settings.value("ui/theme", "dark"))
-        self.setWindowTitle(self.tr("erpconsole"))
-        self.setObjectName("MainWindow")
 
         self.overview = OverviewPage(bridge)
         self.hosts = HostsPage(bridge)
@@ -94,6 +92,8 @@ class MainWindow(QMainWindow):
     # -- building ------------------------------------------------------------------------
 
     def _build(self) -> None:
+        self.setWindowTitle(self.tr("erpconsole"))
+        self.setObjectName("MainWindow")
         self._build_body()
         self._build_status_bar()
         self._build_menus()
