@@ -51,8 +51,6 @@ class MainWindow(QMainWindow):
         self._status_ticks = 0
         self._sop_due: list = []
         self._theme = str(settings.value("ui/theme", "dark"))
-        self.setWindowTitle(self.tr("erpconsole"))
-        self.setObjectName("MainWindow")
 
         # One buffer per (target, series), drawn by the overview and the host detail alike.
         self.series = SeriesStore()
@@ -76,9 +74,7 @@ class MainWindow(QMainWindow):
             ("sop", self.tr("SOPs"), self.sop),
             ("events", self.tr("Event log"), self.event_log),
         ]
-        self._build_body()
-        self._build_status_bar()
-        self._build_menus()
+        self._build()
 
         self.overview.host_requested.connect(self._on_host_requested)
         self.hosts.host_requested.connect(self._on_host_requested)
@@ -93,6 +89,19 @@ class MainWindow(QMainWindow):
         bridges.store.store_ready.connect(self._on_store_ready)
         bridges.events.event_logged.connect(self._on_event)
 
+        self._start_timers()
+        self._restore()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.setWindowTitle(self.tr("erpconsole"))
+        self.setObjectName("MainWindow")
+        self._build_body()
+        self._build_status_bar()
+        self._build_menus()
+
+    def _start_timers(self) -> None:
         self._repaint = QTimer(self)
         self._repaint.setInterval(REPAINT_MS)
         self._repaint.timeout.connect(self._on_repaint)
@@ -101,9 +110,6 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(STATUS_MS)
         self._status_timer.timeout.connect(self._update_status_bar)
         self._status_timer.start()
-        self._restore()
-
-    # -- building ------------------------------------------------------------------------
 
     def _build_body(self) -> None:
         self.nav = QListWidget()

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from erpconsole.services.access.models import Campaign, CampaignReview, ReviewRow
 from erpconsole.ui.access.dialogs import NewCampaignDialog, RunStatementDialog, SignOffDialog
@@ -18,9 +18,10 @@ from erpconsole.ui.access.bridge import AccessApi
 from erpconsole.ui.access.campaign_bar import AccessCampaignBar
 from erpconsole.ui.access.review_pane import AccessReviewPane
 from erpconsole.ui.access.sources_panel import AccessSourcesPanel
-from erpconsole.ui.access.state import EmptyState, MessageLine, empty_state, summary_html
+from erpconsole.ui.access.state import empty_state, summary_html
 from erpconsole.ui.access.table import FAILED, SAVING
 from erpconsole.ui.access.text import default_campaign_name, operation_label, when_text
+from erpconsole.ui.common.message_bar import EmptyState, MessageBar, text_label
 from erpconsole.widgets.theme import current_theme_name
 
 _ACCEPTED = QDialog.DialogCode.Accepted
@@ -51,18 +52,15 @@ class AccessReviewPage(QWidget):
 
     def _build(self) -> None:
         self.bar = AccessCampaignBar()
-        self.summary = QLabel()
-        self.summary.setObjectName("accessSummary")
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message = MessageLine()
+        self.summary = text_label("accessSummary")
+        self.message = MessageBar("accessMessage", rich=True, copy_label=self.tr("Copy path and SHA-256"))
         self.pane = AccessReviewPane()
         # Short names for what tests and the window reach into.
         self.filters, self.model, self.table, self.detail = (self.pane.filters, self.pane.model, self.pane.table,
                                                              self.pane.detail)
         self.body = QStackedWidget()
         self.body.addWidget(self.pane)
-        self.empty = EmptyState()
+        self.empty = EmptyState("accessEmpty")
         self.empty.button_clicked.connect(self._on_empty_button)
         self.body.addWidget(self.empty)
         # Outside the stack: when every source failed, the empty state points down to it.

@@ -11,6 +11,7 @@ from erpconsole.services.access.models import CHANGE, KEEP, REVOKE, ReviewRow
 from erpconsole.ui.access.detail import AccessDetailPane
 from erpconsole.ui.access.filters import AccessFilterBar
 from erpconsole.ui.access.table import AccessTableModel, AccessTableView
+from erpconsole.ui.common.saved_state import restore_header, restore_splitter
 
 DETAIL_WIDTH = 310  # the detail pane's width by default
 
@@ -125,9 +126,5 @@ class AccessReviewPane(QWidget):
         settings.setValue("access/header", self.table.header_state())
 
     def restore_state(self, settings: QSettings) -> None:
-        state = settings.value("access/splitter")
-        if state is not None:
-            self.splitter.restoreState(state)
-        header = settings.value("access/header")
-        if header is not None:
-            self.table.restore_header_state(header)
+        restore_splitter(settings, "access/splitter", self.splitter)
+        restore_header(settings, "access/header", self.table)

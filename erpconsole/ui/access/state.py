@@ -1,14 +1,13 @@
 """What the access review page says about a campaign as a whole: the summary line, and the
-empty states that say what to do next instead of showing a bare table."""
+empty states that say what to do next instead of showing a bare table (shown by
+ui/common/message_bar.EmptyState)."""
 
 from __future__ import annotations
 
 import html
 from collections import Counter
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication
 
 from erpconsole.services.access.models import CampaignReview
 from erpconsole.ui.access.text import when_text
@@ -70,72 +69,3 @@ def empty_state(review: CampaignReview | None, *, unavailable: str, requested: b
                                    "says why.").format(failed_sources, sources)), ""
         return _e("The sources were read and hold no accounts."), ""
     return "", ""
-
-
-class MessageLine(QWidget):
-    """The page's answer to what the user started (saved, signed, exported, failed): a line,
-    never a modal box; an export leaves its path and SHA-256 to copy."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.label = _rich_label("accessMessage")
-        self.copy_button = QPushButton(_tr("Copy path and SHA-256"))
-        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._copy_text))
-        self._copy_text = ""
-        self._level = ""
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.copy_button)
-        self.say("", "")
-
-    def say(self, text: str, level: str, theme: str = "dark", copy_text: str = "") -> None:
-        """``text`` is rich text (escape what came from elsewhere); ``level`` ok, warning, critical or ""."""
-        self._level = level
-        self.apply_theme(theme)
-        self.label.setText(text)
-        self._copy_text = copy_text
-        self.copy_button.setVisible(bool(copy_text))
-        self.setVisible(bool(text))
-
-    def apply_theme(self, theme: str) -> None:
-        color = status_color(self._level, theme) if self._level in ("ok", "warning", "critical") else ""
-        self.label.setStyleSheet(f"color: {color}; font-weight: 600;" if color else "")
-
-    def text(self) -> str:
-        return self.label.text()
-
-    def copy_text(self) -> str:
-        return self._copy_text
-
-
-class EmptyState(QWidget):
-    """What the page says instead of a table, with the button for the next step."""
-
-    button_clicked = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.label = _rich_label("accessEmpty")
-        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.button = QPushButton()
-        self.button.clicked.connect(self.button_clicked.emit)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        layout.addWidget(self.label)
-        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch(2)
-
-    def set_state(self, text: str, button: str) -> None:
-        self.label.setText(text)
-        self.button.setText(button)
-        self.button.setVisible(bool(button))
-
-
-def _rich_label(name: str) -> QLabel:
-    label = QLabel()
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label

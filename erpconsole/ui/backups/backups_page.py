@@ -6,9 +6,9 @@ from __future__ import annotations
 import html
 import time
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import (
-    QGridLayout, QLabel, QScrollArea, QSizePolicy, QSpacerItem, QStackedWidget, QVBoxLayout, QWidget,
+    QGridLayout, QScrollArea, QSizePolicy, QSpacerItem, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from erpconsole.services.backups.models import BackupSetStatus, DrillResult, VerifyResult
@@ -17,7 +17,8 @@ from erpconsole.ui.backups.bridge import BackupsApi
 from erpconsole.ui.backups.details import BackupDetailsView
 from erpconsole.ui.backups.drill_dialogs import DrillConfirmDialog, DrillProgressDialog
 from erpconsole.ui.backups.panel import BackupSetPanel
-from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
+from erpconsole.ui.common.message_bar import MessageBar, empty_page_label
+from erpconsole.widgets.theme import current_theme_name, get_theme
 
 TICK_MS = 5000  # how often the page looks for a set whose interval is up
 REPAINT_S = 20.0  # ages on the panels move slowly: repaint them this often
@@ -66,10 +67,7 @@ class BackupsPage(QWidget):
         self._on_ready()
 
     def _build(self) -> None:
-        self.message_label = QLabel()
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.hide()
+        self.message_bar = MessageBar(banner=True)
         self._grid_host = QWidget()
         self._grid = QGridLayout(self._grid_host)
         self._grid.setSpacing(12)
@@ -80,13 +78,7 @@ class BackupsPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self._grid_host)
-        self.empty_label = QLabel()
-        self.empty_label.setObjectName("backupsEmpty")
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setTextFormat(Qt.TextFormat.RichText)
-        self.empty_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.empty_label.setContentsMargins(24, 24, 24, 24)
+        self.empty_label = empty_page_label("backupsEmpty")
         self.details = BackupDetailsView()
         self.details.back_requested.connect(lambda: self.stack.setCurrentWidget(self._panels_page))
         self._panels_page = scroll
@@ -94,7 +86,7 @@ class BackupsPage(QWidget):
         for w in (scroll, self.empty_label, self.details):
             self.stack.addWidget(w)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.message_label)
+        layout.addWidget(self.message_bar)
         layout.addWidget(self.stack, 1)
 
     # -- sets and panels --------------------------------------------------------------------
@@ -312,13 +304,10 @@ class BackupsPage(QWidget):
     # -- messages, theme, state -----------------------------------------------------------------
 
     def _say(self, text: str, level: str = "ok") -> None:
-        color = get_theme(self._theme).text if level == "ok" else status_color(level, self._theme)
-        self.message_label.setStyleSheet(f"color: {color}; font-weight: 600; padding: 4px;")
-        self.message_label.setText(text)
-        self.message_label.setVisible(bool(text))
+        self.message_bar.say(text, level, self._theme)
 
     def message(self) -> str:
-        return self.message_label.text() if self.message_label.isVisibleTo(self) else ""
+        return self.message_bar.shown_text()
 
     def apply_theme(self, name: str) -> None:
         self._theme = get_theme(name).name

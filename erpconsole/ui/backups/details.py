@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from erpconsole.services.backups.models import Backup, BackupSetStatus
 from erpconsole.ui.common.labels import format_duration
 from erpconsole.ui.backups import text as bt
+from erpconsole.ui.common.message_bar import text_label
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_view import DataTableView
+from erpconsole.widgets.table_setup import filter_line, rows_table
 from erpconsole.widgets.units import humanise_bytes
 
 _WIDTHS = {"id": 220, "kind": 95, "finished": 150, "age": 90, "duration": 90, "size": 90, "stored": 90,
@@ -57,14 +58,8 @@ class BackupDetailsView(QWidget):
             Column("checksum", self.tr("SHA-256")),
             Column("facts", self.tr("Facts")),
         ], row_level=lambda r: r["level"])
-        self.table = DataTableView()
-        self.table.setObjectName("backupsTable")
-        self.table.set_source_model(self.model)
-        self.table.setSelectionBehavior(DataTableView.SelectionBehavior.SelectRows)
-        header = self.table.horizontalHeader()
-        for key, width in _WIDTHS.items():
-            header.resizeSection(self.model.column_index(key), width)
-        self.table.sortByColumn(self.model.column_index("finished"), Qt.SortOrder.DescendingOrder)
+        self.table = rows_table(self.model, "backupsTable", widths=_WIDTHS,
+                                sort=("finished", Qt.SortOrder.DescendingOrder))
         self.title = QLabel()
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
@@ -72,13 +67,8 @@ class BackupDetailsView(QWidget):
         self.title.setFont(font)
         self.back_button = QPushButton(self.tr("← All backup sets"))
         self.back_button.clicked.connect(self.back_requested)
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText(self.tr("Filter by name, kind, result or location"))
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self.table.set_filter_text)
-        self.query_label = QLabel()
-        self.query_label.setWordWrap(True)
-        self.query_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.filter_edit = filter_line(self.tr("Filter by name, kind, result or location"), self.table.set_filter_text)
+        self.query_label = text_label()
         top = QHBoxLayout()
         top.addWidget(self.back_button)
         top.addWidget(self.title, 1)

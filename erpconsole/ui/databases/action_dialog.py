@@ -60,15 +60,37 @@ class DbActionDialog(QDialog):
         self.setObjectName("dbActionDialog")
         self.destructive = action.action in DESTRUCTIVE
 
+        self.headline = self._build_headline(verb)
+        form = self._build_form(kind)
+        warning = self._warning_text()
+        self.warning_label = QLabel(warning)
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setVisible(bool(warning))
+        self.audit_label = QLabel(self.tr(
+            "This action is recorded in the audit trail: who ran it, when, the statement and its result."))
+        self.audit_label.setWordWrap(True)
+        buttons = self._build_buttons(verb)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addLayout(form)
+        layout.addWidget(self.warning_label)
+        layout.addWidget(self.audit_label)
+        layout.addWidget(buttons)
+        self.resize(640, self.sizeHint().height())
+
+    def _build_headline(self, verb: str) -> QLabel:
+        action = self.action
         headline = QLabel(self.tr("{0}: {1} on {2}").format(verb, action.subject, display_name(action.target))
                           if action.subject else self.tr("{0} on {1}").format(verb, display_name(action.target)))
-        self.headline = headline
         font = headline.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         headline.setFont(font)
         headline.setWordWrap(True)
+        return headline
 
+    def _build_form(self, kind: str) -> QFormLayout:
+        action = self.action
         form = QFormLayout()
         self.target_label = QLabel(display_name(action.target) + (f" ({kind})" if kind else ""))
         self.target_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -85,15 +107,9 @@ class DbActionDialog(QDialog):
             self.params_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.params_label.setWordWrap(True)
             form.addRow(self.tr("Parameters:"), self.params_label)
+        return form
 
-        warning = self._warning_text()
-        self.warning_label = QLabel(warning)
-        self.warning_label.setWordWrap(True)
-        self.warning_label.setVisible(bool(warning))
-        self.audit_label = QLabel(self.tr(
-            "This action is recorded in the audit trail: who ran it, when, the statement and its result."))
-        self.audit_label.setWordWrap(True)
-
+    def _build_buttons(self, verb: str) -> QDialogButtonBox:
         buttons = QDialogButtonBox()
         self.run_button = buttons.addButton(self.tr("Run: {0}").format(verb), QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
@@ -106,14 +122,7 @@ class DbActionDialog(QDialog):
             button.setAutoDefault(button is default)
         default.setDefault(True)
         default.setFocus()
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(headline)
-        layout.addLayout(form)
-        layout.addWidget(self.warning_label)
-        layout.addWidget(self.audit_label)
-        layout.addWidget(buttons)
-        self.resize(640, self.sizeHint().height())
+        return buttons
 
     def statement(self) -> str:
         return self.statement_view.toPlainText()

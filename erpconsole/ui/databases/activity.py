@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QLineEdit,
     QMenu,
     QPushButton,
     QSpinBox,
@@ -22,12 +21,14 @@ from erpconsole.services.models import DbSession
 from erpconsole.ui.common.labels import db_action_label, format_duration
 from erpconsole.ui.databases.panels import PanelFrame, QueryPane, beside_query_pane, one_line
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_view import DataTableView
+from erpconsole.widgets.table_setup import filter_line, rows_table, select_row, selected_row
 
 DEFAULT_LONG_S = 30  # DbThresholds.long_query_s; a status does not carry thresholds
 SESSION_ACTIONS = ("cancel", "terminate", "explain")
 _SHORTCUTS = {"cancel": "Backspace", "terminate": "Del", "explain": "Ctrl+E"}
 _NO_SESSION_KINDS = ("sqlite",)  # one file, no server sessions to cancel
+_WIDTHS = {"pid": 60, "user": 80, "state": 130, "duration": 80, "xact_age": 110, "blocked_by": 80, "blocks": 55,
+           "wait_event": 130, "application": 100, "client": 120, "database": 80}
 
 
 def is_idle_in_transaction(s: DbSession) -> bool:
@@ -70,6 +71,15 @@ class ActivityPanel(QWidget):
         self._sessions: tuple[DbSession, ...] = ()
         self._note = ""
         self._kind = ""
+        self._build_table()
+        self._build_controls()
+        self._build_actions()
+        self._build_layout()
+        self._on_selection()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build_table(self) -> None:
         right = Qt.AlignmentFlag.AlignRight
         # What the on-call admin reads first comes first: who, doing what, for how long, behind whom.
         self.model = RowsTableModel([
@@ -87,25 +97,13 @@ class ActivityPanel(QWidget):
             Column("database", self.tr("Database")),
             Column("query", self.tr("Query")),
         ], row_level=lambda r: r["level"])
-        self.table = DataTableView()
-        self.table.setObjectName("activityTable")
-        self.table.set_source_model(self.model)
-        self.table.setSelectionBehavior(DataTableView.SelectionBehavior.SelectRows)
         # The oldest open transaction first: at 3 a.m. it is usually the one holding the rest up.
-        self.table.sortByColumn(self.model.column_index("xact_age"), Qt.SortOrder.DescendingOrder)
-        header = self.table.horizontalHeader()
-        for key, width in (("pid", 60), ("user", 80), ("state", 130), ("duration", 80), ("xact_age", 110),
-                           ("blocked_by", 80), ("blocks", 55), ("wait_event", 130), ("application", 100),
-                           ("client", 120), ("database", 80)):
-            header.resizeSection(self.model.column_index(key), width)
-        self.table.customContextMenuRequested.disconnect()
-        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        self.table = rows_table(self.model, "activityTable", widths=_WIDTHS,
+                                sort=("xact_age", Qt.SortOrder.DescendingOrder), menu=self.context_menu)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
 
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText(self.tr("Filter by user, client, state, query…"))
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self._on_filter_text)
+    def _build_controls(self) -> None:
+        self.filter_edit = filter_line(self.tr("Filter by user, client, state, query…"), self._on_filter_text)
         self.long_only = QCheckBox(self.tr("Long-running and idle in transaction only, longer than"))
         self.long_only.toggled.connect(lambda _on: self._rebuild())
         self.long_s = QSpinBox()
@@ -115,6 +113,7 @@ class ActivityPanel(QWidget):
         self.long_s.setToolTip(self.tr("The long-query threshold (the inventory's long_query_s is 30 s by default)"))
         self.long_s.valueChanged.connect(lambda _v: self._rebuild() if self.long_only.isChecked() else None)
 
+    def _build_actions(self) -> None:
         self.actions: dict[str, QAction] = {}
         self.buttons: dict[str, QPushButton] = {}
         for name in SESSION_ACTIONS:
@@ -130,11 +129,11 @@ class ActivityPanel(QWidget):
             button.clicked.connect(lambda _=False, n=name: self.request(n))
             self.buttons[name] = button
 
+    def _build_layout(self) -> None:
         self.query_pane = QueryPane(self.tr("Query of the selected session"))
         split = beside_query_pane(self.table, self.query_pane, (1000, 260))
         self.splitter = split
         self.frame = PanelFrame(split, self.tr("No sessions right now."))
-
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 2)
         top.addWidget(self.long_only)
@@ -145,7 +144,6 @@ class ActivityPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.frame, 1)
-        self._on_selection()
 
     # -- data ----------------------------------------------------------------------------
 
@@ -211,19 +209,11 @@ class ActivityPanel(QWidget):
     # -- selection and actions --------------------------------------------------------------
 
     def selected_session(self) -> DbSession | None:
-        rows = self.table.selected_source_rows()
-        if not rows or rows[0] >= self.model.rowCount():
-            return None
-        return self.model.row(rows[0])["session"]
+        row = selected_row(self.table, self.model)
+        return row["session"] if row is not None else None
 
     def select_pid(self, pid: int) -> bool:
-        for i, r in enumerate(self.model.rows()):
-            if r["pid"] == pid:
-                proxy = self.table.proxy_model().mapFromSource(self.model.index(i, 0))
-                if proxy.isValid():
-                    self.table.selectRow(proxy.row())
-                    return True
-        return False
+        return select_row(self.table, self.model, lambda r: r["pid"] == pid)
 
     def _on_selection(self) -> None:
         s = self.selected_session()
@@ -238,9 +228,6 @@ class ActivityPanel(QWidget):
         s = self.selected_session()
         if s is not None and self.actions[action].isEnabled():
             self.action_requested.emit(action, s)
-
-    def _on_context_menu(self, pos: QPoint) -> None:
-        self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
 
     def context_menu(self) -> QMenu:
         menu = self.table.context_menu()

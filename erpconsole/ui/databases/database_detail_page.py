@@ -7,27 +7,15 @@ import html
 import time
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QComboBox,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QProgressBar,
-    QPushButton,
-    QScrollArea,
-    QSplitter,
-    QStackedWidget,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from erpconsole.services.models import DatabaseSnapshot, DbSession, DbTable, TargetStatus
 from erpconsole.ui.databases.bridge import DatabasesApi
 from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_text
+from erpconsole.ui.common import detail_scaffold as scaffold
+from erpconsole.ui.common.message_bar import text_label
+from erpconsole.ui.common.saved_state import restore_header, restore_splitter
 from erpconsole.ui.databases.actions import DbActionRunner
-from erpconsole.ui.databases.activity import ActivityPanel
 from erpconsole.ui.databases.charts import (
     SIZE_METRIC,
     SeriesMemory,
@@ -36,8 +24,7 @@ from erpconsole.ui.databases.charts import (
     growth_text,
     series_order,
 )
-from erpconsole.ui.databases.tables import TablesPanel
-from erpconsole.ui.databases.tabs import ReplicationPanel, StatementsPanel
+from erpconsole.ui.databases.work_tabs import DatabaseWorkTabs
 from erpconsole.ui.hosts.host_charts import series_key
 from erpconsole.widgets.live_chart import LiveChart
 from erpconsole.widgets.status_badge import StatusBadge
@@ -82,88 +69,14 @@ class DatabaseDetailPage(QWidget):
     # -- building ------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.target_box = QComboBox()
-        self.target_box.setMinimumWidth(200)
-        self.target_box.currentIndexChanged.connect(self._on_target_box)
-        self.badge = StatusBadge()
-        self.version_label = QLabel()
-        self.version_label.setObjectName("dbVersion")
-        font = self.version_label.font()
-        font.setBold(True)
-        self.version_label.setFont(font)
-        self.uptime_label = QLabel()
-        self.range_group = QButtonGroup(self)
-        top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("Database:")))
-        top.addWidget(self.target_box)
-        top.addWidget(self.badge)
-        top.addWidget(self.version_label)
-        top.addWidget(self.uptime_label)
-        top.addStretch(1)
-        for seconds, text in self.ranges():
-            button = QPushButton(text)
-            button.setCheckable(True)
-            button.setChecked(seconds == self._range_s)
-            button.setToolTip(self.tr("Show the last {0}").format(text))
-            self.range_group.addButton(button, seconds)
-            top.addWidget(button)
-        self.range_group.idClicked.connect(self.set_range)
-        self.source_label = QLabel()
-        self.source_label.setObjectName("rangeSource")
-        top.addWidget(self.source_label)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.RichText)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        self.charts: dict[str, LiveChart] = {}
-        grid_host = QWidget()
-        self._grid = QGridLayout(grid_host)
-        self._grid.setSpacing(8)
-        self._grid.setAlignment(Qt.AlignmentFlag.AlignTop)
-        for spec in self._specs:
-            chart = LiveChart(spec.title, unit=spec.unit, y_range=spec.y_range, capacity=LIVE_CAPACITY)
-            chart.setMinimumHeight(200)
-            chart.setVisible(not spec.hide_when_empty)
-            self.charts[spec.key] = chart
-        self._relayout_charts()
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(grid_host)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-
-        self.activity = ActivityPanel()
-        self.statements = StatementsPanel()
-        self.tables = TablesPanel()
-        self.replication = ReplicationPanel()
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("dbTabs")
-        for panel, title in ((self.activity, self.tr("Activity")), (self.statements, self.tr("Top statements")),
-                             (self.tables, self.tr("Table health")), (self.replication, self.tr("Replication"))):
-            self.tabs.addTab(panel, title)
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)  # no percentage to give: it runs until the server answers
-        self.busy.setMaximumWidth(120)
-        self.busy.setMaximumHeight(14)
-        self.busy.hide()
-        self.action_line = QLabel()
-        self.action_line.setObjectName("dbActionLine")
-        self.action_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.action_line.setWordWrap(True)
-        status_row = QHBoxLayout()
-        status_row.addWidget(self.busy)
-        status_row.addWidget(self.action_line, 1)
-        bottom = QWidget()
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(0, 0, 0, 0)
-        bottom_layout.addWidget(self.tabs, 1)
-        bottom_layout.addLayout(status_row)
-
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(scroll)
-        self.splitter.addWidget(bottom)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
+        top = self._build_header()
+        self.message = text_label(rich=True)
+        scroll = self._build_charts()
+        self.work = DatabaseWorkTabs()
+        # Short names for what tests and the window reach into.
+        self.activity, self.statements, self.tables, self.replication = self.work.panels()
+        self.tabs, self.busy, self.action_line = self.work.tabs, self.work.busy, self.work.action_line
+        self.splitter = scaffold.vertical_split(scroll, self.work, (1, 1))
         self.splitter.setSizes([430, 400])
         self.empty_label = QLabel(self.tr("No databases are watched. The Databases page shows how to add one "
                                           "to the inventory."))
@@ -178,6 +91,36 @@ class DatabaseDetailPage(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.body, 1)
 
+    def _build_header(self) -> QHBoxLayout:
+        self.target_box = scaffold.target_picker(200, self._on_target_box)
+        self.badge = StatusBadge()
+        self.version_label = QLabel()
+        self.version_label.setObjectName("dbVersion")
+        font = self.version_label.font()
+        font.setBold(True)
+        self.version_label.setFont(font)
+        self.uptime_label = QLabel()
+        top = scaffold.header_row(self.tr("Database:"), self.target_box, self.badge)
+        top.addWidget(self.version_label)
+        top.addWidget(self.uptime_label)
+        top.addStretch(1)
+        self.range_group, self.source_label = scaffold.add_range_controls(self, top, self._range_s, self.set_range)
+        return top
+
+    def _build_charts(self) -> QScrollArea:
+        self.charts: dict[str, LiveChart] = {}
+        grid_host = QWidget()
+        self._grid = QGridLayout(grid_host)
+        self._grid.setSpacing(8)
+        self._grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        for spec in self._specs:
+            chart = LiveChart(spec.title, unit=spec.unit, y_range=spec.y_range, capacity=LIVE_CAPACITY)
+            chart.setMinimumHeight(200)
+            chart.setVisible(not spec.hide_when_empty)
+            self.charts[spec.key] = chart
+        self._relayout_charts()
+        return scaffold.chart_scroll(grid_host)
+
     def _relayout_charts(self) -> None:
         """Two columns of the charts that have data to show, with no holes where one is hidden."""
         for chart in self.charts.values():
@@ -188,9 +131,6 @@ class DatabaseDetailPage(QWidget):
         for chart in self.charts.values():
             if chart.isHidden():
                 self._grid.addWidget(chart, len(shown), 0)  # stays owned by the grid, out of sight
-
-    def ranges(self) -> list[tuple[int, str]]:
-        return [(300, self.tr("5 min")), (3600, self.tr("1 h")), (86400, self.tr("24 h")), (604800, self.tr("7 d"))]
 
     # -- public --------------------------------------------------------------------------
 
@@ -206,20 +146,13 @@ class DatabaseDetailPage(QWidget):
         return [self.target_box.itemData(i) for i in range(self.target_box.count())]
 
     def uses_store(self) -> bool:
-        return self._range_s > 3600
+        return self._range_s > scaffold.LIVE_RANGE_S
 
     def set_target(self, target: str) -> None:
-        i = self.target_box.findData(target)
-        if i >= 0 and i != self.target_box.currentIndex():
-            self.target_box.setCurrentIndex(i)
-        elif i >= 0:
-            self._show_target(target)
+        scaffold.show_in_picker(self.target_box, target, self._show_target)
 
     def set_range(self, seconds: int) -> None:
-        self._range_s = int(seconds)
-        button = self.range_group.button(self._range_s)
-        if button is not None:
-            button.setChecked(True)
+        self._range_s = scaffold.check_range(self.range_group, seconds)
         if self._target is not None:
             self._show_target(self._target)
 
@@ -227,12 +160,7 @@ class DatabaseDetailPage(QWidget):
         self._theme = name
         for chart in self.charts.values():
             chart.apply_theme(name)
-        for panel in (self.activity, self.statements, self.tables, self.replication):
-            for frame in panel.findChildren(type(self.activity.frame)):
-                frame.apply_theme(name)
-            for model in (getattr(panel, n, None) for n in ("model", "index_model", "sequence_model")):
-                if model is not None:
-                    model.set_theme(name)
+        self.work.apply_theme(name)
         self._show_header()
 
     def refresh(self) -> None:
@@ -253,27 +181,19 @@ class DatabaseDetailPage(QWidget):
         settings.setValue("database_detail/splitter", self.splitter.saveState())
         settings.setValue("database_detail/tab", self.tabs.currentIndex())
         settings.setValue("database_detail/long_s", self.activity.long_s.value())
-        for key, view in zip(_HEADERS, self._views()):
+        for key, view in zip(_HEADERS, self.work.views()):
             settings.setValue(f"database_detail/{key}", view.header_state())
 
     def restore_state(self, settings: QSettings) -> None:
-        state = settings.value("database_detail/splitter")
-        if state is not None:
-            self.splitter.restoreState(state)
-        for key, view in zip(_HEADERS, self._views()):
-            header = settings.value(f"database_detail/{key}")
-            if header is not None:
-                view.restore_header_state(header)
+        restore_splitter(settings, "database_detail/splitter", self.splitter)
+        for key, view in zip(_HEADERS, self.work.views()):
+            restore_header(settings, f"database_detail/{key}", view)
         self.tabs.setCurrentIndex(int(settings.value("database_detail/tab", 0)))
         self.activity.long_s.setValue(int(settings.value("database_detail/long_s", self.activity.long_s.value())))
         target = settings.value("database_detail/target")
         if target:
             self.set_target(str(target))
         self.set_range(int(settings.value("database_detail/range", 300)))
-
-    def _views(self):
-        return (self.activity.table, self.statements.table, self.tables.table, self.tables.indexes,
-                self.tables.sequences, self.replication.table)
 
     def status(self) -> TargetStatus | None:
         return self._status.get(self._target) if self._target else None
@@ -426,21 +346,7 @@ class DatabaseDetailPage(QWidget):
         self._tabs_dirty = False
         status = self.status()
         snap = status.snapshot if status is not None and isinstance(status.snapshot, DatabaseSnapshot) else None
-        snap = snap or DatabaseSnapshot(self._target or "", 0.0, "")
-        self.activity.set_kind(snap.kind)
-        self.tables.set_kind(snap.kind)
-        self.activity.set_sessions(snap.sessions, snap.note("activity"))
-        self.statements.set_statements(snap.statements, snap.note("statements"))
-        self.tables.set_snapshot(snap)
-        self.replication.set_snapshot(snap)
-        total, blocked = self.activity.summary()
-        title = self.tr("Activity ({0})").format(total)
-        if blocked:
-            title = self.tr("Activity ({0}, {1} blocked)").format(total, blocked)
-        self.tabs.setTabText(0, title)
-        self.tabs.setTabText(1, self.tr("Top statements ({0})").format(len(snap.statements)))
-        self.tabs.setTabText(2, self.tr("Table health ({0})").format(len(snap.tables)))
-        self.tabs.setTabText(3, self.tr("Replication ({0})").format(len(snap.replicas)))
+        self.work.fill(snap or DatabaseSnapshot(self._target or "", 0.0, ""))
 
     # -- actions -------------------------------------------------------------------------
 
@@ -460,10 +366,7 @@ class DatabaseDetailPage(QWidget):
             self.runner.request(self._target, self._kind_text(), action, table=table.name, schema=table.schema)
 
     def _on_action_message(self, text: str, level: str) -> None:
-        self.action_line.setText(text)
-        color = status_color(level, self._theme) if level in ("ok", "warning", "critical") else ""
-        self.action_line.setStyleSheet(f"color: {color}; font-weight: 600;" if color else "")
+        self.work.say(text, level, self._theme)
 
     def _on_busy(self, running: int) -> None:
-        self.busy.setVisible(running > 0)
-        self.busy.setToolTip(self.tr("%n action(s) running", "", running))
+        self.work.show_busy(running)

@@ -7,16 +7,19 @@ import html
 import time
 from typing import Any
 
-from PySide6.QtCore import QPoint, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from erpconsole.config import default_inventory_path
 from erpconsole.services.models import DatabaseSnapshot, Health, TargetStatus
 from erpconsole.ui.databases.bridge import DatabasesApi
 from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_label, lag_text
+from erpconsole.ui.common.message_bar import empty_page_label
+from erpconsole.ui.common.saved_state import restore_header
+from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_view import DataTableView
+from erpconsole.widgets.table_setup import filter_line, rows_table
 from erpconsole.widgets.units import humanise_bytes
 
 REFRESH_S = 1.0
@@ -40,7 +43,7 @@ def _lag_sort(v: tuple[float | None, int | None] | None) -> float | None:
     return v[0] if v[0] is not None else (float(v[1]) / 1e12 if v[1] is not None else None)
 
 
-class DatabasesPage(QWidget):
+class DatabasesPage(TargetRowsMixin, QWidget):
     database_requested = Signal(str)
 
     def __init__(self, bridge: DatabasesApi, parent: QWidget | None = None) -> None:
@@ -49,6 +52,18 @@ class DatabasesPage(QWidget):
         self._status: dict[str, TargetStatus] = {}
         self._dirty = True
         self._last_build = 0.0
+        self._build_table()
+        self._build_layout()
+
+        for status in bridge.statuses():
+            self._on_status(status)
+        bridge.status_changed.connect(self._on_status)
+        bridge.hosts_changed.connect(self._on_inventory_changed)
+        self._build()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build_table(self) -> None:
         right = Qt.AlignmentFlag.AlignRight
         self.model = RowsTableModel([
             Column("name", self.tr("Name")),
@@ -65,35 +80,18 @@ class DatabasesPage(QWidget):
             Column("size", self.tr("Size"), right, humanise_bytes),
             Column("message", self.tr("Message")),
         ], row_level=lambda r: r["level"])
-        self.table = DataTableView()
-        self.table.setObjectName("databasesTable")
-        self.table.set_source_model(self.model)
-        self.table.setSelectionBehavior(DataTableView.SelectionBehavior.SelectRows)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        header = self.table.horizontalHeader()
-        for key, width in _WIDTHS.items():
-            header.resizeSection(self.model.column_index(key), width)
+        self.table = rows_table(self.model, "databasesTable", widths=_WIDTHS,
+                                sort=("name", Qt.SortOrder.AscendingOrder), menu=self.context_menu)
         self.table.row_activated.connect(self._on_activated)
-        self.table.customContextMenuRequested.disconnect()
-        self.table.customContextMenuRequested.connect(self._on_context_menu)
 
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText(self.tr("Filter by name, kind, status or message"))
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self._rebuild_now)
+    def _build_layout(self) -> None:
+        self.filter_edit = filter_line(self.tr("Filter by name, kind, status or message"), self._rebuild_now)
         self.status_combo = QComboBox()
         for key, title in (("all", self.tr("All databases")), ("failing", self.tr("Failing")),
                            ("attention", self.tr("Needing attention")), ("ok", self.tr("Ok"))):
             self.status_combo.addItem(title, key)
         self.status_combo.currentIndexChanged.connect(self._rebuild_now)
-        self.empty_label = QLabel()
-        self.empty_label.setObjectName("databasesEmpty")
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setTextFormat(Qt.TextFormat.RichText)
-        self.empty_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.empty_label.setContentsMargins(24, 24, 24, 24)
-
+        self.empty_label = empty_page_label("databasesEmpty")
         listing = QWidget()
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 2)
@@ -108,12 +106,6 @@ class DatabasesPage(QWidget):
         self.stack.addWidget(self.empty_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
-
-        for status in bridge.statuses():
-            self._on_status(status)
-        bridge.status_changed.connect(self._on_status)
-        bridge.hosts_changed.connect(self._on_inventory_changed)
-        self._build()
 
     # -- data ----------------------------------------------------------------------------
 
@@ -211,29 +203,8 @@ class DatabasesPage(QWidget):
 
     # -- selection -------------------------------------------------------------------------
 
-    def rows(self) -> list[dict[str, Any]]:
-        return self.model.rows()
-
-    def row_for(self, target: str) -> dict[str, Any] | None:
-        return next((r for r in self.model.rows() if r["target"] == target), None)
-
-    def selected_target(self) -> str | None:
-        rows = self.table.selected_source_rows()
-        if not rows or rows[0] >= self.model.rowCount():
-            return None
-        return self.model.row(rows[0])["target"]
-
-    def select(self, target: str) -> None:
-        for i, r in enumerate(self.model.rows()):
-            if r["target"] == target:
-                self.table.selectRow(self.table.proxy_model().mapFromSource(self.model.index(i, 0)).row())
-                return
-
     def _on_activated(self, source_row: int) -> None:
         self.database_requested.emit(self.model.row(source_row)["target"])
-
-    def _on_context_menu(self, pos: QPoint) -> None:
-        self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
 
     def context_menu(self):
         menu = self.table.context_menu()
@@ -254,6 +225,4 @@ class DatabasesPage(QWidget):
         settings.setValue("databases/header", self.table.header_state())
 
     def restore_state(self, settings: QSettings) -> None:
-        header = settings.value("databases/header")
-        if header is not None:
-            self.table.restore_header_state(header)
+        restore_header(settings, "databases/header", self.table)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
 
@@ -13,7 +13,7 @@ from erpconsole.services.models import DatabaseSnapshot, DbIndex, DbSequence, Db
 from erpconsole.ui.common.labels import db_action_label
 from erpconsole.ui.databases.panels import PanelFrame, when_text
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_view import DataTableView
+from erpconsole.widgets.table_setup import rows_table, select_row, selected_row
 from erpconsole.widgets.units import humanise_bytes
 
 _RIGHT = Qt.AlignmentFlag.AlignRight
@@ -27,6 +27,8 @@ ACTIONS_BY_KIND = {
 }
 SEQUENCE_WARNING = 75.0
 SEQUENCE_CRITICAL = 90.0
+_TABLE_WIDTHS = {"name": 260, "size": 90, "live": 100, "dead": 100, "dead_pct": 70, "free": 90, "last_vacuum": 140,
+                 "last_analyze": 140}
 
 
 def _count(v: int) -> str:
@@ -36,14 +38,6 @@ def _count(v: int) -> str:
 def _sequence_level(seq: DbSequence) -> str | None:
     pct = seq.used_percent
     return "critical" if pct >= SEQUENCE_CRITICAL else "warning" if pct >= SEQUENCE_WARNING else None
-
-
-def _table(model: RowsTableModel, name: str) -> DataTableView:
-    view = DataTableView()
-    view.setObjectName(name)
-    view.set_source_model(model)
-    view.setSelectionBehavior(DataTableView.SelectionBehavior.SelectRows)
-    return view
 
 
 class TablesPanel(QWidget):
@@ -56,6 +50,15 @@ class TablesPanel(QWidget):
         self._snap_parts: tuple = ()
         self._kind = ""
         self._kind_set = False
+        self._build_table()
+        self._build_side_tables()
+        self._build_actions()
+        self._build_layout()
+        self.set_kind("")
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build_table(self) -> None:
         self.model = RowsTableModel([
             Column("name", self.tr("Table")),
             Column("size", self.tr("Size"), _RIGHT, humanise_bytes),
@@ -67,16 +70,11 @@ class TablesPanel(QWidget):
             Column("last_analyze", self.tr("Last analyze"), fmt=when_text),
             Column("xid_age", self.tr("XID age"), _RIGHT, _count),
         ])
-        self.table = _table(self.model, "tablesTable")
-        self.table.sortByColumn(self.model.column_index("size"), Qt.SortOrder.DescendingOrder)
-        header = self.table.horizontalHeader()
-        for key, width in (("name", 260), ("size", 90), ("live", 100), ("dead", 100), ("dead_pct", 70),
-                           ("free", 90), ("last_vacuum", 140), ("last_analyze", 140)):
-            header.resizeSection(self.model.column_index(key), width)
-        self.table.customContextMenuRequested.disconnect()
-        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        self.table = rows_table(self.model, "tablesTable", widths=_TABLE_WIDTHS,
+                                sort=("size", Qt.SortOrder.DescendingOrder), menu=self.context_menu)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
 
+    def _build_side_tables(self) -> None:
         self.index_model = RowsTableModel([
             Column("table", self.tr("Table")),
             Column("name", self.tr("Index")),
@@ -85,19 +83,17 @@ class TablesPanel(QWidget):
             Column("valid", self.tr("Valid"), fmt=lambda v: self.tr("yes") if v else self.tr("INVALID")),
             Column("unique", self.tr("Unique"), fmt=lambda v: self.tr("yes") if v else self.tr("no")),
         ], row_level=lambda r: None if r["valid"] else "critical")
-        self.indexes = _table(self.index_model, "indexesTable")
-        self.indexes.horizontalHeader().resizeSection(0, 220)
-        self.indexes.horizontalHeader().resizeSection(1, 220)
+        self.indexes = rows_table(self.index_model, "indexesTable", widths={"table": 220, "name": 220})
         self.sequence_model = RowsTableModel([
             Column("name", self.tr("Sequence")),
             Column("last_value", self.tr("Last value"), _RIGHT, _count),
             Column("max_value", self.tr("Maximum"), _RIGHT, _count),
             Column("used", self.tr("Used %"), _RIGHT, lambda v: f"{v:.1f}"),
         ], row_level=lambda r: _sequence_level(r["sequence"]))
-        self.sequences = _table(self.sequence_model, "sequencesTable")
-        self.sequences.sortByColumn(3, Qt.SortOrder.DescendingOrder)
-        self.sequences.horizontalHeader().resizeSection(0, 260)
+        self.sequences = rows_table(self.sequence_model, "sequencesTable", widths={"name": 260},
+                                    sort=("used", Qt.SortOrder.DescendingOrder))
 
+    def _build_actions(self) -> None:
         self.actions: dict[str, QAction] = {}
         self.buttons: dict[str, QPushButton] = {}
         for name in TABLE_ACTIONS:
@@ -109,6 +105,7 @@ class TablesPanel(QWidget):
             self.buttons[name] = button
         self.hint = QLabel(self.tr("Select a table to analyze or clean it up."))
 
+    def _build_layout(self) -> None:
         self.frame = PanelFrame(self.table, self.tr("No tables."))
         self.index_frame = PanelFrame(self.indexes, self.tr("No unused or invalid indexes."))
         self.sequence_frame = PanelFrame(self.sequences, self.tr("No sequence is near its end."))
@@ -127,7 +124,6 @@ class TablesPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
-        self.set_kind("")
 
     @staticmethod
     def _group(title: str, content: QWidget) -> QGroupBox:
@@ -193,17 +189,11 @@ class TablesPanel(QWidget):
     # -- selection and actions --------------------------------------------------------------
 
     def selected_table(self) -> DbTable | None:
-        rows = self.table.selected_source_rows()
-        if not rows or rows[0] >= self.model.rowCount():
-            return None
-        return self.model.row(rows[0])["table"]
+        row = selected_row(self.table, self.model)
+        return row["table"] if row is not None else None
 
     def select_table(self, schema: str, name: str) -> bool:
-        for i, r in enumerate(self.model.rows()):
-            if (r["table"].schema, r["table"].name) == (schema, name):
-                self.table.selectRow(self.table.proxy_model().mapFromSource(self.model.index(i, 0)).row())
-                return True
-        return False
+        return select_row(self.table, self.model, lambda r: (r["table"].schema, r["table"].name) == (schema, name))
 
     def _update_actions(self) -> None:
         chosen = self.selected_table() is not None
@@ -218,9 +208,6 @@ class TablesPanel(QWidget):
         t = self.selected_table()
         if t is not None and action in self.offered_actions():
             self.action_requested.emit(action, t)
-
-    def _on_context_menu(self, pos: QPoint) -> None:
-        self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
 
     def context_menu(self) -> QMenu:
         menu = self.table.context_menu()

@@ -11,10 +11,11 @@ from erpconsole.services.models import DatabaseSnapshot, DbReplica, DbStatement
 from erpconsole.ui.common.labels import lag_text
 from erpconsole.ui.databases.panels import PanelFrame, QueryPane, beside_query_pane, one_line
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_view import DataTableView
+from erpconsole.widgets.table_setup import rows_table
 from erpconsole.widgets.units import humanise_bytes
 
 _RIGHT = Qt.AlignmentFlag.AlignRight
+_FIGURE_WIDTHS = dict.fromkeys(("calls", "total_ms", "mean_ms", "rows"), 100)
 
 
 def _ms(v: float) -> str:
@@ -36,14 +37,8 @@ class StatementsPanel(QWidget):
             Column("rows", self.tr("Rows"), _RIGHT, lambda v: f"{v:,}"),
             Column("query", self.tr("Query")),
         ])
-        self.table = DataTableView()
-        self.table.setObjectName("statementsTable")
-        self.table.set_source_model(self.model)
-        self.table.setSelectionBehavior(DataTableView.SelectionBehavior.SelectRows)
-        self.table.sortByColumn(self.model.column_index("total_ms"), Qt.SortOrder.DescendingOrder)
-        header = self.table.horizontalHeader()
-        for key in ("calls", "total_ms", "mean_ms", "rows"):
-            header.resizeSection(self.model.column_index(key), 100)
+        self.table = rows_table(self.model, "statementsTable", widths=_FIGURE_WIDTHS,
+                                sort=("total_ms", Qt.SortOrder.DescendingOrder))
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
         self.query_pane = QueryPane(self.tr("Selected statement"))
         split = beside_query_pane(self.table, self.query_pane, (900, 300))
@@ -108,10 +103,7 @@ class ReplicationPanel(QWidget):
             Column("lag_s", self.tr("Lag time"), _RIGHT, lag_text),
             Column("retained_bytes", self.tr("WAL retained"), _RIGHT, humanise_bytes),
         ], row_level=lambda r: "critical" if r.active is False else None)
-        self.table = DataTableView()
-        self.table.setObjectName("replicationTable")
-        self.table.set_source_model(self.model)
-        self.table.setSelectionBehavior(DataTableView.SelectionBehavior.SelectRows)
+        self.table = rows_table(self.model, "replicationTable")
         self.role_label = QLabel()
         self.role_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.frame = PanelFrame(self.table, self.tr("No replicas, replication slots or upstream server."))

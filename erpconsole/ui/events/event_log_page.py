@@ -19,7 +19,7 @@ from erpconsole.services.models import Event
 from erpconsole.ui.events.bridge import EventsApi
 from erpconsole.ui.common.labels import display_name
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_view import DataTableView
+from erpconsole.widgets.table_setup import filter_line, rows_table
 
 MAX_ROWS = 5000  # a wall display runs for weeks: keep the table bounded
 
@@ -43,14 +43,9 @@ class EventLogPage(QWidget):
             ],
             row_level=lambda e: e.level.value,
         )
-        self.table = DataTableView()
-        self.table.set_source_model(self.model)
-        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.table = rows_table(self.model, sort=("ts", Qt.SortOrder.DescendingOrder), whole_rows=False)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText(self.tr("Filter by any text (target, level, message)…"))
-        self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self.table.set_filter_text)
+        self.filter = filter_line(self.tr("Filter by any text (target, level, message)…"), self.table.set_filter_text)
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
         self.detail.setPlaceholderText(self.tr("Select an event to see its details."))

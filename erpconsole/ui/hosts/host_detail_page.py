@@ -6,22 +6,13 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QComboBox,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from erpconsole.services.models import HostSnapshot, TargetStatus
-from erpconsole.ui.hosts.bridge import HostsApi
+from erpconsole.ui.common import detail_scaffold as scaffold
 from erpconsole.ui.common.labels import display_name, health_text
+from erpconsole.ui.common.saved_state import restore_header, restore_splitter
+from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.host_charts import chart_specs, series_key, series_name
 from erpconsole.ui.hosts.process_table import ProcessTable
 from erpconsole.ui.hosts.series_store import LIVE_CAPACITY, SeriesStore
@@ -58,29 +49,13 @@ class HostDetailPage(QWidget):
     # -- building ------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.host_box = QComboBox()
-        self.host_box.setMinimumWidth(220)
-        self.host_box.currentIndexChanged.connect(self._on_host_box)
+        self.host_box = scaffold.target_picker(220, self._on_host_box)
         self.badge = StatusBadge()
         self.message = QLabel()
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.range_group = QButtonGroup(self)
-        top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("Host:")))
-        top.addWidget(self.host_box)
-        top.addWidget(self.badge)
+        top = scaffold.header_row(self.tr("Host:"), self.host_box, self.badge)
         top.addWidget(self.message, 1)
-        for seconds, text in self.ranges():
-            button = QPushButton(text)
-            button.setCheckable(True)
-            button.setChecked(seconds == self._range_s)
-            button.setToolTip(self.tr("Show the last {0}").format(text))
-            self.range_group.addButton(button, seconds)
-            top.addWidget(button)
-        self.range_group.idClicked.connect(self.set_range)
-        self.source_label = QLabel()
-        self.source_label.setObjectName("rangeSource")
-        top.addWidget(self.source_label)
+        self.range_group, self.source_label = scaffold.add_range_controls(self, top, self._range_s, self.set_range)
 
         self.charts: dict[str, LiveChart] = {}
         grid_host = QWidget()
@@ -92,23 +67,13 @@ class HostDetailPage(QWidget):
             chart.setVisible(not spec.hide_when_empty)
             self.charts[spec.key] = chart
             grid.addWidget(chart, i // 2, i % 2)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(grid_host)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll = scaffold.chart_scroll(grid_host)
 
         self.processes = ProcessTable()
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(scroll)
-        self.splitter.addWidget(self.processes)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter = scaffold.vertical_split(scroll, self.processes, (3, 1))
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
-
-    def ranges(self) -> list[tuple[int, str]]:
-        return [(300, self.tr("5 min")), (3600, self.tr("1 h")), (86400, self.tr("24 h")), (604800, self.tr("7 d"))]
 
     # -- public --------------------------------------------------------------------------
 
@@ -122,20 +87,13 @@ class HostDetailPage(QWidget):
 
     def uses_store(self) -> bool:
         """Short ranges come from the in-memory ring buffers, long ones from the store."""
-        return self._range_s > 3600
+        return self._range_s > scaffold.LIVE_RANGE_S
 
     def set_target(self, target: str) -> None:
-        i = self.host_box.findData(target)
-        if i >= 0 and i != self.host_box.currentIndex():
-            self.host_box.setCurrentIndex(i)
-        elif i >= 0:
-            self._show_target(target)
+        scaffold.show_in_picker(self.host_box, target, self._show_target)
 
     def set_range(self, seconds: int) -> None:
-        self._range_s = int(seconds)
-        button = self.range_group.button(self._range_s)
-        if button is not None:
-            button.setChecked(True)
+        self._range_s = scaffold.check_range(self.range_group, seconds)
         if self._target is not None:
             self._show_target(self._target)
 
@@ -157,12 +115,8 @@ class HostDetailPage(QWidget):
         settings.setValue("host_detail/processes", self.processes.header_state())
 
     def restore_state(self, settings: QSettings) -> None:
-        state = settings.value("host_detail/splitter")
-        if state is not None:
-            self.splitter.restoreState(state)
-        header = settings.value("host_detail/processes")
-        if header is not None:
-            self.processes.restore_header_state(header)
+        restore_splitter(settings, "host_detail/splitter", self.splitter)
+        restore_header(settings, "host_detail/processes", self.processes)
         target = settings.value("host_detail/target")
         if target:
             self.set_target(str(target))

@@ -6,14 +6,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -24,8 +22,10 @@ from erpconsole.services.models import LOCAL_HOST, Health, TargetStatus
 from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.inventory_actions import HostInventoryActions
 from erpconsole.ui.common.labels import display_name, health_label
+from erpconsole.ui.common.message_bar import text_label
+from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_view import DataTableView
+from erpconsole.widgets.table_setup import filter_line, rows_table
 
 REFRESH_S = 1.0  # the table is rebuilt at most once a second
 
@@ -51,7 +51,7 @@ def _pct(v: float) -> str:
     return f"{v:.1f}"
 
 
-class HostsPage(QWidget):
+class HostsPage(TargetRowsMixin, QWidget):
     host_requested = Signal(str)
 
     def __init__(self, bridge: HostsApi, parent: QWidget | None = None) -> None:
@@ -62,6 +62,21 @@ class HostsPage(QWidget):
         self._last_build = 0.0
         self._all_rows: list[dict[str, Any]] = []
 
+        self._build_table()
+        self._build_controls()
+        self._build_layout()
+
+        for status in bridge.statuses():
+            self._on_status(status)
+        bridge.status_changed.connect(self._on_status)
+        bridge.hosts_changed.connect(self._on_hosts_changed)
+        self.inventory_actions = HostInventoryActions(bridge, self)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self._build()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build_table(self) -> None:
         right = Qt.AlignmentFlag.AlignRight
         self.model = RowsTableModel([
             Column("name", self.tr("Name")),
@@ -79,27 +94,16 @@ class HostsPage(QWidget):
             Column("reboot", self.tr("Reboot"), fmt=lambda v: self.tr("required") if v else self.tr("no")),
             Column("last_poll", self.tr("Last poll"), fmt=lambda v: time.strftime("%H:%M:%S", time.localtime(v))),
         ], row_level=lambda r: r["level"])
-        self.table = DataTableView()
-        self.table.setObjectName("hostsTable")
-        self.table.set_source_model(self.model)
-        self.table.setSelectionBehavior(DataTableView.SelectionBehavior.SelectRows)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        header = self.table.horizontalHeader()
-        for key, width in _WIDTHS.items():
-            header.resizeSection(self.model.column_index(key), width)
+        self.table = rows_table(self.model, "hostsTable", widths=_WIDTHS, sort=("name", Qt.SortOrder.AscendingOrder),
+                                menu=self.context_menu)
         self.table.row_activated.connect(self._on_activated)
-        self.table.customContextMenuRequested.disconnect()
-        self.table.customContextMenuRequested.connect(self._on_context_menu)
 
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText(self.tr("Filter by name, tag or status"))
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self._rebuild_now)
+    def _build_controls(self) -> None:
+        self.filter_edit = filter_line(self.tr("Filter by name, tag or status"), self._rebuild_now)
         self.status_combo = QComboBox()
         for key, title in (("all", self.tr("All hosts")), ("failing", self.tr("Failing")), ("ok", self.tr("Ok"))):
             self.status_combo.addItem(title, key)
         self.status_combo.currentIndexChanged.connect(self._rebuild_now)
-
         self.add_button = QPushButton(self.tr("Add host…"))
         self.add_button.clicked.connect(self.add_host)
         self.edit_button = QPushButton(self.tr("Edit…"))
@@ -110,17 +114,15 @@ class HostsPage(QWidget):
         self.key_button.clicked.connect(lambda: self.review_host_key(self.selected_target()))
         self.retry_button = QPushButton(self.tr("Retry login"))
         self.retry_button.clicked.connect(lambda: self.retry_login(self.selected_target()))
+        self.hint = text_label("hostHint")
 
+    def _build_layout(self) -> None:
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 2)
         top.addWidget(self.status_combo)
         top.addStretch(1)
         for b in (self.add_button, self.edit_button, self.import_button):
             top.addWidget(b)
-        self.hint = QLabel()
-        self.hint.setObjectName("hostHint")
-        self.hint.setWordWrap(True)
-        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         actions = QHBoxLayout()
         actions.addWidget(self.hint, 1)
         actions.addWidget(self.key_button)
@@ -129,14 +131,6 @@ class HostsPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
-
-        for status in bridge.statuses():
-            self._on_status(status)
-        bridge.status_changed.connect(self._on_status)
-        bridge.hosts_changed.connect(self._on_hosts_changed)
-        self.inventory_actions = HostInventoryActions(bridge, self)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
-        self._build()
 
     # -- data ----------------------------------------------------------------------------
 
@@ -214,25 +208,6 @@ class HostsPage(QWidget):
 
     # -- selection -------------------------------------------------------------------------
 
-    def rows(self) -> list[dict[str, Any]]:
-        return self.model.rows()
-
-    def row_for(self, target: str) -> dict[str, Any] | None:
-        return next((r for r in self.model.rows() if r["target"] == target), None)
-
-    def selected_target(self) -> str | None:
-        rows = self.table.selected_source_rows()
-        if not rows or rows[0] >= self.model.rowCount():
-            return None
-        return self.model.row(rows[0])["target"]
-
-    def select(self, target: str) -> None:
-        for i, r in enumerate(self.model.rows()):
-            if r["target"] == target:
-                proxy = self.table.proxy_model().mapFromSource(self.model.index(i, 0))
-                self.table.selectRow(proxy.row())
-                return
-
     def _update_actions(self) -> None:
         target = self.selected_target()
         s = self._status.get(target) if target else None
@@ -263,9 +238,6 @@ class HostsPage(QWidget):
 
     def _on_activated(self, source_row: int) -> None:
         self.host_requested.emit(self.model.row(source_row)["target"])
-
-    def _on_context_menu(self, pos: QPoint) -> None:
-        self.context_menu().exec(self.table.viewport().mapToGlobal(pos))
 
     def context_menu(self):
         menu = self.table.context_menu()

@@ -37,33 +37,8 @@ class TrustKeyDialog(QDialog):
         self.trust_button: QPushButton | None = None
         self.forget_button: QPushButton | None = None
         buttons = QDialogButtonBox()
-        if mismatch:
-            headline.setText(self.tr("Host key changed: possible interception"))
-            headline.setStyleSheet("color: #d64545; font-weight: bold; font-size: 14pt;")
-            on_file = "\n".join(f"{ln.key_type} {ln.fingerprint}  ({ln.path}:{ln.line_no})" for ln in info.lines)
-            form.addRow(self.tr("Key on file"), self._value(on_file or "–"))
-            explanation.setText(self.tr(
-                "The server at this address now presents a different key than the one on file. "
-                "That happens when a server is reinstalled, or when someone intercepts the "
-                "connection (a man in the middle). No connection is made.\n\n"
-                "Only if you know why the key changed (ask the server's admin, compare with "
-                "ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), remove the old key; "
-                "the next poll then shows the new key for you to review.\n\n{0}").format(info.message))
-            self.forget_button = buttons.addButton(self.tr("Remove the old key…"), QDialogButtonBox.ButtonRole.DestructiveRole)
-            self.forget_button.clicked.connect(self._forget)
-        else:
-            headline.setText(self.tr("The console has not seen this host's key before"))
-            headline.setStyleSheet("font-weight: bold; font-size: 13pt;")
-            form.addRow(self.tr("Key type"), self._value(info.key_type or "–"))
-            form.addRow(self.tr("Fingerprint"), self._value(info.fingerprint or "–", mono=True))
-            explanation.setText(self.tr(
-                "Before trusting it, compare this fingerprint with the server's own, read on the "
-                "server itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) or given by its "
-                "admin. If they match, trust it: the key is written to the console's own "
-                "known_hosts ({0}) and the event log. If they differ, do not connect.").format(info.own_path))
-            self.trust_button = buttons.addButton(self.tr("Trust this key"), QDialogButtonBox.ButtonRole.AcceptRole)
-            self.trust_button.clicked.connect(self._trust)
-            self.trust_button.setEnabled(bool(info.fingerprint))
+        build = self._build_mismatch if mismatch else self._build_unknown
+        build(headline, form, explanation, buttons)
         cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         cancel.setDefault(True)
         buttons.rejected.connect(self.reject)
@@ -73,6 +48,39 @@ class TrustKeyDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(explanation)
         layout.addWidget(buttons)
+
+    def _build_mismatch(self, headline: QLabel, form: QFormLayout, explanation: QLabel,
+                        buttons: QDialogButtonBox) -> None:
+        info = self.info
+        headline.setText(self.tr("Host key changed: possible interception"))
+        headline.setStyleSheet("color: #d64545; font-weight: bold; font-size: 14pt;")
+        on_file = "\n".join(f"{ln.key_type} {ln.fingerprint}  ({ln.path}:{ln.line_no})" for ln in info.lines)
+        form.addRow(self.tr("Key on file"), self._value(on_file or "–"))
+        explanation.setText(self.tr(
+            "The server at this address now presents a different key than the one on file. "
+            "That happens when a server is reinstalled, or when someone intercepts the "
+            "connection (a man in the middle). No connection is made.\n\n"
+            "Only if you know why the key changed (ask the server's admin, compare with "
+            "ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), remove the old key; "
+            "the next poll then shows the new key for you to review.\n\n{0}").format(info.message))
+        self.forget_button = buttons.addButton(self.tr("Remove the old key…"), QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.forget_button.clicked.connect(self._forget)
+
+    def _build_unknown(self, headline: QLabel, form: QFormLayout, explanation: QLabel,
+                       buttons: QDialogButtonBox) -> None:
+        info = self.info
+        headline.setText(self.tr("The console has not seen this host's key before"))
+        headline.setStyleSheet("font-weight: bold; font-size: 13pt;")
+        form.addRow(self.tr("Key type"), self._value(info.key_type or "–"))
+        form.addRow(self.tr("Fingerprint"), self._value(info.fingerprint or "–", mono=True))
+        explanation.setText(self.tr(
+            "Before trusting it, compare this fingerprint with the server's own, read on the "
+            "server itself (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) or given by its "
+            "admin. If they match, trust it: the key is written to the console's own "
+            "known_hosts ({0}) and the event log. If they differ, do not connect.").format(info.own_path))
+        self.trust_button = buttons.addButton(self.tr("Trust this key"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.trust_button.clicked.connect(self._trust)
+        self.trust_button.setEnabled(bool(info.fingerprint))
 
     def _value(self, text: str, mono: bool = False) -> QLabel:
         label = QLabel(text)

@@ -95,7 +95,22 @@ class OverviewPage(QWidget):
         self._backup_views: dict = {}
         self._backups_dirty = False
         self._backups_painted = 0.0
+        self._sop_due: list = []
+        self._theme = current_theme_name()
+        self._build()
 
+        self._history_requests: dict[int, str] = {}
+        bridge.history_loaded.connect(self._on_history)
+        for status in bridge.statuses():
+            self._on_status(status)
+        bridge.status_changed.connect(self._on_status)
+        bridge.hosts_changed.connect(self._on_hosts_changed)
+        bridge.backups_loaded.connect(self._on_backups)
+        bridge.sop_due_changed.connect(self._on_sop_due)
+        if bridge.backup_configs():
+            self._ensure_backup_tile()
+
+    def _build(self) -> None:
         self.banner = QLabel()
         self.banner.setObjectName("staleBanner")
         self.banner.setWordWrap(True)
@@ -108,8 +123,6 @@ class OverviewPage(QWidget):
         self.sop_banner.setTextFormat(Qt.TextFormat.RichText)
         self.sop_banner.linkActivated.connect(lambda _link: self.sop_requested.emit())
         self.sop_banner.hide()
-        self._sop_due: list = []
-        self._theme = current_theme_name()
         self._grid_host = QWidget()
         self._grid = QGridLayout(self._grid_host)
         self._grid.setSpacing(12)
@@ -122,17 +135,6 @@ class OverviewPage(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.sop_banner)
         layout.addWidget(scroll)
-
-        self._history_requests: dict[int, str] = {}
-        bridge.history_loaded.connect(self._on_history)
-        for status in bridge.statuses():
-            self._on_status(status)
-        bridge.status_changed.connect(self._on_status)
-        bridge.hosts_changed.connect(self._on_hosts_changed)
-        bridge.backups_loaded.connect(self._on_backups)
-        bridge.sop_due_changed.connect(self._on_sop_due)
-        if bridge.backup_configs():
-            self._ensure_backup_tile()
 
     def tile(self, target: str) -> MetricTile:
         return self._tiles[target]

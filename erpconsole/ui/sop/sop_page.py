@@ -7,16 +7,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QDialog, QFileDialog, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from erpconsole.services.sop.models import DueRun, SopRun
 from erpconsole.ui.sop.bridge import SopApi
 from erpconsole.ui.sop.dialogs import SignRunDialog
 from erpconsole.ui.sop.history import SopHistoryView
 from erpconsole.ui.sop.library import SopLibraryPanel
+from erpconsole.ui.common.message_bar import MessageBar
 from erpconsole.ui.sop.run_view import SopRunView
-from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import current_theme_name, get_theme
 
 _ACCEPTED = QDialog.DialogCode.Accepted
 LIBRARY_WIDTH = 370  # the procedures and open runs, by default; the splitter remembers a dragged width
@@ -43,11 +44,7 @@ class SopPage(QWidget):
         self._connect()
 
     def _build(self) -> None:
-        self.message_label = QLabel()
-        self.message_label.setObjectName("sopMessage")
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.hide()
+        self.message_bar = MessageBar("sopMessage", banner=True)
         self.library = SopLibraryPanel()
         self.run_view = SopRunView()
         self.history = SopHistoryView()
@@ -65,7 +62,7 @@ class SopPage(QWidget):
         self.tabs.addTab(self.history, self.tr("History"))
         self.tabs.currentChanged.connect(self._on_tab)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.message_label)
+        layout.addWidget(self.message_bar)
         layout.addWidget(self.tabs, 1)
 
     def _connect(self) -> None:
@@ -259,13 +256,10 @@ class SopPage(QWidget):
         self._say(message, "critical" if op not in ("due",) else "warning")
 
     def _say(self, text: str, level: str = "ok") -> None:
-        color = get_theme(self._theme).text if level == "ok" else status_color(level, self._theme)
-        self.message_label.setStyleSheet(f"color: {color}; font-weight: 600; padding: 4px;")
-        self.message_label.setText(text)
-        self.message_label.setVisible(bool(text))
+        self.message_bar.say(text, level, self._theme)
 
     def message(self) -> str:
-        return self.message_label.text() if not self.message_label.isHidden() else ""
+        return self.message_bar.shown_text()
 
     def apply_theme(self, name: str) -> None:
         self._theme = get_theme(name).name
