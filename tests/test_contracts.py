@@ -40,12 +40,16 @@ def _protects_services(contract: Contract) -> bool:
     return contract["type"] == "protected" and "erpconsole.services" in contract["protected_modules"]  # type: ignore[operator]
 
 
+def _layers(contract: Contract) -> bool:
+    return contract["type"] == "layers"
+
+
 @dataclass(frozen=True)
 class BadImport:
     importer: str  # the module the line is added to
     line: str
     imported: str  # as lint-imports names it (an external package by its top level)
-    contract: Callable[[Contract], bool]  # picks the contract that must break
+    contracts: tuple[Callable[[Contract], bool], ...]  # each picks one contract that must break
 
 
 BAD_IMPORTS = {
@@ -53,25 +57,25 @@ BAD_IMPORTS = {
         "erpconsole.ui.backups.backups_page",
         "from erpconsole.services.backups.service import BackupService",
         "erpconsole.services.backups.service",
-        _protects_services,
+        (_protects_services,),
     ),
     "a service imports Qt": BadImport(
         "erpconsole.services.scheduler",
         "from PySide6.QtCore import QObject",
         "PySide6",
-        _forbids("erpconsole.services", "PySide6"),
+        (_forbids("erpconsole.services", "PySide6"),),
     ),
     "a widget imports services": BadImport(
         "erpconsole.widgets.live_chart",
         "from erpconsole.services.models import Sample",
         "erpconsole.services.models",
-        _forbids("erpconsole.widgets", "erpconsole.services"),
+        (_forbids("erpconsole.widgets", "erpconsole.services"), _layers),
     ),
     "config imports services": BadImport(
         "erpconsole.config",
         "from erpconsole.services.backups.models import BackupPolicy",
         "erpconsole.services.backups.models",
-        _forbids("erpconsole.config", "erpconsole.services"),
+        (_forbids("erpconsole.config", "erpconsole.services"), _layers),
     ),
 }
 
@@ -133,15 +137,31 @@ def _lint_imports(root: Path) -> tuple[int, str]:
 @pytest.mark.parametrize("case", list(BAD_IMPORTS), ids=list(BAD_IMPORTS))
 def test_a_forbidden_import_breaks_a_contract(tmp_path: Path, case: str) -> None:
     bad = BAD_IMPORTS[case]
-    [contract] = [c for c in _contracts() if bad.contract(c)]
+    names = []
+    for picks in bad.contracts:
+        [contract] = [c for c in _contracts() if picks(c)]
+        names.append(contract["name"])
     root = _scratch(tmp_path)
     line_number = _add_line(root, bad.importer, bad.line)
 
     code, output = _lint_imports(root)
 
     assert code != 0, output
-    assert f"{contract['name']} BROKEN" in output, output
+    for name in names:
+        assert f"{name} BROKEN" in output, output
     assert f"{bad.importer} -> {bad.imported} (l.{line_number})" in output, output
+
+
+def test_a_new_top_level_module_must_be_given_a_layer(tmp_path: Path) -> None:
+    root = _scratch(tmp_path)
+    (root / "erpconsole" / "stray.py").write_text('"""Belongs to no layer."""\n', encoding="utf-8")
+    [layers] = [c for c in _contracts() if _layers(c)]
+
+    code, output = _lint_imports(root)
+
+    assert code != 0, output
+    assert f"{layers['name']} BROKEN" in output, output
+    assert "The following modules are not listed as layers: - erpconsole.stray" in output, output
 
 
 @pytest.mark.parametrize("case", list(GOOD_IMPORTS), ids=list(GOOD_IMPORTS))
