@@ -59,6 +59,7 @@ class FakeHostsBridge(_Recording):
         self._secrets = set(secrets)
         self._ssh_config = list(ssh_config)
         self.refuse_saves = ""
+        self.history: dict[str, dict] = {}  # target -> {(metric, label): (ts, values)}
         self._rid = 0
 
     def _next(self) -> int:
@@ -81,7 +82,7 @@ class FakeHostsBridge(_Recording):
     def request_history(self, target: str, start: float, end: float) -> int:
         rid = self._next()
         self.calls.append(("request_history", target, start, end))
-        self._later(self.history_loaded.emit, target, rid, {})
+        self._later(self.history_loaded.emit, target, rid, self.history.get(target, {}))
         return rid
 
     def host_config(self, name: str) -> HostConfig | None:

@@ -8,6 +8,7 @@ import time
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from erpconsole.services import metrics
 from erpconsole.services.models import HostSnapshot, TargetStatus
 from erpconsole.ui.common import detail_scaffold as scaffold
 from erpconsole.ui.common.labels import display_name, health_text
@@ -20,6 +21,14 @@ from erpconsole.widgets.live_chart import LiveChart
 from erpconsole.widgets.status_badge import StatusBadge
 
 STORE_REFRESH_S = 60.0
+# The store answers series in name order ("load.1", "load.15", "load.5"): legends follow the
+# declarations instead, and cores and sensors their number.
+_RANK = {m.name: i for i, m in enumerate(metrics.series_metrics())}
+
+
+def _order(key: tuple[str, str]) -> tuple[int, int, str]:
+    metric, label = key
+    return _RANK.get(metric, len(_RANK)), int(label) if label.isdigit() else -1, label
 
 
 class HostDetailPage(QWidget):
@@ -204,7 +213,7 @@ class HostDetailPage(QWidget):
                 self.processes.set_processes(status.snapshot.processes)
 
     def _show_live(self, target: str) -> None:
-        for (metric, label), buf in self._series.series(target).items():
+        for (metric, label), buf in sorted(self._series.series(target).items(), key=lambda kv: _order(kv[0])):
             found = self._chart_for(metric, label)
             if found is not None:
                 found[0].show_buffer(found[1], buf)
@@ -226,7 +235,7 @@ class HostDetailPage(QWidget):
             return
         if rid != self._pending_rid or target != self._target or not self.uses_store():
             return  # an answer to a request the user has moved on from
-        for (metric, label), (ts, values) in data.items():
+        for (metric, label), (ts, values) in sorted(data.items(), key=lambda kv: _order(kv[0])):
             found = self._chart_for(metric, label)
             if found is not None:
                 found[0].set_history(found[1], ts, values)

@@ -32,3 +32,25 @@ def test_overview_and_host_detail_draw_the_same_buffer(console_factory, qtbot):
     window.overview.refresh()
     shown = window.overview.tile(LOCAL_HOST).sparkline().values()
     assert shown.tolist() == spark.arrays()[1][-len(shown):].tolist() and len(shown) >= 4
+
+
+
+def test_seeded_series_keep_the_declared_order(qtbot):
+    """The store answers in name order (load.1, load.15, load.5); the legend must not."""
+    import time
+
+    from erpconsole.services.models import Health, TargetStatus
+    from erpconsole.ui.hosts.host_detail_page import HostDetailPage
+    from tests.ui.fakes import FakeHostsBridge
+
+    now = time.time()
+    ts = np.array([now - 120, now - 60])
+    bridge = FakeHostsBridge([TargetStatus("erp-app", "host", Health.OK, "", 5.0, last_poll_ts=now)])
+    bridge.history["erp-app"] = {(metric, ""): (ts, np.array([1.0, 2.0]))
+                                 for metric in ("load.1", "load.15", "load.5")}
+    page = HostDetailPage(bridge)
+    qtbot.addWidget(page)
+    page.set_target("erp-app")
+    chart = page.charts["load"]
+    qtbot.waitUntil(lambda: len(chart.series_keys()) == 3, timeout=5000)
+    assert chart.series_keys() == ["load.1|", "load.5|", "load.15|"]
