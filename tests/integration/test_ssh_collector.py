@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 import uuid
@@ -114,6 +115,19 @@ def test_unknown_host_key_then_trusted(sshd, make_collector, tmp_path):
     assert own.stat().st_mode & 0o777 == 0o600
 
 
+def wait_connections_ended(server, timeout: float = 5.0) -> None:
+    """Until sshd has logged the end of every connection it accepted: nothing more will be
+    logged about them, so what the log lacks now it will lack."""
+    ended = re.compile(r"^(Connection (closed|reset) by|Disconnected from) ", re.M)
+    deadline = time.monotonic() + timeout
+    while True:
+        log = server.log_tail(1000)
+        if log.count("Connection from ") == len(ended.findall(log)):
+            return
+        assert time.monotonic() < deadline, log
+        time.sleep(0.02)
+
+
 def test_changed_host_key_is_mismatch_without_login(sshd, make_collector, tmp_path):
     from tests.integration.sshd import keygen, public_line
 
@@ -125,7 +139,7 @@ def test_changed_host_key_is_mismatch_without_login(sshd, make_collector, tmp_pa
     assert err.kind is Health.HOSTKEY_MISMATCH
     assert "possible interception" in err.message and "no connection made" in err.message
     assert collector.offered_host_key is None  # nothing to trust from here
-    time.sleep(0.2)
+    wait_connections_ended(server)
     assert "publickey" not in server.log_tail(200)  # no authentication was attempted
 
 
