@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QButtonGroup, QLabel
 
 from erpconsole.ui.common import detail_scaffold as scaffold
@@ -78,6 +79,22 @@ class DetailHistoryMixin:
 
     def _show_target(self, target: str) -> None:
         raise NotImplementedError
+
+    def set_target(self, target: str) -> None:
+        raise NotImplementedError
+
+    def _save_view(self, settings: QSettings, prefix: str) -> None:
+        """The range and the target shown, under ``prefix``/range and ``prefix``/target."""
+        settings.setValue(f"{prefix}/range", self._range_s)
+        if self._target:
+            settings.setValue(f"{prefix}/target", self._target)
+
+    def _restore_view(self, settings: QSettings, prefix: str) -> None:
+        # The target first: setting the range then shows it once, in that range.
+        target = settings.value(f"{prefix}/target")
+        if target:
+            self.set_target(str(target))
+        self.set_range(int(settings.value(f"{prefix}/range", 300)))
 
     # -- what the page calls -------------------------------------------------------------
 

@@ -153,9 +153,7 @@ class DatabaseDetailPage(DetailHistoryMixin, QWidget):
             self._fill_tabs()
 
     def save_state(self, settings: QSettings) -> None:
-        settings.setValue("database_detail/range", self._range_s)
-        if self._target:
-            settings.setValue("database_detail/target", self._target)
+        self._save_view(settings, "database_detail")
         settings.setValue("database_detail/splitter", self.splitter.saveState())
         settings.setValue("database_detail/tab", self.tabs.currentIndex())
         settings.setValue("database_detail/long_s", self.activity.long_s.value())
@@ -168,10 +166,7 @@ class DatabaseDetailPage(DetailHistoryMixin, QWidget):
             restore_header(settings, f"database_detail/{key}", view)
         self.tabs.setCurrentIndex(int(settings.value("database_detail/tab", 0)))
         self.activity.long_s.setValue(int(settings.value("database_detail/long_s", self.activity.long_s.value())))
-        target = settings.value("database_detail/target")
-        if target:
-            self.set_target(str(target))
-        self.set_range(int(settings.value("database_detail/range", 300)))
+        self._restore_view(settings, "database_detail")
 
     def status(self) -> TargetStatus | None:
         return self._status.get(self._target) if self._target else None

@@ -92,19 +92,14 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
             chart.refresh()
 
     def save_state(self, settings: QSettings) -> None:
-        settings.setValue("host_detail/range", self._range_s)
-        if self._target:
-            settings.setValue("host_detail/target", self._target)
+        self._save_view(settings, "host_detail")
         settings.setValue("host_detail/splitter", self.splitter.saveState())
         settings.setValue("host_detail/processes", self.processes.header_state())
 
     def restore_state(self, settings: QSettings) -> None:
         restore_splitter(settings, "host_detail/splitter", self.splitter)
         restore_header(settings, "host_detail/processes", self.processes)
-        target = settings.value("host_detail/target")
-        if target:
-            self.set_target(str(target))
-        self.set_range(int(settings.value("host_detail/range", 300)))
+        self._restore_view(settings, "host_detail")
 
     # -- live data -----------------------------------------------------------------------
 
