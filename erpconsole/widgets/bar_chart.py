@@ -55,10 +55,6 @@ class BarChart(FollowsAppTheme, QWidget):
         """What the chart area says while it has no bar to draw ("" when it has bars)."""
         return self._empty_text if self.is_empty() else ""
 
-    def apply_theme(self, name: str) -> None:
-        self._theme = get_theme(name).name
-        self.update()
-
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(240, 70)
 

@@ -53,10 +53,6 @@ class RpoGauge(FollowsAppTheme, QWidget):
     def text(self) -> str:
         return self._text
 
-    def apply_theme(self, name: str) -> None:
-        self._theme = get_theme(name).name
-        self.update()
-
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(320, 60)
 

@@ -60,10 +60,6 @@ class TimelineStrip(FollowsAppTheme, QWidget):
     def visible_ticks(self) -> int:
         return int(((self._times >= self._start) & (self._times <= self._end)).sum())
 
-    def apply_theme(self, name: str) -> None:
-        self._theme = get_theme(name).name
-        self.update()
-
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(320, 34)
 
