@@ -12,9 +12,9 @@ from erpconsole.widgets.theme import get_theme, status_color
 _ANSWER_LEVELS = ("ok", "warning", "critical")
 
 
-def text_label(name: str = "", *, rich: bool = False) -> QLabel:
+def text_label(name: str = "", *, rich: bool = False, text: str = "") -> QLabel:
     """A wrapped label whose text can be selected: a person pastes an error into a ticket."""
-    label = QLabel()
+    label = QLabel(text)
     if name:
         label.setObjectName(name)
     label.setWordWrap(True)
