@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QMenu
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QMenu
 
 from erpconsole.widgets.table_model import RowsTableModel
 from erpconsole.widgets.table_view import DataTableView
@@ -60,6 +60,16 @@ def mode_combo(modes: tuple[tuple[str, str], ...], on_change: Callable[..., Any]
         box.addItem(title, key)
     box.currentIndexChanged.connect(on_change)
     return box
+
+
+def filter_row(edit: QLineEdit, modes: QComboBox) -> QHBoxLayout:
+    """The line above a listing: the filter, the mode beside it, room after them for the
+    page's own buttons."""
+    row = QHBoxLayout()
+    row.addWidget(edit, 2)
+    row.addWidget(modes)
+    row.addStretch(1)
+    return row
 
 
 def selected_row(view: DataTableView, model: RowsTableModel) -> Any | None:

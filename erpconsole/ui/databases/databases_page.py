@@ -7,7 +7,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from erpconsole.config import default_inventory_path
 from erpconsole.services.models import DatabaseSnapshot, Health, TargetStatus
@@ -17,7 +17,7 @@ from erpconsole.ui.common.message_bar import empty_page_label
 from erpconsole.ui.common.saved_state import restore_header
 from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_setup import filter_line, mode_combo, rows_table, words_match
+from erpconsole.widgets.table_setup import filter_line, filter_row, mode_combo, rows_table, words_match
 from erpconsole.widgets.units import humanise_bytes
 
 _WIDTHS = {"name": 140, "kind": 95, "status": 100, "version": 130, "uptime": 80, "connections": 100,
@@ -82,10 +82,7 @@ class DatabasesPage(TargetRowsMixin, QWidget):
                                        self._rebuild_now)
         self.empty_label = empty_page_label("databasesEmpty")
         listing = QWidget()
-        top = QHBoxLayout()
-        top.addWidget(self.filter_edit, 2)
-        top.addWidget(self.status_combo)
-        top.addStretch(1)
+        top = filter_row(self.filter_edit, self.status_combo)
         inner = QVBoxLayout(listing)
         inner.setContentsMargins(0, 0, 0, 0)
         inner.addLayout(top)

@@ -24,7 +24,7 @@ from erpconsole.ui.common.labels import display_name, health_label
 from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_setup import filter_line, mode_combo, rows_table, words_match
+from erpconsole.widgets.table_setup import filter_line, filter_row, mode_combo, rows_table, words_match
 
 
 def humanise_duration(seconds: float) -> str:
@@ -106,10 +106,7 @@ class HostsPage(TargetRowsMixin, QWidget):
         self.hint = text_label("hostHint")
 
     def _build_layout(self) -> None:
-        top = QHBoxLayout()
-        top.addWidget(self.filter_edit, 2)
-        top.addWidget(self.status_combo)
-        top.addStretch(1)
+        top = filter_row(self.filter_edit, self.status_combo)
         for b in (self.add_button, self.edit_button, self.import_button):
             top.addWidget(b)
         actions = QHBoxLayout()
