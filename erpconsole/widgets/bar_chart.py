@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from erpconsole.widgets.theme import app_theme_change, chart_colors, current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import FollowsAppTheme, chart_colors, current_theme_name, get_theme, status_color
 
 
-class BarChart(QWidget):
+class BarChart(FollowsAppTheme, QWidget):
     """``set_bars(values, levels, labels)``: NaN leaves an empty slot; a level of "warning" or
     "critical" colours that bar, any other uses the first series colour (or ``accent`` levels:
     "alt" uses the second). The top of the scale is written in the corner. With no value to
@@ -55,18 +55,8 @@ class BarChart(QWidget):
         """What the chart area says while it has no bar to draw ("" when it has bars)."""
         return self._empty_text if self.is_empty() else ""
 
-    def apply_theme(self, name: str) -> None:
-        self._theme = get_theme(name).name
-        self.update()
-
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(240, 70)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if (name := app_theme_change(event, self._app_theme)) is not None:
-            self._app_theme = name
-            self.apply_theme(name)
 
     def _bar_color(self, i: int) -> QColor:
         level = self._levels[i] if i < len(self._levels) else ""

@@ -25,7 +25,7 @@ from erpconsole.widgets.chart_parts import (
     with_gaps,
 )
 from erpconsole.widgets.ring_buffer import FloatArray, RingBuffer
-from erpconsole.widgets.theme import app_theme_change, chart_colors, current_theme_name, get_theme
+from erpconsole.widgets.theme import FollowsAppTheme, chart_colors, current_theme_name, get_theme
 from erpconsole.widgets.units import format_local_time, format_value
 
 HOVER_RATE_HZ = 20
@@ -45,7 +45,7 @@ def ensure_pixmap_cache(min_kb: int = MIN_PIXMAP_CACHE_KB) -> None:
         QPixmapCache.setCacheLimit(min_kb)
 
 
-class LiveChart(QWidget):
+class LiveChart(FollowsAppTheme, QWidget):
     """Live chart of one or more series sharing a unit, with a local-time x axis.
 
     Data goes into ring buffers at any rate; nothing is drawn until :meth:`refresh`, which a
@@ -374,12 +374,6 @@ class LiveChart(QWidget):
 
     def theme_name(self) -> str:
         return self._theme
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if (name := app_theme_change(event, self._app_theme)) is not None:
-            self._app_theme = name
-            self.apply_theme(name)
 
     def _auto_color(self, index: int) -> str:
         colors = chart_colors(self._theme)

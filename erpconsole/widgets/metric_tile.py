@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from numpy.typing import ArrayLike
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from erpconsole.widgets.sparkline import Sparkline
-from erpconsole.widgets.theme import LEVELS, app_theme_change, chart_colors, current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import FollowsAppTheme, LEVELS, chart_colors, current_theme_name, get_theme, status_color
 
 VALUE_COUNT = 3
 # Font sizes in "tile units" (the smaller of width/14 and height/9, in pixels), then the
@@ -28,7 +28,7 @@ def _ignored_label(text: str = "", align: Qt.AlignmentFlag = Qt.AlignmentFlag.Al
 
 
 
-class MetricTile(QFrame):
+class MetricTile(FollowsAppTheme, QFrame):
     """Title, status (colour strip and text), three big numbers and a sparkline.
 
     Emits ``activated(key)`` on a left click or on Enter/Return/Space while focused.
@@ -170,12 +170,6 @@ class MetricTile(QFrame):
         super().resizeEvent(event)
         self._scale_fonts()
         self._elide_status()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if (name := app_theme_change(event, self._app_theme)) is not None:
-            self._app_theme = name
-            self.apply_theme(name)
 
     # -- internals ------------------------------------------------------------------------
 

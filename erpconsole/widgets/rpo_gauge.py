@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from erpconsole.widgets.theme import LEVELS, app_theme_change, current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import FollowsAppTheme, LEVELS, current_theme_name, get_theme, status_color
 
 MIN_SCALE = 1.5  # the bar shows at least 150% of the limit, so the mark sits at two thirds
 MAX_SCALE = 3.0  # beyond three times the limit the bar is full and the text says how far
@@ -22,7 +22,7 @@ def gauge_scale(fraction: float | None) -> float:
     return min(MAX_SCALE, max(MIN_SCALE, fraction * 1.1))
 
 
-class RpoGauge(QWidget):
+class RpoGauge(FollowsAppTheme, QWidget):
     """``set_value(fraction, level, text)``: fraction 1.0 is the limit (the mark)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -53,18 +53,8 @@ class RpoGauge(QWidget):
     def text(self) -> str:
         return self._text
 
-    def apply_theme(self, name: str) -> None:
-        self._theme = get_theme(name).name
-        self.update()
-
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(320, 60)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if (name := app_theme_change(event, self._app_theme)) is not None:
-            self._app_theme = name
-            self.apply_theme(name)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         """The figure on top in big text, the bar under it: neither hides the other."""

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from erpconsole.widgets.theme import LEVELS, app_theme_change, contrast_text, current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import FollowsAppTheme, LEVELS, contrast_text, current_theme_name, get_theme, status_color
 
 
 
 
-class StatusBadge(QLabel):
+class StatusBadge(FollowsAppTheme, QLabel):
     """Status level shown as colour and always as text too (colour alone is not enough)."""
 
     def __init__(self, parent: QWidget | None = None, level: str = "unknown", text: str = "") -> None:
@@ -40,12 +40,6 @@ class StatusBadge(QLabel):
     def apply_theme(self, name: str) -> None:
         self._theme = get_theme(name).name
         self._restyle()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if (name := app_theme_change(event, self._app_theme)) is not None:
-            self._app_theme = name
-            self.apply_theme(name)
 
     def _restyle(self) -> None:
         bg = self.background_color()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QMenu
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QMenu
 
 from erpconsole.widgets.table_model import RowsTableModel
 from erpconsole.widgets.table_view import DataTableView
@@ -42,6 +42,34 @@ def filter_line(placeholder: str, on_text: Callable[[str], Any]) -> QLineEdit:
     edit.setClearButtonEnabled(True)
     edit.textChanged.connect(on_text)
     return edit
+
+
+def words_match(edit: QLineEdit, hay: str) -> bool:
+    """Whether every word typed in the filter line is in ``hay``, case aside; none typed, yes."""
+    text = edit.text().strip().casefold()
+    if not text:
+        return True
+    hay = hay.casefold()
+    return all(word in hay for word in text.split())
+
+
+def mode_combo(modes: tuple[tuple[str, str], ...], on_change: Callable[..., Any]) -> QComboBox:
+    """A choice of which rows to show beside the filter line: (key, title) pairs, key as data."""
+    box = QComboBox()
+    for key, title in modes:
+        box.addItem(title, key)
+    box.currentIndexChanged.connect(on_change)
+    return box
+
+
+def filter_row(edit: QLineEdit, modes: QComboBox) -> QHBoxLayout:
+    """The line above a listing: the filter, the mode beside it, room after them for the
+    page's own buttons."""
+    row = QHBoxLayout()
+    row.addWidget(edit, 2)
+    row.addWidget(modes)
+    row.addStretch(1)
+    return row
 
 
 def selected_row(view: DataTableView, model: RowsTableModel) -> Any | None:

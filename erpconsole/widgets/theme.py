@@ -198,3 +198,22 @@ def app_theme_change(event: QEvent, current: str) -> str | None:
         return None
     name = current_theme_name()
     return name if name != current else None
+
+
+class FollowsAppTheme:
+    """For a themed widget (with ``_theme`` and ``_app_theme``, placed before its Qt base
+    class): it takes up the application's theme when that changes, not its own restyling.
+    A widget that paints itself from ``_theme`` keeps :meth:`apply_theme`; others override it."""
+
+    _theme: str
+    _app_theme: str
+
+    def apply_theme(self, name: str) -> None:
+        self._theme = get_theme(name).name
+        self.update()  # type: ignore[attr-defined]
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)  # type: ignore[misc]
+        if (name := app_theme_change(event, self._app_theme)) is not None:
+            self._app_theme = name
+            self.apply_theme(name)

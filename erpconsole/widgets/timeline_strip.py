@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from erpconsole.widgets.theme import app_theme_change, chart_colors, current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import FollowsAppTheme, chart_colors, current_theme_name, get_theme, status_color
 
 
 def find_gaps(times: ArrayLike, start: float, end: float, max_gap: float) -> list[tuple[float, float]]:
@@ -32,7 +32,7 @@ def find_gaps(times: ArrayLike, start: float, end: float, max_gap: float) -> lis
     return gaps
 
 
-class TimelineStrip(QWidget):
+class TimelineStrip(FollowsAppTheme, QWidget):
     """``set_ticks(times, levels, start, end, max_gap)``; levels "full" draw a tall tick,
     "warning"/"critical" a coloured one, anything else a short one."""
 
@@ -60,18 +60,8 @@ class TimelineStrip(QWidget):
     def visible_ticks(self) -> int:
         return int(((self._times >= self._start) & (self._times <= self._end)).sum())
 
-    def apply_theme(self, name: str) -> None:
-        self._theme = get_theme(name).name
-        self.update()
-
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(320, 34)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if (name := app_theme_change(event, self._app_theme)) is not None:
-            self._app_theme = name
-            self.apply_theme(name)
 
     def _x(self, t: float) -> float:
         span = max(1.0, self._end - self._start)

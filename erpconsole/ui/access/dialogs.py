@@ -3,7 +3,6 @@ statement changes a live system."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
@@ -11,15 +10,13 @@ from PySide6.QtWidgets import (
 
 from erpconsole.services.access.models import Statement
 from erpconsole.ui.databases.action_dialog import monospace_view
+from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.common.sign_dialog import SignDialog
 from erpconsole.widgets.theme import current_theme_name, status_color
 
 
 def _wrapped(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
+    return text_label(text=text)
 
 
 class NewCampaignDialog(QDialog):

@@ -17,7 +17,7 @@ from erpconsole.ui.backups.bridge import BackupsApi
 from erpconsole.ui.backups.details import BackupDetailsView
 from erpconsole.ui.backups.drill_dialogs import DrillConfirmDialog, DrillProgressDialog
 from erpconsole.ui.backups.panel import BackupSetPanel
-from erpconsole.ui.common.message_bar import MessageBar, empty_page_label
+from erpconsole.ui.common.message_bar import MessageBar, MessageBarMixin, empty_page_label
 from erpconsole.widgets.theme import current_theme_name, get_theme
 
 TICK_MS = 5000  # how often the page looks for a set whose interval is up
@@ -38,7 +38,7 @@ drill_every_d = 30
 rto_target_min = 30"""
 
 
-class BackupsPage(QWidget):
+class BackupsPage(MessageBarMixin, QWidget):
     def __init__(self, bridge: BackupsApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
@@ -302,12 +302,6 @@ class BackupsPage(QWidget):
         self._say(message, "critical" if op != "read" or self._bridge.has_backups else "pending")
 
     # -- messages, theme, state -----------------------------------------------------------------
-
-    def _say(self, text: str, level: str = "ok") -> None:
-        self.message_bar.say(text, level, self._theme)
-
-    def message(self) -> str:
-        return self.message_bar.shown_text()
 
     def apply_theme(self, name: str) -> None:
         self._theme = get_theme(name).name

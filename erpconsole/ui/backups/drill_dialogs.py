@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from erpconsole.services.backups.models import Backup, BackupSetConfig, DrillResult
+from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.backups import text as bt
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_view import DataTableView
@@ -25,10 +26,7 @@ def mask_url(url: str) -> str:
 
 
 def _label(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
+    return text_label(text=text)
 
 
 class DrillConfirmDialog(QDialog):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -17,7 +17,7 @@ from erpconsole.widgets.bar_chart import BarChart
 from erpconsole.widgets.elided_label import ElidedLabel
 from erpconsole.widgets.rpo_gauge import RpoGauge
 from erpconsole.widgets.status_badge import StatusBadge
-from erpconsole.widgets.theme import app_theme_change, current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import FollowsAppTheme, current_theme_name, get_theme, status_color
 from erpconsole.widgets.timeline_strip import TimelineStrip
 from erpconsole.widgets.units import humanise_bytes
 
@@ -33,7 +33,7 @@ def _label(wrap: bool = True, selectable: bool = True) -> QLabel:
     return label
 
 
-class BackupSetPanel(QFrame):
+class BackupSetPanel(FollowsAppTheme, QFrame):
     details_requested = Signal(str)
     verify_requested = Signal(str)
     drill_requested = Signal(str)
@@ -210,12 +210,6 @@ class BackupSetPanel(QFrame):
             level = label.property("level") or "ok"
             color = theme.text if level == "ok" else status_color(level, self._theme)
             label.setStyleSheet(f"color: {color};")
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if (name := app_theme_change(event, self._app_theme)) is not None:
-            self._app_theme = name
-            self.apply_theme(name)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         self.details_requested.emit(self.name)

@@ -12,9 +12,9 @@ from erpconsole.widgets.theme import get_theme, status_color
 _ANSWER_LEVELS = ("ok", "warning", "critical")
 
 
-def text_label(name: str = "", *, rich: bool = False) -> QLabel:
+def text_label(name: str = "", *, rich: bool = False, text: str = "") -> QLabel:
     """A wrapped label whose text can be selected: a person pastes an error into a ticket."""
-    label = QLabel()
+    label = QLabel(text)
     if name:
         label.setObjectName(name)
     label.setWordWrap(True)
@@ -113,3 +113,17 @@ class EmptyState(QWidget):
         self.label.setText(text)
         self.button.setText(button)
         self.button.setVisible(bool(button))
+
+
+class MessageBarMixin:
+    """For a page with a banner ``message_bar`` coloured by the page's ``_theme``: one way to
+    say a thing there, and the text shown, which tests and the window read."""
+
+    message_bar: MessageBar
+    _theme: str
+
+    def _say(self, text: str, level: str = "ok") -> None:
+        self.message_bar.say(text, level, self._theme)
+
+    def message(self) -> str:
+        return self.message_bar.shown_text()

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QMenu,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -19,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from erpconsole.services.models import DbSession
 from erpconsole.ui.common.labels import db_action_label, format_duration
-from erpconsole.ui.databases.panels import PanelFrame, QueryPane, beside_query_pane, one_line
+from erpconsole.ui.databases.panels import PanelFrame, QueryPane, action_controls, beside_query_pane, one_line
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_setup import filter_line, rows_table, select_row, selected_row
 
@@ -114,20 +113,14 @@ class ActivityPanel(QWidget):
         self.long_s.valueChanged.connect(lambda _v: self._rebuild() if self.long_only.isChecked() else None)
 
     def _build_actions(self) -> None:
-        self.actions: dict[str, QAction] = {}
-        self.buttons: dict[str, QPushButton] = {}
-        for name in SESSION_ACTIONS:
-            act = QAction(db_action_label(name) + "…", self)
+        self.actions, self.buttons = action_controls(self, SESSION_ACTIONS, self.request)
+        # Sessions are acted on under pressure: each action has a key, shown on its button.
+        for name, act in self.actions.items():
             act.setShortcut(QKeySequence(_SHORTCUTS[name]))
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            act.triggered.connect(lambda _=False, n=name: self.request(n))
             self.addAction(act)
-            self.actions[name] = act
-            button = QPushButton(db_action_label(name) + "…")
-            button.setToolTip(self.tr("{0} ({1})").format(db_action_label(name),
-                                                           act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)))
-            button.clicked.connect(lambda _=False, n=name: self.request(n))
-            self.buttons[name] = button
+            self.buttons[name].setToolTip(self.tr("{0} ({1})").format(
+                db_action_label(name), act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)))
 
     def _build_layout(self) -> None:
         self.query_pane = QueryPane(self.tr("Query of the selected session"))

@@ -11,12 +11,11 @@ from PySide6.QtCore import QCoreApplication
 from erpconsole.services.models import Sample
 from erpconsole.ui.common.labels import format_duration
 from erpconsole.ui.hosts.host_charts import ChartSpec
-from erpconsole.widgets.ring_buffer import RingBuffer
+from erpconsole.ui.hosts.series_store import SeriesKey, SeriesStore
 from erpconsole.widgets.units import humanise_bytes
 
 SIZE_METRIC = "db.size_bytes"
 _STATE_ORDER = ("active", "idle", "idle in transaction", "idle in transaction (aborted)", "waiting")
-SeriesKey = tuple[str, str]  # (metric, label)
 
 
 def _tr(text: str) -> str:
@@ -94,36 +93,11 @@ def series_order(specs: list[ChartSpec]) -> Callable[[SeriesKey], tuple]:
     return key
 
 
-class SeriesMemory:
+class SeriesMemory(SeriesStore):
     """The recent points of every database's series, kept while another one is shown; after
-    a restart they start from the store's last hour."""
-
-    def __init__(self, capacity: int) -> None:
-        self._capacity = capacity
-        self._targets: dict[str, dict[SeriesKey, RingBuffer]] = {}
-
-    def series(self, target: str) -> dict[SeriesKey, RingBuffer]:
-        return self._targets.get(target, {})
-
-    def _buffer(self, target: str, key: SeriesKey) -> RingBuffer:
-        series = self._targets.setdefault(target, {})
-        buf = series.get(key)
-        if buf is None:
-            buf = series[key] = RingBuffer(self._capacity)
-        return buf
+    a restart they start from the store's last hour. Unlike the hosts' shared store, every
+    sample handed in is kept: only this page feeds it, once a poll."""
 
     def remember(self, samples: list[Sample]) -> None:
         for s in samples:
-            self._buffer(s.target, (s.metric, s.label)).append(s.ts, s.value)
-
-    def seed(self, target: str, data: dict[SeriesKey, tuple[np.ndarray, np.ndarray]]) -> None:
-        """Stored points older than the first live one go in front of it."""
-        for key, (ts, values) in data.items():
-            if len(ts) == 0:
-                continue
-            buf = self._buffer(target, key)
-            live_ts, live_values = (arr.copy() for arr in buf.arrays())
-            older = ts < (live_ts[0] if len(live_ts) else float("inf"))
-            buf.clear()
-            buf.extend(ts[older][-self._capacity:], values[older][-self._capacity:])
-            buf.extend(live_ts, live_values)
+            self.buffer(s.target, (s.metric, s.label)).append(s.ts, s.value)

@@ -13,6 +13,7 @@ from erpconsole.services.models import DatabaseSnapshot, DbSession, DbTable, Tar
 from erpconsole.ui.databases.bridge import DatabasesApi
 from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_text
 from erpconsole.ui.common import detail_scaffold as scaffold
+from erpconsole.ui.common.detail_history import DetailHistoryMixin
 from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.common.saved_state import restore_header, restore_splitter
 from erpconsole.ui.databases.actions import DbActionRunner
@@ -27,31 +28,27 @@ from erpconsole.ui.databases.charts import (
 from erpconsole.ui.databases.work_tabs import DatabaseWorkTabs
 from erpconsole.ui.hosts.host_charts import series_key
 from erpconsole.widgets.live_chart import LiveChart
+from erpconsole.widgets.ring_buffer import RingBuffer
 from erpconsole.widgets.status_badge import StatusBadge
 from erpconsole.widgets.theme import current_theme_name, status_color
 from erpconsole.widgets.units import humanise_bytes
 
 LIVE_CAPACITY = 3600
-STORE_REFRESH_S = 60.0
 _HEADERS = ("activity", "statements", "tables", "indexes", "sequences", "replication")
 
 
-class DatabaseDetailPage(QWidget):
+class DatabaseDetailPage(DetailHistoryMixin, QWidget):
     def __init__(self, bridge: DatabasesApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._specs = db_chart_specs()
-        self._chart_of_metric = {m: spec.key for spec in self._specs for m in spec.metrics}
         self._order = series_order(self._specs)
         self._live = SeriesMemory(LIVE_CAPACITY)
+        self._live_series = self._live
+        self._series_name = db_series_name
         self._last_ts: dict[str, float] = {}
         self._status: dict[str, TargetStatus] = {}
-        self._target: str | None = None
-        self._range_s = 300
-        self._pending_rid: int | None = None
-        self._store_loaded_at = 0.0
-        self._seed_requests: dict[int, str] = {}
-        self._seeded: set[str] = set()
+        self._init_history()
         self._tabs_dirty = False
         self._theme = current_theme_name()
         self._build()
@@ -61,8 +58,6 @@ class DatabaseDetailPage(QWidget):
         self.activity.action_requested.connect(self._on_session_action)
         self.tables.action_requested.connect(self._on_table_action)
         bridge.status_changed.connect(self._on_status)
-        bridge.history_loaded.connect(self._on_history)
-        bridge.history_failed.connect(self._on_history_failed)
         for status in bridge.statuses():
             self._on_status(status)
 
@@ -134,27 +129,11 @@ class DatabaseDetailPage(QWidget):
 
     # -- public --------------------------------------------------------------------------
 
-    @property
-    def target(self) -> str | None:
-        return self._target
-
-    @property
-    def range_s(self) -> int:
-        return self._range_s
-
     def targets(self) -> list[str]:
         return [self.target_box.itemData(i) for i in range(self.target_box.count())]
 
-    def uses_store(self) -> bool:
-        return self._range_s > scaffold.LIVE_RANGE_S
-
     def set_target(self, target: str) -> None:
         scaffold.show_in_picker(self.target_box, target, self._show_target)
-
-    def set_range(self, seconds: int) -> None:
-        self._range_s = scaffold.check_range(self.range_group, seconds)
-        if self._target is not None:
-            self._show_target(self._target)
 
     def apply_theme(self, name: str) -> None:
         self._theme = name
@@ -164,8 +143,7 @@ class DatabaseDetailPage(QWidget):
         self._show_header()
 
     def refresh(self) -> None:
-        if self.uses_store() and time.monotonic() - self._store_loaded_at > STORE_REFRESH_S:
-            self._request_store()
+        self._refresh_store()
         size_changed = self.charts["size"].is_dirty()
         for chart in self.charts.values():
             chart.refresh()
@@ -175,9 +153,7 @@ class DatabaseDetailPage(QWidget):
             self._fill_tabs()
 
     def save_state(self, settings: QSettings) -> None:
-        settings.setValue("database_detail/range", self._range_s)
-        if self._target:
-            settings.setValue("database_detail/target", self._target)
+        self._save_view(settings, "database_detail")
         settings.setValue("database_detail/splitter", self.splitter.saveState())
         settings.setValue("database_detail/tab", self.tabs.currentIndex())
         settings.setValue("database_detail/long_s", self.activity.long_s.value())
@@ -190,10 +166,7 @@ class DatabaseDetailPage(QWidget):
             restore_header(settings, f"database_detail/{key}", view)
         self.tabs.setCurrentIndex(int(settings.value("database_detail/tab", 0)))
         self.activity.long_s.setValue(int(settings.value("database_detail/long_s", self.activity.long_s.value())))
-        target = settings.value("database_detail/target")
-        if target:
-            self.set_target(str(target))
-        self.set_range(int(settings.value("database_detail/range", 300)))
+        self._restore_view(settings, "database_detail")
 
     def status(self) -> TargetStatus | None:
         return self._status.get(self._target) if self._target else None
@@ -217,18 +190,15 @@ class DatabaseDetailPage(QWidget):
         if status.target == self._target:
             self._show_header()
 
-    def _chart_for(self, metric: str, label: str) -> tuple[LiveChart, str] | None:
-        key = self._chart_of_metric.get(metric)
-        if key is None:
-            return None
-        chart = self.charts[key]
-        skey = series_key(metric, label)
-        if not chart.has_series(skey):
-            chart.add_series(skey, db_series_name(metric, label))
+    def _reveal(self, chart: LiveChart, added: bool) -> None:
+        """A hidden chart with data to show is shown, and the grid closes up around it."""
         if chart.isHidden():
             chart.setVisible(True)
             self._relayout_charts()
-        return chart, skey
+
+    def _show_buffer(self, chart: LiveChart, key: str, buf: RingBuffer) -> None:
+        # A copy: the live points of a database are appended to the chart one by one.
+        chart.set_history(key, *buf.arrays())
 
     def _append_live(self, snap: DatabaseSnapshot) -> None:
         for s in sorted(snap.samples(), key=lambda s: self._order((s.metric, s.label))):
@@ -242,62 +212,12 @@ class DatabaseDetailPage(QWidget):
             self._show_target(target)
 
     def _show_target(self, target: str) -> None:
-        self._target = target
-        for spec in self._specs:
-            chart = self.charts[spec.key]
-            chart.clear()
-            chart.setVisible(not spec.hide_when_empty)
-            chart.set_time_window(float(self._range_s))
+        self._reset_charts(target)
         self._relayout_charts()
-        if self.uses_store():
-            self.source_label.setText(self.tr("from the store…"))
-            self._request_store()
-        else:
-            self.source_label.setText(self.tr("live"))
-            self._show_live(target)
-            if target not in self._seeded:
-                self._seeded.add(target)  # after a restart the live ranges start from the store
-                end = time.time()
-                self._seed_requests[self._bridge.request_history(target, end - 3600, end)] = target
+        self._show_source(target)
         self._show_header()
         self._fill_tabs()
         self._update_growth()
-
-    def _show_live(self, target: str) -> None:
-        live = self._live.series(target)
-        for metric, label in sorted(live, key=self._order):
-            found = self._chart_for(metric, label)
-            if found is not None:
-                found[0].set_history(found[1], *live[(metric, label)].arrays())
-
-    def _seed(self, target: str, data: dict) -> None:
-        self._live.seed(target, data)
-        if target == self._target and not self.uses_store():
-            self._show_live(target)
-
-    def _request_store(self) -> None:
-        self._store_loaded_at = time.monotonic()
-        if self._target is not None:
-            end = time.time()
-            self._pending_rid = self._bridge.request_history(self._target, end - self._range_s, end)
-
-    def _on_history(self, target: str, rid: int, data: dict) -> None:
-        if self._seed_requests.pop(rid, None) == target:
-            self._seed(target, data)
-            return
-        if rid != self._pending_rid or target != self._target or not self.uses_store():
-            return  # an answer to a request the user has moved on from
-        for metric, label in sorted(data, key=self._order):
-            ts, values = data[(metric, label)]
-            found = self._chart_for(metric, label)
-            if found is not None:
-                found[0].set_history(found[1], ts, values)
-        points = sum(len(ts) for ts, _v in data.values())
-        self.source_label.setText(self.tr("from the store: %n point(s)", "", points))
-
-    def _on_history_failed(self, target: str, rid: int, message: str) -> None:
-        if rid == self._pending_rid:
-            self.source_label.setText(self.tr("store unavailable: {0}").format(message))
 
     # -- header, growth, tabs ------------------------------------------------------------------
 

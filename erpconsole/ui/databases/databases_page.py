@@ -4,12 +4,10 @@ replication and size; Enter or a double click opens its detail page."""
 from __future__ import annotations
 
 import html
-import time
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from erpconsole.config import default_inventory_path
 from erpconsole.services.models import DatabaseSnapshot, Health, TargetStatus
@@ -19,10 +17,9 @@ from erpconsole.ui.common.message_bar import empty_page_label
 from erpconsole.ui.common.saved_state import restore_header
 from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_setup import filter_line, rows_table
+from erpconsole.widgets.table_setup import filter_line, filter_row, mode_combo, rows_table, words_match
 from erpconsole.widgets.units import humanise_bytes
 
-REFRESH_S = 1.0
 _WIDTHS = {"name": 140, "kind": 95, "status": 100, "version": 130, "uptime": 80, "connections": 100,
            "conn_pct": 75, "tps": 70, "cache": 80, "lag": 100, "size": 80}
 
@@ -48,17 +45,11 @@ class DatabasesPage(TargetRowsMixin, QWidget):
 
     def __init__(self, bridge: DatabasesApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._bridge = bridge
-        self._status: dict[str, TargetStatus] = {}
-        self._dirty = True
-        self._last_build = 0.0
+        self._init_rows(bridge)
         self._build_table()
         self._build_layout()
 
-        for status in bridge.statuses():
-            self._on_status(status)
-        bridge.status_changed.connect(self._on_status)
-        bridge.hosts_changed.connect(self._on_inventory_changed)
+        self._listen()
         self._build()
 
     # -- building ------------------------------------------------------------------------
@@ -86,17 +77,12 @@ class DatabasesPage(TargetRowsMixin, QWidget):
 
     def _build_layout(self) -> None:
         self.filter_edit = filter_line(self.tr("Filter by name, kind, status or message"), self._rebuild_now)
-        self.status_combo = QComboBox()
-        for key, title in (("all", self.tr("All databases")), ("failing", self.tr("Failing")),
-                           ("attention", self.tr("Needing attention")), ("ok", self.tr("Ok"))):
-            self.status_combo.addItem(title, key)
-        self.status_combo.currentIndexChanged.connect(self._rebuild_now)
+        self.status_combo = mode_combo((("all", self.tr("All databases")), ("failing", self.tr("Failing")),
+                                        ("attention", self.tr("Needing attention")), ("ok", self.tr("Ok"))),
+                                       self._rebuild_now)
         self.empty_label = empty_page_label("databasesEmpty")
         listing = QWidget()
-        top = QHBoxLayout()
-        top.addWidget(self.filter_edit, 2)
-        top.addWidget(self.status_combo)
-        top.addStretch(1)
+        top = filter_row(self.filter_edit, self.status_combo)
         inner = QVBoxLayout(listing)
         inner.setContentsMargins(0, 0, 0, 0)
         inner.addLayout(top)
@@ -113,12 +99,6 @@ class DatabasesPage(TargetRowsMixin, QWidget):
         if status.kind != "database" or not self._bridge.is_watched(status.target):
             return
         self._status[status.target] = status
-        self._dirty = True
-
-    def _on_inventory_changed(self) -> None:
-        known = set(self._bridge.targets())
-        for name in [n for n in self._status if n not in known]:
-            del self._status[name]
         self._dirty = True
 
     def _row(self, s: TargetStatus) -> dict[str, Any]:
@@ -151,34 +131,15 @@ class DatabasesPage(TargetRowsMixin, QWidget):
             return False
         if mode == "ok" and row["level"] != "ok":
             return False
-        text = self.filter_edit.text().strip().casefold()
-        if not text:
-            return True
         hay = " ".join(str(row[k] or "") for k in ("name", "kind", "status", "version", "message"))
-        hay += " " + row["health"].value
-        return all(word in hay.casefold() for word in text.split())
+        return words_match(self.filter_edit, hay + " " + row["health"].value)
 
     def _build(self) -> None:
-        self._last_build = time.monotonic()
-        self._dirty = False
+        self._built()
         self.stack.setCurrentIndex(0 if self._status else 1)
         if not self._status:
             self.empty_label.setText(self.empty_text())
-        rows = [r for r in (self._row(s) for s in self._status.values()) if self._keep(r)]
-        if rows == self.model.rows():
-            return
-        selected = self.selected_target()
-        self.model.set_rows(rows)
-        if selected is not None:
-            self.select(selected)
-
-    def _rebuild_now(self, *_args) -> None:
-        self._build()
-
-    def refresh(self) -> None:
-        """Called by the window's 10 Hz timer while visible; rebuilds at most once a second."""
-        if self._dirty and time.monotonic() - self._last_build >= REFRESH_S:
-            self._build()
+        self._show_rows([r for r in (self._row(s) for s in self._status.values()) if self._keep(r)])
 
     def is_empty_state(self) -> bool:
         return self.stack.currentIndex() == 1
@@ -210,10 +171,7 @@ class DatabasesPage(TargetRowsMixin, QWidget):
         menu = self.table.context_menu()
         target = self.selected_target()
         if target is not None:
-            menu.addSeparator()
-            open_action = QAction(self.tr("Open database detail"), menu)
-            open_action.triggered.connect(lambda: self.database_requested.emit(target))
-            menu.addAction(open_action)
+            self._add_open_action(menu, self.tr("Open database detail"), self.database_requested, target)
         return menu
 
     # -- state ---------------------------------------------------------------------------

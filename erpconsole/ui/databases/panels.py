@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
+from erpconsole.ui.common.labels import db_action_label
 from erpconsole.ui.databases.action_dialog import monospace_view
 from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
 
@@ -125,3 +127,19 @@ def beside_query_pane(table: QWidget, pane: QueryPane, sizes: tuple[int, int]) -
     split.setStretchFactor(1, 1)
     split.setSizes(list(sizes))
     return split
+
+
+def action_controls(owner: QWidget, names: tuple[str, ...], request: Callable[[str], None],
+                    ) -> tuple[dict[str, QAction], dict[str, QPushButton]]:
+    """One menu action and one button a database action, by name, both asking ``request``:
+    the menu and the row of buttons offer the same actions under the same words."""
+    actions: dict[str, QAction] = {}
+    buttons: dict[str, QPushButton] = {}
+    for name in names:
+        act = QAction(db_action_label(name) + "…", owner)
+        act.triggered.connect(lambda _=False, n=name: request(n))
+        actions[name] = act
+        button = QPushButton(db_action_label(name) + "…")
+        button.clicked.connect(lambda _=False, n=name: request(n))
+        buttons[name] = button
+    return actions, buttons

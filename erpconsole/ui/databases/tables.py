@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QMenu, QSplitter, QVBoxLayout, QWidget
 
 from erpconsole.services.models import DatabaseSnapshot, DbIndex, DbSequence, DbTable
-from erpconsole.ui.common.labels import db_action_label
-from erpconsole.ui.databases.panels import PanelFrame, when_text
+from erpconsole.ui.databases.panels import PanelFrame, action_controls, when_text
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_setup import rows_table, select_row, selected_row
 from erpconsole.widgets.units import humanise_bytes
@@ -94,15 +92,7 @@ class TablesPanel(QWidget):
                                     sort=("used", Qt.SortOrder.DescendingOrder))
 
     def _build_actions(self) -> None:
-        self.actions: dict[str, QAction] = {}
-        self.buttons: dict[str, QPushButton] = {}
-        for name in TABLE_ACTIONS:
-            act = QAction(db_action_label(name) + "…", self)
-            act.triggered.connect(lambda _=False, n=name: self.request(n))
-            self.actions[name] = act
-            button = QPushButton(db_action_label(name) + "…")
-            button.clicked.connect(lambda _=False, n=name: self.request(n))
-            self.buttons[name] = button
+        self.actions, self.buttons = action_controls(self, TABLE_ACTIONS, self.request)
         self.hint = QLabel(self.tr("Select a table to analyze or clean it up."))
 
     def _build_layout(self) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QHBoxLayout,
     QMessageBox,
@@ -25,9 +24,7 @@ from erpconsole.ui.common.labels import display_name, health_label
 from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
-from erpconsole.widgets.table_setup import filter_line, rows_table
-
-REFRESH_S = 1.0  # the table is rebuilt at most once a second
+from erpconsole.widgets.table_setup import filter_line, filter_row, mode_combo, rows_table, words_match
 
 
 def humanise_duration(seconds: float) -> str:
@@ -56,20 +53,14 @@ class HostsPage(TargetRowsMixin, QWidget):
 
     def __init__(self, bridge: HostsApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._bridge = bridge
-        self._status: dict[str, TargetStatus] = {}
-        self._dirty = True
-        self._last_build = 0.0
+        self._init_rows(bridge)
         self._all_rows: list[dict[str, Any]] = []
 
         self._build_table()
         self._build_controls()
         self._build_layout()
 
-        for status in bridge.statuses():
-            self._on_status(status)
-        bridge.status_changed.connect(self._on_status)
-        bridge.hosts_changed.connect(self._on_hosts_changed)
+        self._listen()
         self.inventory_actions = HostInventoryActions(bridge, self)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self._build()
@@ -100,10 +91,8 @@ class HostsPage(TargetRowsMixin, QWidget):
 
     def _build_controls(self) -> None:
         self.filter_edit = filter_line(self.tr("Filter by name, tag or status"), self._rebuild_now)
-        self.status_combo = QComboBox()
-        for key, title in (("all", self.tr("All hosts")), ("failing", self.tr("Failing")), ("ok", self.tr("Ok"))):
-            self.status_combo.addItem(title, key)
-        self.status_combo.currentIndexChanged.connect(self._rebuild_now)
+        self.status_combo = mode_combo((("all", self.tr("All hosts")), ("failing", self.tr("Failing")),
+                                        ("ok", self.tr("Ok"))), self._rebuild_now)
         self.add_button = QPushButton(self.tr("Add host…"))
         self.add_button.clicked.connect(self.add_host)
         self.edit_button = QPushButton(self.tr("Edit…"))
@@ -117,10 +106,7 @@ class HostsPage(TargetRowsMixin, QWidget):
         self.hint = text_label("hostHint")
 
     def _build_layout(self) -> None:
-        top = QHBoxLayout()
-        top.addWidget(self.filter_edit, 2)
-        top.addWidget(self.status_combo)
-        top.addStretch(1)
+        top = filter_row(self.filter_edit, self.status_combo)
         for b in (self.add_button, self.edit_button, self.import_button):
             top.addWidget(b)
         actions = QHBoxLayout()
@@ -138,13 +124,6 @@ class HostsPage(TargetRowsMixin, QWidget):
         if status.kind != "host":
             return  # databases have their own page
         self._status[status.target] = status
-        self._dirty = True
-
-    def _on_hosts_changed(self) -> None:
-        known = set(self._bridge.targets())
-        for name in list(self._status):
-            if name not in known:
-                del self._status[name]
         self._dirty = True
 
     def _row(self, s: TargetStatus) -> dict[str, Any]:
@@ -179,32 +158,14 @@ class HostsPage(TargetRowsMixin, QWidget):
             return False
         if mode == "ok" and row["health"] is not Health.OK:
             return False
-        text = self.filter_edit.text().strip().casefold()
-        if not text:
-            return True
-        hay = " ".join((row["name"], row["tags"], row["status"], row["health"].value, row["message"])).casefold()
-        return all(word in hay for word in text.split())
+        hay = " ".join((row["name"], row["tags"], row["status"], row["health"].value, row["message"]))
+        return words_match(self.filter_edit, hay)
 
     def _build(self) -> None:
-        self._last_build = time.monotonic()
-        self._dirty = False
+        self._built()
         self._all_rows = [self._row(s) for s in self._status.values()]
-        rows = [r for r in self._all_rows if self._keep(r)]
-        if rows == self.model.rows():
-            return
-        selected = self.selected_target()
-        self.model.set_rows(rows)
-        if selected is not None:
-            self.select(selected)
-        self._update_actions()
-
-    def _rebuild_now(self, *_args) -> None:
-        self._build()
-
-    def refresh(self) -> None:
-        """Called by the window's 10 Hz timer while visible; rebuilds at most once a second."""
-        if self._dirty and time.monotonic() - self._last_build >= REFRESH_S:
-            self._build()
+        if self._show_rows([r for r in self._all_rows if self._keep(r)]):
+            self._update_actions()
 
     # -- selection -------------------------------------------------------------------------
 
@@ -245,10 +206,7 @@ class HostsPage(TargetRowsMixin, QWidget):
         s = self._status.get(target) if target else None
         if s is None:
             return menu
-        menu.addSeparator()
-        open_action = QAction(self.tr("Open host detail"), menu)
-        open_action.triggered.connect(lambda: self.host_requested.emit(target))
-        menu.addAction(open_action)
+        self._add_open_action(menu, self.tr("Open host detail"), self.host_requested, target)
         if s.health in (Health.HOSTKEY_UNKNOWN, Health.HOSTKEY_MISMATCH):
             act = QAction(self.tr("Review host key…"), menu)
             act.triggered.connect(lambda: self.review_host_key(target))

@@ -15,7 +15,7 @@ from erpconsole.ui.sop.bridge import SopApi
 from erpconsole.ui.sop.dialogs import SignRunDialog
 from erpconsole.ui.sop.history import SopHistoryView
 from erpconsole.ui.sop.library import SopLibraryPanel
-from erpconsole.ui.common.message_bar import MessageBar
+from erpconsole.ui.common.message_bar import MessageBar, MessageBarMixin
 from erpconsole.ui.sop.run_view import SopRunView
 from erpconsole.widgets.theme import current_theme_name, get_theme
 
@@ -23,7 +23,7 @@ _ACCEPTED = QDialog.DialogCode.Accepted
 LIBRARY_WIDTH = 370  # the procedures and open runs, by default; the splitter remembers a dragged width
 
 
-class SopPage(QWidget):
+class SopPage(MessageBarMixin, QWidget):
     page_requested = Signal(str)  # an action step opens a page ("backups", ...)
 
     def __init__(self, bridge: SopApi, parent: QWidget | None = None) -> None:
@@ -254,12 +254,6 @@ class SopPage(QWidget):
         if op in ("templates", "runs", "open_runs", "due", "compliance") and not self._bridge.has_sop:
             self._requested = False  # try again when the service is attached
         self._say(message, "critical" if op not in ("due",) else "warning")
-
-    def _say(self, text: str, level: str = "ok") -> None:
-        self.message_bar.say(text, level, self._theme)
-
-    def message(self) -> str:
-        return self.message_bar.shown_text()
 
     def apply_theme(self, name: str) -> None:
         self._theme = get_theme(name).name
