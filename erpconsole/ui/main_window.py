@@ -28,7 +28,7 @@ from erpconsole.ui.databases.databases_page import DatabasesPage
 from erpconsole.ui.events.event_log_page import EventLogPage
 from erpconsole.ui.hosts.host_detail_page import HostDetailPage
 from erpconsole.ui.hosts.hosts_page import HostsPage
-from erpconsole.ui.hosts.series_store import SeriesStore
+from erpconsole.ui.common.series_store import SeriesStore
 from erpconsole.ui.overview.overview_page import OverviewPage
 from erpconsole.ui.sop.sop_page import SopPage
 from erpconsole.ui.sop.text import status_bar_text

@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication
 from erpconsole.services.models import Sample
 from erpconsole.ui.common.labels import format_duration
 from erpconsole.ui.hosts.host_charts import ChartSpec
-from erpconsole.ui.hosts.series_store import SeriesKey, SeriesStore
+from erpconsole.ui.common.series_store import SeriesKey, SeriesStore
 from erpconsole.widgets.units import humanise_bytes
 
 SIZE_METRIC = "db.size_bytes"

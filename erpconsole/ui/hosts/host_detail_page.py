@@ -15,7 +15,7 @@ from erpconsole.ui.common.saved_state import restore_header, restore_splitter
 from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.host_charts import chart_specs, series_name
 from erpconsole.ui.hosts.process_table import ProcessTable
-from erpconsole.ui.hosts.series_store import LIVE_CAPACITY, SeriesStore
+from erpconsole.ui.common.series_store import LIVE_CAPACITY, SeriesStore
 from erpconsole.widgets.live_chart import LiveChart
 from erpconsole.widgets.status_badge import StatusBadge
 

@@ -17,7 +17,7 @@ from erpconsole.services.models import DatabaseSnapshot, TargetStatus
 from erpconsole.ui.overview.bridge import OverviewApi
 from erpconsole.ui.common.labels import display_name, health_text
 from erpconsole.ui.backups.text import overview_summary
-from erpconsole.ui.hosts.series_store import SeriesKey, SeriesStore
+from erpconsole.ui.common.series_store import SeriesKey, SeriesStore
 from erpconsole.ui.sop.text import overdue_summary
 from erpconsole.widgets.metric_tile import MetricTile
 from erpconsole.widgets.ring_buffer import RingBuffer

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from erpconsole.services.models import HostSnapshot
-from erpconsole.ui.hosts.series_store import SeriesStore
+from erpconsole.ui.common.series_store import SeriesStore
 
 
 def test_one_buffer_per_target_and_series():
