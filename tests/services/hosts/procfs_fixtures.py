@@ -1,4 +1,5 @@
-"""The real /proc samples in ``../shared/fixtures/procfs`` (beside the repository)."""
+"""The real /proc samples in ``tests/fixtures/procfs`` (copied from the team's shared samples; a
+plain clone has them)."""
 
 from __future__ import annotations
 
@@ -6,25 +7,22 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "procfs"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "procfs"
 SYSTEMS = ("debian12-vm", "node-exporter-sample", "procfs-sample")
 
 
 def sample(system: str, name: str) -> str:
-    """The text of one sample file; a clear failure when the shared folder is missing."""
+    """The text of one sample file; a clear failure when a sample is missing."""
     path = FIXTURES / system / name
     if not path.is_file():
-        pytest.fail(
-            f"missing /proc sample {path}: the shared fixtures folder must sit beside the "
-            f"repository (../shared/fixtures/procfs from the repository root)"
-        )
+        pytest.fail(f"missing /proc sample {path} (tests/fixtures/procfs in the checkout)")
     return path.read_text(encoding="utf-8")
 
 
 def samples(name: str) -> list[tuple[str, str]]:
     """(system, text) of every system that has sample ``name``."""
     if not FIXTURES.is_dir():
-        pytest.fail(f"missing shared fixtures folder {FIXTURES} (../shared beside the repository)")
+        pytest.fail(f"missing fixtures folder {FIXTURES} (tests/fixtures/procfs in the checkout)")
     return [(s, sample(s, name)) for s in SYSTEMS if (FIXTURES / s / name).is_file()]
 
 
