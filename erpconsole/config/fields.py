@@ -177,14 +177,19 @@ def read_env_name(src: Source, where: Path_, value: Any) -> str:
     return name
 
 
-def read_erp(src: Source, where: Path_, value: Any) -> str:
-    profile = read_text(src, where, value)
-    if profile not in ERP_PROFILES:
-        guess = closest(profile.lower(), ERP_PROFILES)
+def read_choice(src: Source, where: Path_, value: Any, key: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``; otherwise a refusal naming them, with the closest as a guess."""
+    text = read_text(src, where, value)
+    if text not in choices:
+        guess = closest(text.lower(), choices)
         hint = _('; did you mean "{guess}"?').format(guess=guess) if guess else ""
-        src.fail(where, _("erp must be one of {choices} (got {got}){hint}").format(
-            choices=", ".join(ERP_PROFILES), got=describe(profile), hint=hint))
-    return profile
+        src.fail(where, _("{key} must be one of {choices} (got {got}){hint}").format(
+            key=key, choices=", ".join(choices), got=describe(text), hint=hint))
+    return text
+
+
+def read_erp(src: Source, where: Path_, value: Any) -> str:
+    return read_choice(src, where, value, "erp", ERP_PROFILES)
 
 
 # -- secrets --------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from dataclasses import fields, replace
 from typing import Any
 
 from erpconsole.config.fields import (
-    Source, closest, describe, key_name, read_address, read_bool, read_db_url, read_env_name, read_erp,
-    read_in_range, read_interval, read_name, read_path, read_port, read_tags, read_text,
+    Source, closest, describe, key_name, read_address, read_bool, read_choice, read_db_url, read_env_name,
+    read_erp, read_in_range, read_interval, read_name, read_path, read_port, read_tags, read_text,
     read_names_list, read_timeout, read_whole,
 )
 from erpconsole.config.lines import Path_
@@ -129,13 +129,7 @@ def _days(src: Source, where: Path_, value: Any) -> float:
 
 
 def _tool(src: Source, where: Path_, value: Any) -> str:
-    tool = read_text(src, where, value)
-    if tool not in TOOLS:
-        guess = closest(tool.lower(), TOOLS)
-        hint = _('; did you mean "{guess}"?').format(guess=guess) if guess else ""
-        src.fail(where, _("tool must be one of {choices} (got {got}){hint}").format(
-            choices=", ".join(TOOLS), got=describe(tool), hint=hint))
-    return tool
+    return read_choice(src, where, value, "tool", tuple(TOOLS))
 
 
 BACKUP_POLICY: dict[str, Reader] = {
