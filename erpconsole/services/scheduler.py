@@ -245,7 +245,9 @@ class Scheduler:
 
     def _expire_timeouts(self, now: float) -> None:
         for t in self._targets.values():
-            if t.in_flight is None or t.timed_out or now - t.started < t.timeout_s:
+            # The same sum as in _wait_time: with `now - started < timeout` a deadline reached
+            # in floating point could wait 0 s and yet not expire, a busy loop.
+            if t.in_flight is None or t.timed_out or now < t.started + t.timeout_s:
                 continue
             # The worker cannot be killed; the poll stays "in flight" (no pile-up of threads)
             # until it returns, and its late result is dropped.
