@@ -47,13 +47,12 @@ test: system-deps venv
 bench: venv
 	@for b in benchmarks/*.py; do QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
 
-# Every picture in docs/screenshots/, each redrawn by what made it: the docs/*_screenshots.py
-# scripts on real parts (loopback sshd; the machine's PostgreSQL and MariaDB; pg_dump, restic;
-# the pages they shoot through docs/shots.py in both themes), then the pages of this workstation.
+# Every picture in docs/screenshots/, each redrawn by the docs/*_screenshots.py script that names
+# it in its PICTURES: on real parts (loopback sshd; the machine's PostgreSQL and MariaDB; pg_dump,
+# restic), and this workstation as `make run` shows it. tests/test_readme_pictures.py checks that
+# every picture the README shows has its script.
 screenshots: system-deps venv
 	@for s in docs/*_screenshots.py; do echo "$(BIN)/python $$s"; $(BIN)/python $$s || exit 1; done
-	for page in overview hosts host events; do \
-		$(BIN)/erpconsole screenshot docs/screenshots/$$page.png --page $$page --after 8 || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

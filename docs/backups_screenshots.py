@@ -17,6 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# What this script draws into docs/screenshots/ (tests/test_readme_pictures.py reads it).
+PICTURES = ("backups.png", "backups-light.png")
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 

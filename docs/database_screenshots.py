@@ -17,6 +17,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+# What this script draws into docs/screenshots/ (tests/test_readme_pictures.py reads it).
+PICTURES = ("databases.png", "database.png")
+
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "docs" / "screenshots"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/{db}"

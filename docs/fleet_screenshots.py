@@ -13,6 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+# What this script draws into docs/screenshots/ (tests/test_readme_pictures.py reads it).
+PICTURES = ("fleet-hosts.png", "fleet-overview.png")
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from tests.integration.sshd import ClientKeys, Sshd, free_port  # noqa: E402
