@@ -1,0 +1,130 @@
+"""What every table offers, as pgAdmin users expect: the selection copied as tab-separated text
+with its headings (pasted into a spreadsheet or a ticket, the columns stay named), and the rows
+as shown (filtered, in the shown sort and column order) exported as CSV for Excel: UTF-8 with a
+byte-order mark, and a cell that Excel would run as a formula (= + - @) kept as text."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QTableView, QWidget
+
+_CELL_BREAKS = re.compile(r"[\t\r\n]+")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?")
+
+Grid = tuple[list[str], list[list[str]]]  # headings, rows of cells
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("TableExport", text)
+
+
+def clean_cell(text: object) -> str:
+    """A tab or newline inside a cell would break the TSV grid when pasted."""
+    return _CELL_BREAKS.sub(" ", "" if text is None else str(text))
+
+
+def guard_formula(cell: str) -> str:
+    """A cell Excel would evaluate (=, +, -, @ first) gets a leading apostrophe, so it opens as
+    the text it was; a plain signed number such as -3.5 stays a number."""
+    if cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell.strip()):
+        return "'" + cell
+    return cell
+
+
+def visible_columns(view: QTableView) -> list[int]:
+    """The columns a person sees, in the order they see them (moved or hidden sections too)."""
+    header = view.horizontalHeader()
+    model = view.model()
+    columns = [c for c in range(model.columnCount()) if not header.isSectionHidden(c)]
+    return sorted(columns, key=header.visualIndex)
+
+
+def headings(view: QTableView, columns: Iterable[int]) -> list[str]:
+    model = view.model()
+    return [clean_cell(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole))
+            for c in columns]
+
+
+def grid(view: QTableView, rows: Sequence[int] | None = None) -> Grid:
+    """Headings and the shown text of ``rows`` (view rows, default every shown row)."""
+    model = view.model()
+    cols = visible_columns(view)
+    rows = range(model.rowCount()) if rows is None else rows
+    return headings(view, cols), [[clean_cell(model.index(r, c).data()) for c in cols] for r in rows]
+
+
+def selection_grid(view: QTableView) -> Grid:
+    """The selected cells in on-screen row and column order; a gap stays an empty cell."""
+    indexes = view.selectionModel().selectedIndexes()
+    if not indexes:
+        return [], []
+    header = view.horizontalHeader()
+    cells = {(i.row(), i.column()): i.data() for i in indexes}
+    rows = sorted({r for r, _c in cells})
+    cols = sorted({c for _r, c in cells}, key=header.visualIndex)
+    return headings(view, cols), [[clean_cell(cells.get((r, c), "")) for c in cols] for r in rows]
+
+
+def selected_rows_grid(view: QTableView) -> Grid:
+    return grid(view, sorted({i.row() for i in view.selectionModel().selectedIndexes()}))
+
+
+def as_tsv(table: Grid) -> str:
+    head, rows = table
+    if not rows:
+        return ""
+    return "\n".join("\t".join(line) for line in [head, *rows])
+
+
+def write_csv(path: str | Path, table: Grid) -> int:
+    """Writes headings and rows; returns the rows written. utf-8-sig: Excel reads the BOM as
+    UTF-8 (without it, it guesses the ANSI code page and mangles names such as Müller)."""
+    head, rows = table
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f)
+        out.writerow([guard_formula(h) for h in head])
+        out.writerows([guard_formula(c) for c in row] for row in rows)
+    return len(rows)
+
+
+def ask_save_path(parent: QWidget, title: str, name: str, filters: str) -> str:
+    """The file dialog (one place, so a test can answer it)."""
+    path, _chosen = QFileDialog.getSaveFileName(parent, title, name, filters)
+    return path
+
+
+def suggested_name(view: QWidget, suffix: str) -> str:
+    base = re.sub(r"[^\w.-]+", "-", view.objectName() or "table").strip("-") or "table"
+    return f"{base}.{suffix}"
+
+
+def export_csv(view: QTableView) -> str:
+    """Asks where, then writes the shown rows; returns the path ("" when the user cancelled).
+    A file that cannot be written is said in a box: the user asked for it."""
+    path = ask_save_path(view, _tr("Export as CSV"), suggested_name(view, "csv"), _tr("CSV files (*.csv)"))
+    if not path:
+        return ""
+    try:
+        write_csv(path, grid(view))
+    except OSError as exc:
+        QMessageBox.warning(view, _tr("Export as CSV"), _tr("Could not write {path}: {error}").format(
+            path=path, error=exc.strerror or exc))
+        return ""
+    return path
+
+
+def add_export_action(view: QTableView, menu: QMenu) -> QAction:
+    """"Export as CSV…" at the end of a table's menu; off while the table shows no row."""
+    menu.addSeparator()
+    action = QAction(_tr("Export as CSV…"), menu)
+    action.setEnabled(view.model().rowCount() > 0)
+    action.triggered.connect(lambda: export_csv(view))
+    menu.addAction(action)
+    return action
