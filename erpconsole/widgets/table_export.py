@@ -100,15 +100,16 @@ def ask_save_path(parent: QWidget, title: str, name: str, filters: str) -> str:
     return path
 
 
-def suggested_name(view: QWidget, suffix: str) -> str:
-    base = re.sub(r"[^\w.-]+", "-", view.objectName() or "table").strip("-") or "table"
+def suggested_name(name: str, suffix: str) -> str:
+    """A file name from a table's object name or a chart's title: word characters only."""
+    base = re.sub(r"[^\w.-]+", "-", name).strip("-") or "table"
     return f"{base}.{suffix}"
 
 
 def export_csv(view: QTableView) -> str:
     """Asks where, then writes the shown rows; returns the path ("" when the user cancelled).
     A file that cannot be written is said in a box: the user asked for it."""
-    path = ask_save_path(view, _tr("Export as CSV"), suggested_name(view, "csv"), _tr("CSV files (*.csv)"))
+    path = ask_save_path(view, _tr("Export as CSV"), suggested_name(view.objectName(), "csv"), _tr("CSV files (*.csv)"))
     if not path:
         return ""
     try:
