@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QTableView, QWidget
 
 _CELL_BREAKS = re.compile(r"[\t\r\n]+")
@@ -129,3 +129,40 @@ def add_export_action(view: QTableView, menu: QMenu) -> QAction:
     action.triggered.connect(lambda: export_csv(view))
     menu.addAction(action)
     return action
+
+
+def _copy(text: str) -> None:
+    if text:
+        QGuiApplication.clipboard().setText(text)
+
+
+def table_menu(view: QTableView) -> QMenu:
+    """Copy, Copy row and Export as CSV… for a table that is not a DataTableView."""
+    menu = QMenu(view)
+    has_selection = view.selectionModel().hasSelection()
+    for text, take in ((_tr("Copy"), selection_grid), (_tr("Copy row"), selected_rows_grid)):
+        action = QAction(text, menu)
+        action.setEnabled(has_selection)
+        action.triggered.connect(lambda _on=False, take=take: _copy(as_tsv(take(view))))
+        menu.addAction(action)
+    menu.actions()[0].setShortcut(QKeySequence.StandardKey.Copy)
+    add_export_action(view, menu)
+    return menu
+
+
+class _CopyKey(QObject):
+    """Ctrl+C on the table copies the selection under its headings (Qt's own copies one cell)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.KeyPress and event.matches(QKeySequence.StandardKey.Copy):
+            _copy(as_tsv(selection_grid(watched)))
+            return True
+        return False
+
+
+def install_table_export(view: QTableView) -> None:
+    """Gives a plain QTableView or QTableWidget what DataTableView has built in."""
+    view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    view.customContextMenuRequested.connect(
+        lambda pos: table_menu(view).exec(view.viewport().mapToGlobal(pos)))
+    view.installEventFilter(_CopyKey(view))

@@ -106,3 +106,29 @@ def test_ctrl_c_copies_the_selection_under_its_headings(view, qtbot):
 ])
 def test_formula_guard(cell, kept):
     assert table_export.guard_formula(cell) == kept
+
+
+def test_a_plain_table_widget_gets_the_same_copy_and_export(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+
+    table = QTableWidget(2, 2)
+    table.setObjectName("sopHistory")
+    table.setHorizontalHeaderLabels(["Run", "Outcome"])
+    for r, (run, outcome) in enumerate([("#2", "=open"), ("#1", "passed")]):
+        table.setItem(r, 0, QTableWidgetItem(run))
+        table.setItem(r, 1, QTableWidgetItem(outcome))
+    table_export.install_table_export(table)
+    qtbot.addWidget(table)
+    table.show()
+    qtbot.waitExposed(table)
+    table.selectRow(1)
+    QGuiApplication.clipboard().clear()
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "Run\tOutcome\n#1\tpassed"
+    menu = table_export.table_menu(table)
+    assert [a.text() for a in menu.actions()] == ["Copy", "Copy row", "", "Export as CSV…"]
+    out = tmp_path / "h.csv"
+    monkeypatch.setattr(table_export, "ask_save_path", lambda *a: str(out))
+    menu.actions()[3].trigger()
+    assert _read(out) == [["Run", "Outcome"], ["#2", "'=open"], ["#1", "passed"]]
