@@ -77,3 +77,23 @@ def test_a_password_in_the_store_url_is_not_printed():
     assert "s3cret" not in label and "db.example" in label
     assert store_label("sqlite:////var/lib/erpconsole/store.sqlite3") == "/var/lib/erpconsole/store.sqlite3"
     assert LOCAL_HOST  # the workstation is the one host of the empty inventory
+
+
+def test_the_changes_section_opens_with_the_day_in_sentences(workstation, tmp_path):
+    from erpconsole.services.models import Sample
+
+    now = 1_800_000_000.0
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    try:
+        store.write_batch([Sample(LOCAL_HOST, "disk.used_percent", 50.0 + i, now - 3000 + i * 300, "/")
+                           for i in range(10)])
+        store.audit.append("db.cancel", "erp-db", {"phase": "requested", "subject": "pid 7"},
+                           actor="alice", ts=now - 100)
+        text = render_html(build_report(workstation, store, [], now=now))
+    finally:
+        store.close()
+    changes = text[text.index('<section id="changes">'):]
+    said = " ".join(_parse(changes).text)
+    assert "The audit trail recorded 1 query cancelled." in said
+    assert f"Disk / on {LOCAL_HOST} grew from 50% to 59%." in said
+    assert "alice asked to cancel pid 7" in said and "{" not in said
