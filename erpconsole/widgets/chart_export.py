@@ -4,13 +4,14 @@ column per series, joined on time), with the same BOM and formula guard as the t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QPoint, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from erpconsole.widgets import table_export
 from erpconsole.widgets.table_export import Grid
@@ -66,50 +67,68 @@ def chart_grid(chart: LiveChart) -> Grid:
     return head, rows
 
 
-def save_png(chart: LiveChart, path: str) -> bool:
+def bar_grid(bars) -> Grid:
+    """A bar chart's bars: label (or position), value and level, in drawing order."""
+    values, levels, labels = bars.values(), bars.levels(), bars.labels()
+    head = [_tr("Bar"), _tr("Value"), _tr("Level")]
+    rows = [[labels[i] if i < len(labels) else str(i + 1), _number(v), levels[i] if i < len(levels) else ""]
+            for i, v in enumerate(values.tolist())]
+    return head, rows
+
+
+def save_png(chart: QWidget, path: str) -> bool:
     """The chart as the person sees it: title, legend and plot."""
     return chart.grab().save(path, "PNG")
 
 
-def _file_name(chart: LiveChart, suffix: str) -> str:
-    return table_export.suggested_name(chart.title() or chart.objectName() or "chart", suffix)
+def _file_name(name: str, suffix: str) -> str:
+    return table_export.suggested_name(name or "chart", suffix)
 
 
-def _failed(chart: LiveChart, title: str, path: str, error: object) -> None:
+def _failed(chart: QWidget, title: str, path: str, error: object) -> None:
     QMessageBox.warning(chart, title, _tr("Could not write {path}: {error}").format(path=path, error=error))
 
 
-def save_png_requested(chart: LiveChart) -> str:
+def save_png_requested(chart: QWidget, name: str) -> str:
     title = _tr("Save as PNG")
-    path = table_export.ask_save_path(chart, title, _file_name(chart, "png"), _tr("PNG images (*.png)"))
+    path = table_export.ask_save_path(chart, title, _file_name(name, "png"), _tr("PNG images (*.png)"))
     if path and not save_png(chart, path):
         _failed(chart, title, path, _tr("the image could not be saved"))
         return ""
     return path
 
 
-def export_csv_requested(chart: LiveChart) -> str:
+def export_csv_requested(chart: QWidget, name: str, data: Callable[[], Grid]) -> str:
     title = _tr("Export data as CSV")
-    path = table_export.ask_save_path(chart, title, _file_name(chart, "csv"), _tr("CSV files (*.csv)"))
+    path = table_export.ask_save_path(chart, title, _file_name(name, "csv"), _tr("CSV files (*.csv)"))
     if not path:
         return ""
     try:
-        table_export.write_csv(path, chart_grid(chart))
+        table_export.write_csv(path, data())
     except OSError as exc:
         _failed(chart, title, path, exc.strerror or exc)
         return ""
     return path
 
 
-def chart_menu(chart: LiveChart) -> QMenu:
+def export_menu(chart: QWidget, name: str, data: Callable[[], Grid], has_data: bool) -> QMenu:
     menu = QMenu(chart)
     png = QAction(_tr("Save as PNG…"), menu)
-    png.triggered.connect(lambda: save_png_requested(chart))
-    data = QAction(_tr("Export data as CSV…"), menu)
-    data.setEnabled(any(len(chart.series_data(k)[0]) for k in chart.series_keys()))
-    data.triggered.connect(lambda: export_csv_requested(chart))
-    menu.addActions([png, data])
+    png.triggered.connect(lambda: save_png_requested(chart, name))
+    csv_action = QAction(_tr("Export data as CSV…"), menu)
+    csv_action.setEnabled(has_data)
+    csv_action.triggered.connect(lambda: export_csv_requested(chart, name, data))
+    menu.addActions([png, csv_action])
     return menu
+
+
+def chart_menu(chart: LiveChart) -> QMenu:
+    has_data = any(len(chart.series_data(k)[0]) for k in chart.series_keys())
+    return export_menu(chart, chart.title() or chart.objectName(), lambda: chart_grid(chart), has_data)
+
+
+def bar_menu(bars) -> QMenu:
+    return export_menu(bars, bars.objectName() or "bars", lambda: bar_grid(bars), not bars.is_empty())
 
 
 def install_chart_menu(chart: LiveChart) -> None:
@@ -118,3 +137,8 @@ def install_chart_menu(chart: LiveChart) -> None:
     plot.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     plot.customContextMenuRequested.connect(
         lambda pos: chart_menu(chart).exec(plot.viewport().mapToGlobal(QPoint(pos))))
+
+
+def install_bar_menu(bars) -> None:
+    bars.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    bars.customContextMenuRequested.connect(lambda pos: bar_menu(bars).exec(bars.mapToGlobal(QPoint(pos))))

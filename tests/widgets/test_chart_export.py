@@ -102,3 +102,29 @@ def test_right_click_on_the_plot_opens_the_menu(chart, qtbot):
 def test_utc_iso_keeps_milliseconds_only_when_there_are_some():
     assert chart_export.utc_iso(NOW) == "2027-01-15T08:00:00+00:00"
     assert chart_export.utc_iso(NOW + 0.25) == "2027-01-15T08:00:00.250+00:00"
+
+
+def test_a_bar_chart_saves_its_bars_and_its_picture(qtbot, tmp_path, monkeypatch):
+    from erpconsole.widgets.bar_chart import BarChart
+
+    bars = BarChart()
+    bars.setObjectName("backup sizes")
+    bars.set_bars([1.5e9, float("nan"), 2.0e9], ["ok", "", "warning"], ["Mon", "Tue", "Wed"])
+    bars.resize(300, 80)
+    qtbot.addWidget(bars)
+    bars.show()
+    qtbot.waitExposed(bars)
+    assert bars.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu
+    menu = chart_export.bar_menu(bars)
+    out = tmp_path / "sizes.csv"
+    names = []
+    monkeypatch.setattr(table_export, "ask_save_path", lambda _w, _t, name, _f: names.append(name) or str(out))
+    menu.actions()[1].trigger()
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        assert list(csv.reader(f, strict=True)) == [
+            ["Bar", "Value", "Level"], ["Mon", "1500000000.0", "ok"], ["Tue", "", ""], ["Wed", "2000000000.0", "warning"]]
+    png = tmp_path / "sizes.png"
+    monkeypatch.setattr(table_export, "ask_save_path", lambda _w, _t, name, _f: names.append(name) or str(png))
+    menu.actions()[0].trigger()
+    assert QImage(str(png)).size() == bars.size()
+    assert names == ["backup-sizes.csv", "backup-sizes.png"]
