@@ -35,10 +35,11 @@ def _number(v: float) -> str:
 
 
 def shown_range(chart: LiveChart) -> tuple[float, float] | None:
-    """The x range on screen; a chart never drawn yet spans its data."""
-    found = chart.x_range()
-    if found is not None:
-        return found
+    """The x range on screen (the plot's own view, whoever set it); a chart never drawn yet
+    spans its data."""
+    if chart.x_range() is not None:
+        lo, hi = chart.plot_widget().getPlotItem().viewRange()[0]
+        return float(lo), float(hi)
     spans = [chart.series_data(k)[0] for k in chart.series_keys()]
     spans = [t for t in spans if len(t)]
     if not spans:
