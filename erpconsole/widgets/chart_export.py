@@ -53,7 +53,7 @@ def chart_grid(chart: LiveChart) -> Grid:
     keys = chart.series_keys()
     names = [name for name, _color in chart.legend_entries()]
     unit = chart.unit()
-    head = [_tr("Time (UTC)")] + [f"{n} ({unit})" if unit else n for n in names]
+    head = [_tr("Time (UTC)")] + [_tr("{series} ({unit})").format(series=n, unit=unit) if unit else n for n in names]
     shown = shown_range(chart)
     if shown is None:
         return head, []
