@@ -9,6 +9,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from erpconsole.widgets.chart_export import install_bar_menu
 from erpconsole.widgets.theme import FollowsAppTheme, chart_colors, current_theme_name, get_theme, status_color
 
 
@@ -29,6 +30,7 @@ class BarChart(FollowsAppTheme, QWidget):
         self._theme = self._app_theme = current_theme_name()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumHeight(48)
+        install_bar_menu(self)  # Save as PNG…, Export data as CSV…
 
     def set_bars(self, values: ArrayLike, levels: list[str] | None = None, labels: list[str] | None = None,
                  scale_text: str = "", empty_text: str = "") -> None:
@@ -45,6 +47,9 @@ class BarChart(FollowsAppTheme, QWidget):
 
     def levels(self) -> list[str]:
         return list(self._levels)
+
+    def labels(self) -> list[str]:
+        return list(self._labels)
 
     def is_empty(self) -> bool:
         """No bar to draw: no value, or none above zero."""

@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPixmapCache
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
+from erpconsole.widgets.chart_export import install_chart_menu
 from erpconsole.widgets.chart_parts import (
     ChartSeries,
     HoverOverlay,
@@ -92,6 +93,7 @@ class LiveChart(FollowsAppTheme, QWidget):
             self._plot.scene().sigMouseMoved, rateLimit=HOVER_RATE_HZ, slot=self._on_mouse_moved
         )
         self._plot.installEventFilter(self)
+        install_chart_menu(self)  # Save as PNG…, Export data as CSV…
         # Title and legend are Qt labels above the plot, not scene items: they sit outside
         # the region a new point repaints (a legend in the scene cost ~0.4 ms per chart-frame).
         self._header = QWidget()

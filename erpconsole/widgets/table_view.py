@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QAbstractItemModel, QByteArray, QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
+from erpconsole.widgets import table_export
 from erpconsole.widgets.table_model import SortRole
-
-_CELL_BREAKS = re.compile(r"[\t\r\n]+")
-
-
-def _clean_cell(text: object) -> str:
-    # A tab or newline inside a cell would break the TSV grid when pasted.
-    return _CELL_BREAKS.sub(" ", "" if text is None else str(text))
 
 
 class DataTableView(QTableView):
@@ -86,23 +78,12 @@ class DataTableView(QTableView):
     # -- copy -----------------------------------------------------------------------------
 
     def selection_as_tsv(self) -> str:
-        """Selected cells as TSV, in the on-screen order of rows and columns."""
-        indexes = self.selectionModel().selectedIndexes()
-        if not indexes:
-            return ""
-        header = self.horizontalHeader()
-        cells = {(i.row(), i.column()): i.data() for i in indexes}
-        rows = sorted({r for r, _c in cells})
-        cols = sorted({c for _r, c in cells}, key=header.visualIndex)
-        lines = ["\t".join(_clean_cell(cells.get((r, c), "")) for c in cols) for r in rows]
-        return "\n".join(lines)
+        """Selected cells as TSV under their headings, in the on-screen order of rows and columns."""
+        return table_export.as_tsv(table_export.selection_grid(self))
 
     def rows_as_tsv(self) -> str:
-        """Every visible column of each selected row, as TSV."""
-        rows = sorted({i.row() for i in self.selectionModel().selectedIndexes()})
-        cols = self._visible_columns()
-        lines = ["\t".join(_clean_cell(self._proxy.index(r, c).data()) for c in cols) for r in rows]
-        return "\n".join(lines)
+        """Every visible column of each selected row, as TSV under the headings."""
+        return table_export.as_tsv(table_export.selected_rows_grid(self))
 
     def copy_selection(self) -> None:
         self._to_clipboard(self.selection_as_tsv())
@@ -116,6 +97,7 @@ class DataTableView(QTableView):
         for action in (self._copy_action, self._copy_row_action):
             action.setEnabled(has_selection)
             menu.addAction(action)
+        table_export.add_export_action(self, menu)
         return menu
 
     # -- header state ---------------------------------------------------------------------
@@ -148,11 +130,6 @@ class DataTableView(QTableView):
     def _on_activated(self, index: QModelIndex) -> None:
         if index.isValid():
             self.row_activated.emit(self._proxy.mapToSource(index).row())
-
-    def _visible_columns(self) -> list[int]:
-        header = self.horizontalHeader()
-        columns = [c for c in range(self._proxy.columnCount()) if not header.isSectionHidden(c)]
-        return sorted(columns, key=header.visualIndex)
 
     @staticmethod
     def _to_clipboard(text: str) -> None:

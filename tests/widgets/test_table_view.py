@@ -65,20 +65,20 @@ def test_ctrl_c_copies_selected_cells_as_tsv(view, qtbot):
     _select(view, [(0, 0), (0, 1), (2, 0), (2, 1)])
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    assert QGuiApplication.clipboard().text() == "9\tnginx\n100\tOdoo-bin w"
+    assert QGuiApplication.clipboard().text() == "PID\tProcess\n9\tnginx\n100\tOdoo-bin w"
 
 
 def test_gaps_in_a_selection_stay_empty_cells(view):
     view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     _select(view, [(0, 0), (1, 1)])
-    assert view.selection_as_tsv() == "9\t\n\tpostgres"
+    assert view.selection_as_tsv() == "PID\tProcess\n9\t\n\tpostgres"
 
 
 def test_copy_follows_on_screen_column_order(view):
     view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     view.horizontalHeader().moveSection(2, 0)  # User first
     _select(view, [(0, 0), (0, 2)])
-    assert view.selection_as_tsv() == "www-data\t9"
+    assert view.selection_as_tsv() == "User\tPID\nwww-data\t9"
 
 
 def test_context_menu_copy_row(view):
@@ -87,17 +87,19 @@ def test_context_menu_copy_row(view):
     _select(view, [(1, 1)])
     menu = view.context_menu()
     texts = [a.text() for a in menu.actions()]
-    assert texts == ["Copy", "Copy row"]
+    assert texts == ["Copy", "Copy row", "", "Export as CSV…"]
     QGuiApplication.clipboard().clear()
     menu.actions()[1].trigger()
-    assert QGuiApplication.clipboard().text() == "10\tpostgres"
+    assert QGuiApplication.clipboard().text() == "PID\tProcess\n10\tpostgres"
     menu.actions()[0].trigger()
-    assert QGuiApplication.clipboard().text() == "postgres"
+    assert QGuiApplication.clipboard().text() == "Process\npostgres"
 
 
 def test_context_menu_disabled_without_selection(view):
     view.selectionModel().clearSelection()
-    assert not any(a.isEnabled() for a in view.context_menu().actions())
+    copy, copy_row, _sep, export = view.context_menu().actions()
+    assert not copy.isEnabled() and not copy_row.isEnabled()
+    assert export.isEnabled()  # the rows are there to export without a selection
 
 
 def test_header_state_round_trip(view, qtbot):

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from erpconsole.services.report.daily import DailyReport, build_report
+from erpconsole.services.report.where import store_label
 
-__all__ = ["DailyReport", "build_report", "open_history", "render", "write_inspection_report", "write_report"]
+__all__ = ["DailyReport", "build_report", "open_history", "render", "store_label", "write_inspection_report", "write_report"]
 
 
 def render(report: DailyReport, path: str | Path) -> bytes:
@@ -31,33 +32,38 @@ def write_report(report: DailyReport, path: str | Path) -> None:
 
 
 def open_history(url: str):
-    """(Store or None, a sentence why not). A SQLite file that is not there is not created:
-    a report asked for on a fresh machine says "no history" rather than leaving a store behind."""
+    """(Store or None, a note for standard error, the report header's sentence). A SQLite file
+    that is not there is not created: a report asked for on a fresh machine says which store it
+    looked for rather than leaving one behind."""
     from sqlalchemy.engine import make_url
 
     from erpconsole.i18n import _
     from erpconsole.services.store import Store
 
+    where = store_label(url)
     try:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             path = Path(parsed.database or "").expanduser()
             if not parsed.database or not path.exists():
-                return None, _("no metric store at {path}: the report has no history").format(path=path)
-        return Store(url), None
+                return (None, _("no metric store at {path}: the report has no history").format(path=where),
+                        _("No metric store at {path}: this report has no history.").format(path=where))
+        return Store(url), None, ""
     except Exception as exc:  # noqa: BLE001 - the report goes on without history
-        return None, _("the metric store could not open ({error}): the report has no history").format(
-            error=type(exc).__name__)
+        error = type(exc).__name__
+        return (None, _("the metric store could not open ({error}): the report has no history").format(error=error),
+                _("The metric store at {path} could not open ({error}): this report has no history.").format(
+                    path=where, error=error))
 
 
 def write_inspection_report(inspection, path: str | Path, store_url: str, sop_runs=None) -> list[str]:
     """``inspect --report``: builds and writes the report; returns warnings for standard error.
     Raises OSError when the file cannot be written."""
-    store, why = open_history(store_url)
+    store, why, note = open_history(store_url)
     try:
         if sop_runs is None and store is not None:
             sop_runs = _recent_runs(store)
-        write_report(build_report(inspection, store, sop_runs), path)
+        write_report(build_report(inspection, store, sop_runs, store_note=note), path)
     finally:
         if store is not None:
             store.close()

@@ -3,7 +3,6 @@ events, and the open SOP runs, gathered once so the HTML and the PDF can never d
 
 from __future__ import annotations
 
-import dataclasses
 import platform
 import time
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from erpconsole.services import metrics
 from erpconsole.services.access.models import rules
 from erpconsole.i18n import _
 from erpconsole.services.models import Finding, Health, Severity
+from erpconsole.services.report.changes import Change, day_in_sentences, fold_repeats, recent_changes
+from erpconsole.services.report.where import store_label
 
 DAY_S = 24 * 3600.0
 CHART_POINTS = 96  # 15-minute buckets: enough shape for a sparkline, small in the file
@@ -28,13 +29,14 @@ class Chart:
 
     title: str
     unit: str
-    start: float
+    start: float  # the first sample inside the 24 h, so a console that ran an hour fills the box
     end: float
     points: tuple[tuple[float, float], ...] = ()
+    source: str = ""  # the store it read, for "no samples in PATH"; "" without a store
 
     @property
     def empty(self) -> bool:
-        return len(self.points) < 2
+        return not self.points
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +108,6 @@ class SopItem:
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
-    ts: float
-    kind: str  # health / action / note / audit ...
-    target: str
-    level: str
-    message: str
-    count: int = 1  # the same change repeated back to back, folded into one row
-    first_ts: float | None = None  # the earliest of them, when count > 1
-
-
-@dataclass(frozen=True, slots=True)
 class DailyReport:
     generated_at: float
     machine: str
@@ -134,18 +125,23 @@ class DailyReport:
     changes: tuple[Change, ...]
     changes_cut: int  # changes left off past MAX_CHANGES
     has_store: bool
+    store: str = ""  # where the history came from (a path or a URL without its password)
+    store_note: str = ""  # without a store: which one was looked for, and why there is none
+    change_lines: tuple[str, ...] = ()  # the day in sentences: audit kinds, disk growth, accounts
 
 
-def build_report(inspection, store=None, sop_runs=None, now: float | None = None) -> DailyReport:
+def build_report(inspection, store=None, sop_runs=None, now: float | None = None,
+                 store_note: str = "") -> DailyReport:
     """``inspection`` is a services.inspect.InspectionReport; ``store`` a Store or None;
-    ``sop_runs`` a list of sop.models.SopRun or None (the SOP service is not called here)."""
+    ``sop_runs`` a list of sop.models.SopRun or None (the SOP service is not called here);
+    ``store_note`` the header's sentence when there is no store (which one was looked for)."""
     now = time.time() if now is None else now
     findings = tuple(inspection.findings)
     history = _History(store, now)
     hosts = tuple(_host_row(h, findings, history) for h in inspection.hosts)
     databases = tuple(_db_row(d, findings, history) for d in inspection.databases)
     backups = _backup_rows(inspection.backups, now)
-    changes = _changes(store, now)
+    changes = recent_changes(store, now - DAY_S, now, MAX_CHANGES)
     levels = [r.level for r in (*hosts, *databases, *backups)]
     return DailyReport(
         generated_at=now, machine=platform.node() or _("unknown"), version=__version__,
@@ -159,7 +155,8 @@ def build_report(inspection, store=None, sop_runs=None, now: float | None = None
         # Cut first, then fold: a flood of one change reads "200 times" plus the count left off.
         changes=tuple(fold_repeats(changes[:MAX_CHANGES])),
         changes_cut=max(0, len(changes) - MAX_CHANGES),
-        has_store=store is not None)
+        has_store=store is not None, store=history.source, store_note=store_note,
+        change_lines=tuple(day_in_sentences(store, now - DAY_S, now)))
 
 
 # -- history ----------------------------------------------------------------------------------
@@ -170,6 +167,7 @@ class _History:
 
     def __init__(self, store, now: float) -> None:
         self.store, self.end, self.start = store, now, now - DAY_S
+        self.source = store_label(store.url) if store is not None else ""
 
     def series(self, target: str) -> dict:
         if self.store is None:
@@ -181,7 +179,15 @@ class _History:
 
     def chart(self, found: dict, title: str, unit: str, metric: str, label: str = "") -> Chart:
         ts, values = found.get((metric, label), (np.empty(0), np.empty(0)))
-        return Chart(title, unit, self.start, self.end, thin(ts, values, self.start, self.end))
+        ts, values = np.asarray(ts, dtype=float), np.asarray(values, dtype=float)
+        keep = (ts >= self.start) & (ts <= self.end) & np.isfinite(values)
+        if not keep.any():
+            return Chart(title, unit, self.start, self.end, (), self.source)
+        # Slots across the samples there are, not across the day: ten minutes of a 24 h window
+        # were one 15-minute slot, a chart of one point that said "no history".
+        first, last = float(ts[keep].min()), float(ts[keep].max())
+        return Chart(title, unit, first, self.end,
+                     thin(ts[keep], values[keep], first, max(last, first + 1.0)), self.source)
 
     def host_chart(self, found: dict, name: str, label: str = "") -> Chart:
         """A host metric's chart, titled and scaled as its declaration says."""
@@ -280,32 +286,3 @@ def _sops(runs) -> tuple[SopItem, ...]:
             items.append(SopItem(run.id, run.template.title, run.started, run.started_by, run.done,
                                  len(run.template.steps), run.outcome, run.due, failed))
     return tuple(sorted(items, key=lambda i: -i.started))
-
-
-def _changes(store, now: float) -> list[Change]:
-    """Events (health changes, actions, notes) and audit rows of the last 24 h, newest first."""
-    if store is None:
-        return []
-    since = now - DAY_S
-    try:
-        events = [Change(e.ts, e.kind, e.target, e.level.value, e.message)
-                  for e in store.recent_events(limit=MAX_CHANGES + 1) if since <= e.ts <= now]
-        audit = [Change(a.ts, "audit", a.target, "info", f"{a.actor}: {a.action} {a.details}")
-                 for a in store.audit.entries(limit=MAX_CHANGES + 1) if since <= a.ts <= now]
-    except Exception:  # noqa: BLE001 - the rest of the report still stands
-        return []
-    return sorted(events + audit, key=lambda c: -c.ts)
-
-
-def fold_repeats(changes: list[Change]) -> list[Change]:
-    """Back-to-back copies of one change (the console started four times, a target reporting
-    the same failure again and again) become one row that says how many and since when; newest first in, newest first out."""
-    folded: list[Change] = []
-    for c in changes:
-        last = folded[-1] if folded else None
-        if last is not None and (last.kind, last.target, last.level, last.message) == \
-                (c.kind, c.target, c.level, c.message):
-            folded[-1] = dataclasses.replace(last, count=last.count + 1, first_ts=c.ts)
-        else:
-            folded.append(c)
-    return folded

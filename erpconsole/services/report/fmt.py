@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from erpconsole.i18n import _
-from erpconsole.services.report.daily import Chart, DailyReport
+from erpconsole.services.report.daily import DAY_S, Chart, DailyReport
 
 Table = tuple[list[str], list[list[str]], list[str]]  # headers, rows of cells, level per row
 
@@ -64,11 +64,37 @@ def chart_range(c: Chart) -> tuple[float, float]:
 
 
 def chart_caption(c: Chart) -> str:
+    if c.empty and c.source:
+        return _("{title}: no samples in {store}").format(title=c.title, store=c.source)
     if c.empty:
         return _("{title}: no history").format(title=c.title)
     values = [v for _t, v in c.points]
-    return _("{title}, 24 h: mean {mean}, max {high}").format(
-        title=c.title, mean=f"{sum(values) / len(values):.0f}{c.unit}", high=f"{max(values):.0f}{c.unit}")
+    span = c.end - c.start
+    # Within the last slot of the day it is the whole day; else say how much there was.
+    covered = _("24 h") if span >= DAY_S - 900 else _("last {span}").format(span=age(span))
+    return _("{title}, {span}: mean {mean}, max {high}").format(
+        title=c.title, span=covered, mean=f"{sum(values) / len(values):.0f}{c.unit}",
+        high=f"{max(values):.0f}{c.unit}")
+
+
+def chart_xy(c: Chart, width: float, height: float, pad: float) -> list[tuple[float, float]]:
+    """The chart's points in a width x height box (y down), shared by the HTML and the PDF.
+    A single sample becomes a short level stroke: a line of one point draws nothing."""
+    lo, hi = chart_range(c)
+    span = (c.end - c.start) or 1.0
+    xy = [((t - c.start) / span * width, height - pad - (v - lo) / (hi - lo) * (height - 2 * pad))
+          for t, v in c.points]
+    if len(xy) == 1:
+        x, y = xy[0]
+        xy = [(max(0.0, x - 2 * pad), y), (min(width, x + 2 * pad), y)]
+    return xy
+
+
+def store_line(r: DailyReport) -> str:
+    """The header's word on history: which store was read, or which was looked for."""
+    if r.has_store:
+        return _("History from {store}").format(store=r.store)
+    return r.store_note or _("No history: no metric store was given.")
 
 
 def summary_lines(r: DailyReport) -> list[str]:

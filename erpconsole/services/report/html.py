@@ -60,11 +60,7 @@ def svg_chart(c: Chart) -> str:
     caption = e(fmt.chart_caption(c))
     if c.empty:
         return f'<figure><figcaption class="empty">{caption}</figcaption></figure>'
-    lo, hi = fmt.chart_range(c)
-    span = (c.end - c.start) or 1.0
-    points = " ".join(
-        f"{(t - c.start) / span * CHART_W:.1f},{CHART_H - 2 - (v - lo) / (hi - lo) * (CHART_H - 4):.1f}"
-        for t, v in c.points)
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in fmt.chart_xy(c, CHART_W, CHART_H, 2))
     return (f'<figure><svg class="spark" xmlns="http://www.w3.org/2000/svg" width="{CHART_W}" '
             f'height="{CHART_H}" viewBox="0 0 {CHART_W} {CHART_H}" role="img" aria-label="{caption}">'
             f'<title>{caption}</title><polyline points="{points}"/></svg>'
@@ -101,10 +97,11 @@ def render_html(r: DailyReport) -> str:
         _section("access", "".join(_p(x) for x in fmt.access_lines(r))
                  + _table(fmt.access_table(r), fmt.empty_text(r, "access"))),
         _section("sops", _table(fmt.sops_table(r), fmt.empty_text(r, "sops"))),
-        _section("changes", _table(fmt.changes_table(r), fmt.empty_text(r, "changes"))
+        _section("changes", "".join(_p(x) for x in r.change_lines)
+                 + _table(fmt.changes_table(r), fmt.empty_text(r, "changes"))
                  + (_p(fmt.changes_more(r), "empty") if r.changes_cut else "")),
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{e(fmt.title())} {e(fmt.when(r.generated_at))}</title><style>{_CSS}</style></head>"
-            f"<body><header><h1>{e(fmt.title())}</h1>{_p(fmt.when(r.generated_at))}</header>"
+            f"<body><header><h1>{e(fmt.title())}</h1>{_p(fmt.when(r.generated_at))}{_p(fmt.store_line(r))}</header>"
             + "".join(parts) + f"<footer>{e(fmt.footer(r))}</footer></body></html>\n")

@@ -80,10 +80,7 @@ def _chart(pdf: _DailyPdf, c: Chart, x: float, y: float) -> None:
     pdf.set_line_width(0.2)
     pdf.rect(x, y, CHART_W, CHART_H)
     if not c.empty:
-        lo, hi = fmt.chart_range(c)
-        span = (c.end - c.start) or 1.0
-        points = [(x + (t - c.start) / span * CHART_W, y + CHART_H - 0.8 - (v - lo) / (hi - lo) * (CHART_H - 1.6))
-                  for t, v in c.points]
+        points = [(x + px, y + py) for px, py in fmt.chart_xy(c, CHART_W, CHART_H, 0.8)]
         pdf.set_draw_color(*_LINE)
         pdf.set_line_width(0.35)
         pdf.polyline(points)
@@ -138,6 +135,7 @@ def render_pdf(r: DailyReport) -> bytes:
     pdf.add_page()
     pdf.font("B", 16)
     pdf.cell(0, 9, pdf.text_of(fmt.title()), new_x="LMARGIN", new_y="NEXT")
+    _line(pdf, fmt.store_line(r), size=8.5)
     _heading(pdf, titles["summary"])
     _summary(pdf, r)
     _heading(pdf, titles["hosts"])
@@ -155,6 +153,8 @@ def render_pdf(r: DailyReport) -> bytes:
     _heading(pdf, titles["sops"])
     _table(pdf, fmt.sops_table(r), (14, 55, 45, 28, 14, 18, 103), fmt.empty_text(r, "sops"))
     _heading(pdf, titles["changes"])
+    for text in r.change_lines:
+        _line(pdf, text)
     _table(pdf, fmt.changes_table(r), (30, 18, 45, 184), fmt.empty_text(r, "changes"))
     if r.changes_cut:
         _line(pdf, fmt.changes_more(r), size=8)

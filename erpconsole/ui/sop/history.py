@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 
 from erpconsole.services.sop.models import FAILED, OPEN, PASSED, Compliance, SopRun
 from erpconsole.ui.sop import text as st
+from erpconsole.widgets.table_export import install_table_export
 from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
 
 RUN_ROLE = Qt.ItemDataRole.UserRole
@@ -187,4 +188,5 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
     table.horizontalHeader().setStretchLastSection(True)
+    install_table_export(table)  # Ctrl+C with headings, Copy row, Export as CSV…
     return table

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 
 from erpconsole.services.sop.models import APPROVAL, CHECK, OPEN, SopRun, SopStep
 from erpconsole.ui.sop import text as st
+from erpconsole.widgets.table_export import install_table_export
 from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
 
 
@@ -38,6 +39,7 @@ class SopStepView(QWidget):
         self.values_table.verticalHeader().hide()
         self.values_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.values_table.setMaximumHeight(160)
+        install_table_export(self.values_table)
         self.evidence_edit = QLineEdit()
         self.evidence_edit.setObjectName("sopEvidence")
         self.note_edit = QLineEdit()

@@ -179,7 +179,7 @@ def test_summary_and_access_and_sops_say_what_the_inspection_found(inspection, s
 def test_changes_cover_the_last_24_hours_only(inspection, store):
     report = build_report(inspection, store, [])
     kinds = [(c.kind, c.message) for c in report.changes]
-    assert kinds[0] == ("audit", 'alice: db.cancel {"pid":4242}')
+    assert kinds[0] == ("audit", "alice: db.cancel (pid 4242)")  # a sentence, not JSON
     assert ("health", "back to ok") in kinds and ("health", "unreachable: <b>no route</b>") in kinds
     assert all(m != "the day before yesterday" for _k, m in kinds)
     cpu = report.hosts[0].charts[0]

@@ -109,7 +109,9 @@ def test_sort_filter_and_copy(console_factory, qtbot, tmp_path):
     page.table.setFocus()
     qtbot.keyClick(page.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     copied = QGuiApplication.clipboard().text()
-    assert copied.startswith("erp-db\tPostgreSQL\tok\tPostgreSQL 16.4") and "85 / 100" in copied
+    heading, row = copied.splitlines()  # the headings first, as pasted into a spreadsheet
+    assert row.startswith("erp-db\tPostgreSQL\tok\tPostgreSQL 16.4") and "85 / 100" in row
+    assert len(heading.split("\t")) == len(row.split("\t"))
 
 
 def test_enter_opens_the_detail_page(console_factory, qtbot, tmp_path):

@@ -445,7 +445,9 @@ def test_the_real_bridge_saves_a_tick_and_writes_the_report(console_factory, qtb
     page.ask_save_path = lambda: str(tmp_path / "daily.html")
     with qtbot.waitSignal(bridge.report_written, timeout=60000):
         page.write_report()
-    assert "Daily inspection" in (tmp_path / "daily.html").read_text(encoding="utf-8")
+    written = (tmp_path / "daily.html").read_text(encoding="utf-8")
+    assert "Daily inspection" in written
+    assert f"History from {console.store.url.removeprefix('sqlite:///')}" in written  # the console's own store
 
 
 def test_a_run_ticked_in_the_window_survives_closing_the_console(console_factory, qtbot, tmp_path):
