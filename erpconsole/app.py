@@ -121,6 +121,7 @@ class Console:
         store, writer, error = open_store(self._store_url)
         if error:
             self.monitor.record(Event(time.time(), "", Severity.WARNING, error, kind="store"))
+            self.bridges.sop.attach_sop(None, error)  # SOP runs live in the store: "unknown", not 0
             return
         if self._stopped:  # the console closed while the store was opening
             writer.close()

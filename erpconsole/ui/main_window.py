@@ -31,8 +31,8 @@ from erpconsole.ui.hosts.hosts_page import HostsPage
 from erpconsole.ui.common.series_store import SeriesStore
 from erpconsole.ui.overview.overview_page import OverviewPage
 from erpconsole.ui.sop.sop_page import SopPage
-from erpconsole.ui.sop.text import status_bar_text
-from erpconsole.widgets.theme import apply_theme, status_color
+from erpconsole.ui.sop.status_label import SopStatusLabel
+from erpconsole.widgets.theme import apply_theme
 
 REPAINT_MS = 100  # 10 Hz at most, whatever the poll rate
 STATUS_MS = 1000
@@ -49,7 +49,6 @@ class MainWindow(QMainWindow):
         self._statuses: dict[str, TargetStatus] = {}
         self._store_pending = not bridges.store.has_store
         self._status_ticks = 0
-        self._sop_due: list = []
         self._theme = str(settings.value("ui/theme", "dark"))
 
         # One buffer per (target, series), drawn by the overview and the host detail alike.
@@ -83,8 +82,6 @@ class MainWindow(QMainWindow):
         self.overview.backups_requested.connect(lambda: self.show_page("backups"))
         self.overview.sop_requested.connect(lambda: self.show_page("sop"))
         self.sop.page_requested.connect(self._on_page_requested)
-        bridges.sop.sop_due_changed.connect(self._on_sop_due)
-        bridges.sop.sop_ready.connect(bridges.sop.request_sop_due)
         bridges.hosts.status_changed.connect(self._on_status)
         bridges.store.store_ready.connect(self._on_store_ready)
         bridges.events.event_logged.connect(self._on_event)
@@ -140,9 +137,7 @@ class MainWindow(QMainWindow):
         self.targets_label = QLabel()
         self.store_label = QLabel()
         self.last_poll_label = QLabel()
-        self.sop_label = QLabel()
-        self.sop_label.setObjectName("sopStatus")
-        self.sop_label.hide()  # until the SOP service has said what is due
+        self.sop_label = SopStatusLabel(self._bridges.sop)  # "checking…" until it knows
         for w in (self.sop_label, self.targets_label, self.store_label, self.last_poll_label):
             bar.addPermanentWidget(w)
         self._update_status_bar()
@@ -218,8 +213,7 @@ class MainWindow(QMainWindow):
                 page.apply_theme(name)
         for act in self._theme_group.actions():
             act.setChecked(act.data() == name)
-        if self.sop_label.isVisibleTo(self):
-            self._on_sop_due(self._sop_due)
+        self.sop_label.apply_theme(name)
         self._settings.setValue("ui/theme", name)
         self.theme_changed.emit(name)
 
@@ -242,17 +236,6 @@ class MainWindow(QMainWindow):
             self.show_page(key)
         else:
             self.statusBar().showMessage(self.tr("No page named {0}").format(key), 10000)
-
-    def _on_sop_due(self, due: list) -> None:
-        self._sop_due = list(due)
-        overdue = [d.title for d in due if d.overdue]
-        self.sop_label.setText(status_bar_text(due))
-        self.sop_label.setProperty("level", "critical" if overdue else "ok")
-        # Red text where the eye goes; plain when nothing is late.
-        self.sop_label.setStyleSheet(f"color: {status_color('critical', self._theme)}; font-weight: 600;"
-                                     if overdue else "")
-        self.sop_label.setToolTip("\n".join(overdue))
-        self.sop_label.show()
 
     def _on_page_changed(self, row: int) -> None:
         if row >= 0:
