@@ -81,6 +81,14 @@ def open_store(url: str | None):
         return None, None, f"the metric store at {shown} could not open ({type(exc).__name__}: {exc}); live data only, no history".replace(url, shown)
 
 
+def _last_states(store) -> dict:
+    try:
+        return store.last_states()
+    except Exception:  # noqa: BLE001 - without them every state is logged, as on a first start
+        log.exception("last states from the store")
+        return {}
+
+
 def _safe_url(url: str) -> str:
     """The URL with any password masked: logs and messages never hold a secret."""
     try:
@@ -105,11 +113,12 @@ class Console:
         self._access_service = self._backup_service = None  # what the SOP checks read
         self._store_url = store_url
         self._stopped = False
-        self.monitor = Monitor(inventory, None)
+        self.monitor = Monitor(inventory, None, states_from_store=True)
         self.bridges = Bridges.build(self.monitor)
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
         self.window = MainWindow(self.bridges, self.settings)
         self.window.host_detail.restore_state(self.settings)
+        self.monitor.record_start(__version__)  # once the event log listens
         # Opening the store (SQLAlchemy, migrations) takes about a second: not on the way to
         # the first painted window. What arrives meanwhile is held and written after.
         self._opener = threading.Thread(target=self._open_store, name="store-open", daemon=True)
@@ -120,19 +129,22 @@ class Console:
 
         store, writer, error = open_store(self._store_url)
         if error:
+            self.monitor.attach_states({})  # nothing to compare with: every state is news
             self.monitor.record(Event(time.time(), "", Severity.WARNING, error, kind="store"))
+            self.bridges.sop.attach_sop(None, error)  # SOP runs live in the store: "unknown", not 0
             return
         if self._stopped:  # the console closed while the store was opening
             writer.close()
             store.close()
             return
         self.store, self.writer = store, writer
+        self.monitor.attach_states(_last_states(store))
         self.monitor.attach_writer(writer)
         self.monitor.attach_audit(store.audit)
         self._attach_access(store)
         self._attach_backups(store)
         self._attach_sop(store)
-        self.bridges.attach_store(store)
+        self.bridges.attach_store(store, writer)
 
     def _attach_access(self, store) -> None:
         """The access review keeps its campaigns in the store; a failure here leaves the rest running."""
@@ -157,7 +169,7 @@ class Console:
             from erpconsole.services.backups.service import BackupService
 
             service = BackupService(self.monitor.inventory, secrets=self.monitor.secrets, known_hosts_path=None,
-                                    audit=store.audit, engine=store.engine)
+                                    audit=store.audit, engine=store.engine, states=self.monitor.states)
         except Exception as exc:  # noqa: BLE001 - shown on the Backups page, the console goes on
             log.exception("backup service")
             self.bridges.backups.attach_backups(None, f"{type(exc).__name__}: {exc}")

@@ -28,11 +28,13 @@ from erpconsole.services.models import (
     HealthChange,
     PollOutcome,
     Severity,
+    StoreHealth,
     TargetStatus,
     Thresholds,
     DbThresholds,
 )
 from erpconsole.services.scheduler import Scheduler
+from erpconsole.services.state_log import StateLog
 from erpconsole.services.secrets import SecretStore
 from erpconsole.services.scheduler import call_quietly as _quietly
 
@@ -53,14 +55,43 @@ def event_from_change(change: HealthChange) -> Event:
         message = _("{target}: {state}: {message}").format(
             target=change.target, state=change.new.value, message=change.message
         )
-    return Event(change.ts, change.target, level, message, change.detail, kind="health")
+    return Event(change.ts, change.target, level, message, change.detail, kind="health", state=change.new.value)
+
+
+def _was(change: HealthChange, before: str) -> HealthChange:
+    """The first poll after a start changes from "pending": the change is from the stored state."""
+    if change.old is not Health.PENDING or not before:
+        return change
+    try:
+        return dataclasses.replace(change, old=Health(before))
+    except ValueError:  # a state this version does not know
+        return change
+
+
+def store_health_event(health: StoreHealth, failed: StoreHealth | None) -> Event:
+    """The event log's line when the store stops taking writes, and when it takes them again
+    (``failed``: the health of the streak that ended)."""
+    if not health.ok:
+        when = time.strftime("%H:%M", time.localtime(health.since or time.time()))
+        return Event(health.since or time.time(), "", Severity.CRITICAL, _(
+            "store: writes failing since {time} ({reason})").format(time=when, reason=health.reason),
+            health.detail + "\n" + _("Samples and events are kept in memory meanwhile and written when "
+                                      "the store takes writes again."), kind="store_write")
+    since = failed.since if failed is not None and failed.since else time.time()
+    return Event(time.time(), "", Severity.INFO, _(
+        "store: writes succeed again (failing since {time}, {reason})").format(
+        time=time.strftime("%H:%M", time.localtime(since)), reason=failed.reason if failed else ""),
+        kind="store_write")
 
 
 class Monitor:
     """Owns the scheduler for one inventory; ``store_writer`` may be None (no history)."""
 
     def __init__(self, inventory: Inventory, store_writer=None, max_workers: int = 8,
-                 secrets=None, known_hosts_path: str | Path | None = None) -> None:
+                 secrets=None, known_hosts_path: str | Path | None = None,
+                 states_from_store: bool = False) -> None:
+        """``states_from_store``: hold health changes until ``attach_states`` gives the store's
+        last states (the console opens its store in the background)."""
         self.inventory = inventory
         # One store for the session: a secret kept in memory (no keyring backend) must reach
         # the collectors that need it.
@@ -68,6 +99,7 @@ class Monitor:
         self._known_hosts_path = known_hosts_path
         self._collectors: dict = {}
         self._writer = store_writer
+        self._store_failed: StoreHealth | None = None  # the streak of failed writes, if any
         self.scheduler = Scheduler(max_workers=max_workers)
         self._thresholds: dict[str, Thresholds | DbThresholds] = {}
         self._kinds: dict[str, str] = {}
@@ -79,6 +111,10 @@ class Monitor:
         self._pending_events: list[Event] = []
         self._status_subs: list[Callable[[TargetStatus], None]] = []
         self._event_subs: list[Callable[[Event], None]] = []
+        # Changes of state only: held until the store says what the last states were.
+        self.states = StateLog(self.record)
+        if not states_from_store:
+            self.states.set_baseline({})
         for target in host_targets(inventory, secrets, known_hosts_path):
             self._add_target(*target)
         for target in database_targets(inventory, self._secrets):
@@ -114,6 +150,7 @@ class Monitor:
             self._thresholds.pop(name, None)
             self._intervals.pop(name, None)
             self._status.pop(name, None)
+        self.states.forget("health", name)
         self.inventory = dataclasses.replace(
             self.inventory, hosts=tuple(h for h in self.inventory.hosts if h.name != name))
 
@@ -242,6 +279,17 @@ class Monitor:
         writer.put(samples)
         for event in events:
             writer.put_event(event)
+        if hasattr(writer, "subscribe"):
+            writer.subscribe(self._on_store_health)
+
+    def _on_store_health(self, health: StoreHealth) -> None:
+        """On the writer thread: the failing event waits in the writer's buffer with the rest,
+        so the store holds it too once writes succeed again."""
+        failed = self._store_failed
+        self._store_failed = None if health.ok else health
+        if health.ok and failed is None:
+            return
+        self.record(store_health_event(health, failed))
 
     def _write(self, samples=(), event: Event | None = None) -> None:
         with self._lock:
@@ -286,7 +334,17 @@ class Monitor:
             _quietly(cb, event)
 
     def _on_health(self, change: HealthChange) -> None:
-        self.record(event_from_change(change))
+        self.states.offer("health", change.target, change.new.value,
+                          lambda before: event_from_change(_was(change, before)))
+
+    def attach_states(self, states: dict[tuple[str, str], str]) -> None:
+        """The store's last state per target ({} without a store): held changes are judged now."""
+        self.states.set_baseline(states)
+
+    def record_start(self, version: str) -> None:
+        """One line per start of the console."""
+        self.record(Event(time.time(), "", Severity.INFO, _("console started (erpconsole {version})").format(
+            version=version), kind="console"))
 
     def _facts_of(self, target: str):
         return getattr(self._collectors.get(target), "facts", None)

@@ -40,8 +40,8 @@ class Bridges:
         return cls(store, hosts, databases, access, backups, sop, EventsBridge(monitor, store),
                    OverviewBridge(hosts, backups, sop))
 
-    def attach_store(self, store) -> None:
-        self.store.attach_store(store)
+    def attach_store(self, store, writer=None) -> None:
+        self.store.attach_store(store, writer)
 
     def shutdown(self) -> None:
         for bridge in (self.backups, self.sop, self.hosts, self.access, self.databases, self.store):

@@ -29,10 +29,11 @@ from erpconsole.ui.events.event_log_page import EventLogPage
 from erpconsole.ui.hosts.host_detail_page import HostDetailPage
 from erpconsole.ui.hosts.hosts_page import HostsPage
 from erpconsole.ui.common.series_store import SeriesStore
+from erpconsole.ui.common.store_status_label import StoreStatusLabel
 from erpconsole.ui.overview.overview_page import OverviewPage
 from erpconsole.ui.sop.sop_page import SopPage
-from erpconsole.ui.sop.text import status_bar_text
-from erpconsole.widgets.theme import apply_theme, status_color
+from erpconsole.ui.sop.status_label import SopStatusLabel
+from erpconsole.widgets.theme import apply_theme
 
 REPAINT_MS = 100  # 10 Hz at most, whatever the poll rate
 STATUS_MS = 1000
@@ -47,9 +48,7 @@ class MainWindow(QMainWindow):
         self._bridges = bridges
         self._settings = settings
         self._statuses: dict[str, TargetStatus] = {}
-        self._store_pending = not bridges.store.has_store
         self._status_ticks = 0
-        self._sop_due: list = []
         self._theme = str(settings.value("ui/theme", "dark"))
 
         # One buffer per (target, series), drawn by the overview and the host detail alike.
@@ -83,8 +82,6 @@ class MainWindow(QMainWindow):
         self.overview.backups_requested.connect(lambda: self.show_page("backups"))
         self.overview.sop_requested.connect(lambda: self.show_page("sop"))
         self.sop.page_requested.connect(self._on_page_requested)
-        bridges.sop.sop_due_changed.connect(self._on_sop_due)
-        bridges.sop.sop_ready.connect(bridges.sop.request_sop_due)
         bridges.hosts.status_changed.connect(self._on_status)
         bridges.store.store_ready.connect(self._on_store_ready)
         bridges.events.event_logged.connect(self._on_event)
@@ -138,11 +135,9 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.targets_label = QLabel()
-        self.store_label = QLabel()
+        self.store_label = StoreStatusLabel(self._bridges.store)  # size, or writes failing
         self.last_poll_label = QLabel()
-        self.sop_label = QLabel()
-        self.sop_label.setObjectName("sopStatus")
-        self.sop_label.hide()  # until the SOP service has said what is due
+        self.sop_label = SopStatusLabel(self._bridges.sop)  # "checking…" until it knows
         for w in (self.sop_label, self.targets_label, self.store_label, self.last_poll_label):
             bar.addPermanentWidget(w)
         self._update_status_bar()
@@ -218,8 +213,8 @@ class MainWindow(QMainWindow):
                 page.apply_theme(name)
         for act in self._theme_group.actions():
             act.setChecked(act.data() == name)
-        if self.sop_label.isVisibleTo(self):
-            self._on_sop_due(self._sop_due)
+        self.sop_label.apply_theme(name)
+        self.store_label.apply_theme(name)
         self._settings.setValue("ui/theme", name)
         self.theme_changed.emit(name)
 
@@ -243,17 +238,6 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage(self.tr("No page named {0}").format(key), 10000)
 
-    def _on_sop_due(self, due: list) -> None:
-        self._sop_due = list(due)
-        overdue = [d.title for d in due if d.overdue]
-        self.sop_label.setText(status_bar_text(due))
-        self.sop_label.setProperty("level", "critical" if overdue else "ok")
-        # Red text where the eye goes; plain when nothing is late.
-        self.sop_label.setStyleSheet(f"color: {status_color('critical', self._theme)}; font-weight: 600;"
-                                     if overdue else "")
-        self.sop_label.setToolTip("\n".join(overdue))
-        self.sop_label.show()
-
     def _on_page_changed(self, row: int) -> None:
         if row >= 0:
             self._settings.setValue("ui/page", self._pages[row][0])
@@ -265,12 +249,11 @@ class MainWindow(QMainWindow):
             page.refresh()
 
     def _on_store_ready(self) -> None:
-        self._store_pending = False
         self._update_status_bar()
 
     def _on_event(self, event) -> None:
         if event.kind == "store":  # the store failed to open: say so where the eye goes
-            self._store_pending = False
+            self.store_label.open_failed()
             self.statusBar().showMessage(event.message, 30000)
 
     def _on_status(self, status: TargetStatus) -> None:
@@ -282,16 +265,10 @@ class MainWindow(QMainWindow):
         failing = sum(1 for s in statuses if s.health.is_failure)
         self.targets_label.setText(self.tr("%n target(s) ok", "", ok) + " · " + self.tr("%n failing", "", failing))
         self.targets_label.setProperty("level", "critical" if failing else "ok")
-        size = self._bridges.store.store_size()
         self._status_ticks += 1
-        if self._status_ticks % 30 == 1:  # the size moves slowly; measured off the GUI thread
-            self._bridges.store.refresh_store_size()
         if self._status_ticks % SOP_DUE_TICKS == 0 and self._bridges.sop.has_sop:
             self._bridges.sop.request_sop_due()
-        if size is not None:
-            self.store_label.setText(self.tr("store {0}").format(_human_bytes(size)))
-        else:
-            self.store_label.setText(self.tr("store opening…") if self._store_pending else self.tr("no store: live data only"))
+        self.store_label.refresh()
         last = max((s.last_poll_ts or 0 for s in statuses), default=0)
         when = time.strftime("%H:%M:%S", time.localtime(last)) if last else self.tr("never")
         self.last_poll_label.setText(self.tr("last poll {0}").format(when))
@@ -341,10 +318,3 @@ class MainWindow(QMainWindow):
         self._status_timer.stop()
         super().closeEvent(event)
 
-
-def _human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from erpconsole.services.backups.models import BackupSetConfig, BackupSetStatus, DrillResult, VerifyResult
 from erpconsole.services.backups.records import BackupRecords
+from erpconsole.services.backups.state import KIND, set_state, state_event
 from erpconsole.i18n import _
 from erpconsole.services.models import Finding
 
@@ -23,8 +24,12 @@ READ_TIMEOUT_S = 60.0
 
 
 class BackupService:
-    def __init__(self, inventory, secrets=None, known_hosts_path=None, audit=None, engine=None) -> None:
+    def __init__(self, inventory, secrets=None, known_hosts_path=None, audit=None, engine=None,
+                 states=None) -> None:
+        """``states``: a StateLog that hears each set's state after each read (the event log
+        gets a line when it changes)."""
         self.inventory = inventory
+        self._states = states
         self.secrets = secrets
         self.known_hosts_path = known_hosts_path
         self.audit = audit
@@ -63,6 +68,9 @@ class BackupService:
         findings = tuple(self.findings(status))
         with self._lock:
             self._latest[name] = (status, findings)
+        if self._states is not None:
+            self._states.offer(KIND, name, set_state(status, findings),
+                               lambda before: state_event(status, findings, before))
         return status
 
     def latest(self) -> list[tuple[BackupSetStatus, tuple[Finding, ...]]] | None:

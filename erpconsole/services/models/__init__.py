@@ -10,7 +10,7 @@ from __future__ import annotations
 from erpconsole.config.models import LOCAL_HOST, DbThresholds, Thresholds
 from erpconsole.services.models.core import (
     Health, Severity, Sample, PollError, HealthChange, Event, Finding, StatusSummary,
-    AuditEntry,
+    AuditEntry, StoreHealth,
 )
 from erpconsole.services.models.database import (
     DbSession, DbStatement, DbTable, DbIndex, DbSequence, DbReplica, PanelNote,
@@ -28,5 +28,5 @@ __all__ = [
     "DbStatement", "DbTable", "DbIndex", "DbSequence", "DbReplica", "PanelNote",
     "DatabaseSnapshot", "DbAction", "DbActionResult", "DiskUsage", "ProcessInfo",
     "Temperature", "HostSnapshot", "HostFacts", "KnownKeyLine", "HostKeyInfo", "ForgetResult",
-    "ConnectionStep", "PollOutcome", "TargetStatus",
+    "ConnectionStep", "PollOutcome", "TargetStatus", "StoreHealth",
 ]

@@ -80,6 +80,19 @@ class Event:
     message: str
     detail: str = ""
     kind: str = "health"
+    # The target's state after this event ("ok", "unreachable", "late", ...); "" when the event
+    # changes no state. The store keeps it, so a restart logs only what changed since.
+    state: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreHealth:
+    """Whether the store takes writes: ``since`` the first failed write of a streak, and why."""
+
+    ok: bool
+    since: float | None = None
+    reason: str = ""
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

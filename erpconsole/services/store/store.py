@@ -39,7 +39,7 @@ class Store:
         q = lambda sql: placeholders(self.engine, sql)  # noqa: E731
         self._insert_sample = q("INSERT INTO samples (series_id, ts, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
         self._insert_event = q(
-            "INSERT INTO events (ts, target, level, kind, message, detail) VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT INTO events (ts, target, level, kind, message, detail, state) VALUES (?, ?, ?, ?, ?, ?, ?)"
         )
         self._insert_series = q("INSERT INTO series (target, metric, label) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
         self._q = q
@@ -63,7 +63,7 @@ class Store:
             self._create_series(missing)
         ids = self._ids
         rows = [(ids[k], s.ts, s.value) for k, s in zip(keys, samples) if s.value == s.value]
-        event_rows = [(e.ts, e.target, str(e.level), e.kind, e.message, e.detail) for e in events]
+        event_rows = [(e.ts, e.target, str(e.level), e.kind, e.message, e.detail, e.state) for e in events]
         if not rows and not event_rows:
             return 0
         with self.engine.begin() as conn:
@@ -120,10 +120,19 @@ class Store:
     def recent_events(self, limit: int = 500, target: str | None = None) -> list[Event]:
         """The newest ``limit`` events, newest first."""
         where, params = ("WHERE target = ? ", (target, limit)) if target is not None else ("", (limit,))
-        sql = f"SELECT ts, target, level, message, detail, kind FROM events {where}ORDER BY ts DESC, id DESC LIMIT ?"
+        sql = (f"SELECT ts, target, level, message, detail, kind, state FROM events {where}"
+               "ORDER BY ts DESC, id DESC LIMIT ?")
         with self.engine.connect() as conn:
             rows = conn.exec_driver_sql(self._q(sql), params).fetchall()
-        return [Event(float(ts), t, _severity(lv), msg, det, kind) for ts, t, lv, msg, det, kind in rows]
+        return [Event(float(ts), t, _severity(lv), msg, det, kind, st) for ts, t, lv, msg, det, kind, st in rows]
+
+    def last_states(self) -> dict[tuple[str, str], str]:
+        """{(kind, target): state} of each target's newest event that set one."""
+        sql = ("SELECT e.kind, e.target, e.state FROM events e JOIN (SELECT kind, target, MAX(id) AS id FROM events "
+               "WHERE state != '' GROUP BY kind, target) last ON last.id = e.id")
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(sql).fetchall()
+        return {(kind, target): state for kind, target, state in rows}
 
     def size_bytes(self) -> int:
         """Bytes on disk: the SQLite file and its WAL, or pg_database_size on PostgreSQL."""

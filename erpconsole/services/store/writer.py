@@ -7,11 +7,12 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.exc import OperationalError
 
-from erpconsole.services.models import Event, Sample
+from erpconsole.i18n import _
+from erpconsole.services.models import Event, Sample, StoreHealth
 from erpconsole.services.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class StoreWriter:
         self.errors = 0
         self._closed = False
         self._failing = False
+        self._health = StoreHealth(True)
+        self._health_subs: list[Callable[[StoreHealth], None]] = []
         # Lock timeouts, a full disk, a lost server: worth retrying. Raw DBAPI executemany raises
         # the driver's own class, SQLAlchemy-level calls raise the wrapped one.
         self._transient = (OperationalError, store.engine.dialect.loaded_dbapi.OperationalError)
@@ -111,6 +114,15 @@ class StoreWriter:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
+    @property
+    def health(self) -> StoreHealth:
+        return self._health
+
+    def subscribe(self, on_health: Callable[[StoreHealth], None]) -> None:
+        """``on_health(StoreHealth)`` on the writer thread when writes start failing and when
+        they succeed again (not on every failed retry)."""
+        self._health_subs.append(on_health)
+
     # -- the writer thread ------------------------------------------------------------------
 
     def _run(self) -> None:
@@ -164,8 +176,11 @@ class StoreWriter:
         try:
             self.written += self._store.write_batch(samples, events)
             self._failing = False
+            self._set_health(StoreHealth(True))
         except Exception as exc:  # noqa: BLE001 - nothing may kill the writer thread
             self.errors += 1
+            if self._health.ok:
+                self._set_health(StoreHealth(False, time.time(), failure_reason(exc), f"{type(exc).__name__}: {exc}"))
             transient = isinstance(exc, self._transient)
             if transient and len(samples) + len(events) <= self._max_retained:
                 self._log_failure(exc, len(samples), len(events), "kept for the next try")
@@ -175,6 +190,16 @@ class StoreWriter:
             self.dropped += len(samples)
             self._failing = False
         self._samples, self._events = [], []
+
+    def _set_health(self, health: StoreHealth) -> None:
+        if health.ok == self._health.ok:
+            return
+        self._health = health
+        for cb in list(self._health_subs):
+            try:
+                cb(health)
+            except Exception:  # noqa: BLE001 - a subscriber bug must not stop the writer
+                log.exception("store health callback %r failed", cb)
 
     def _log_failure(self, exc: Exception, n_samples: int, n_events: int, outcome: str) -> None:
         # A full disk fails every 0.5 s: one traceback per streak, then one line each.
@@ -193,3 +218,17 @@ class StoreWriter:
             return False
         log.debug("store maintenance: %s", result)
         return bool(result.get("more"))
+
+
+def failure_reason(exc: Exception) -> str:
+    """A few words for a person: why the store refused the write."""
+    text = str(exc).lower()
+    if "disk is full" in text or "sqlite_full" in text or "no space left" in text or "disk full" in text:
+        return _("disk full")
+    if "locked" in text:
+        return _("database locked")
+    if "readonly" in text or "read-only" in text:
+        return _("read-only")
+    if "connection" in text or "server closed" in text:
+        return _("server unreachable")
+    return type(exc).__name__

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 
-from erpconsole.services.models import Event, Severity, TargetStatus
+from erpconsole.services.models import Event, Severity, StoreHealth, TargetStatus
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ class StoreReader(QObject):
     each other instead of piling up, and reads asked for before the store opened wait for it."""
 
     store_ready = Signal()
+    store_health_changed = Signal(StoreHealth)  # writes started failing, or succeed again
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -32,6 +33,7 @@ class StoreReader(QObject):
         self._lock = threading.Lock()
         self._waiting: list[tuple] = []
         self._store_size: int | None = None
+        self._store_health = StoreHealth(True)
         # Shared by every bridge, so that no two requests anywhere carry the same id.
         self._ids = itertools.count(1)
 
@@ -47,8 +49,11 @@ class StoreReader(QObject):
         with self._lock:
             return next(self._ids)
 
-    def attach_store(self, store) -> None:
-        """Called from the thread that opened the store; runs the reads that waited for it."""
+    def attach_store(self, store, writer=None) -> None:
+        """Called from the thread that opened the store; runs the reads that waited for it.
+        ``writer``: the store's writer, whose health the status bar shows."""
+        if writer is not None:
+            writer.subscribe(self._on_store_health)
         with self._lock:
             self._store = store
             waiting, self._waiting = self._waiting, []
@@ -64,6 +69,14 @@ class StoreReader(QObject):
                 self._waiting.append(call)
                 return
         self._reader.submit(*call)
+
+    @property
+    def store_health(self) -> StoreHealth:
+        return self._store_health
+
+    def _on_store_health(self, health: StoreHealth) -> None:
+        self._store_health = health
+        self.store_health_changed.emit(health)  # queued to the GUI thread
 
     def store_size(self) -> int | None:
         """The last measured size (never a query on the caller's thread); refresh_store_size()

@@ -115,8 +115,9 @@ class SopPage(MessageBarMixin, QWidget):
             self.open_run(max(runs, key=lambda r: r.started).id)
 
     def _on_ready(self) -> None:
-        if self.isVisible():
-            self.refresh()
+        # The library and its Due column are filled as soon as the service attaches, not at the
+        # first visit: what is overdue is known before anyone looks for it.
+        self.refresh()
 
     def _on_tab(self, index: int) -> None:
         if self.tabs.widget(index) is self.history and self._bridge.has_sop:

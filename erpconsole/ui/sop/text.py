@@ -70,10 +70,6 @@ def overdue_summary(due: list[DueRun], now: float) -> str:
         len(late), first.title, age_text(now - first.due))
 
 
-def status_bar_text(due: list[DueRun]) -> str:
-    return _tr("SOP: {0} overdue").format(sum(1 for d in due if d.overdue))
-
-
 def run_title(run: SopRun) -> str:
     return _tr("{0} · started {1} by {2} · {3}/{4}").format(
         run.template.title, when_text(run.started), run.started_by or "?", run.done, len(run.steps))

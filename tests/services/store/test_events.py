@@ -31,3 +31,17 @@ def test_unicode_and_unknown_level_survive(store: Store) -> None:
     newest, older = store.recent_events(2)
     assert newest.level is Severity.INFO and newest.kind == "note"
     assert older == Event(NOW, "hôte", Severity.CRITICAL, "disque plein ✗", "trace\nline 2", "store")
+
+
+def test_last_states_are_the_newest_state_per_kind_and_target(store) -> None:
+    from erpconsole.services.models import Event, Severity
+
+    store.write_batch([], [
+        Event(1.0, "app-1", Severity.INFO, "app-1 is ok", kind="health", state="ok"),
+        Event(2.0, "app-1", Severity.CRITICAL, "app-1: unreachable", kind="health", state="unreachable"),
+        Event(3.0, "app-1", Severity.INFO, "a note", kind="note"),
+        Event(4.0, "app-1", Severity.CRITICAL, "backup set app-1: late", kind="backup", state="late"),
+        Event(5.0, "", Severity.INFO, "console started (erpconsole 1)", kind="console"),
+    ])
+    assert store.last_states() == {("health", "app-1"): "unreachable", ("backup", "app-1"): "late"}
+    assert store.recent_events(1, "app-1")[0].state == "late"

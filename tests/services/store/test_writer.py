@@ -137,3 +137,31 @@ def test_put_never_blocks_when_the_queue_is_full(store: Store, caplog) -> None:
     assert writer.dropped >= 7
     assert "queue full" in caplog.text
     assert count(store, "samples") == 11 - writer.dropped
+
+
+def test_health_is_one_failing_and_one_recovery_per_streak_on_a_full_sqlite(store: Store) -> None:
+    from sqlalchemy import event
+
+    def cap(dbapi_conn, _record) -> None:
+        pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_conn.execute(f"PRAGMA max_page_count={pages}")
+
+    heard = []
+    writer = StoreWriter(store, flush_interval_s=10.0)  # only flush() writes
+    writer.subscribe(heard.append)
+    try:
+        event.listen(store.engine, "connect", cap)
+        store.engine.dispose()
+        for i in range(3):
+            writer.put_event(Event(NOW + i, "", Severity.INFO, "note " + "x" * 20_000, kind="note"))
+            assert writer.flush(5.0)
+        assert writer.errors == 3 and count(store, "events") == 0
+        assert [(h.ok, h.reason) for h in heard] == [(False, "disk full")]
+        assert writer.health.since is not None and "OperationalError" in writer.health.detail
+        event.remove(store.engine, "connect", cap)
+        store.engine.dispose()
+        assert writer.flush(5.0)
+        assert [h.ok for h in heard] == [False, True] and writer.health.ok
+        assert count(store, "events") == 3  # kept through the streak, none lost
+    finally:
+        writer.close()
