@@ -12,9 +12,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from erpconsole.config import HostConfig, Inventory
+from erpconsole.config import DatabaseConfig, HostConfig, Inventory
 from erpconsole.services import checks
-from erpconsole.services.databases.factory import database_targets
+from erpconsole.services.databases.factory import database_target, database_targets
 from erpconsole.services.hosts.factory import host_target, host_targets
 from erpconsole.i18n import _
 from erpconsole.services.models import (
@@ -107,13 +107,16 @@ class Monitor:
         for cb in self._status_subs:
             _quietly(cb, status)
 
-    def remove_host(self, name: str) -> None:
-        self.scheduler.remove_target(name)
+    def _drop_target(self, name: str) -> None:
+        self.scheduler.remove_target(name)  # closes its collector
         with self._lock:
             self._collectors.pop(name, None)
             self._thresholds.pop(name, None)
             self._intervals.pop(name, None)
             self._status.pop(name, None)
+
+    def remove_host(self, name: str) -> None:
+        self._drop_target(name)
         self.inventory = dataclasses.replace(
             self.inventory, hosts=tuple(h for h in self.inventory.hosts if h.name != name))
 
@@ -126,6 +129,30 @@ class Monitor:
 
     def host_config(self, name: str) -> HostConfig | None:
         return next((h for h in self.inventory.hosts if h.name == name), None)
+
+    def add_database(self, db: DatabaseConfig) -> None:
+        """Start watching one more database (saved in the dialog), no restart."""
+        if db.name in self._collectors:
+            raise ValueError(_("a target named {name} is already watched").format(name=db.name))
+        status = self._add_target(*database_target(db, self._secrets), kind="database")
+        self.inventory = dataclasses.replace(self.inventory, databases=(*self.inventory.databases, db))
+        for cb in self._status_subs:
+            _quietly(cb, status)
+
+    def remove_database(self, name: str) -> None:
+        self._drop_target(name)
+        self.inventory = dataclasses.replace(
+            self.inventory, databases=tuple(d for d in self.inventory.databases if d.name != name))
+
+    def update_database(self, db: DatabaseConfig, old_name: str | None = None) -> None:
+        """Replace a watched database by its edited entry (maybe renamed): a new connection."""
+        old = old_name or db.name
+        if old in self._collectors:
+            self.remove_database(old)
+        self.add_database(db)
+
+    def database_config(self, name: str) -> DatabaseConfig | None:
+        return next((d for d in self.inventory.databases if d.name == name), None)
 
     # -- acts of a person ------------------------------------------------------------------------
 
@@ -192,6 +219,14 @@ class Monitor:
     def attach_audit(self, audit) -> None:
         """The store's audit trail; write actions are refused until it is attached."""
         self._audit = audit
+
+    def audit(self, action: str, target: str, details: dict, actor: str | None = None) -> bool:
+        """One line in the audit trail for a change a person made; False before it is open."""
+        audit = getattr(self, "_audit", None)
+        if audit is None:
+            return False
+        audit.append(action, target, details, actor=actor)
+        return True
 
     def database_kind(self, target: str) -> str:
         """postgresql / mysql / mariadb / sqlite, known from the URL before the first poll."""

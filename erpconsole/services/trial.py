@@ -90,7 +90,7 @@ def try_database(cfg: DatabaseConfig, password: str | None = None, secrets: Secr
 
 def _database_steps(snap: DatabaseSnapshot, took_s: float) -> list[ConnectionStep]:
     steps = [ConnectionStep("connect", True, _("connected and read in {ms:.0f} ms").format(ms=took_s * 1000)),
-             ConnectionStep("version", True, _("{kind} {version}").format(kind=snap.kind, version=snap.version or "?"))]
+             ConnectionStep("version", True, snap.version or snap.kind)]
     if not snap.notes:
         steps.append(ConnectionStep("panels", True, _("every panel can be filled with this account's grants")))
     for note in snap.notes:

@@ -30,7 +30,7 @@ def test_postgres_superuser_connects_with_version_and_no_grant_missing(pg_databa
     steps = try_database(DatabaseConfig("erp-db", pg_database()))
     keys = _by_key(steps)
     assert keys["connect"].ok, steps
-    assert keys["version"].ok and keys["version"].message.startswith("postgresql ")
+    assert keys["version"].ok and keys["version"].message.startswith("PostgreSQL ")
     # A superuser lacks no grant; an extension the server has not loaded may still be named.
     assert not [s for s in steps if s.key == "panels" and "GRANT" in s.message], steps
     assert {s.message.split(":")[0] for s in steps if s.key == "panels" and s.ok is False} <= {"statements"}
