@@ -27,6 +27,9 @@ class DatabaseDialog(EntryDialog):
         self._finish_layout()
         self.kind_combo.currentIndexChanged.connect(self._on_kind)
         self._on_kind()
+        self._url_locked = db is not None and not parts["kind"]
+        if self._url_locked:  # an entry written by hand for a server this dialog does not know
+            self._show_error(self.tr("This URL ({0}) cannot be edited here; change it in the file.").format(db.url))
 
     def _build_fields(self, db: DatabaseConfig | None, parts: dict) -> None:
         self.name_edit = QLineEdit(db.name if db else "")
@@ -78,6 +81,8 @@ class DatabaseDialog(EntryDialog):
     # -- values ------------------------------------------------------------------------------
 
     def url(self) -> str:
+        if self._url_locked:
+            return self._original.url
         kind = self.kind_combo.currentData()
         server = kind != "sqlite"
         return self._bridge.database_url(kind, self.host_edit.text().strip() if server else "",

@@ -115,3 +115,16 @@ def test_a_refused_entry_is_explained_and_the_file_unchanged(running, qtbot):
     assert dialog.result() != dialog.DialogCode.Accepted and dialog.save_button.isEnabled()
     assert path.read_text() == HEAD
     dialog.reject()
+
+
+def test_a_url_the_dialog_cannot_split_is_kept_as_written(running, qtbot):
+    from erpconsole.config import DatabaseConfig
+
+    _path, console, _page, _dialogs = running
+    cfg = DatabaseConfig("legacy", "oracle+oracledb://monitor@10.0.0.9:1521/erp", password_env="ERP_PW")
+    dialog = DatabaseDialog(console.bridges.databases, cfg)
+    qtbot.addWidget(dialog)
+    assert "cannot be edited here" in dialog.error_label.text()
+    values = dialog.values()
+    assert values["url"] == cfg.url and values["password_env"] == "ERP_PW"
+    dialog.reject()
