@@ -167,3 +167,95 @@ def remove_host(path: str | Path, name: str) -> Inventory:
     if not len(hosts):
         del doc["hosts"]
     return _write(path, tomlkit.dumps(doc))
+
+
+# -- databases and backup sets: one upsert and one removal for both -------------------------
+
+# The fields the database and backup set dialogs edit; the rest of each table (thresholds,
+# drill targets, policies ...) is kept as written.
+DATABASE_FIELDS = ("name", "url", "password_env", "erp", "interval_s")
+BACKUP_FIELDS = ("name", "tool", "repo", "host", "stanza", "pattern", "password_env", "database",
+                 "interval_s")
+_SECTIONS = {"databases": DATABASE_FIELDS, "backups": BACKUP_FIELDS}
+
+
+def _section(doc: tomlkit.TOMLDocument, key: str, path: Path) -> AoT:
+    section = doc.get(key)
+    if section is None:
+        section = tomlkit.aot()
+        doc.append(key, section)
+    if not isinstance(section, AoT):
+        raise InventoryError(path, None, _("the {key} are not [[{key}]] tables; edit the file by hand")
+                             .format(key=key))  # key: the TOML word, not translated
+    return section
+
+
+def _fill_values(table: Table, values: dict[str, Any], managed: tuple[str, ...]) -> None:
+    for key in managed:
+        value = values.get(key)
+        if value is None or value == "":
+            if key in table:
+                del table[key]
+        elif not (key in table and table[key] == value):  # unchanged: keep its formatting
+            table[key] = value
+
+
+def _taken_text(key: str) -> str:
+    return (_('a database named "{name}" is already there') if key == "databases"
+            else _('a backup set named "{name}" is already there'))
+
+
+def _missing_text(key: str) -> str:
+    return (_('no database named "{name}" is there') if key == "databases"
+            else _('no backup set named "{name}" is there'))
+
+
+def _taken(section: AoT, name: str, key: str, path: Path) -> None:
+    if _find(section, name) is not None:
+        raise InventoryError(path, None, _taken_text(key).format(name=name))
+
+
+def save_entry(path: str | Path, key: str, values: dict[str, Any], old_name: str | None = None) -> Inventory:
+    """Adds (``old_name`` None) or changes a ``[[databases]]`` or ``[[backups]]`` table with the
+    managed ``values`` (None or "" removes a key). The new text is loaded before it replaces
+    the file: a refused entry leaves the file as it was and raises InventoryError."""
+    path = Path(path)
+    managed = _SECTIONS[key]
+    text = _read(path)
+    doc = tomlkit.parse(text) if text else tomlkit.document()
+    if not text:
+        for line in NEW_FILE_HEADER.splitlines():
+            doc.add(tomlkit.comment(line.lstrip("# ")))
+    section = _section(doc, key, path)
+    name = str(values.get("name") or "")
+    if old_name is None:
+        _taken(section, name, key, path)
+        if len(section) and not section[-1].as_string().endswith("\n\n"):
+            section[-1].add(tomlkit.nl())
+        table = tomlkit.table()
+        _fill_values(table, values, managed)
+        if list(doc.keys())[-1] != key:
+            table.add(tomlkit.nl())
+        section.append(table)
+    else:
+        i = _find(section, old_name)
+        if i is None:
+            raise InventoryError(path, None, _missing_text(key).format(name=old_name))
+        if name.casefold() != old_name.casefold():
+            _taken(section, name, key, path)
+        _fill_values(section[i], values, managed)
+    return _write(path, tomlkit.dumps(doc))
+
+
+def remove_entry(path: str | Path, key: str, name: str) -> Inventory:
+    """Removes the ``[[databases]]`` or ``[[backups]]`` table named ``name``."""
+    path = Path(path)
+    doc = tomlkit.parse(_read(path))
+    section = _section(doc, key, path)
+    i = _find(section, name)
+    if i is None:
+        raise InventoryError(path, None, _missing_text(key).format(name=name))
+    del section[i]
+    if not len(section):
+        del doc[key]
+    return _write(path, tomlkit.dumps(doc))

@@ -12,9 +12,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from erpconsole.config import HostConfig, Inventory
+from erpconsole.config import DatabaseConfig, HostConfig, Inventory
 from erpconsole.services import checks
-from erpconsole.services.databases.factory import database_targets
+from erpconsole.services.databases.factory import database_target, database_targets
 from erpconsole.services.hosts.factory import host_target, host_targets
 from erpconsole.i18n import _
 from erpconsole.services.models import (
@@ -35,53 +35,13 @@ from erpconsole.services.models import (
 )
 from erpconsole.services.scheduler import Scheduler
 from erpconsole.services.state_log import StateLog
+from erpconsole.services.health_events import event_from_change, store_health_event, was as _was
 from erpconsole.services.secrets import SecretStore
 from erpconsole.services.scheduler import call_quietly as _quietly
 
 log = logging.getLogger(__name__)
 
-_WARNING_STATES = (Health.TIMEOUT, Health.PARSE_ERROR)
 _MAX_PENDING = 100_000
-
-
-def event_from_change(change: HealthChange) -> Event:
-    if change.new is Health.OK:
-        level = Severity.INFO
-        message = _("{target} is ok").format(target=change.target)
-        if change.old is not Health.PENDING:
-            message = _("{target} is ok again (was {old})").format(target=change.target, old=change.old.value)
-    else:
-        level = Severity.WARNING if change.new in _WARNING_STATES else Severity.CRITICAL
-        message = _("{target}: {state}: {message}").format(
-            target=change.target, state=change.new.value, message=change.message
-        )
-    return Event(change.ts, change.target, level, message, change.detail, kind="health", state=change.new.value)
-
-
-def _was(change: HealthChange, before: str) -> HealthChange:
-    """The first poll after a start changes from "pending": the change is from the stored state."""
-    if change.old is not Health.PENDING or not before:
-        return change
-    try:
-        return dataclasses.replace(change, old=Health(before))
-    except ValueError:  # a state this version does not know
-        return change
-
-
-def store_health_event(health: StoreHealth, failed: StoreHealth | None) -> Event:
-    """The event log's line when the store stops taking writes, and when it takes them again
-    (``failed``: the health of the streak that ended)."""
-    if not health.ok:
-        when = time.strftime("%H:%M", time.localtime(health.since or time.time()))
-        return Event(health.since or time.time(), "", Severity.CRITICAL, _(
-            "store: writes failing since {time} ({reason})").format(time=when, reason=health.reason),
-            health.detail + "\n" + _("Samples and events are kept in memory meanwhile and written when "
-                                      "the store takes writes again."), kind="store_write")
-    since = failed.since if failed is not None and failed.since else time.time()
-    return Event(time.time(), "", Severity.INFO, _(
-        "store: writes succeed again (failing since {time}, {reason})").format(
-        time=time.strftime("%H:%M", time.localtime(since)), reason=failed.reason if failed else ""),
-        kind="store_write")
 
 
 class Monitor:
@@ -143,14 +103,17 @@ class Monitor:
         for cb in self._status_subs:
             _quietly(cb, status)
 
-    def remove_host(self, name: str) -> None:
-        self.scheduler.remove_target(name)
+    def _drop_target(self, name: str) -> None:
+        self.scheduler.remove_target(name)  # closes its collector
         with self._lock:
             self._collectors.pop(name, None)
             self._thresholds.pop(name, None)
             self._intervals.pop(name, None)
             self._status.pop(name, None)
         self.states.forget("health", name)
+
+    def remove_host(self, name: str) -> None:
+        self._drop_target(name)
         self.inventory = dataclasses.replace(
             self.inventory, hosts=tuple(h for h in self.inventory.hosts if h.name != name))
 
@@ -163,6 +126,30 @@ class Monitor:
 
     def host_config(self, name: str) -> HostConfig | None:
         return next((h for h in self.inventory.hosts if h.name == name), None)
+
+    def add_database(self, db: DatabaseConfig) -> None:
+        """Start watching one more database (saved in the dialog), no restart."""
+        if db.name in self._collectors:
+            raise ValueError(_("a target named {name} is already watched").format(name=db.name))
+        status = self._add_target(*database_target(db, self._secrets), kind="database")
+        self.inventory = dataclasses.replace(self.inventory, databases=(*self.inventory.databases, db))
+        for cb in self._status_subs:
+            _quietly(cb, status)
+
+    def remove_database(self, name: str) -> None:
+        self._drop_target(name)
+        self.inventory = dataclasses.replace(
+            self.inventory, databases=tuple(d for d in self.inventory.databases if d.name != name))
+
+    def update_database(self, db: DatabaseConfig, old_name: str | None = None) -> None:
+        """Replace a watched database by its edited entry (maybe renamed): a new connection."""
+        old = old_name or db.name
+        if old in self._collectors:
+            self.remove_database(old)
+        self.add_database(db)
+
+    def database_config(self, name: str) -> DatabaseConfig | None:
+        return next((d for d in self.inventory.databases if d.name == name), None)
 
     # -- acts of a person ------------------------------------------------------------------------
 
@@ -229,6 +216,14 @@ class Monitor:
     def attach_audit(self, audit) -> None:
         """The store's audit trail; write actions are refused until it is attached."""
         self._audit = audit
+
+    def audit(self, action: str, target: str, details: dict, actor: str | None = None) -> bool:
+        """One line in the audit trail for a change a person made; False before it is open."""
+        audit = getattr(self, "_audit", None)
+        if audit is None:
+            return False
+        audit.append(action, target, details, actor=actor)
+        return True
 
     def database_kind(self, target: str) -> str:
         """postgresql / mysql / mariadb / sqlite, known from the URL before the first poll."""

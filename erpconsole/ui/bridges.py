@@ -31,11 +31,12 @@ class Bridges:
         """``monitor``: the services' Monitor every bridge reads (and whose callbacks they hear)."""
         store = StoreReader()
         hosts = HostsBridge(monitor, store)
-        databases = DatabasesBridge(monitor, store)
+        # One inventory worker for every edit of the file, so edits happen in the order asked.
+        databases = DatabasesBridge(monitor, store, inventory_pool=hosts.inventory_pool)
         # A host removed or renamed may be a database's host: its pages look again.
         hosts.hosts_changed.connect(databases.hosts_changed)
         access = AccessBridge(store)
-        backups = BackupsBridge(monitor)
+        backups = BackupsBridge(monitor, inventory_pool=hosts.inventory_pool)
         sop = SopBridge(monitor, store)
         return cls(store, hosts, databases, access, backups, sop, EventsBridge(monitor, store),
                    OverviewBridge(hosts, backups, sop))

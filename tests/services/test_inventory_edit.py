@@ -67,3 +67,84 @@ def test_missing_file_is_created_and_keeps_this_workstation(tmp_path):
     inv = load_inventory(path)
     assert inv.local.enabled and [h.name for h in inv.hosts] == ["h1"]
     assert "password" not in path.read_text().split("keyring")[-1]
+
+
+# -- databases and backup sets ------------------------------------------------------------------
+
+DB = {"name": "erp-my", "url": "mysql+pymysql://monitor@10.0.0.7:3306/erp", "erp": "erpnext"}
+
+
+def test_add_database_keeps_comments_and_the_rest(tmp_path):
+    path = tmp_path / "inv.toml"
+    path.write_text(ORIGINAL)
+    inv = inventory_edit.save_entry(path, "databases", DB)
+    text = path.read_text()
+    assert text.startswith(ORIGINAL)
+    assert [d.name for d in inv.databases] == ["erp-db", "erp-my"]
+    assert inv.databases[1].erp == "erpnext"
+
+
+def test_edit_database_keeps_its_comment_and_unmanaged_keys(tmp_path):
+    path = tmp_path / "inv.toml"
+    path.write_text(ORIGINAL.replace('url = "postgresql+psycopg://monitor@10.0.0.6:5432/erp"',
+                                     'url = "postgresql+psycopg://monitor@10.0.0.6:5432/erp"  # primary\n'
+                                     "thresholds = { long_query_s = 5 }"))
+    values = {"name": "erp-db", "url": "postgresql+psycopg://monitor@10.0.0.6:5432/erp", "erp": "odoo"}
+    inv = inventory_edit.save_entry(path, "databases", values, old_name="erp-db")
+    text = path.read_text()
+    assert "# primary" in text and "# ERP fleet (keep me)" in text and "# the app server" in text
+    assert inv.databases[0].erp == "odoo" and inv.databases[0].thresholds.long_query_s == 5
+    inv = inventory_edit.save_entry(path, "databases", {**values, "name": "erp-pg", "erp": None}, "erp-db")
+    assert [(d.name, d.erp) for d in inv.databases] == [("erp-pg", None)]
+    assert 'erp = "odoo"' not in path.read_text()
+
+
+@pytest.mark.parametrize("values, words", [
+    ({**DB, "url": "mysql+pymysql://monitor:hunter2@10.0.0.7/erp"}, "password"),
+    ({**DB, "name": "erp-app-1"}, "erp-app-1"),
+    ({**DB, "erp": "sap"}, "erp"),
+])
+def test_a_bad_database_is_refused_and_the_file_unchanged(tmp_path, values, words):
+    path = tmp_path / "inv.toml"
+    path.write_text(ORIGINAL)
+    with pytest.raises(InventoryError) as err:
+        inventory_edit.save_entry(path, "databases", values)
+    assert words in str(err.value) and str(path) in str(err.value)
+    assert path.read_text() == ORIGINAL
+    assert [p.name for p in tmp_path.iterdir()] == ["inv.toml"]  # no temporary file left
+
+
+def test_a_taken_name_and_a_missing_entry_are_refused(tmp_path):
+    path = tmp_path / "inv.toml"
+    path.write_text(ORIGINAL)
+    with pytest.raises(InventoryError, match='a database named "erp-db" is already there'):
+        inventory_edit.save_entry(path, "databases", {**DB, "name": "erp-db"})
+    with pytest.raises(InventoryError, match='no backup set named "nightly" is there'):
+        inventory_edit.remove_entry(path, "backups", "nightly")
+    assert path.read_text() == ORIGINAL
+
+
+def test_backup_set_added_edited_and_removed(tmp_path):
+    path = tmp_path / "inv.toml"
+    path.write_text(ORIGINAL)
+    values = {"name": "nightly", "tool": "restic", "repo": "/srv/restic", "database": "erp-db"}
+    inv = inventory_edit.save_entry(path, "backups", values)
+    assert [(b.name, b.tool, b.database) for b in inv.backups] == [("nightly", "restic", "erp-db")]
+    text = path.read_text()
+    text = text.replace('repo = "/srv/restic"', 'repo = "/srv/restic"  # the NAS\nrpo_h = 12')
+    path.write_text(text)
+    inv = inventory_edit.save_entry(path, "backups", {**values, "host": "erp-app-1"}, old_name="nightly")
+    assert inv.backups[0].host == "erp-app-1" and inv.backups[0].policy.rpo_h == 12
+    assert "# the NAS" in path.read_text()
+    with pytest.raises(InventoryError, match="stanza"):
+        inventory_edit.save_entry(path, "backups", {**values, "tool": "pgbackrest"}, old_name="nightly")
+    inv = inventory_edit.remove_entry(path, "backups", "nightly")
+    assert inv.backups == () and "[[backups]]" not in path.read_text()
+    assert path.read_text().startswith("# ERP fleet (keep me)")
+
+
+def test_a_database_saved_to_a_missing_file_creates_it(tmp_path):
+    path = tmp_path / "sub" / "inv.toml"
+    inv = inventory_edit.save_entry(path, "databases", DB)
+    assert [d.name for d in inv.databases] == ["erp-my"] and inv.local.enabled
+    assert path.read_text().startswith("# erpconsole inventory")

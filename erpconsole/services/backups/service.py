@@ -41,6 +41,15 @@ class BackupService:
         # the SOP checks judge (they run on another thread than the reads).
         self._latest: dict[str, tuple[BackupSetStatus, tuple[Finding, ...]]] = {}
 
+    def replace_sets(self, inventory) -> None:
+        """The sets (and hosts) of an inventory edited while running: a new or edited set is
+        read with its new entry from the next read on; a removed one is forgotten."""
+        names = {b.name for b in inventory.backups}
+        with self._lock:
+            self.inventory = inventory
+            self._hosts = {h.name: h for h in inventory.hosts}
+            self._latest = {n: v for n, v in self._latest.items() if n in names}
+
     def set_names(self) -> list[str]:
         return [b.name for b in self.inventory.backups]
 

@@ -8,7 +8,8 @@ import time
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import (
-    QGridLayout, QScrollArea, QSizePolicy, QSpacerItem, QStackedWidget, QVBoxLayout, QWidget,
+    QDialog, QGridLayout, QHBoxLayout, QPushButton, QScrollArea, QSizePolicy, QSpacerItem, QStackedWidget,
+    QVBoxLayout, QWidget,
 )
 
 from erpconsole.services.backups.models import BackupSetStatus, DrillResult, VerifyResult
@@ -59,6 +60,7 @@ class BackupsPage(MessageBarMixin, QWidget):
         bridge.drill_finished.connect(self._on_drill_finished)
         bridge.backups_failed.connect(self._on_failed)
         bridge.backups_ready.connect(self._on_ready)
+        bridge.backup_sets_changed.connect(self._on_sets_changed)
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._request_due)
@@ -85,7 +87,13 @@ class BackupsPage(MessageBarMixin, QWidget):
         self.stack = QStackedWidget()
         for w in (scroll, self.empty_label, self.details):
             self.stack.addWidget(w)
+        self.add_button = QPushButton(self.tr("&Add backup set…"))
+        self.add_button.clicked.connect(self.add_set)
+        top = QHBoxLayout()
+        top.addStretch(1)
+        top.addWidget(self.add_button)
         layout = QVBoxLayout(self)
+        layout.addLayout(top)
         layout.addWidget(self.message_bar)
         layout.addWidget(self.stack, 1)
 
@@ -99,6 +107,11 @@ class BackupsPage(MessageBarMixin, QWidget):
 
     def _show_sets(self) -> None:
         configs = self._bridge.backup_configs()
+        for name in [n for n in self._panels if n not in {c.name for c in configs}]:
+            panel = self._panels.pop(name)  # removed or renamed in the inventory
+            self._grid.removeWidget(panel)
+            panel.deleteLater()
+            self._views.pop(name, None)
         if not configs:
             self.empty_label.setText(self._empty_text())
             self.stack.setCurrentWidget(self.empty_label)
@@ -109,6 +122,7 @@ class BackupsPage(MessageBarMixin, QWidget):
                 panel.details_requested.connect(self.open_details)
                 panel.verify_requested.connect(self.verify_newest)
                 panel.drill_requested.connect(self.ask_drill)
+                panel.edit_requested.connect(self.edit_set)
                 self._panels[cfg.name] = panel
         self._relayout(force=True)
         self.stack.setCurrentWidget(self._panels_page)
@@ -116,8 +130,8 @@ class BackupsPage(MessageBarMixin, QWidget):
     def _empty_text(self) -> str:
         path = self._bridge.inventory_path or self.tr("your inventory file")
         return (f"<h2>{html.escape(self.tr('No backup sets in the inventory'))}</h2><p>"
-                + html.escape(self.tr("Add a [[backups]] table to {0} for each backup to watch, then restart "
-                                      "the console. For example:").format(path))
+                + html.escape(self.tr("Press Add backup set above, or add a [[backups]] table to {0} for each "
+                                      "backup to watch and restart the console. For example:").format(path))
                 + f"</p><pre>{html.escape(EXAMPLE)}</pre><p>"
                 + html.escape(self.tr("Repository passwords (restic, borg) go to the keyring: erpconsole secret "
                                       "set backup:NAME"))
@@ -144,6 +158,31 @@ class BackupsPage(MessageBarMixin, QWidget):
         self._grid.addItem(self._filler, rows, 0, 1, columns)
         for row in range(self._grid.rowCount()):
             self._grid.setRowStretch(row, 1 if row == rows else 0)
+
+    # -- sets added and edited here ---------------------------------------------------------
+
+    def add_set(self) -> None:
+        from erpconsole.ui.backups.set_dialog import BackupSetDialog
+
+        self._run_dialog(BackupSetDialog(self._bridge, None, self))
+
+    def edit_set(self, name: str) -> None:
+        cfg = next((c for c in self._bridge.backup_configs() if c.name == name), None)
+        if cfg is None:
+            return
+        from erpconsole.ui.backups.set_dialog import BackupSetDialog
+
+        self._run_dialog(BackupSetDialog(self._bridge, cfg, self))
+
+    def _run_dialog(self, dialog: QDialog) -> bool:
+        """Modal run of a dialog; tests replace this to answer it."""
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
+    def _on_sets_changed(self) -> None:
+        """A set saved from the window: shown, and read now with its new entry."""
+        self._requested.clear()
+        self._show_sets()
+        self._on_ready()
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """The Backups page's bridge: reads, verifications and restore drills run on the bridge's own
-backup workers and answer with queued signals. One job per set and operation at a time."""
+backup workers and answer with queued signals. One job per set and operation at a time. Sets
+added and edited from the window are tried on a backup worker and written (file, keyring) on
+the inventory worker the other bridges share."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
+from erpconsole.config import InventoryError
 from erpconsole.services.backups.models import BackupSetConfig, DrillResult, VerifyResult
+from erpconsole.ui.common.workers import submit_guarded
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +28,11 @@ class BackupsApi(Protocol):
     drill_progress: SignalInstance  # set name, phase, fraction 0..1
     drill_finished: SignalInstance  # DrillResult
     backups_failed: SignalInstance  # operation, message for a person
+    entry_tested: SignalInstance  # request id, list[ConnectionStep]
+    entry_saved: SignalInstance  # request id, inventory path
+    entry_save_failed: SignalInstance  # request id, message
+    secret_known: SignalInstance  # request id, bool
+    backup_sets_changed: SignalInstance  # a set was added, edited or removed
 
     @property
     def inventory_path(self) -> str | None: ...
@@ -35,6 +44,11 @@ class BackupsApi(Protocol):
     def verify_backup(self, name: str, backup_id: str) -> bool: ...
     def start_drill(self, name: str, backup_id: str) -> bool: ...
     def cancel_drill(self, name: str) -> bool: ...
+    def host_names(self) -> list[str]: ...
+    def database_names(self) -> list[str]: ...
+    def request_has_secret(self, name: str) -> int: ...
+    def test_backup_set(self, cfg: BackupSetConfig, password: str | None) -> int: ...
+    def save_backup_set(self, values: dict, old_name: str | None, password: str | None) -> int: ...
 
 
 class BackupsBridge(QObject):
@@ -44,10 +58,18 @@ class BackupsBridge(QObject):
     drill_progress = Signal(str, str, float)
     drill_finished = Signal(DrillResult)
     backups_failed = Signal(str, str)
+    entry_tested = Signal(int, object)  # a list, so `object`
+    entry_saved = Signal(int, str)
+    entry_save_failed = Signal(int, str)
+    secret_known = Signal(int, bool)
+    backup_sets_changed = Signal()
 
-    def __init__(self, monitor, parent: QObject | None = None) -> None:
+    def __init__(self, monitor, parent: QObject | None = None,
+                 inventory_pool: ThreadPoolExecutor | None = None) -> None:
         super().__init__(parent)
         self._monitor = monitor
+        self._inventory = inventory_pool or ThreadPoolExecutor(max_workers=1, thread_name_prefix="inventory")
+        self._request_id = 0
         # Reads wait on repositories and hosts; drills may run for an hour: separate pools,
         # so a long drill never holds up the panels' refresh.
         self._backup_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup-read")
@@ -156,7 +178,62 @@ class BackupsBridge(QObject):
         event.set()
         return True
 
+    # -- sets added and edited from the window ---------------------------------------------------
+
+    def host_names(self) -> list[str]:
+        return [h.name for h in self._monitor.inventory.hosts]
+
+    def database_names(self) -> list[str]:
+        return [d.name for d in self._monitor.inventory.databases]
+
+    def _next_id(self) -> int:
+        with self._backup_lock:
+            self._request_id += 1
+            return self._request_id
+
+    def request_has_secret(self, name: str) -> int:
+        """Answers secret_known(request id, whether keyring holds backup:NAME)."""
+        rid = self._next_id()
+        submit_guarded(self._inventory, "keyring", "has_secret",
+                       lambda: self._monitor.secrets.get(f"backup:{name}") is not None,
+                       lambda known: self.secret_known.emit(rid, known),
+                       lambda _op, _message: self.secret_known.emit(rid, False))
+        return rid
+
+    def test_backup_set(self, cfg: BackupSetConfig, password: str | None) -> int:
+        """Lists the repository once on a backup worker (30 s at most); answers entry_tested."""
+        from erpconsole.services.models import ConnectionStep
+        from erpconsole.services.trial import try_backup_set
+
+        rid = self._next_id()
+        hosts = {h.name: h for h in self._monitor.inventory.hosts}
+        submit_guarded(self._backup_reads, "backups", "test",
+                       lambda: try_backup_set(cfg, password, self._monitor.secrets, hosts),
+                       lambda steps: self.entry_tested.emit(rid, steps),
+                       lambda _op, message: self.entry_tested.emit(rid, [ConnectionStep("read", False, message)]))
+        return rid
+
+    def save_backup_set(self, values: dict, old_name: str | None, password: str | None) -> int:
+        """Answers entry_saved(rid, path) then backup_sets_changed, or entry_save_failed(rid, sentence)."""
+        from erpconsole.services import inventory_apply
+
+        rid = self._next_id()
+
+        def work() -> str:
+            inventory_apply.save_backup_set(self._monitor, self._backup_service, values, old_name, password)
+            return self._monitor.inventory.path or ""
+
+        def done(path: str) -> None:
+            self.entry_saved.emit(rid, path)
+            self.backup_sets_changed.emit()
+
+        submit_guarded(self._inventory, "inventory", "save", work, done,
+                       lambda _op, message: self.entry_save_failed.emit(rid, message),
+                       (ValueError, InventoryError, OSError))
+        return rid
+
     def shutdown(self) -> None:
+        self._inventory.shutdown(wait=False, cancel_futures=True)
         for event in list(self._drill_cancels.values()):
             event.set()  # a drill in flight drops its scratch target and ends
         self._backup_reads.shutdown(wait=False, cancel_futures=True)

@@ -37,6 +37,7 @@ class BackupSetPanel(FollowsAppTheme, QFrame):
     details_requested = Signal(str)
     verify_requested = Signal(str)
     drill_requested = Signal(str)
+    edit_requested = Signal(str)
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +85,9 @@ class BackupSetPanel(FollowsAppTheme, QFrame):
         self.details_button.clicked.connect(lambda: self.details_requested.emit(self.name))
         self.verify_button.clicked.connect(lambda: self.verify_requested.emit(self.name))
         self.drill_button.clicked.connect(lambda: self.drill_requested.emit(self.name))
+        self.edit_button = QPushButton(self.tr("Edit…"))
+        self.edit_button.setToolTip(self.tr("Change this set's entry in the inventory"))
+        self.edit_button.clicked.connect(lambda: self.edit_requested.emit(self.name))
         self._lay_out()
 
     def _lay_out(self) -> None:
@@ -101,6 +105,7 @@ class BackupSetPanel(FollowsAppTheme, QFrame):
         facts.setColumnStretch(0, 1)
         facts.setColumnStretch(1, 1)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.edit_button)
         buttons.addStretch(1)
         for b in (self.details_button, self.verify_button, self.drill_button):
             buttons.addWidget(b)

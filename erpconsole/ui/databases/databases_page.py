@@ -7,7 +7,8 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from erpconsole.config import default_inventory_path
 from erpconsole.services.models import DatabaseSnapshot, Health, TargetStatus
@@ -46,6 +47,9 @@ class DatabasesPage(TargetRowsMixin, QWidget):
     def __init__(self, bridge: DatabasesApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._init_rows(bridge)
+        self._removing: set[str] = set()
+        bridge.database_removed.connect(self._on_removed)
+        bridge.database_remove_failed.connect(self._on_remove_failed)
         self._build_table()
         self._build_layout()
 
@@ -81,15 +85,25 @@ class DatabasesPage(TargetRowsMixin, QWidget):
                                         ("attention", self.tr("Needing attention")), ("ok", self.tr("Ok"))),
                                        self._rebuild_now)
         self.empty_label = empty_page_label("databasesEmpty")
+        self.add_button = QPushButton(self.tr("&Add database…"))
+        self.add_button.clicked.connect(self.add_database)
+        self.empty_add_button = QPushButton(self.tr("&Add database…"))
+        self.empty_add_button.clicked.connect(self.add_database)
         listing = QWidget()
         top = filter_row(self.filter_edit, self.status_combo)
+        top.addWidget(self.add_button)
         inner = QVBoxLayout(listing)
         inner.setContentsMargins(0, 0, 0, 0)
         inner.addLayout(top)
         inner.addWidget(self.table, 1)
+        empty = QWidget()
+        empty_layout = QVBoxLayout(empty)
+        empty_layout.addWidget(self.empty_label)
+        empty_layout.addWidget(self.empty_add_button, 0, Qt.AlignmentFlag.AlignLeft)
+        empty_layout.addStretch(1)
         self.stack = QStackedWidget()
         self.stack.addWidget(listing)
-        self.stack.addWidget(self.empty_label)
+        self.stack.addWidget(empty)
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
 
@@ -146,11 +160,11 @@ class DatabasesPage(TargetRowsMixin, QWidget):
 
     def empty_text(self) -> str:
         path = self._bridge.inventory_path
-        where = (self.tr("To watch one, add a [[databases]] block to the inventory <b>{0}</b>:").format(
-                     html.escape(path)) if path else
-                 self.tr("No inventory file is loaded. To watch a database, create <b>{0}</b> (or start "
-                         "with --inventory FILE) with a [[databases]] block:").format(
-                     html.escape(str(default_inventory_path()))))
+        where = (self.tr("To watch one, press Add database below, or add a [[databases]] block to the "
+                         "inventory <b>{0}</b>:").format(html.escape(path)) if path else
+                 self.tr("No inventory file is loaded. To watch a database, press Add database below (it "
+                         "creates <b>{0}</b>), or start with --inventory FILE holding a [[databases]] "
+                         "block:").format(html.escape(str(default_inventory_path()))))
         example = ('[[databases]]\nname = "erp-db"\nurl = "postgresql+psycopg://monitor@db:5432/erp"')
         return "".join((
             "<h3>", self.tr("No databases are watched"), "</h3>",
@@ -159,7 +173,8 @@ class DatabasesPage(TargetRowsMixin, QWidget):
             "<p>", self.tr("The URL names its driver: postgresql+psycopg://, mysql+pymysql:// (MySQL and "
                            "MariaDB) or sqlite:///path/to/file.db. It holds no password: store it with "
                            "<code>erpconsole secret set db:erp-db</code> (or name an environment variable "
-                           "with password_env), then start the console again."), "</p>",
+                           "with password_env). An entry written by hand is watched from the next "
+                           "start; one added here, at once."), "</p>",
         ))
 
     # -- selection -------------------------------------------------------------------------
@@ -172,7 +187,58 @@ class DatabasesPage(TargetRowsMixin, QWidget):
         target = self.selected_target()
         if target is not None:
             self._add_open_action(menu, self.tr("Open database detail"), self.database_requested, target)
+            if self._bridge.database_config(target) is not None:
+                for text, slot in ((self.tr("&Edit database…"), self.edit_database),
+                                   (self.tr("&Remove database…"), self.remove_database)):
+                    act = QAction(text, menu)
+                    act.triggered.connect(lambda _checked=False, slot=slot: slot(target))
+                    menu.addAction(act)
         return menu
+
+    # -- the inventory -----------------------------------------------------------------------
+
+    def add_database(self) -> None:
+        from erpconsole.ui.databases.database_dialog import DatabaseDialog
+
+        self._run_dialog(DatabaseDialog(self._bridge, None, self))
+
+    def edit_database(self, target: str | None) -> None:
+        cfg = self._bridge.database_config(target) if target else None
+        if cfg is None:
+            return
+        from erpconsole.ui.databases.database_dialog import DatabaseDialog
+
+        self._run_dialog(DatabaseDialog(self._bridge, cfg, self))
+
+    def remove_database(self, target: str) -> None:
+        path = self._bridge.inventory_path or ""
+        if target in self._removing or not self._confirm(self.tr("Remove database"), self.tr(
+                "Stop watching {0} and remove it from {1}? Its password stays in keyring.").format(target, path)):
+            return
+        self._removing.add(target)
+        self._bridge.remove_database(target)
+
+    def _on_removed(self, name: str) -> None:
+        self._removing.discard(name)
+        self._status.pop(name, None)
+        self._rebuild_now()
+
+    def _on_remove_failed(self, name: str, message: str) -> None:
+        if name in self._removing:
+            self._removing.discard(name)
+            self._tell(self.tr("Remove database"), message)
+
+    def _run_dialog(self, dialog: QDialog) -> bool:
+        """Modal run of a dialog; tests replace this to answer it."""
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
+    def _confirm(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _tell(self, title: str, text: str) -> None:
+        QMessageBox.warning(self, title, text)
 
     # -- state ---------------------------------------------------------------------------
 

@@ -79,6 +79,11 @@ class HostsBridge(StatusBridge):
         # so a save, the next save and a removal happen in the order the user asked for them.
         self._inventory = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inventory")
 
+    @property
+    def inventory_pool(self) -> ThreadPoolExecutor:
+        """The one worker that edits the inventory file and keyring (the other bridges share it)."""
+        return self._inventory
+
     def host_config(self, name: str) -> HostConfig | None:
         return self._monitor.host_config(name)
 

@@ -70,6 +70,11 @@ class RecordingBridge(QObject):
     drill_progress = Signal(str, str, float)
     drill_finished = Signal(object)
     backups_failed = Signal(str, str)
+    entry_tested = Signal(int, object)
+    entry_saved = Signal(int, str)
+    entry_save_failed = Signal(int, str)
+    secret_known = Signal(int, bool)
+    backup_sets_changed = Signal()
 
     def __init__(self, configs=(), has_backups: bool = True) -> None:
         super().__init__()
@@ -98,3 +103,21 @@ class RecordingBridge(QObject):
     def cancel_drill(self, name: str) -> bool:
         self.calls.append(("cancel", name))
         return True
+
+    def host_names(self) -> list[str]:
+        return []
+
+    def database_names(self) -> list[str]:
+        return []
+
+    def request_has_secret(self, name: str) -> int:
+        self.calls.append(("has_secret", name))
+        return 0
+
+    def test_backup_set(self, cfg, password: str | None) -> int:
+        self.calls.append(("test", cfg.name))
+        return 0
+
+    def save_backup_set(self, values: dict, old_name: str | None, password: str | None) -> int:
+        self.calls.append(("save", values["name"], old_name))
+        return 0
