@@ -23,6 +23,7 @@ from erpconsole.services.models import TargetStatus
 from erpconsole.ui.access.access_page import AccessReviewPage
 from erpconsole.ui.backups.backups_page import BackupsPage
 from erpconsole.ui.bridges import Bridges
+from erpconsole.ui.common.words import counted
 from erpconsole.ui.databases.database_detail_page import DatabaseDetailPage
 from erpconsole.ui.databases.databases_page import DatabasesPage
 from erpconsole.ui.events.event_log_page import EventLogPage
@@ -280,7 +281,7 @@ class MainWindow(QMainWindow):
         statuses = self._statuses.values()
         ok = sum(1 for s in statuses if not s.health.is_failure and s.last_poll_ts)
         failing = sum(1 for s in statuses if s.health.is_failure)
-        self.targets_label.setText(self.tr("%n target(s) ok", "", ok) + " · " + self.tr("%n failing", "", failing))
+        self.targets_label.setText(counted(self, "%n target ok", "%n targets ok", ok) + " · " + self.tr("%n failing", "", failing))
         self.targets_label.setProperty("level", "critical" if failing else "ok")
         size = self._bridges.store.store_size()
         self._status_ticks += 1
