@@ -48,6 +48,10 @@ class DataTableView(QTableView):
         header.setSectionsMovable(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.sectionResized.connect(self._on_section_resized)
+        # Room inside each heading, so a right-aligned heading and a left-aligned one beside it
+        # ("Uptime" | "OS") never read as one. Padding alone keeps the style's own drawing.
+        header.setStyleSheet(f"QHeaderView::section {{ padding-left: {HEADING_PADDING_PX}px;"
+                             f" padding-right: {HEADING_PADDING_PX}px; }}")
         self._copy_action = QAction(self.tr("Copy"), self)
         self._copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         self._copy_action.triggered.connect(self.copy_selection)

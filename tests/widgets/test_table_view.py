@@ -144,6 +144,7 @@ def test_a_column_is_never_narrower_than_its_heading(qtbot):
     for section, text in enumerate(("Uptime", "Operating system", "Size")):
         # The heading, 8 px padding each side, and then some for the sort arrow.
         assert table.heading_width(section) >= metrics.horizontalAdvance(text) + 16
+    assert "padding-left: 8px" in header.styleSheet() and "padding-right: 8px" in header.styleSheet()
     header.resizeSection(1, 10)  # set-up code or a drag asking for less
     assert header.sectionSize(1) == table.heading_width(1)
     header.resizeSection(1, 400)  # more is fine
