@@ -32,6 +32,10 @@ def settings_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "ui.ini"
 
 
+def log_file_path() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME)) / "erpconsole.log"
+
+
 def setup_logging() -> Path | None:
     root = logging.getLogger()
     if any(getattr(h, "_erpconsole", False) for h in root.handlers):
@@ -42,9 +46,8 @@ def setup_logging() -> Path | None:
     console._erpconsole = True  # type: ignore[attr-defined]
     root.addHandler(console)
     try:
-        log_dir = Path(platformdirs.user_log_dir(APP_NAME))
-        log_dir.mkdir(parents=True, exist_ok=True)
-        path = log_dir / "erpconsole.log"
+        path = log_file_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
         handler._erpconsole = True  # type: ignore[attr-defined]
@@ -106,7 +109,7 @@ class Console:
         self._store_url = store_url
         self._stopped = False
         self.monitor = Monitor(inventory, None)
-        self.bridges = Bridges.build(self.monitor)
+        self.bridges = Bridges.build(self.monitor, store_url or default_store_url(), str(log_file_path()))
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
         self.window = MainWindow(self.bridges, self.settings)
         self.window.host_detail.restore_state(self.settings)

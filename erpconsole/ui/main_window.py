@@ -25,6 +25,7 @@ from erpconsole.ui.backups.backups_page import BackupsPage
 from erpconsole.ui.bridges import Bridges
 from erpconsole.ui.common.words import counted
 from erpconsole.ui.databases.database_detail_page import DatabaseDetailPage
+from erpconsole.ui.help.menu import add_help_actions
 from erpconsole.ui.databases.databases_page import DatabasesPage
 from erpconsole.ui.events.event_log_page import EventLogPage
 from erpconsole.ui.hosts.host_detail_page import HostDetailPage
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
         view.addAction(full)
 
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.help_actions = add_help_actions(self, help_menu, self._bridges.help)
         about = QAction(self.tr("&About erpconsole"), self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)

@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 
 import pytest
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QMainWindow, QPushButton, QVBoxLayout
 
 import erpconsole.ui
 from erpconsole.services.models import DbAction, DbActionResult, Health, HostKeyInfo
@@ -40,11 +40,21 @@ FACTORIES = {
     "SignDialog": lambda: _ui("common.sign_dialog").SignDialog("Sign", "3 of 3 done", "note", 0, "", "alice"),
     "SignRunDialog": lambda: _ui("sop.dialogs").SignRunDialog(worked(5)),
     "CrashDialog": lambda: _ui("common.crash_dialog").CrashDialog("It broke", "Traceback …"),
+    "WhereThingsAreDialog": lambda: _ui("help.places_dialog").WhereThingsAreDialog(_ui("help.bridge").HelpBridge(
+        lambda: None, "sqlite:///:memory:", "/var/log/erpconsole.log", "/srv/evidence")),
+    "ShortcutsDialog": lambda: _shortcuts_dialog(),
 }
 
 
 def _ui(module: str):
     return importlib.import_module(f"erpconsole.ui.{module}")
+
+
+def _shortcuts_dialog():
+    window = QMainWindow()  # whose actions are listed; not the parent, kept while the dialog lives
+    dialog = _ui("help.shortcuts_dialog").ShortcutsDialog(window)
+    dialog.kept_window = window  # the window lives as long as the dialog
+    return dialog
 
 
 def _host_dialog():
