@@ -7,7 +7,6 @@ import dataclasses
 import html
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QSplitter, QStackedWidget, QVBoxLayout, QWidget
@@ -22,6 +21,7 @@ from erpconsole.ui.access.state import empty_state, summary_html
 from erpconsole.ui.access.table import FAILED, SAVING
 from erpconsole.ui.access.text import default_campaign_name, operation_label, when_text
 from erpconsole.ui.common.message_bar import EmptyState, MessageBar, text_label
+from erpconsole.ui.common.places import evidence_dir
 from erpconsole.ui.common.words import counted
 from erpconsole.widgets.theme import current_theme_name
 
@@ -196,7 +196,7 @@ class AccessReviewPage(QWidget):
         if self._review is None:
             return
         name = self._review.campaign.name.replace(" ", "-")
-        path = self.ask_save_path(str(Path.home() / f"access-review-{name}.zip"))
+        path = self.ask_save_path(str(evidence_dir(create=True) / f"access-review-{name}.zip"))
         if path:
             self.export_to(path if path.lower().endswith(".zip") else path + ".zip")
 
