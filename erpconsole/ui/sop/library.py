@@ -56,6 +56,7 @@ class SopLibraryPanel(QWidget):
         # list keeps room for the date line whole.
         self.open_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.open_list.setMinimumWidth(self.open_list.fontMetrics().horizontalAdvance(st.RUN_TITLE_ROOM) + 32)
+        self.open_list.setAlternatingRowColors(True)  # two lines a run: where one ends shows
         self.open_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.open_list.itemDoubleClicked.connect(lambda *_: self._on_resume())
         self.open_list.itemSelectionChanged.connect(self._update_buttons)
