@@ -37,3 +37,13 @@ def test_a_catalog_gives_the_forms_of_its_language(qapp):
         assert counted("words", "%n host", "%n hosts", 3) == "3 Hosts"
     finally:
         QCoreApplication.removeTranslator(catalog)
+
+
+def test_ages_in_the_access_review_agree_with_their_count(qapp):
+    from erpconsole.ui.access.text import ago_text
+
+    now = 1_800_000_000.0
+    assert ago_text(now - 3600, now) in ("1 hour ago", "1 day ago")  # a day boundary may pass
+    assert ago_text(now - 2 * 3600 - 5, now) in ("2 hours ago", "1 day ago")
+    assert ago_text(now - 200 * 86400, now) == "200 days ago"
+    assert ago_text(now - 86400, now) == "1 day ago"
