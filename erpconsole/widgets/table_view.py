@@ -8,7 +8,7 @@ from PySide6.QtCore import QAbstractItemModel, QByteArray, QModelIndex, QPoint, 
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTableView, QWidget
 
-from erpconsole.widgets.table_model import SortRole
+from erpconsole.widgets.table_model import RoomRole, SortRole
 
 _CELL_BREAKS = re.compile(r"[\t\r\n]+")
 HEADING_PADDING_PX = 8  # each side of a heading: two headings never read as one ("Uptime OS")
@@ -150,8 +150,12 @@ class DataTableView(QTableView):
         style = header.style()
         chrome = 2 * style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header) + \
             style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header)
-        return max(header.fontMetrics().horizontalAdvance(line) for line in lines) + \
+        heading = max(header.fontMetrics().horizontalAdvance(line) for line in lines) + \
             2 * HEADING_PADDING_PX + chrome
+        room = self._proxy.headerData(section, Qt.Orientation.Horizontal, RoomRole)
+        # A cell sample the column keeps whole (a date), with the cell's own margins.
+        cell = self.fontMetrics().horizontalAdvance(str(room)) + 2 * HEADING_PADDING_PX if room else 0
+        return max(heading, cell)
 
     def fit_headings(self) -> None:
         """Widens every column narrower than its heading (after set-up, a restored layout or

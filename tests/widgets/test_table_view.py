@@ -185,3 +185,17 @@ def test_a_narrow_table_settles(qtbot):
     qtbot.waitExposed(table)
     header = table.horizontalHeader()
     assert all(header.sectionSize(s) >= table.heading_width(s) for s in range(3))
+
+
+def test_a_date_column_keeps_room_for_a_whole_date(qtbot):
+    """A column that names a sample cell (a date) is never narrower than it: an elided date
+    ("2026-12-…") is cut in the middle of what it says."""
+    model = RowsTableModel([Column("pid", "PID"), Column("name", "At", room="2026-12-01 10:00:00"),
+                            Column("user", "User")])
+    model.set_rows(ROWS)
+    table = DataTableView()
+    qtbot.addWidget(table)
+    table.set_source_model(model)
+    table.horizontalHeader().resizeSection(1, 20)
+    assert table.horizontalHeader().sectionSize(1) >= table.fontMetrics().horizontalAdvance("2026-12-01 10:00:00")
+    assert table.heading_width(1) > table.heading_width(0)  # "At" alone would be narrow

@@ -48,7 +48,7 @@ class BackupDetailsView(QWidget):
         self.model = RowsTableModel([
             Column("id", self.tr("Backup")),
             Column("kind", self.tr("Kind")),
-            Column("finished", self.tr("Finished"), fmt=_when),
+            Column("finished", self.tr("Finished"), fmt=_when, room=_when(0.0)),
             Column("age", self.tr("Age"), right, bt.age),
             Column("duration", self.tr("Took"), right, format_duration),
             Column("size", self.tr("Size"), right, humanise_bytes),
