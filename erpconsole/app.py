@@ -10,12 +10,12 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from pathlib import Path
 
 import platformdirs
 
 from erpconsole import __version__
+from erpconsole.ui.common.excepthook import install_excepthook
 from erpconsole.config import Inventory, InventoryError, load_default_inventory, load_inventory
 
 APP_NAME = "erpconsole"
@@ -32,6 +32,10 @@ def settings_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "ui.ini"
 
 
+def log_file_path() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME)) / "erpconsole.log"
+
+
 def setup_logging() -> Path | None:
     root = logging.getLogger()
     if any(getattr(h, "_erpconsole", False) for h in root.handlers):
@@ -42,9 +46,8 @@ def setup_logging() -> Path | None:
     console._erpconsole = True  # type: ignore[attr-defined]
     root.addHandler(console)
     try:
-        log_dir = Path(platformdirs.user_log_dir(APP_NAME))
-        log_dir.mkdir(parents=True, exist_ok=True)
-        path = log_dir / "erpconsole.log"
+        path = log_file_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
         handler._erpconsole = True  # type: ignore[attr-defined]
@@ -114,7 +117,7 @@ class Console:
         self._store_url = store_url
         self._stopped = False
         self.monitor = Monitor(inventory, None, states_from_store=True)
-        self.bridges = Bridges.build(self.monitor)
+        self.bridges = Bridges.build(self.monitor, store_url or default_store_url(), str(log_file_path()))
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
         self.window = MainWindow(self.bridges, self.settings)
         self.window.host_detail.restore_state(self.settings)
@@ -238,47 +241,6 @@ def _qt_app(argv: list[str]):
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
     return app
-
-
-def install_excepthook() -> None:
-    def hook(exc_type, exc, tb) -> None:
-        details = "".join(traceback.format_exception(exc_type, exc, tb))
-        log.critical("uncaught exception\n%s", details)
-        try:
-            from PySide6.QtWidgets import QApplication
-
-            from erpconsole.ui.common.crash_dialog import CrashDialog
-
-            if QApplication.instance() is not None:
-                dialog = CrashDialog(f"{exc_type.__name__}: {exc}", f"erpconsole {__version__}\n{details}")
-                dialog.show()
-                hook.dialogs.append(dialog)  # keep a reference while it is open
-        except Exception:  # noqa: BLE001 - the hook itself must never raise
-            log.exception("crash dialog")
-
-    hook.dialogs = []  # type: ignore[attr-defined]
-    sys.excepthook = hook
-
-    def thread_hook(args: threading.ExceptHookArgs) -> None:
-        if args.exc_type is SystemExit:
-            return
-        if threading.current_thread() is threading.main_thread():
-            hook(args.exc_type, args.exc_value, args.exc_traceback)
-            return
-        # Widgets belong to the GUI thread: log here, show the dialog from the event loop.
-        details = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
-        log.critical("uncaught exception in thread %s\n%s", getattr(args.thread, "name", "?"), details)
-        try:
-            from PySide6.QtCore import QTimer
-            from PySide6.QtWidgets import QApplication
-
-            app = QApplication.instance()
-            if app is not None:
-                QTimer.singleShot(0, app, lambda: hook(args.exc_type, args.exc_value, args.exc_traceback))
-        except Exception:  # noqa: BLE001 - the hook itself must never raise
-            log.exception("crash dialog from thread")
-
-    threading.excepthook = thread_hook
 
 
 def _inventory_for_gui(path: str | None):

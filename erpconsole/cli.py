@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from erpconsole import __version__
+from erpconsole.i18n import ngettext
 
 EXIT_OK, EXIT_WARNING, EXIT_CRITICAL, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -147,10 +148,12 @@ def _audit(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if result.ok:
-        print(f"OK: {result.count} rows, head {result.head}")
+        print(ngettext("OK: {n} row, head {head}", "OK: {n} rows, head {head}", result.count).format(
+            n=result.count, head=result.head))
         return EXIT_OK
-    print(f"BROKEN at row {result.broken_id}: {result.reason}; the {result.count} rows before it "
-          f"are intact (last good hash {result.head})")
+    print(ngettext("BROKEN at row {id}: {reason}; the {n} row before it is intact (last good hash {head})",
+                   "BROKEN at row {id}: {reason}; the {n} rows before it are intact (last good hash {head})",
+                   result.count).format(id=result.broken_id, reason=result.reason, n=result.count, head=result.head))
     return EXIT_CRITICAL
 
 

@@ -39,3 +39,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 - the gettext name for "mark, translate later"
     """Mark ``message`` for extraction without translating it now."""
     return message
+
+
+#: A counted message before its count is known: (singular, plural), both with the same fields.
+Plural = tuple[str, str]
+
+
+def Nn_(singular: str, plural: str) -> Plural:  # noqa: N802 - like N_, for a counted message
+    """Mark a counted message for extraction; ``counted()`` picks its form once ``n`` is known."""
+    return singular, plural
+
+
+def counted(message: Plural, n: int) -> str:
+    """The form of ``message`` (from ``Nn_``) that fits ``n``, translated; fields left to fill."""
+    return ngettext(message[0], message[1], n)

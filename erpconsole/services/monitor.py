@@ -16,7 +16,7 @@ from erpconsole.config import DatabaseConfig, HostConfig, Inventory
 from erpconsole.services import checks
 from erpconsole.services.databases.factory import database_target, database_targets
 from erpconsole.services.hosts.factory import host_target, host_targets
-from erpconsole.i18n import _
+from erpconsole.i18n import _, ngettext
 from erpconsole.services.models import (
     DatabaseSnapshot,
     DbAction,
@@ -203,8 +203,9 @@ class Monitor:
             name = lookup_name(info.host, info.port)
             command = " ; ".join(sorted({f"ssh-keygen -R {shlex.quote(name)} -f {shlex.quote(line.path)}"
                                          for line in remaining}))
-        self.record(Event(time.time(), target, Severity.WARNING, _(
-            "{target}: {n} old host key(s) for {where} removed by the user from {path}").format(
+        self.record(Event(time.time(), target, Severity.WARNING, ngettext(
+            "{target}: {n} old host key for {where} removed by the user from {path}",
+            "{target}: {n} old host keys for {where} removed by the user from {path}", removed).format(
             target=target, n=removed, where=f"{info.host}:{info.port}", path=info.own_path),
             kind="action"))
         if not remaining:

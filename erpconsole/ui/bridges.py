@@ -9,7 +9,9 @@ from erpconsole.ui.access.bridge import AccessBridge
 from erpconsole.ui.backups.bridge import BackupsBridge
 from erpconsole.ui.common.bridge_base import StoreReader
 from erpconsole.ui.databases.bridge import DatabasesBridge
+from erpconsole.ui.common.places import evidence_dir
 from erpconsole.ui.events.bridge import EventsBridge
+from erpconsole.ui.help.bridge import HelpBridge
 from erpconsole.ui.hosts.bridge import HostsBridge
 from erpconsole.ui.overview.bridge import OverviewBridge
 from erpconsole.ui.sop.bridge import SopBridge
@@ -25,10 +27,12 @@ class Bridges:
     sop: SopBridge
     events: EventsBridge
     overview: OverviewBridge
+    help: HelpBridge
 
     @classmethod
-    def build(cls, monitor) -> Bridges:
-        """``monitor``: the services' Monitor every bridge reads (and whose callbacks they hear)."""
+    def build(cls, monitor, store_url: str = "", log_file: str = "") -> Bridges:
+        """``monitor``: the services' Monitor every bridge reads (and whose callbacks they hear);
+        ``store_url`` and ``log_file`` what Help says is in use (the entry point knows them)."""
         store = StoreReader()
         hosts = HostsBridge(monitor, store)
         # One inventory worker for every edit of the file, so edits happen in the order asked.
@@ -38,8 +42,9 @@ class Bridges:
         access = AccessBridge(store)
         backups = BackupsBridge(monitor, inventory_pool=hosts.inventory_pool)
         sop = SopBridge(monitor, store)
+        help_bridge = HelpBridge(lambda: monitor.inventory.path, store_url, log_file, str(evidence_dir()))
         return cls(store, hosts, databases, access, backups, sop, EventsBridge(monitor, store),
-                   OverviewBridge(hosts, backups, sop))
+                   OverviewBridge(hosts, backups, sop), help_bridge)
 
     def attach_store(self, store, writer=None) -> None:
         self.store.attach_store(store, writer)
@@ -49,6 +54,6 @@ class Bridges:
             bridge.shutdown()
 
     def delete_later(self) -> None:
-        for bridge in (self.overview, self.events, self.sop, self.backups, self.access, self.databases,
+        for bridge in (self.help, self.overview, self.events, self.sop, self.backups, self.access, self.databases,
                        self.hosts, self.store):
             bridge.deleteLater()

@@ -23,7 +23,9 @@ from erpconsole.services.models import TargetStatus
 from erpconsole.ui.access.access_page import AccessReviewPage
 from erpconsole.ui.backups.backups_page import BackupsPage
 from erpconsole.ui.bridges import Bridges
+from erpconsole.ui.common.words import counted
 from erpconsole.ui.databases.database_detail_page import DatabaseDetailPage
+from erpconsole.ui.help.menu import add_help_actions
 from erpconsole.ui.databases.databases_page import DatabasesPage
 from erpconsole.ui.events.event_log_page import EventLogPage
 from erpconsole.ui.hosts.host_detail_page import HostDetailPage
@@ -181,6 +183,7 @@ class MainWindow(QMainWindow):
         view.addAction(full)
 
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.help_actions = add_help_actions(self, help_menu, self._bridges.help)
         about = QAction(self.tr("&About erpconsole"), self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
@@ -263,7 +266,7 @@ class MainWindow(QMainWindow):
         statuses = self._statuses.values()
         ok = sum(1 for s in statuses if not s.health.is_failure and s.last_poll_ts)
         failing = sum(1 for s in statuses if s.health.is_failure)
-        self.targets_label.setText(self.tr("%n target(s) ok", "", ok) + " · " + self.tr("%n failing", "", failing))
+        self.targets_label.setText(counted(self, "%n target ok", "%n targets ok", ok) + " · " + self.tr("%n failing", "", failing))
         self.targets_label.setProperty("level", "critical" if failing else "ok")
         self._status_ticks += 1
         if self._status_ticks % SOP_DUE_TICKS == 0 and self._bridges.sop.has_sop:

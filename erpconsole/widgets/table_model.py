@@ -14,6 +14,7 @@ from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
 SortRole = Qt.ItemDataRole.UserRole + 1
 RowRole = Qt.ItemDataRole.UserRole + 2
 LevelRole = Qt.ItemDataRole.UserRole + 3
+RoomRole = Qt.ItemDataRole.UserRole + 4  # header: a sample cell the column keeps room for, whole
 
 _Index = QModelIndex | QPersistentModelIndex
 _TINTED = ("warning", "critical")
@@ -28,6 +29,8 @@ class Column:
     ``fmt`` turns the raw value into display text (default ``str``; None shows empty).
     ``sort_key`` turns the raw value into what sorting compares (default the raw value);
     it should return a number, a string, or None (sorted first).
+    ``room`` is a sample of the widest cell that must never be cut (a date: "2026-12-01 10:00"):
+    the column is kept at least that wide.
     """
 
     key: str
@@ -35,6 +38,7 @@ class Column:
     align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft
     fmt: Callable[[Any], str] | None = None
     sort_key: Callable[[Any], Any] | None = None
+    room: str = ""
 
 
 def cell_value(row: Any, key: str) -> Any:
@@ -108,6 +112,8 @@ class RowsTableModel(QAbstractTableModel):
             return column.title
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(column.align | Qt.AlignmentFlag.AlignVCenter)
+        if role == RoomRole:
+            return column.room or None
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QByteArray, QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTableView, QWidget
 
 from erpconsole.widgets import table_export
-from erpconsole.widgets.table_model import SortRole
+from erpconsole.widgets.table_model import RoomRole, SortRole
+
+HEADING_PADDING_PX = 8  # each side of a heading: two headings never read as one ("Uptime OS")
 
 
 class DataTableView(QTableView):
@@ -38,6 +40,11 @@ class DataTableView(QTableView):
         header.setStretchLastSection(True)
         header.setSectionsMovable(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.sectionResized.connect(self._on_section_resized)
+        # Room inside each heading, so a right-aligned heading and a left-aligned one beside it
+        # ("Uptime" | "OS") never read as one. Padding alone keeps the style's own drawing.
+        header.setStyleSheet(f"QHeaderView::section {{ padding-left: {HEADING_PADDING_PX}px;"
+                             f" padding-right: {HEADING_PADDING_PX}px; }}")
         self._copy_action = QAction(self.tr("Copy"), self)
         self._copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         self._copy_action.triggered.connect(self.copy_selection)
@@ -51,6 +58,8 @@ class DataTableView(QTableView):
 
     def set_source_model(self, model: QAbstractItemModel) -> None:
         self._proxy.setSourceModel(model)
+        model.headerDataChanged.connect(self.fit_headings)
+        self.fit_headings()
 
     def source_model(self) -> QAbstractItemModel | None:
         return self._proxy.sourceModel()
@@ -109,7 +118,45 @@ class DataTableView(QTableView):
     def restore_header_state(self, state: bytes) -> bool:
         if not state:
             return False
-        return self.horizontalHeader().restoreState(QByteArray(state))
+        restored = self.horizontalHeader().restoreState(QByteArray(state))
+        self.fit_headings()  # a layout saved before a heading grew (or in another language)
+        return restored
+
+    # -- heading room ---------------------------------------------------------------------
+
+    def heading_width(self, section: int) -> int:
+        """The least width that shows the heading of ``section`` whole, with its padding and
+        the sort arrow: a column is never narrower than its heading."""
+        header = self.horizontalHeader()
+        text = self._proxy.headerData(section, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+        lines = str(text or "").split("\n")
+        style = header.style()
+        chrome = 2 * style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header) + \
+            style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header)
+        heading = max(header.fontMetrics().horizontalAdvance(line) for line in lines) + \
+            2 * HEADING_PADDING_PX + chrome
+        room = self._proxy.headerData(section, Qt.Orientation.Horizontal, RoomRole)
+        # A cell sample the column keeps whole (a date), with the cell's own margins.
+        cell = self.fontMetrics().horizontalAdvance(str(room)) + 2 * HEADING_PADDING_PX if room else 0
+        return max(heading, cell)
+
+    def fit_headings(self) -> None:
+        """Widens every column narrower than its heading (after set-up, a restored layout or
+        a model whose headings changed)."""
+        for section in range(self.horizontalHeader().count()):
+            self._fit_heading(section)
+
+    def _fit_heading(self, section: int) -> None:
+        header = self.horizontalHeader()
+        if header.isSectionHidden(section) or header.sectionResizeMode(section) != QHeaderView.ResizeMode.Interactive:
+            return
+        least = self.heading_width(section)
+        if header.sectionSize(section) < least:
+            header.resizeSection(section, least)
+
+    def _on_section_resized(self, section: int, _old: int, new: int) -> None:
+        if new > 0:  # 0 is a column being hidden
+            self._fit_heading(section)
 
     # -- events ---------------------------------------------------------------------------
 

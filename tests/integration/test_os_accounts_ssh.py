@@ -148,7 +148,7 @@ def test_accounts_read_over_ssh(os_host, tmp_path):
     accounts, extract = read(host, tmp_path)
     assert extract.ok, extract.error
     assert set(accounts) == {"root", "toor", "alice", "bob", "carol", "svc"}  # not sshd, nobody
-    assert "2 system account(s) left out" in extract.note
+    assert "2 system accounts left out" in extract.note
     assert "last logins from lastlog" in extract.note
     assert "shadow" not in extract.note  # read as root: nothing is missing
     toor = accounts["toor"]

@@ -129,3 +129,75 @@ def test_row_activated_maps_to_source_row(view, qtbot):
         qtbot.keyClick(view, Qt.Key.Key_Return)
     assert blocker.args == [1]
     assert view.selected_source_rows() == [1]
+
+
+def _narrow_model():
+    model = RowsTableModel([Column("pid", "Uptime"), Column("name", "Operating system"), Column("user", "Size")])
+    model.set_rows(ROWS)
+    return model
+
+
+def test_a_column_is_never_narrower_than_its_heading(qtbot):
+    table = DataTableView()
+    qtbot.addWidget(table)
+    table.set_source_model(_narrow_model())
+    header = table.horizontalHeader()
+    metrics = header.fontMetrics()
+    for section, text in enumerate(("Uptime", "Operating system", "Size")):
+        # The heading, 8 px padding each side, and then some for the sort arrow.
+        assert table.heading_width(section) >= metrics.horizontalAdvance(text) + 16
+    assert "padding-left: 8px" in header.styleSheet() and "padding-right: 8px" in header.styleSheet()
+    header.resizeSection(1, 10)  # set-up code or a drag asking for less
+    assert header.sectionSize(1) == table.heading_width(1)
+    header.resizeSection(1, 400)  # more is fine
+    assert header.sectionSize(1) == 400
+
+
+def test_a_restored_layout_saved_narrow_gets_its_headings_room(qtbot):
+    saved = DataTableView()
+    qtbot.addWidget(saved)
+    saved.set_source_model(_narrow_model())
+    saved.horizontalHeader().blockSignals(True)  # a layout saved by a build without heading room
+    saved.horizontalHeader().resizeSection(0, 12)
+    saved.horizontalHeader().blockSignals(False)
+    state = saved.header_state()
+    table = DataTableView()
+    qtbot.addWidget(table)
+    table.set_source_model(_narrow_model())
+    assert table.restore_header_state(state)
+    assert table.horizontalHeader().sectionSize(0) == table.heading_width(0)
+
+
+def test_a_hidden_column_stays_hidden(qtbot):
+    table = DataTableView()
+    qtbot.addWidget(table)
+    table.set_source_model(_narrow_model())
+    table.setColumnHidden(1, True)
+    table.fit_headings()
+    assert table.isColumnHidden(1)
+
+
+def test_a_narrow_table_settles(qtbot):
+    """The stretched last column does not fight the heading room in a table too narrow for it."""
+    table = DataTableView()
+    qtbot.addWidget(table)
+    table.set_source_model(_narrow_model())
+    table.resize(60, 100)
+    table.show()
+    qtbot.waitExposed(table)
+    header = table.horizontalHeader()
+    assert all(header.sectionSize(s) >= table.heading_width(s) for s in range(3))
+
+
+def test_a_date_column_keeps_room_for_a_whole_date(qtbot):
+    """A column that names a sample cell (a date) is never narrower than it: an elided date
+    ("2026-12-…") is cut in the middle of what it says."""
+    model = RowsTableModel([Column("pid", "PID"), Column("name", "At", room="2026-12-01 10:00:00"),
+                            Column("user", "User")])
+    model.set_rows(ROWS)
+    table = DataTableView()
+    qtbot.addWidget(table)
+    table.set_source_model(model)
+    table.horizontalHeader().resizeSection(1, 20)
+    assert table.horizontalHeader().sectionSize(1) >= table.fontMetrics().horizontalAdvance("2026-12-01 10:00:00")
+    assert table.heading_width(1) > table.heading_width(0)  # "At" alone would be narrow

@@ -30,7 +30,7 @@ from erpconsole.services.access.os_exec import run_local, run_ssh
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.probe import new_token
 from erpconsole.services.hosts.probe_answer import ProbeParseError, split_sections
-from erpconsole.i18n import _
+from erpconsole.i18n import _, ngettext
 from erpconsole.services.models import LOCAL_HOST
 from erpconsole.services.secrets import SecretStore
 
@@ -231,15 +231,19 @@ def _logins(sections: dict[str, str], notes: list[str]) -> Logins | None:
 def _skipped_notes(passwd: Table, keys: dict[str, int | None], sudo: SudoRules) -> list[str]:
     notes = []
     if passwd.bad:
-        notes.append(_("{n} line(s) of /etc/passwd could not be read and were skipped (cut "
-                       "short?)").format(n=passwd.bad))
+        notes.append(ngettext("{n} line of /etc/passwd could not be read and was skipped (cut short?)",
+                              "{n} lines of /etc/passwd could not be read and were skipped (cut short?)",
+                              passwd.bad).format(n=passwd.bad))
     if passwd.nis:
-        notes.append(_("{n} NIS line(s) (+/-) in /etc/passwd not followed: accounts from NIS "
-                       "are not listed").format(n=passwd.nis))
+        notes.append(ngettext("{n} NIS line (+/-) in /etc/passwd not followed: accounts from NIS "
+                              "are not listed",
+                              "{n} NIS lines (+/-) in /etc/passwd not followed: accounts from NIS "
+                              "are not listed", passwd.nis).format(n=passwd.nis))
     hidden = sum(1 for n in keys.values() if n is None)
     if hidden:
-        notes.append(_("authorized_keys not readable for {n} account(s): run as root to count "
-                       "them").format(n=hidden))
+        notes.append(ngettext("authorized_keys not readable for {n} account: run as root to count them",
+                              "authorized_keys not readable for {n} accounts: run as root to count them",
+                              hidden).format(n=hidden))
     if sudo.unreadable:
         notes.append(_("sudoers not readable ({files}): SUDO rules not checked; run as root "
                        "to include them").format(files=", ".join(sudo.unreadable)))
@@ -270,8 +274,9 @@ def accounts_from_sections(system: str, sections: dict[str, str], policy: Access
             accounts.append(account)
     notes += _skipped_notes(passwd, keys, sudo)
     if left_out:
-        notes.append(_("{n} system account(s) left out (UID below {uid} or nobody, no login "
-                       "shell)").format(n=left_out, uid=FIRST_USER_UID))
+        notes.append(ngettext("{n} system account left out (UID below {uid} or nobody, no login shell)",
+                              "{n} system accounts left out (UID below {uid} or nobody, no login shell)",
+                              left_out).format(n=left_out, uid=FIRST_USER_UID))
     return accounts, "; ".join(notes)
 
 

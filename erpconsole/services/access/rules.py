@@ -16,7 +16,7 @@ from datetime import date, datetime
 from erpconsole.services.access.models import (
     OS, AccessFinding, AccessPolicy, Account, Person,
 )
-from erpconsole.i18n import _
+from erpconsole.i18n import _, ngettext
 from erpconsole.services.models import Severity
 
 # OS groups whose members are administrators in all but name.
@@ -123,8 +123,9 @@ def _public(a: Account, owner: Person | None, policy: AccessPolicy, today: date)
     if a.name != "PUBLIC" or not a.privileges:
         return []
     shown = ", ".join(a.privileges[:3]) + (" …" if len(a.privileges) > 3 else "")
-    return [_f(a, "public_grant", Severity.WARNING, _("{n} privilege(s) granted to every role: {list}").format(
-        n=len(a.privileges), list=shown))]
+    return [_f(a, "public_grant", Severity.WARNING, ngettext(
+        "{n} privilege granted to every role: {list}", "{n} privileges granted to every role: {list}",
+        len(a.privileges)).format(n=len(a.privileges), list=shown))]
 
 
 Rule = Callable[[Account, Person | None, AccessPolicy, date], list[AccessFinding]]
@@ -153,8 +154,10 @@ def drift_findings(a: Account, baseline: Baseline) -> list[AccessFinding]:
     missing = tuple(sorted(set(approved) - set(a.privileges)))
     if not extra and not missing:
         return []
-    return [_f(a, "drift_privileges", Severity.WARNING if extra else Severity.INFO, _(
-        "{extra} privilege(s) added and {missing} removed since the baseline \"{name}\"").format(
+    # Two counts in one sentence: the plural follows the first; "removed" needs no noun.
+    return [_f(a, "drift_privileges", Severity.WARNING if extra else Severity.INFO, ngettext(
+        "{extra} privilege added and {missing} removed since the baseline \"{name}\"",
+        "{extra} privileges added and {missing} removed since the baseline \"{name}\"", len(extra)).format(
         extra=len(extra), missing=len(missing), name=baseline.name), extra=extra, missing=missing)]
 
 

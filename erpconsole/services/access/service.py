@@ -23,7 +23,7 @@ from erpconsole.services.access.rules import (
     Baseline, account_findings, drift_findings, gone_findings,
 )
 from erpconsole.services.access.statements import statements_for
-from erpconsole.i18n import _
+from erpconsole.i18n import _, ngettext
 from erpconsole.services.models import Severity
 from erpconsole.services.store.audit import default_actor
 
@@ -136,8 +136,10 @@ class AccessReviewService:
             raise ValueError(_("nothing to sign: collect the accounts first"))
         undecided = len(review.rows) - review.decided
         if undecided:
-            raise ValueError(_("{n} of {total} accounts have no decision yet; decide every account "
-                               "before signing").format(n=undecided, total=len(review.rows)))
+            raise ValueError(ngettext(
+                "{n} of {total} accounts has no decision yet; decide every account before signing",
+                "{n} of {total} accounts have no decision yet; decide every account before signing",
+                undecided).format(n=undecided, total=len(review.rows)))
         actor = actor or default_actor()
         campaign = self.store.sign(campaign_id, signer_name, actor)
         self._audit("access.sign", campaign.name, {

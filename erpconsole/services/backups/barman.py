@@ -40,7 +40,7 @@ from erpconsole.services.backups.models import BARMAN, FULL, INCR, Backup, Backu
 from erpconsole.services.backups.sources import (
     BackupSource, Job, SourceError, ToolRun, argv_script,
 )
-from erpconsole.i18n import _
+from erpconsole.i18n import _, ngettext
 from erpconsole.services.secrets import SecretStore
 
 _DONE = "DONE"
@@ -174,7 +174,8 @@ class BarmanSource(BackupSource):
             backups, skipped = parse_list(run.out, cfg)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise self.not_json(run, "barman -f json list-backups") from exc
-        note = _("{n} backup(s) without a time were left out").format(n=skipped) if skipped \
+        note = ngettext("{n} backup without a time was left out",
+                        "{n} backups without a time were left out", skipped).format(n=skipped) if skipped \
             else ""
         return backups, note
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from erpconsole.services.backups.drill_proc import RestoreCancelled, RestoreError
 from erpconsole.services.backups.models import Backup, BackupSetConfig
 from erpconsole.services.errors import CollectorError
-from erpconsole.i18n import _
+from erpconsole.i18n import _, ngettext
 from erpconsole.services.secrets import SecretStore
 
 if TYPE_CHECKING:
@@ -258,9 +258,11 @@ class RemoteDump:
     def _check_size(self, size: int, host: str) -> None:
         listed = self.backup.size_bytes
         if listed is not None and listed != size:
-            raise RestoreError(_(
+            raise RestoreError(ngettext(
+                "{name} on {host} holds {now} byte, but {then} when the list was read: it is "
+                "still being written or was replaced; refresh the list and drill again",
                 "{name} on {host} holds {now} bytes, but {then} when the list was read: it is "
-                "still being written or was replaced; refresh the list and drill again").format(
+                "still being written or was replaced; refresh the list and drill again", size).format(
                 name=self.name, host=host, now=size, then=listed))
         where = tempfile.gettempdir()
         free = shutil.disk_usage(where).free

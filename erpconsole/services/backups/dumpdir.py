@@ -16,7 +16,7 @@ from erpconsole.services.backups.models import DUMP, DUMPDIR, Backup, BackupSetC
 from erpconsole.services.backups.sources import (
     MISSING, TIMED_OUT, BackupSource, Job, SourceError, ToolRun,
 )
-from erpconsole.i18n import _
+from erpconsole.i18n import _, ngettext
 from erpconsole.services.secrets import SecretStore
 
 _LINE = re.compile(r"^(\d+(?:\.\d+)?) (\d+) (\\?)([0-9a-f]{64}|-)  (.*)$")
@@ -114,20 +114,24 @@ class DumpDirSource(BackupSource):
     def parse(self, run: ToolRun, cfg: BackupSetConfig) -> tuple[list[Backup], str]:
         dumps, unreadable, bad = parse_listing(run.out, cfg)
         if bad and not dumps:
-            raise SourceError(_(
-                "the file listing from {where} could not be read ({n} line(s) are no listing "
-                "line: {excerpt}); `find -printf` needs GNU findutils").format(
+            raise SourceError(ngettext(
+                "the file listing from {where} could not be read ({n} line is no listing "
+                "line: {excerpt}); `find -printf` needs GNU findutils",
+                "the file listing from {where} could not be read ({n} lines are no listing "
+                "line: {excerpt}); `find -printf` needs GNU findutils", bad).format(
                 where=run.where, n=bad, excerpt=run.out.strip()[:120]), run.out[-300:])
         notes = []
         if not dumps:
             notes.append(_("no file in {folder} matches {pattern}").format(
                 folder=cfg.repo, pattern=cfg.pattern))
         if unreadable:
-            notes.append(_("{n} file(s) could not be read for a checksum: let the account "
-                           "read them").format(n=unreadable))
+            notes.append(ngettext("{n} file could not be read for a checksum: let the account read it",
+                                  "{n} files could not be read for a checksum: let the account read them",
+                                  unreadable).format(n=unreadable))
         if bad:
-            notes.append(_("{n} line(s) of the listing could not be read and were skipped")
-                         .format(n=bad))
+            notes.append(ngettext("{n} line of the listing could not be read and was skipped",
+                                  "{n} lines of the listing could not be read and were skipped",
+                                  bad).format(n=bad))
         return dumps, "; ".join(notes)
 
     def explain(self, run: ToolRun, cfg: BackupSetConfig) -> str:

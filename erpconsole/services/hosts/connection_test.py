@@ -17,7 +17,7 @@ from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.ssh_auth import secret_name
 from erpconsole.services.hosts.ssh_config import resolve
 from erpconsole.services.hosts.ssh_session import Timeouts
-from erpconsole.i18n import _
+from erpconsole.i18n import _, ngettext
 from erpconsole.services.models import ConnectionStep, Health
 from erpconsole.services.secrets import SecretStore
 
@@ -153,7 +153,9 @@ def _ssh_steps(host: HostConfig, target, jumps, secrets: SecretStore, known_host
     report("authenticate", True, _("logged in as {user}").format(user=target.user or "?"))
     facts = collector.facts
     what = facts.os_name if facts and facts.os_name else _("Linux")
-    report("probe", True, _("{os}; memory {mem:.0f}% used, {disks} file system(s) ({mode} mode)").format(
+    report("probe", True, ngettext("{os}; memory {mem:.0f}% used, {disks} file system ({mode} mode)",
+                                   "{os}; memory {mem:.0f}% used, {disks} file systems ({mode} mode)",
+                                   len(snap.disks)).format(
         os=what, mem=snap.mem_percent or 0.0, disks=len(snap.disks), mode=collector.mode))
     return report.steps
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from erpconsole.i18n import N_, _
+from erpconsole.i18n import N_, Nn_, Plural, _, counted
 from erpconsole.services.models import LOCAL_HOST, DatabaseSnapshot, Health, TargetStatus
 from erpconsole.services.sop.context import CheckContext
 from erpconsole.services.sop.models import CheckResult
@@ -16,19 +16,25 @@ Row = tuple[str, str, bool | None]
 
 # -- verdicts -----------------------------------------------------------------------------------
 
-def judge(rows: list[Row], empty: str, passed: str, failed: str, unknown: str) -> CheckResult:
+def judge(rows: list[Row], empty: str, passed: Plural | None, failed: Plural,
+          unknown: Plural | None, **fields: object) -> CheckResult:
     """One verdict from per-item rows. Any failure fails; else any unknown item leaves it
-    undecided; no rows at all is ``empty``. Messages take {n} (items) and {items} (labels)."""
+    undecided; no rows at all is ``empty``. The counted messages (``Nn_`` pairs) take {n} (items),
+    {items} (labels) and ``fields``; the form that fits {n} is chosen here, where {n} is known."""
     values = tuple((label, value) for label, value, _v in rows)
     bad = [f"{label} {value}" for label, value, v in rows if v is False]
     unsure = [f"{label} ({value})" for label, value, v in rows if v is None]
+
+    def say(message: Plural | None, items: list[str], n: int) -> str:
+        return counted(message, n).format(n=n, items="; ".join(items), **fields) if message else ""
+
     if bad:
-        return CheckResult(False, failed.format(n=len(bad), items="; ".join(bad)), values)
+        return CheckResult(False, say(failed, bad, len(bad)), values)
     if unsure:
-        return CheckResult(None, unknown.format(n=len(unsure), items="; ".join(unsure)), values)
+        return CheckResult(None, say(unknown, unsure, len(unsure)), values)
     if not rows:
         return CheckResult(None, empty, values)
-    return CheckResult(True, passed.format(n=len(rows), items=""), values)
+    return CheckResult(True, say(passed, [], len(rows)), values)
 
 
 def _pct(value: float) -> str:
@@ -54,7 +60,7 @@ def databases(ctx: CheckContext) -> list[TargetStatus]:
 
 NO_HOSTS = N_("no hosts in the inventory and no local host watched: add a [[hosts]] table")
 NO_DATABASES = N_("no databases in the inventory: add a [[databases]] table")
-UNSURE = N_("{n} item(s) could not be judged: {items}")
+UNSURE = Nn_("{n} item could not be judged: {items}", "{n} items could not be judged: {items}")
 
 
 # -- hosts ----------------------------------------------------------------------------------------
@@ -75,8 +81,9 @@ def _disk_rows(ctx: CheckContext, p: Mapping[str, float]) -> list[Row]:
 def hosts_disk_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
     limit = f"{p['max_percent']:g}%"
     return judge(_disk_rows(ctx, p), _(NO_HOSTS),
-                 _("all {{n}} disks are below {limit}").format(limit=limit),
-                 _("{{n}} disk(s) at or over {limit}: {{items}}").format(limit=limit), _(UNSURE))
+                 Nn_("the {n} disk is below {limit}", "all {n} disks are below {limit}"),
+                 Nn_("{n} disk at or over {limit}: {items}", "{n} disks at or over {limit}: {items}"),
+                 UNSURE, limit=limit)
 
 
 def hosts_memory_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
@@ -85,8 +92,11 @@ def hosts_memory_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult
         mem = getattr(s.snapshot, "mem_percent", None)
         rows.append(_no_data(s) if mem is None else (s.target, _pct(mem), mem < p["max_percent"]))
     limit = f"{p['max_percent']:g}%"
-    return judge(rows, _(NO_HOSTS), _("memory use of all {{n}} hosts is below {limit}").format(limit=limit),
-                 _("{{n}} host(s) at or over {limit} memory: {{items}}").format(limit=limit), _(UNSURE))
+    return judge(rows, _(NO_HOSTS),
+                 Nn_("memory use of the {n} host is below {limit}",
+                     "memory use of all {n} hosts is below {limit}"),
+                 Nn_("{n} host at or over {limit} memory: {items}",
+                     "{n} hosts at or over {limit} memory: {items}"), UNSURE, limit=limit)
 
 
 def hosts_reachable(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
@@ -98,8 +108,8 @@ def hosts_reachable(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
             rows.append((s.target, s.health.value if not s.health.is_failure
                          else f"{s.health.value}: {s.message}", not s.health.is_failure))
     return judge(rows, _("no hosts or databases in the inventory"),
-                 _("all {n} hosts and databases answer"),
-                 _("{n} target(s) failing: {items}"), _(UNSURE))
+                 Nn_("the {n} host or database answers", "all {n} hosts and databases answer"),
+                 Nn_("{n} target failing: {items}", "{n} targets failing: {items}"), UNSURE)
 
 
 def no_hostkey_mismatch(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
@@ -113,9 +123,12 @@ def no_hostkey_mismatch(ctx: CheckContext, p: Mapping[str, float]) -> CheckResul
         else:
             rows.append((s.target, s.health.value, s.health is not Health.HOSTKEY_MISMATCH))
     return judge(rows, _("no SSH hosts in the inventory: add a [[hosts]] table"),
-                 _("none of the {n} SSH hosts offers a changed host key"),
-                 _("{n} host(s) offer a changed host key (possible man in the middle; no connection "
-                   "is made until the key is checked): {items}"), _(UNSURE))
+                 Nn_("the {n} SSH host offers no changed host key",
+                     "none of the {n} SSH hosts offers a changed host key"),
+                 Nn_("{n} host offers a changed host key (possible man in the middle; no connection "
+                     "is made until the key is checked): {items}",
+                     "{n} hosts offer a changed host key (possible man in the middle; no connection "
+                     "is made until the key is checked): {items}"), UNSURE)
 
 
 # -- databases ------------------------------------------------------------------------------------
@@ -147,8 +160,10 @@ def db_replication_lag_below(ctx: CheckContext, p: Mapping[str, float]) -> Check
 
     rows = _db_rows(ctx, figure)
     return judge(rows, _("no database reports replication (no replica, no upstream): nothing to judge"),
-                 _("replication lag is under {limit:g} s on all {{n}} databases").format(limit=limit),
-                 _("{{n}} database(s) lag {limit:g} s or more: {{items}}").format(limit=limit), _(UNSURE))
+                 Nn_("replication lag is under {limit:g} s on the {n} database",
+                     "replication lag is under {limit:g} s on all {n} databases"),
+                 Nn_("{n} database lags {limit:g} s or more: {items}",
+                     "{n} databases lag {limit:g} s or more: {items}"), UNSURE, limit=limit)
 
 
 def db_connections_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
@@ -162,9 +177,11 @@ def db_connections_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResu
                 used < limit)
 
     return judge(_db_rows(ctx, figure), _(NO_DATABASES),
-                 _("all {{n}} databases use under {limit:g}% of their connections").format(limit=limit),
-                 _("{{n}} database(s) at or over {limit:g}% of max_connections: {{items}}").format(limit=limit),
-                 _(UNSURE))
+                 Nn_("the {n} database uses under {limit:g}% of its connections",
+                     "all {n} databases use under {limit:g}% of their connections"),
+                 Nn_("{n} database at or over {limit:g}% of max_connections: {items}",
+                     "{n} databases at or over {limit:g}% of max_connections: {items}"),
+                 UNSURE, limit=limit)
 
 
 def db_cache_hit_above(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
@@ -177,9 +194,11 @@ def db_cache_hit_above(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult
         return snap.target, _pct(hit), hit >= limit
 
     return judge(_db_rows(ctx, figure), _(NO_DATABASES),
-                 _("the cache hit ratio is {limit:g}% or more on all {{n}} databases").format(limit=limit),
-                 _("{{n}} database(s) below {limit:g}% cache hits: {{items}}").format(limit=limit),
-                 _(UNSURE))
+                 Nn_("the cache hit ratio is {limit:g}% or more on the {n} database",
+                     "the cache hit ratio is {limit:g}% or more on all {n} databases"),
+                 Nn_("{n} database below {limit:g}% cache hits: {items}",
+                     "{n} databases below {limit:g}% cache hits: {items}"),
+                 UNSURE, limit=limit)
 
 
 def db_no_long_queries(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
@@ -194,9 +213,11 @@ def db_no_long_queries(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult
         else:
             rows += _long_rows(snap, limit)
     return judge(rows, _(NO_DATABASES),
-                 _("no statement has run {limit:g} s or longer on {{n}} databases").format(limit=limit),
-                 _("{{n}} statement(s) running {limit:g} s or longer: {{items}}").format(limit=limit),
-                 _(UNSURE))
+                 Nn_("no statement has run {limit:g} s or longer on the {n} database",
+                     "no statement has run {limit:g} s or longer on {n} databases"),
+                 Nn_("{n} statement running {limit:g} s or longer: {items}",
+                     "{n} statements running {limit:g} s or longer: {items}"),
+                 UNSURE, limit=limit)
 
 
 def _long_rows(snap: DatabaseSnapshot, limit: float) -> list[Row]:

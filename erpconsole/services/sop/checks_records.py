@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from erpconsole.i18n import N_, _
+from erpconsole.i18n import N_, Nn_, _, ngettext
 from erpconsole.services.backups import policy
 from erpconsole.services.models import Health, Severity
 from erpconsole.services.sop.checks_live import UNSURE, Row, judge
@@ -52,8 +52,9 @@ def backups_within_rpo(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult
         else:
             age = policy.age_text(ctx.now - newest.finished)
             rows.append((name, _("newest {id} is {age} old, {rpo}").format(id=newest.id, age=age, rpo=rpo), True))
-    return judge(rows, _(NO_BACKUP_SETS), _("the newest good backup of all {n} sets is within its RPO"),
-                 _("{n} set(s) past their RPO: {items}"), _(UNSURE))
+    return judge(rows, _(NO_BACKUP_SETS), Nn_("the newest good backup of the {n} set is within its RPO",
+                                                  "the newest good backup of all {n} sets is within its RPO"),
+                 Nn_("{n} set past its RPO: {items}", "{n} sets past their RPO: {items}"), UNSURE)
 
 
 def _verified_row(status, now: float) -> Row:
@@ -79,8 +80,10 @@ def backups_verified(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
     if missing:
         return missing
     rows = [_verified_row(status, ctx.now) for status, _found in pairs]
-    return judge(rows, _(NO_BACKUP_SETS), _("the newest backup of all {n} sets is verified"),
-                 _("{n} set(s) without a verified newest backup: {items}"), _(UNSURE))
+    return judge(rows, _(NO_BACKUP_SETS), Nn_("the newest backup of the {n} set is verified",
+                                                  "the newest backup of all {n} sets is verified"),
+                 Nn_("{n} set without a verified newest backup: {items}",
+                     "{n} sets without a verified newest backup: {items}"), UNSURE)
 
 
 def restore_drills_current(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
@@ -98,8 +101,10 @@ def restore_drills_current(ctx: CheckContext, p: Mapping[str, float]) -> CheckRe
             rows.append((status.config.name, _("last drill {age} ago, {took:.1f} min, passed").format(
                 age=policy.age_text(ctx.now - drill.started), took=drill.duration_s / 60), True))
     return judge(rows, _("no backup set asks for restore drills (drill_every_d): nothing to judge"),
-                 _("every {n} set has a passed restore drill within its interval"),
-                 _("{n} set(s) with no recent passed restore drill: {items}"), _(UNSURE))
+                 Nn_("the {n} set has a passed restore drill within its interval",
+                     "all {n} sets have a passed restore drill within their interval"),
+                 Nn_("{n} set with no recent passed restore drill: {items}",
+                     "{n} sets with no recent passed restore drill: {items}"), UNSURE)
 
 
 # -- access ---------------------------------------------------------------------------------------
@@ -143,9 +148,11 @@ def access_no_departed(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult
     rows: list[Row] = [(r.account.key, f.message, False) for r in review.rows
                        for f in r.findings if f.rule == "departed"]
     if rows:
-        return judge(rows, "", "", _("{n} account(s) of departed staff can still log in: {items}"), "")
-    return CheckResult(True, _("none of the {n} accounts belongs to someone who has left").format(
-        n=len(review.rows)), ((_("accounts checked"), str(len(review.rows))),))
+        return judge(rows, "", None, Nn_("{n} account of departed staff can still log in: {items}",
+                                         "{n} accounts of departed staff can still log in: {items}"), None)
+    return CheckResult(True, ngettext("the {n} account belongs to no one who has left",
+                                      "none of the {n} accounts belongs to someone who has left",
+                                      len(review.rows)).format(n=len(review.rows)), ((_("accounts checked"), str(len(review.rows))),))
 
 
 _DRIFT = ("drift_added", "drift_privileges", "not_revoked")
@@ -167,8 +174,11 @@ def access_no_superuser_drift(ctx: CheckContext, p: Mapping[str, float]) -> Chec
     if not rows:
         return CheckResult(True, _('no superuser account; nothing differs from the baseline "{b}"').format(
             b=review.baseline))
-    return judge(rows, "", _('the {{n}} superuser accounts are as the baseline "{b}" approved').format(
-        b=review.baseline), _("{n} superuser account(s) new or changed since the baseline: {items}"), _(UNSURE))
+    return judge(rows, "", Nn_('the {n} superuser account is as the baseline "{b}" approved',
+                               'the {n} superuser accounts are as the baseline "{b}" approved'),
+                 Nn_("{n} superuser account new or changed since the baseline: {items}",
+                     "{n} superuser accounts new or changed since the baseline: {items}"), UNSURE,
+                 b=review.baseline)
 
 
 # -- everything -----------------------------------------------------------------------------------
@@ -186,9 +196,14 @@ def no_critical_findings(ctx: CheckContext, p: Mapping[str, float]) -> CheckResu
     for r in ctx.access.rows if ctx.access else ():
         rows += [(r.account.key, f.message, False) for f in r.findings if f.severity is Severity.CRITICAL]
     if rows:
-        return judge(rows, "", "", _("{n} critical finding(s): {items}"), "")
-    parts = (_("{n} hosts and databases").format(n=len(ctx.statuses)),
-             _("{n} backup sets").format(n=len(ctx.backups)) if ctx.backups is not None else _("no backups"),
-             _("{n} accounts").format(n=len(ctx.access.rows)) if ctx.access else _("no access review"))
+        return judge(rows, "", None, Nn_("{n} critical finding: {items}", "{n} critical findings: {items}"), None)
+    hosts, sets = len(ctx.statuses), len(ctx.backups or ())
+    accounts = len(ctx.access.rows) if ctx.access else 0
+    parts = (ngettext("{n} host or database", "{n} hosts and databases", hosts).format(n=hosts),
+             ngettext("{n} backup set", "{n} backup sets", sets).format(n=sets)
+             if ctx.backups is not None else _("no backups"),
+             ngettext("{n} account", "{n} accounts", accounts).format(n=accounts)
+             if ctx.access else _("no access review"))
     return CheckResult(True, _("no critical finding in {what}").format(what=", ".join(parts)),
                        tuple((_("looked at"), part) for part in parts))
+

@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
-from erpconsole.i18n import _
+from erpconsole.i18n import _, ngettext
 from erpconsole.services.sop import schedule as scheduling
 from erpconsole.services.sop.models import (
     APPROVAL, CHECK, FAILED, OPEN, PASSED, SKIPPED, CheckResult, Compliance, DueRun, SopRun,
@@ -181,7 +181,8 @@ class SopService:
             raise ValueError(_("type the name of the person who signs the run"))
         still_open = [s.step_id for s in run.steps if s.state == OPEN]
         if still_open:
-            raise ValueError(_("{n} step(s) still open: {steps}").format(
+            raise ValueError(ngettext("{n} step still open: {steps}", "{n} steps still open: {steps}",
+                                      len(still_open)).format(
                 n=len(still_open), steps=", ".join(still_open)))
         actor, now = actor or default_actor(), self._now()
         with self._lock:

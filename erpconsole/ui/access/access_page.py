@@ -7,7 +7,6 @@ import dataclasses
 import html
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QSplitter, QStackedWidget, QVBoxLayout, QWidget
@@ -22,6 +21,8 @@ from erpconsole.ui.access.state import empty_state, summary_html
 from erpconsole.ui.access.table import FAILED, SAVING
 from erpconsole.ui.access.text import default_campaign_name, operation_label, when_text
 from erpconsole.ui.common.message_bar import EmptyState, MessageBar, text_label
+from erpconsole.ui.common.places import evidence_dir
+from erpconsole.ui.common.words import counted
 from erpconsole.widgets.theme import current_theme_name
 
 _ACCEPTED = QDialog.DialogCode.Accepted
@@ -195,7 +196,7 @@ class AccessReviewPage(QWidget):
         if self._review is None:
             return
         name = self._review.campaign.name.replace(" ", "-")
-        path = self.ask_save_path(str(Path.home() / f"access-review-{name}.zip"))
+        path = self.ask_save_path(str(evidence_dir(create=True) / f"access-review-{name}.zip"))
         if path:
             self.export_to(path if path.lower().endswith(".zip") else path + ".zip")
 
@@ -281,8 +282,9 @@ class AccessReviewPage(QWidget):
             return  # an answer for a campaign the user has moved away from
         if self._collecting and review.extraction is not None:
             self._collecting = False
-            self._say(self.tr("Collected {0} accounts from {1} sources.").format(
-                len(review.rows), len(review.extraction.sources)), "ok")
+            self._say(self.tr("Collected {0} from {1}.").format(
+                counted(self, "%n account", "%n accounts", len(review.rows)),
+                counted(self, "%n source", "%n sources", len(review.extraction.sources))), "ok")
         self._loading = False
         self._set_review(review)
 
@@ -318,8 +320,9 @@ class AccessReviewPage(QWidget):
 
     def _on_exported(self, result) -> None:
         self._exporting = False
-        self._say(self.tr("Evidence written: {0} ({1} accounts, {2} findings) · SHA-256 <code>{3}</code>").format(
-            html.escape(result.path), result.accounts, result.findings, result.sha256), "ok",
+        self._say(self.tr("Evidence written: {0} ({1}, {2}) · SHA-256 <code>{3}</code>").format(
+            html.escape(result.path), counted(self, "%n account", "%n accounts", result.accounts),
+            counted(self, "%n finding", "%n findings", result.findings), result.sha256), "ok",
             copy_text=f"{result.path}\nSHA-256 {result.sha256}")
         self._show_state()
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from erpconsole.services.access.models import Statement
+from erpconsole.ui.common.words import counted
 from erpconsole.ui.databases.action_dialog import monospace_view
 from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.common.sign_dialog import SignDialog
@@ -63,7 +64,9 @@ class SignOffDialog(SignDialog):
             "After signing, the campaign is read-only and its approved state becomes the baseline "
             "for the next drift check. The signature is recorded in the audit trail.")
         super().__init__(tr("Sign off: {0}").format(campaign_name),
-                         tr("{0} of {1} accounts decided; {2} undecided.").format(total - undecided, total, undecided),
+                         counted(SignDialog.__name__, "{0} of %n account decided; {1} undecided.",
+                                 "{0} of %n accounts decided; {1} undecided.", total).format(
+                             total - undecided, undecided),
                          note, undecided, tr("Decide every account first."), signer,
                          tr("Your full name, as the auditor should read it"), parent)
         self.setObjectName("accessSignOffDialog")

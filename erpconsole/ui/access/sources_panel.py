@@ -35,7 +35,7 @@ class AccessSourcesPanel(QWidget):
             Column("source", self.tr("Source"), fmt=source_label),
             Column("kind", self.tr("Kind")),
             Column("rows", self.tr("Rows"), right),
-            Column("ts", self.tr("Read at"), fmt=when_text),
+            Column("ts", self.tr("Read at"), fmt=when_text, room=when_text(0.0)),
             Column("duration", self.tr("Took"), right, lambda v: f"{v:.1f} s"),
             Column("state", self.tr("Error or note")),
             Column("query", self.tr("Query or command"), fmt=one_line),

@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication
 
 from erpconsole.services.access.models import CampaignReview
 from erpconsole.ui.access.text import when_text
+from erpconsole.ui.common.words import counted
 from erpconsole.widgets.theme import status_color
 
 
@@ -31,14 +32,15 @@ def summary_html(review: CampaignReview | None, theme: str) -> str:
                       for sev, level, word in (("critical", "critical", "critical"), ("warning", "warning", "warning"),
                                                ("info", "pending", "info")) if severities[sev])
     total = len(review.rows)
-    parts = [_tr("<b>{0}</b> accounts").format(f"{total:,}"),
+    parts = [counted("access", "<b>{0}</b> account", "<b>{0}</b> accounts", total).format(f"{total:,}"),
              _tr("findings: {0}").format(found or _e("none")),
              _tr("decided <b>{0}</b> of {1}").format(f"{review.decided:,}", f"{total:,}"),
              _tr("drift baseline: {0}").format(html.escape(review.baseline)) if review.baseline else
              _e("no drift baseline yet (the first signed campaign becomes it)"),
              _tr("collected {0}").format(when_text(review.extraction.ts))]
     if review.gone:
-        parts.append(_tr("{0} approved account(s) gone since the baseline").format(len(review.gone)))
+        parts.append(counted("access", "%n approved account gone since the baseline",
+                             "%n approved accounts gone since the baseline", len(review.gone)))
     return " · ".join(parts)
 
 
@@ -65,7 +67,9 @@ def empty_state(review: CampaignReview | None, *, unavailable: str, requested: b
     if not review.rows:
         sources = len(review.extraction.sources)
         if failed_sources:
-            return html.escape(_tr("No accounts were read: {0} of {1} sources failed; the Sources panel below "
-                                   "says why.").format(failed_sources, sources)), ""
+            return html.escape(counted(
+                "access", "No accounts were read: {0} of %n source failed; the Sources panel below says why.",
+                "No accounts were read: {0} of %n sources failed; the Sources panel below says why.",
+                sources).format(failed_sources)), ""
         return _e("The sources were read and hold no accounts."), ""
     return "", ""

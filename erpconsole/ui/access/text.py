@@ -13,6 +13,8 @@ from erpconsole.services.access.models import (
     CHANGE, DATABASE, ERP, KEEP, OS, REVOKE, Account, Campaign, rules,
 )
 from erpconsole.services.models import Severity
+from erpconsole.ui.common.words import counted
+
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("access", text)
@@ -66,10 +68,10 @@ def ago_text(ts: float, now: float | None = None) -> str:
     now = time.time() if now is None else now
     days = (date.fromtimestamp(now) - date.fromtimestamp(ts)).days
     if days >= 1:
-        return _tr("1 day ago") if days == 1 else _tr("{0} days ago").format(days)
+        return counted("access", "%n day ago", "%n days ago", days)
     hours = int(max(0.0, now - ts) // 3600)
     if hours >= 1:
-        return _tr("1 hour ago") if hours == 1 else _tr("{0} hours ago").format(hours)
+        return counted("access", "%n hour ago", "%n hours ago", hours)
     return _tr("within the hour")
 
 

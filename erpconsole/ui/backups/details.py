@@ -11,6 +11,7 @@ from erpconsole.services.backups.models import Backup, BackupSetStatus
 from erpconsole.ui.common.labels import format_duration
 from erpconsole.ui.backups import text as bt
 from erpconsole.ui.common.message_bar import text_label
+from erpconsole.ui.common.words import counted
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_setup import filter_line, rows_table
 from erpconsole.widgets.units import humanise_bytes
@@ -47,7 +48,7 @@ class BackupDetailsView(QWidget):
         self.model = RowsTableModel([
             Column("id", self.tr("Backup")),
             Column("kind", self.tr("Kind")),
-            Column("finished", self.tr("Finished"), fmt=_when),
+            Column("finished", self.tr("Finished"), fmt=_when, room=_when(0.0)),
             Column("age", self.tr("Age"), right, bt.age),
             Column("duration", self.tr("Took"), right, format_duration),
             Column("size", self.tr("Size"), right, humanise_bytes),
@@ -80,7 +81,7 @@ class BackupDetailsView(QWidget):
 
     def set_status(self, status: BackupSetStatus, now: float) -> None:
         self.name = status.config.name
-        self.title.setText(self.tr("{0}: %n backup(s)", "", len(status.backups)).format(self.name))
+        self.title.setText(counted(self, "{0}: %n backup", "{0}: %n backups", len(status.backups)).format(self.name))
         self.model.set_rows([backup_row(b, now) for b in status.backups])
         read = time.strftime("%H:%M:%S", time.localtime(status.read_ts)) if status.read_ts else "–"
         query = status.query or self.tr("(the source did not say)")

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 from erpconsole.services.backups.models import Backup, BackupSetConfig, DrillResult
 from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.backups import text as bt
+from erpconsole.ui.common.words import counted
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_view import DataTableView
 from erpconsole.widgets.units import humanise_bytes
@@ -44,7 +45,8 @@ class DrillConfirmDialog(QDialog):
                                          "source database are not changed. The drill is written to the audit trail."))
         checks = [self.tr("row counts of {0} compared with {1}").format(", ".join(cfg.key_tables), cfg.database or
                                                                         self.tr("the source"))] if cfg.key_tables else []
-        checks += [self.tr("%n sanity query(s) must return rows", "", len(cfg.sanity_queries))] if cfg.sanity_queries else []
+        checks += [counted(self, "%n sanity query must return rows", "%n sanity queries must return rows",
+                           len(cfg.sanity_queries))] if cfg.sanity_queries else []
         self.checks_label = _label(self.tr("Checks: {0}").format("; ".join(checks) if checks else self.tr(
             "the restore itself (no key tables or sanity queries in the inventory)")))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

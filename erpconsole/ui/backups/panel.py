@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushBut
 from erpconsole.services.backups.models import DIFF, INCR, BackupSetStatus
 from erpconsole.services.models import Finding
 from erpconsole.ui.backups import text as bt
+from erpconsole.ui.common.words import counted
 from erpconsole.widgets.bar_chart import BarChart
 from erpconsole.widgets.elided_label import ElidedLabel
 from erpconsole.widgets.rpo_gauge import RpoGauge
@@ -176,14 +177,14 @@ class BackupSetPanel(FollowsAppTheme, QFrame):
         if len(sized) > 1 and sized[-2].size_bytes:
             change = 100.0 * (sized[-1].size_bytes - sized[-2].size_bytes) / sized[-2].size_bytes
             text += self.tr(" ({0:+.1f}% on the one before)").format(change)
-        self.size_label.setText(text + " · " + self.tr("size of the last %n backup(s)", "", len(recent)))
+        self.size_label.setText(text + " · " + counted(self, "size of the last %n backup", "size of the last %n backups", len(recent)))
 
     def _set_timeline(self, status: BackupSetStatus, now: float) -> None:
         times = [b.finished for b in status.backups]
         levels = ["critical" if not b.ok else ("" if b.kind in (DIFF, INCR) else "full") for b in status.backups]
         self.timeline.set_ticks(times, levels, now - TIMELINE_DAYS * 86400, now, status.config.policy.rpo_h * 3600)
         count = self.timeline.visible_ticks()
-        self.timeline_label.setText(self.tr("30 days: %n backup(s)", "", count) + " · " + bt.gap_summary(self.timeline.gaps()))
+        self.timeline_label.setText(counted(self, "30 days: %n backup", "30 days: %n backups", count) + " · " + bt.gap_summary(self.timeline.gaps()))
 
     def _set_fact(self, label: QLabel, text: str, level: str) -> None:
         label.setText(text)

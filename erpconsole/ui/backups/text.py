@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication
 from erpconsole.services.backups.models import DIFF, DUMP, FULL, INCR, SNAPSHOT, Backup, BackupSetStatus
 from erpconsole.services.models import Finding
 from erpconsole.ui.common.labels import format_duration
+from erpconsole.ui.common.words import counted
 
 LEVEL_ORDER = {"ok": 0, "pending": 1, "unknown": 2, "warning": 3, "critical": 4}
 GAUGE_WARNING = 0.75  # three quarters of the RPO gone: the next backup had better come
@@ -153,8 +154,9 @@ def gap_summary(gaps: list[tuple[float, float]]) -> str:
         return _tr("No gap longer than the RPO in 30 days")
     longest = max(gaps, key=lambda g: g[1] - g[0])
     ended = time.strftime("%d %b %H:%M", time.localtime(longest[1]))
-    return QCoreApplication.translate("backups", "%n gap(s) longer than the RPO in 30 days", "", len(gaps)) + \
-        _tr(" · longest {0}, until {1}").format(age(longest[1] - longest[0]), ended)
+    return _tr("{0} · longest {1}, until {2}").format(
+        counted("backups", "%n gap longer than the RPO in 30 days", "%n gaps longer than the RPO in 30 days",
+                len(gaps)), age(longest[1] - longest[0]), ended)
 
 
 def overview_summary(views: dict, total: int, now: float) -> tuple[str, str, list[tuple[str, str, str]]]:
@@ -170,7 +172,7 @@ def overview_summary(views: dict, total: int, now: float) -> tuple[str, str, lis
     if len(views) < total and level == "ok":
         level = "pending"
     name = max(levels, key=lambda n: (level_rank(levels[n]), n in late, n))
-    text = _tr("all {0} sets ok").format(len(views)) if level == "ok" else \
+    text = counted("backups", "the %n set is ok", "all %n sets ok", len(views)) if level == "ok" else \
         _tr("worst: {0}: {1}").format(name, status_text(*views[name], now))
     return level, text, [
         (_tr("Late"), str(len(late)), "critical" if late else "ok"),

@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QButtonGroup, QLabel
 
 from erpconsole.ui.common import detail_scaffold as scaffold
+from erpconsole.ui.common.words import counted
 from erpconsole.ui.hosts.host_charts import ChartSpec, series_key
 from erpconsole.widgets.live_chart import LiveChart
 from erpconsole.widgets.ring_buffer import RingBuffer
@@ -178,7 +179,7 @@ class DetailHistoryMixin:
             if found is not None:
                 found[0].set_history(found[1], ts, values)
         points = sum(len(ts) for ts, _v in data.values())
-        self.source_label.setText(self.tr("from the store: %n point(s)", "", points))
+        self.source_label.setText(counted(self, "from the store: %n point", "from the store: %n points", points))
 
     def _on_history_failed(self, target: str, rid: int, message: str) -> None:
         if rid == self._pending_rid:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QTabWidget, QVBoxLayout
 
 from erpconsole.services.models import DatabaseSnapshot
 from erpconsole.ui.common.message_bar import MessageBar
+from erpconsole.ui.common.words import counted
 from erpconsole.ui.databases.activity import ActivityPanel
 from erpconsole.ui.databases.tables import TablesPanel
 from erpconsole.ui.databases.tabs import ReplicationPanel, StatementsPanel
@@ -78,4 +79,4 @@ class DatabaseWorkTabs(QWidget):
 
     def show_busy(self, running: int) -> None:
         self.busy.setVisible(running > 0)
-        self.busy.setToolTip(self.tr("%n action(s) running", "", running))
+        self.busy.setToolTip(counted(self, "%n action running", "%n actions running", running))

@@ -36,7 +36,7 @@ class EventLogPage(QWidget):
         self._dirty = False
         self.model = RowsTableModel(
             [
-                Column("ts", self.tr("Time"), fmt=_when),
+                Column("ts", self.tr("Time"), fmt=_when, room=_when(0.0)),
                 Column("level", self.tr("Level"), fmt=lambda v: v.value),
                 Column("target", self.tr("Target"), fmt=display_name),
                 Column("message", self.tr("Message")),

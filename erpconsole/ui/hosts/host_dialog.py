@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from erpconsole.config import HostConfig
+from erpconsole.config import HostConfig, default_inventory_path
 from erpconsole.services.models import ConnectionStep
 from erpconsole.ui.common.busy import clear_busy, set_busy
+from erpconsole.ui.common.form_dialog import RequiredFields, saves_to_label
 from erpconsole.ui.hosts.bridge import HostsApi
 
 
@@ -57,6 +58,7 @@ class HostDialog(QDialog):
         layout.addWidget(self.steps_list)
         layout.addWidget(self.error_label)
         layout.addWidget(where)
+        layout.addWidget(self.missing_label)
         layout.addWidget(self.buttons)
 
         bridge.connection_step.connect(self._on_step)
@@ -115,7 +117,7 @@ class HostDialog(QDialog):
         return form
 
     def _build_test(self) -> None:
-        self.test_button = QPushButton(self.tr("&Test connection"))
+        self.test_button = QPushButton(self.tr("Test &connection"))  # Alt+T is Tags
         self.test_button.clicked.connect(self.test_connection)
         self.steps_list = QListWidget()
         self.steps_list.setObjectName("connectionSteps")
@@ -128,15 +130,18 @@ class HostDialog(QDialog):
         self.error_label.hide()
 
     def _build_buttons(self) -> QLabel:
-        """The Save and Cancel buttons; returns the line that says where Save writes."""
+        """The Save and Cancel buttons, Save off until a name and an address are given; returns
+        the line that says which file Save writes (the bridge's rule: the inventory in use,
+        else the default one, created)."""
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        path = self._bridge.inventory_path
-        where = QLabel(self.tr("Saved to {0}").format(path) if path else
-                       self.tr("Saved to a new inventory file (none is in use yet)"))
-        where.setWordWrap(True)
-        return where
+        self.missing_label = QLabel()
+        self.required = RequiredFields(self.buttons.button(QDialogButtonBox.StandardButton.Save), self.missing_label)
+        self.required.require(self.name_edit, self.tr("Name"))
+        self.required.require(self.address_edit, self.tr("Address"))
+        self.saves_to = saves_to_label(self._bridge.inventory_path, str(default_inventory_path()))
+        return self.saves_to
 
     # -- values --------------------------------------------------------------------------
 
@@ -250,6 +255,7 @@ class HostDialog(QDialog):
             self._show_error(str(exc))
             return False
         self._show_error("")
+        self.required.set_busy(True)
         set_busy(self.buttons.button(QDialogButtonBox.StandardButton.Save), self.tr("Saving…"))
         old = self._original.name if self._original else None
         self._save_request = self._bridge.save_host(host, old, self.secret())
@@ -263,12 +269,14 @@ class HostDialog(QDialog):
         if rid == self._save_request:
             self._save_request = None
             clear_busy(self.buttons.button(QDialogButtonBox.StandardButton.Save))
+            self.required.set_busy(False)
             self.accept()
 
     def _on_save_failed(self, rid: int, message: str) -> None:
         if rid == self._save_request:
             self._save_request = None
             clear_busy(self.buttons.button(QDialogButtonBox.StandardButton.Save))
+            self.required.set_busy(False)
             self._show_error(message)
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override

@@ -52,7 +52,11 @@ class SopLibraryPanel(QWidget):
         self.errors_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.open_list = roomy(QListWidget())
         self.open_list.setObjectName("sopOpenRuns")
-        self.open_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the title and the count stay readable
+        # Each line of a run is cut at its end (a date is never cut in the middle), and the
+        # list keeps room for the date line whole.
+        self.open_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.open_list.setMinimumWidth(self.open_list.fontMetrics().horizontalAdvance(st.RUN_TITLE_ROOM) + 32)
+        self.open_list.setAlternatingRowColors(True)  # two lines a run: where one ends shows
         self.open_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.open_list.itemDoubleClicked.connect(lambda *_: self._on_resume())
         self.open_list.itemSelectionChanged.connect(self._update_buttons)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from erpconsole.services.sop.models import CHECK, OPEN, SopRun, SopStep
+from erpconsole.ui.common.words import counted
 from erpconsole.ui.sop import text as st
 from erpconsole.ui.sop.step_view import SopStepView
 from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
@@ -43,7 +44,7 @@ class SopRunView(QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.progress = QProgressBar()
         self.progress.setObjectName("sopProgress")
-        self.progress.setFormat(self.tr("%v of %m steps done"))
+        self.progress.setFormat(counted(self, "%v of %m step done", "%v of %m steps done", 0))
         self.checks_button = QPushButton(self.tr("Run all checks"))
         self.checks_button.clicked.connect(self.checks_requested.emit)
         self.sign_button = QPushButton(self.tr("Finish and sign…"))
@@ -147,6 +148,8 @@ class SopRunView(QWidget):
         self.header.setText("<br>".join(lines))
         self.header.setToolTip(st.signed_text(run) if run.signed else "")
         self.progress.setMaximum(max(1, len(run.steps)))
+        # %v and %m are the bar's own fields: the noun agrees with the number of steps (%m).
+        self.progress.setFormat(counted(self, "%v of %m step done", "%v of %m steps done", len(run.steps)))
         self.progress.setValue(run.done)
 
     def _fill_tree(self, run: SopRun, selected: str | None) -> None:
@@ -243,7 +246,7 @@ class SopRunView(QWidget):
         self.checks_button.setEnabled(has_checks)
         self.checks_button.setToolTip("" if has_checks else self.tr("This procedure has no check steps."))
         self.sign_button.setEnabled(True)  # the dialog says why it refuses, with the count
-        self.sign_button.setToolTip(self.tr("%n step(s) still open", "", open_count) if open_count else "")
+        self.sign_button.setToolTip(counted(self, "%n step still open", "%n steps still open", open_count) if open_count else "")
 
     # -- reading back (tests and the page) --------------------------------------------------------
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication
 from erpconsole.services.sop.models import (
     ACTION, APPROVAL, CHECK, FAILED, MANUAL, OPEN, PASSED, SKIPPED, DueRun, SopRun, SopStep, StepState,
 )
+from erpconsole.ui.common.words import counted
 
 
 def _tr(text: str) -> str:
@@ -66,13 +67,21 @@ def overdue_summary(due: list[DueRun], now: float) -> str:
     if not late:
         return ""
     first = late[0]
-    return _tr("SOP: {0} run(s) overdue; most overdue: {1} (due {2} ago)").format(
-        len(late), first.title, age_text(now - first.due))
+    return counted("sop", "SOP: %n run overdue; most overdue: {0} (due {1} ago)",
+                   "SOP: %n runs overdue; most overdue: {0} (due {1} ago)", len(late)).format(
+        first.title, age_text(now - first.due))
 
 
 def run_title(run: SopRun) -> str:
-    return _tr("{0} · started {1} by {2} · {3}/{4}").format(
-        run.template.title, when_text(run.started), run.started_by or "?", run.done, len(run.steps))
+    """Two lines, so a narrow list cuts the end of a line, never the middle of the date: the
+    procedure and its progress, then when and by whom it was started."""
+    first = _tr("{0} · {1}/{2}").format(run.template.title, run.done, len(run.steps))
+    second = _tr("started {0} by {1}").format(when_text(run.started), run.started_by or "?")
+    return first + "\n" + second
+
+
+#: What the open runs list gives room for: the second line of ``run_title`` with a short name.
+RUN_TITLE_ROOM = "started 0000-00-00 00:00 by someone"
 
 
 def step_message(state: StepState) -> str:

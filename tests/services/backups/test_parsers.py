@@ -224,11 +224,11 @@ def test_dumpdir_cut_short_garbage_and_unreadable():
     half = samples.DUMPDIR_FIND[:150]  # the second line is cut inside its checksum
     backups, note = DumpDirSource().parse(run(half), DUMPS)
     assert [b.id for b in backups] == ["x.sql.gz"]
-    assert "1 line(s) of the listing could not be read" in note
+    assert "1 line of the listing could not be read and was skipped" in note
     with pytest.raises(SourceError, match="needs GNU findutils"):
         DumpDirSource().parse(run("-printf: unknown primary\n"), DUMPS)
     backups, note = DumpDirSource().parse(run("1795476833.5 10 unreadable\n"), DUMPS)
-    assert backups == [] and "1 file(s) could not be read for a checksum" in note
+    assert backups == [] and "1 file could not be read for a checksum" in note
     assert DumpDirSource().parse(run(""), DUMPS)[1] == \
         "no file in /tmp/pgbr-exp/dd matches *.dump *.sql.gz"
 

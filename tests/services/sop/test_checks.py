@@ -76,6 +76,19 @@ def test_memory(local):
     assert bad.ok is False and bad.values == (("This workstation", f"{local.mem_percent:.1f}%"),)
 
 
+
+def test_counted_messages_agree_with_their_count(local):
+    one = ctx([host("This workstation", local)])
+    assert run_check("hosts_memory_below", one, {"max_percent": 100}).message.startswith(
+        "memory use of the 1 host is below")
+    two = ctx([host("This workstation", local), host("erp-app-1", local)])
+    assert "all 2 hosts" in run_check("hosts_memory_below", two, {"max_percent": 100}).message
+    failing = run_check("hosts_memory_below", one, {"max_percent": 0}).message
+    assert failing.startswith("1 host at or over 0% memory: ")
+    assert run_check("hosts_reachable", one).message == "the 1 host or database answers"
+    pending = run_check("hosts_reachable", ctx([host("erp-app-1", None, Health.PENDING, "")])).message
+    assert pending.startswith("1 item could not be judged: ")
+
 def test_reachable_and_host_keys(local):
     good = ctx([host("This workstation", local), host("erp-app-1", local), db()])
     assert run_check("hosts_reachable", good).ok is True
@@ -242,7 +255,7 @@ def test_access_checks_without_a_campaign_never_pass(name):
 def test_no_critical_findings(local):
     clean = ctx([host("This workstation", local)], backups=(backup_set(),), access=review([row("alice")]))
     ok = run_check("no_critical_findings", clean)
-    assert ok.ok is True and "1 backup sets" in ok.message
+    assert ok.ok is True and "1 backup set," in ok.message and "1 host or database" in ok.message
     warned = replace(host("erp-app-1", local), findings=(Finding(Severity.CRITICAL, "erp-app-1", "disk", "/ at 97%"),))
     bad = run_check("no_critical_findings", ctx([warned], backups=(backup_set(age_h=40),)))
     assert bad.ok is False

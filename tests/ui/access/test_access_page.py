@@ -462,3 +462,14 @@ def test_five_thousand_rows_load_in_one_reset_and_filter(page, bridge):
     assert page.filters.count_label.text() == "1,667 of 5,000 shown"
     page.set_filters(source="os")
     assert page.filters.count_label.text() == "0 of 5,000 shown"
+
+
+def test_export_suggests_a_file_in_the_evidence_folder_help_names(page, bridge):
+    from erpconsole.ui.common.places import evidence_dir
+
+    loaded(page, bridge)
+    suggested = []
+    page.ask_save_path = lambda path: suggested.append(path) or ""
+    page.bar.export_button.click()
+    assert len(suggested) == 1 and suggested[0].startswith(str(evidence_dir()) + "/access-review-")
+    assert evidence_dir().is_dir()  # the save dialog opens in it (isolated data folder in tests)

@@ -67,9 +67,9 @@ def test_a_fresh_set_is_green_with_its_facts(page, bridge):
     assert panel.verify_label.text().startswith("Verified 3 h ago with pg_restore --list")
     assert panel.drill_label.text() == "Last drill 5 d ago: restored in 4 min 12 s (target 30 min)"
     assert panel.timeline.gaps() == [] and panel.timeline.visible_ticks() == 30
-    assert panel.timeline_label.text() == "30 days: 30 backup(s) · No gap longer than the RPO in 30 days"
+    assert panel.timeline_label.text() == "30 days: 30 backups · No gap longer than the RPO in 30 days"
     assert len(panel.size_chart.values()) == 30
-    assert panel.size_label.text().startswith("Newest 50.5 MiB (+0.2% on the one before) · size of the last 30 backup(s)")
+    assert panel.size_label.text().startswith("Newest 50.5 MiB (+0.2% on the one before) · size of the last 30 backups")
     assert panel.findings_shown() == [] and panel.verify_button.isEnabled()
 
 
@@ -95,7 +95,7 @@ def test_a_three_day_gap_is_shown(page, bridge):
     panel = page.panel(NAME)
     (start, end), = panel.timeline.gaps()
     assert end - start == pytest.approx(3 * s.D, abs=1)
-    assert "1 gap(s) longer than the RPO in 30 days · longest 3 d, until" in panel.timeline_label.text()
+    assert "1 gap longer than the RPO in 30 days · longest 3 d, until" in panel.timeline_label.text()
     assert panel.timeline.visible_ticks() == 28
 
 
@@ -120,7 +120,7 @@ def test_details_table_lists_every_backup_with_the_command(page, bridge, qtbot):
     assert page.stack.currentWidget() is page.details
     model, table = page.details.model, page.details.table
     assert model.rowCount() == 31
-    assert page.details.title.text() == "erp-db-nightly: 31 backup(s)"
+    assert page.details.title.text() == "erp-db-nightly: 31 backups"
     assert "find /var/backups/erp-db-nightly -name '*.dump'" in page.details.query_label.text()
     bad = next(i for i, r in enumerate(model.rows()) if r["error"])
     assert model.display_text(bad, model.column_index("result")) == "FAILED"

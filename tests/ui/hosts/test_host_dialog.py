@@ -60,3 +60,46 @@ def test_a_wrong_field_is_refused_before_anything_is_asked(qtbot):
     dialog = dialog_on(qtbot, bridge)
     assert not dialog.save()
     assert dialog.error_label.text() == "give the host a name" and bridge.calls == []
+
+
+def test_save_waits_for_a_name_and_an_address_and_says_which_is_missing(qtbot):
+    dialog = dialog_on(qtbot, FakeHostsBridge())
+    save = dialog.buttons.button(dialog.buttons.StandardButton.Save)
+    assert not save.isEnabled()
+    assert dialog.missing_label.text() == "To save, fill in: Name, Address" and not dialog.missing_label.isHidden()
+    dialog.name_edit.setText("erp-new")
+    assert not save.isEnabled() and dialog.missing_label.text() == "To save, fill in: Address"
+    dialog.address_edit.setText("   ")  # blanks are no address
+    assert not save.isEnabled()
+    dialog.address_edit.setText("10.0.0.9")
+    assert save.isEnabled() and dialog.missing_label.isHidden()
+    dialog.name_edit.clear()
+    assert not save.isEnabled()
+
+
+def test_save_stays_off_while_saving_even_as_fields_change(qtbot):
+    dialog = dialog_on(qtbot, FakeHostsBridge())
+    dialog.name_edit.setText("erp-new")
+    dialog.address_edit.setText("10.0.0.9")
+    save = dialog.buttons.button(dialog.buttons.StandardButton.Save)
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        assert dialog.save()
+        dialog.name_edit.setText("erp-new-2")
+        assert not save.isEnabled()
+
+
+def test_the_dialog_says_which_file_save_writes(qtbot, tmp_path):
+    dialog = dialog_on(qtbot, FakeHostsBridge(inventory_path=str(tmp_path / "inventory.toml")))
+    assert dialog.saves_to.text() == f"Saves to {tmp_path / 'inventory.toml'}"
+    from erpconsole.config import default_inventory_path
+
+    fresh = dialog_on(qtbot, FakeHostsBridge(inventory_path=None))
+    assert fresh.saves_to.text().startswith(f"Saves to {default_inventory_path()} (a new file")
+
+
+def test_tags_and_test_connection_have_their_own_alt_letters(qtbot):
+    from erpconsole.ui.common.form_dialog import duplicate_mnemonics, mnemonics
+
+    dialog = dialog_on(qtbot, FakeHostsBridge())
+    assert duplicate_mnemonics(dialog) == {}
+    assert mnemonics(dialog)["t"] == ["&Tags"] and mnemonics(dialog)["c"] == ["Test &connection"]

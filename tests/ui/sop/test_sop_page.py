@@ -7,6 +7,7 @@ models built here; the bridge is a recording stand-in (the page's contract)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 
 import pytest
@@ -188,8 +189,9 @@ def test_start_answers_the_due_time_and_resume_asks_for_the_run(page, bridge):
     bridge.sop_run_loaded.emit(run(9))
     assert page.current_run().id == 9
     bridge.sop_open_runs_loaded.emit([worked(5)])
-    assert page.library.open_run_texts()[0].startswith("Daily inspection · started")
-    assert page.library.open_run_texts()[0].endswith("· 2/4")
+    first, second = page.library.open_run_texts()[0].split("\n")
+    assert first == "Daily inspection · 2/4"
+    assert second.startswith("started ") and second.endswith(" by alice")
     page.library.select_open_run(5)
     page.library.resume_button.click()
     assert bridge.named("request_sop_run") == [("request_sop_run", 5)]
@@ -301,11 +303,11 @@ def test_a_refusal_from_the_service_is_shown_and_the_step_usable_again(page, bri
 
 def test_sign_is_refused_while_steps_are_open_with_the_count(page, bridge):
     show(page, bridge, worked())
-    assert page.run_view.sign_button.toolTip() == "2 step(s) still open"
+    assert page.run_view.sign_button.toolTip() == "2 steps still open"
     seen = []
     page.run_dialog = lambda d: (seen.append((d.sign_button.isEnabled(), d.warning_label.text())), True)[1]
     page.sign()
-    assert seen == [(False, "2 step(s) still open: tick, fail or skip (with a reason) each one before signing.")]
+    assert seen == [(False, "2 steps still open: tick, fail or skip (with a reason) each one before signing.")]
     assert bridge.named("sign_sop_run") == []
 
 
@@ -416,7 +418,7 @@ def test_the_overview_and_status_bar_show_overdue_runs(console_factory, qtbot):
     window.show()
     window.show_page("overview")
     assert window.overview.sop_banner_text() == (
-        "SOP: 2 run(s) overdue; most overdue: Weekly database maintenance (due 2 d ago)")
+        "SOP: 2 runs overdue; most overdue: Weekly database maintenance (due 2 d ago)")
     window.overview.sop_banner.linkActivated.emit("sop")
     assert window.current_page_key() == "sop"
     console.bridges.sop.sop_due_changed.emit(due[2:])
@@ -525,3 +527,14 @@ def test_at_the_usual_window_width_the_run_fits_and_long_steps_are_elided(qtbot)
     assert item.text(0) == long_title
     assert item.toolTip(0) == f"{long_title}\nThe ERP says what went wrong before users do."
     assert item.toolTip(4) == item.text(4)
+
+
+def test_an_open_run_keeps_its_date_whole(page, bridge):
+    """The date has a line of its own and the list room for it: a narrow list cuts line ends
+    (the name), never the middle of "2026-12-01 10:00"."""
+    bridge.sop_open_runs_loaded.emit([worked(5)])
+    assert page.library.open_list.textElideMode() == Qt.TextElideMode.ElideRight
+    date_line = page.library.open_run_texts()[0].split("\n")[1]
+    assert re.fullmatch(r"started \d{4}-\d\d-\d\d \d\d:\d\d by alice", date_line)
+    metrics = page.library.open_list.fontMetrics()
+    assert page.library.open_list.minimumWidth() > metrics.horizontalAdvance(date_line)
