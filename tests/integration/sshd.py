@@ -7,10 +7,8 @@ A ``ClientKeys`` pair (a plain and an encrypted ed25519 key) is authorized on ev
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import socket
-import stat
 import subprocess
 import time
 from dataclasses import dataclass
@@ -145,39 +143,10 @@ SetEnv HOME={self.home}
         cmd = [SSHD, "-D", "-e", "-f", str(self.config)]
         if not self.mounts:
             return cmd
-        steps = self._overlay_steps()
-        steps += [f"mount --bind {shlex.quote(str(src))} {shlex.quote(dst)}"
-                  for dst, src in self.mounts.items()]
-        # unshare and sh exec in turn: the pid is sshd's own, which kill() relies on.
-        return ["unshare", "--mount", "sh", "-c", f'{" && ".join(steps)} && exec "$@"', "sh",
-                *cmd]
+        # Imported here: benchmarks/ssh_poll.py loads this file alone, without mounts.
+        from tests.mount_namespace import namespace_command
 
-    def _overlay_steps(self) -> list[str]:
-        """A path this machine lacks (no /etc/sudoers where sudo is not installed) cannot be
-        bound over: its folder is shown through a read-only overlay whose upper layer holds
-        an empty file or folder of that name, which the bind then covers."""
-        layers: dict[str, Path] = {}
-        for dst, src in self.mounts.items():
-            if os.path.lexists(dst):
-                continue
-            parent = Path(dst).parent
-            while not parent.exists():  # a missing folder is made inside the nearest one
-                parent = parent.parent
-            layer = layers.setdefault(str(parent), self.folder / f"layer{len(layers)}")
-            placeholder = layer / Path(dst).relative_to(parent)
-            placeholder.parent.mkdir(parents=True, exist_ok=True)
-            if Path(src).is_dir():
-                placeholder.mkdir(exist_ok=True)
-            else:
-                placeholder.touch()
-            # The overlay's folders take the top layer's modes: a 0700 one (umask) would shut
-            # the sessions of a user who is not root out of /etc.
-            for folder in (layer, *[p for p in placeholder.parents if layer in p.parents]):
-                folder.chmod(0o755)
-            layer.chmod(stat.S_IMODE(parent.stat().st_mode))
-        return [f"mount -t overlay overlay -o "
-                f"{shlex.quote(f'lowerdir={layer}:{parent}')} {shlex.quote(parent)}"
-                for parent, layer in layers.items()]
+        return namespace_command(cmd, self.mounts, self.folder)
 
     def kill(self) -> None:
         """Like a crashed host: the listener and every session process die at once."""
