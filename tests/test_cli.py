@@ -155,3 +155,38 @@ def test_inspect_reports_a_late_backup_set(tmp_path):
     assert doc["status"] == "critical" and r.returncode == 2
     table = run("inspect", "--inventory", str(inv)).stdout
     assert "BACKUP SET" in table and "erp dumps" in table
+
+
+def _popen(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.Popen([sys.executable, "-m", "erpconsole", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+
+
+def test_a_reader_that_goes_away_ends_the_listing_quietly(tmp_path):
+    """`erpconsole audit list | head -1`: far more than a pipe holds, its reader gone after one
+    line. The listing ends with 141 (as a shell reports SIGPIPE) and no traceback."""
+    from erpconsole.services.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    for i in range(1500):  # about 600 KB of listing against a 64 KiB pipe
+        store.audit.append("db.cancel", "erp-db", {"pid": i, "why": "x" * 300}, actor="alice")
+    store.close()
+    proc = _popen("audit", "list", "--limit", "100000", "--store",
+                  f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert first.split()[0] == b"1" and b"db.cancel" in first
+    assert "Traceback" not in err and "BrokenPipe" not in err and err == ""
+
+
+def test_a_reader_gone_before_the_output_is_written_is_no_error_either(tmp_path):
+    inv = tmp_path / "local.toml"
+    inv.write_text(f"[local.thresholds]\n{NEVER_CROSSED_TOML}")
+    proc = _popen("inspect", "--inventory", str(inv), "--format", "json")
+    proc.stdout.close()  # before the inspection has printed anything: it takes seconds
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=90) == 141, err
+    assert "Traceback" not in err and "Exception ignored" not in err
