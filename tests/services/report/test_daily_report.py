@@ -39,46 +39,13 @@ from erpconsole.services.store import Store
 from tests.conftest import require
 from tests.limits import NEVER_CROSSED_TOML
 from tests.dbservers import pg_admin  # noqa: F401 - the session fixture: PostgreSQL must answer
-from tests import mount_namespace
+from tests.workstation import in_workstation
 
 HOSTILE = "<script>alert('x')</script> & co"
 DB = "erp-db"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 HEADINGS = ("Summary", "Hosts", "Databases", "Backups against RPO", "Access findings",
             "Open SOP runs and failed checks", "What changed since yesterday")
-
-# root (an approved superuser), bob (a person, no privilege) and, with ``admin``, alice in the
-# sudo group that sudoers lets run anything (a "privileged" warning). No one has logged in.
-PASSWD = "root:x:0:0:root:{folder}/root:/bin/bash\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\n"
-PEOPLE = {"alice": 1001, "bob": 1002}
-
-
-def _workstation(folder: Path, admin: bool) -> dict[str, Path]:
-    """{path here: the test's file}: this workstation's accounts as the listing reads them."""
-    folder.mkdir(parents=True, exist_ok=True)
-    people = {n: uid for n, uid in PEOPLE.items() if admin or n != "alice"}
-    texts = {
-        "passwd": PASSWD.format(folder=folder) + "".join(f"{n}:x:{u}:{u}::{folder}/{n}:/bin/bash\n" for n, u in people.items()),
-        "group": "root:x:0:\nsudo:x:27:" + ("alice" if admin else "") + "\n"
-                 + "".join(f"{n}:x:{u}:\n" for n, u in people.items()),
-        "shadow": "".join(f"{n}:*:19000:0:99999:7:::\n" for n in ("root", "sshd", *people)),
-        "sudoers": "%sudo\tALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n",
-        "lastlog": "", "wtmp": "",
-    }
-    mounts: dict[str, Path] = {}
-    for name, text in texts.items():
-        (folder / name).write_text(text)
-        (folder / name).chmod(0o640 if name in ("shadow", "sudoers") else 0o644)
-        mounts[f"/var/log/{name}" if name in ("lastlog", "wtmp") else f"/etc/{name}"] = folder / name
-    (folder / "sudoers.d").mkdir(exist_ok=True)
-    mounts["/etc/sudoers.d"] = folder / "sudoers.d"
-    return mounts
-
-
-def _in_workstation(command: list[str], folder: Path, admin: bool = False) -> list[str]:
-    require(mount_namespace.available(), "root and unshare (to show the test's own accounts)")
-    return mount_namespace.namespace_command(command, _workstation(folder / "etc", admin), folder)
-
 
 def _inventory(folder: Path, with_db: bool = True) -> Path:
     dumps = folder / "dumps"
@@ -100,7 +67,7 @@ def inspection(tmp_path_factory, pg_admin):  # noqa: F811
 
     def run_local(command: str, timeout_s: float, **options) -> str:
         # The real listing script in the real local runner, in a namespace of its own.
-        private = _in_workstation(["/bin/sh", "-c", command], folder, admin=True)
+        private = in_workstation(["/bin/sh", "-c", command], folder, admin=True)
         return real_run_local(shlex.join(private), timeout_s, **options)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -340,7 +307,7 @@ def _cli(folder: Path, *args: str) -> subprocess.CompletedProcess:
     """The command line on a workstation whose accounts are root and bob (no finding above
     info), whatever accounts this machine has."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    command = _in_workstation([sys.executable, "-m", "erpconsole", *args], folder)
+    command = in_workstation([sys.executable, "-m", "erpconsole", *args], folder)
     return subprocess.run(command, capture_output=True, text=True, timeout=90, env=env)
 
 
