@@ -4,8 +4,12 @@ What the access review finds here is then the same on every machine, whatever it
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
+import pytest
+
+from erpconsole.services.access import os_read
 from tests import mount_namespace
 from tests.conftest import require
 
@@ -43,3 +47,15 @@ def in_workstation(command: list[str], folder: Path, admin: bool = False) -> lis
     require(mount_namespace.available(), "root and unshare (to show the test's own accounts)")
     mounts = workstation_files(folder / "etc", admin)
     return mount_namespace.namespace_command(command, mounts, folder)
+
+
+def show_to_local_runner(patch: pytest.MonkeyPatch, folder: Path, admin: bool = False) -> None:
+    """The real account listing script in the real local runner, in a namespace of its own
+    where this workstation has the accounts above."""
+    real_run_local = os_read.run_local
+
+    def run_local(command: str, timeout_s: float, **options) -> str:
+        private = in_workstation(["/bin/sh", "-c", command], folder, admin)
+        return real_run_local(shlex.join(private), timeout_s, **options)
+
+    patch.setattr(os_read, "run_local", run_local)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import pwd
 import shutil
 import socket
 import struct
@@ -23,6 +22,7 @@ from erpconsole.services.access.os_read import read_os_accounts
 from erpconsole.services.models import LOCAL_HOST
 from erpconsole.services.secrets import SecretStore
 from tests.conftest import require
+from tests.workstation import show_to_local_runner
 
 pytestmark = pytest.mark.integration
 
@@ -335,27 +335,21 @@ def test_refused_login_is_an_error_sentence(os_host, tmp_path, client_keys):
     assert extract.error.startswith("login refused for root@127.0.0.1")
 
 
-def test_this_workstation_through_the_local_runner(tmp_path):
+def test_this_workstation_through_the_local_runner(tmp_path, monkeypatch):
+    """The real local runner and script, on accounts the test gave this workstation (root,
+    alice with sudo, bob, and sshd left out), not whatever users this machine has."""
+    show_to_local_runner(monkeypatch, tmp_path, admin=True)
     accounts, extract = read(None, tmp_path)
     assert extract.ok, extract.error
-    assert extract.system == LOCAL_HOST and extract.rows > 0
+    assert extract.system == LOCAL_HOST and extract.rows == 3
+    assert set(accounts) == {"root", "alice", "bob"}
+    assert "1 system account(s) left out" in extract.note
     root = accounts["root"]
     assert root.superuser and "UID 0" in root.privileges and fact(root, "UID") == "0"
     assert all(a.system == LOCAL_HOST and a.key == f"os/{LOCAL_HOST}/{a.name}"
                for a in accounts.values())
-    # The same accounts the C library lists, less the service accounts no one can log in as.
-    expected = set()
-    for entry in pwd.getpwall():
-        shell = entry.pw_shell.rsplit("/", 1)[-1]
-        system = (0 < entry.pw_uid < 1000) or entry.pw_uid in (65534, 4294967294)
-        if not (system and shell in ("nologin", "false", "true", "sync", "halt", "shutdown")):
-            expected.add(entry.pw_name)
-    assert set(accounts) == expected
-    for a in accounts.values():
-        uid = int(fact(a, "UID"))
-        assert a.superuser == (uid == 0) and ("UID 0" in a.privileges) == (uid == 0)
-        assert list(a.privileges) == sorted(a.privileges)
-        assert a.last_login is None or 0 < a.last_login <= time.time()
-    if os.geteuid() == 0:
-        assert "shadow" not in extract.note
-        assert all(fact(a, "password") != "not readable" for a in accounts.values())
+    assert accounts["alice"].privileges == ("GROUP sudo", "SUDO")
+    assert accounts["bob"].privileges == () and not accounts["bob"].superuser
+    assert all(a.last_login is None and a.login_tracked for a in accounts.values())
+    assert "shadow" not in extract.note  # read as root, which the namespace needs
+    assert all(fact(a, "password") != "not readable" for a in accounts.values())

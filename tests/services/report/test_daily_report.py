@@ -12,7 +12,6 @@ import dataclasses
 import gzip
 import math
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,6 @@ import pytest
 
 from erpconsole.config import load_inventory
 from erpconsole.services.inspect import run_inspection
-from erpconsole.services.access import os_read
 from erpconsole.services.access.models import rules
 from erpconsole.services.models import LOCAL_HOST, Event, Finding, Sample, Severity
 from erpconsole.services.report import build_report, write_report
@@ -39,7 +37,7 @@ from erpconsole.services.store import Store
 from tests.conftest import require
 from tests.limits import NEVER_CROSSED_TOML
 from tests.dbservers import pg_admin  # noqa: F401 - the session fixture: PostgreSQL must answer
-from tests.workstation import in_workstation
+from tests.workstation import in_workstation, show_to_local_runner
 
 HOSTILE = "<script>alert('x')</script> & co"
 DB = "erp-db"
@@ -63,15 +61,8 @@ def _inventory(folder: Path, with_db: bool = True) -> Path:
 @pytest.fixture(scope="module")
 def inspection(tmp_path_factory, pg_admin):  # noqa: F811
     folder = tmp_path_factory.mktemp("inv")
-    real_run_local = os_read.run_local
-
-    def run_local(command: str, timeout_s: float, **options) -> str:
-        # The real listing script in the real local runner, in a namespace of its own.
-        private = in_workstation(["/bin/sh", "-c", command], folder, admin=True)
-        return real_run_local(shlex.join(private), timeout_s, **options)
-
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(os_read, "run_local", run_local)
+        show_to_local_runner(patch, folder, admin=True)
         report = run_inspection(load_inventory(_inventory(folder)))
     # The workstation under a hostile name: every path from a name to the page must escape it.
     host = dataclasses.replace(report.hosts[0], name=HOSTILE)
