@@ -1,7 +1,8 @@
 """A command run in a private mount namespace where some paths of this machine show files a
 test wrote (/etc/passwd, /etc/sudoers, /var/log/lastlog, ...): the test asserts on the state it
-built, whatever accounts or sudo this machine has. Needs root and util-linux ``unshare``; the
-machine's own files are never written. No pytest import: the benchmarks use it too.
+built, whatever accounts or sudo this machine has. Needs util-linux ``unshare`` and root, or
+else a user namespace (the command then runs as its root); the machine's own files are never
+written. No pytest import: the benchmarks use it too.
 """
 
 from __future__ import annotations
@@ -10,11 +11,26 @@ import os
 import shlex
 import shutil
 import stat
+import subprocess
+from functools import cache
 from pathlib import Path
 
 
+def _unshare() -> list[str]:
+    if os.geteuid() == 0:
+        return ["unshare", "--mount"]
+    return ["unshare", "--user", "--map-root-user", "--mount"]
+
+
+@cache
 def available() -> bool:
-    return os.geteuid() == 0 and shutil.which("unshare") is not None
+    if shutil.which("unshare") is None:
+        return False
+    try:
+        return subprocess.run([*_unshare(), "true"], stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def namespace_command(command: list[str], mounts: dict[str, Path], scratch: Path) -> list[str]:
@@ -24,8 +40,7 @@ def namespace_command(command: list[str], mounts: dict[str, Path], scratch: Path
     steps = overlay_steps(mounts, scratch)
     steps += [f"mount --bind {shlex.quote(str(src))} {shlex.quote(dst)}"
               for dst, src in mounts.items()]
-    return ["unshare", "--mount", "sh", "-c", f'{" && ".join(steps)} && exec "$@"', "sh",
-            *command]
+    return [*_unshare(), "sh", "-c", f'{" && ".join(steps)} && exec "$@"', "sh", *command]
 
 
 def overlay_steps(mounts: dict[str, Path], scratch: Path) -> list[str]:

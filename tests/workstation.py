@@ -44,7 +44,8 @@ def workstation_files(folder: Path, admin: bool) -> dict[str, Path]:
 
 def in_workstation(command: list[str], folder: Path, admin: bool = False) -> list[str]:
     """``command`` run on this workstation with the accounts above (files under ``folder``)."""
-    require(mount_namespace.available(), "root and unshare (to show the test's own accounts)")
+    require(mount_namespace.available(),
+            "unshare, as root or in a user namespace (to show the test's own accounts)")
     mounts = workstation_files(folder / "etc", admin)
     return mount_namespace.namespace_command(command, mounts, folder)
 
