@@ -23,11 +23,36 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Another apt (unattended-upgrades, a second `make test`) may hold the lock: wait for it rather
+# than stop. apt-get update in apt 2.6 ignores DPkg::Lock::Timeout, so the locks are watched here
+# (lslocks sees apt's POSIX locks and flock(1)'s alike), then install waits on its own.
+APT_LOCK_TIMEOUT ?= 600
+APT_LOCKS := /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock \
+	/var/cache/apt/archives/lock
+
+define wait_apt_lock
+	waited=0; \
+	while holder=$$($(SUDO) lslocks -r -n -o COMMAND,PID,PATH 2>/dev/null | \
+			awk -v locks="$(APT_LOCKS)" 'BEGIN { n = split(locks, l, " "); for (i = 1; i <= n; i++) held[l[i]] = 1 } \
+			$$3 in held { print $$1 " (pid " $$2 ") on " $$3; exit }') && [ -n "$$holder" ]; do \
+		if [ $$waited -eq 0 ]; then \
+			echo "waiting for the apt lock held by another process… $$holder; up to $(APT_LOCK_TIMEOUT) s"; fi; \
+		if [ $$waited -ge $(APT_LOCK_TIMEOUT) ]; then \
+			echo "the apt lock is still held after $(APT_LOCK_TIMEOUT) s: $$holder;" \
+				"let it finish, or wait longer with make APT_LOCK_TIMEOUT=SECONDS" >&2; exit 1; fi; \
+		sleep 2; waited=$$((waited + 2)); \
+	done; \
+	if [ $$waited -gt 0 ]; then echo "the apt lock is free after $$waited s"; fi
+endef
+
 define install_missing
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ] && command -v apt-get >/dev/null; then \
 		echo "installing system packages:" $$missing; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+		$(wait_apt_lock); \
+		$(SUDO) apt-get update -qq -o DPkg::Lock::Timeout=$(APT_LOCK_TIMEOUT) && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends \
+			-o DPkg::Lock::Timeout=$(APT_LOCK_TIMEOUT) $$missing; \
 	fi
 endef
 

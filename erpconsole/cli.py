@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from erpconsole import __version__
 from erpconsole.i18n import ngettext
 
 EXIT_OK, EXIT_WARNING, EXIT_CRITICAL, EXIT_UNKNOWN = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a command ended by SIGPIPE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -164,6 +166,22 @@ def _iso(ts: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Every command; one whose reader went away (``| head``) ends quietly with 141."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # here, not at exit, where a closed pipe is only a message
+    except BrokenPipeError:
+        # As the Python documentation advises (signal, "Note on SIGPIPE"): what is still
+        # buffered goes to /dev/null, so the flush at exit cannot fail a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "gui"
     if command == "inspect":

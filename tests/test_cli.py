@@ -6,17 +6,24 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from erpconsole import __version__
 from tests.limits import NEVER_CROSSED_TOML
+from tests.workstation import in_workstation
 
 
-def run(*args: str, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
+def run(*args: str, timeout: float = 60, workstation: Path | None = None,
+        **kw) -> subprocess.CompletedProcess:
+    """``workstation``: a folder for the accounts the test gives this workstation (root and
+    bob: no access finding above info), where the status must not hang on this machine's."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run([sys.executable, "-m", "erpconsole", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, **kw)
+    command = [sys.executable, "-m", "erpconsole", *args]
+    if workstation is not None:
+        command = in_workstation(command, workstation)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, **kw)
 
 
 def test_version_and_help():
@@ -27,10 +34,11 @@ def test_version_and_help():
 
 
 def test_inspect_json_follows_the_contract(tmp_path):
-    # Limits this machine cannot cross: "ok" is then what the contract says, not its load.
+    # Limits this machine cannot cross and accounts of the test's: "ok" is then what the
+    # contract says, not this machine's load or users.
     inv = tmp_path / "inv.toml"
     inv.write_text(f"[local.thresholds]\n{NEVER_CROSSED_TOML}")
-    r = run("inspect", "--inventory", str(inv), "--format", "json")
+    r = run("inspect", "--inventory", str(inv), "--format", "json", workstation=tmp_path)
     doc = json.loads(r.stdout)
     assert set(doc) >= {"status", "generated_at", "hosts", "databases", "findings"}
     assert doc["status"] == "ok" and r.returncode == 0
@@ -45,9 +53,12 @@ def test_inspect_json_follows_the_contract(tmp_path):
 
 def test_inspect_threshold_override_makes_warning_and_exit_1(tmp_path):
     inv = tmp_path / "inv.toml"
-    inv.write_text("[local]\nenabled = true\nthresholds = { disk_warning = 1, disk_critical = 100 }\n")
+    # Memory and load limits this machine cannot cross (a loaded one was "critical").
+    limits = NEVER_CROSSED_TOML.replace("disk_warning = 99.9", "disk_warning = 1")
+    inv.write_text(f"[local]\nenabled = true\n[local.thresholds]\n{limits}")
     out = tmp_path / "report.json"
-    r = run("inspect", "--inventory", str(inv), "--format", "json", "--out", str(out))
+    r = run("inspect", "--inventory", str(inv), "--format", "json", "--out", str(out),
+            workstation=tmp_path)
     assert r.stdout == ""
     doc = json.loads(out.read_text())
     assert doc["status"] == "warning" and r.returncode == 1
@@ -155,3 +166,38 @@ def test_inspect_reports_a_late_backup_set(tmp_path):
     assert doc["status"] == "critical" and r.returncode == 2
     table = run("inspect", "--inventory", str(inv)).stdout
     assert "BACKUP SET" in table and "erp dumps" in table
+
+
+def _popen(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.Popen([sys.executable, "-m", "erpconsole", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+
+
+def test_a_reader_that_goes_away_ends_the_listing_quietly(tmp_path):
+    """`erpconsole audit list | head -1`: far more than a pipe holds, its reader gone after one
+    line. The listing ends with 141 (as a shell reports SIGPIPE) and no traceback."""
+    from erpconsole.services.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    for i in range(1500):  # about 600 KB of listing against a 64 KiB pipe
+        store.audit.append("db.cancel", "erp-db", {"pid": i, "why": "x" * 300}, actor="alice")
+    store.close()
+    proc = _popen("audit", "list", "--limit", "100000", "--store",
+                  f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert first.split()[0] == b"1" and b"db.cancel" in first
+    assert "Traceback" not in err and "BrokenPipe" not in err and err == ""
+
+
+def test_a_reader_gone_before_the_output_is_written_is_no_error_either(tmp_path):
+    inv = tmp_path / "local.toml"
+    inv.write_text(f"[local.thresholds]\n{NEVER_CROSSED_TOML}")
+    proc = _popen("inspect", "--inventory", str(inv), "--format", "json")
+    proc.stdout.close()  # before the inspection has printed anything: it takes seconds
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=90) == 141, err
+    assert "Traceback" not in err and "Exception ignored" not in err

@@ -7,7 +7,6 @@ A ``ClientKeys`` pair (a plain and an encrypted ed25519 key) is authorized on ev
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import socket
 import subprocess
@@ -144,10 +143,10 @@ SetEnv HOME={self.home}
         cmd = [SSHD, "-D", "-e", "-f", str(self.config)]
         if not self.mounts:
             return cmd
-        binds = " && ".join(f"mount --bind {shlex.quote(str(src))} {shlex.quote(dst)}"
-                            for dst, src in self.mounts.items())
-        # unshare and sh exec in turn: the pid is sshd's own, which kill() relies on.
-        return ["unshare", "--mount", "sh", "-c", f'{binds} && exec "$@"', "sh", *cmd]
+        # Imported here: benchmarks/ssh_poll.py loads this file alone, without mounts.
+        from tests.mount_namespace import namespace_command
+
+        return namespace_command(cmd, self.mounts, self.folder)
 
     def kill(self) -> None:
         """Like a crashed host: the listener and every session process die at once."""

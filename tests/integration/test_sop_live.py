@@ -36,7 +36,8 @@ def live(tmp_path):
     monitor = Monitor(inv)
     monitor.start()
     backups = BackupService(inv)
-    deadline = time.monotonic() + 15
+    # The first poll of this workstation: generous, a loaded machine takes its time.
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not all(s.snapshot for s in monitor.statuses()):
         time.sleep(0.1)
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")

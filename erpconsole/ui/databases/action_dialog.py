@@ -4,7 +4,7 @@ the EXPLAIN output it may answer with."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from erpconsole.services.models import DbAction, DbActionResult
+from erpconsole.ui.common.fonts import monospace_font
 from erpconsole.ui.common.labels import db_action_label, display_name
 
 # Ending someone's session (and its transaction) is not undone: Enter must not do it.
@@ -29,7 +30,7 @@ def monospace_view(text: str, lines: int = 6, fit: bool = False) -> QPlainTextEd
     ``fit`` keeps the box to its text (up to ``lines`` lines) instead of taking free room."""
     view = QPlainTextEdit()
     view.setReadOnly(True)
-    view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    view.setFont(monospace_font())
     view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
     view.setPlainText(text)
     height = view.fontMetrics().lineSpacing() * min(max(2, text.count("\n") + 1), lines) + 16

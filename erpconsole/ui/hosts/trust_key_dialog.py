@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from erpconsole.services.models import Health, HostKeyInfo
+from erpconsole.ui.common.fonts import monospace_font
 
 
 class TrustKeyDialog(QDialog):
@@ -87,7 +88,7 @@ class TrustKeyDialog(QDialog):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.setWordWrap(True)
         if mono:
-            label.setStyleSheet("font-family: monospace;")
+            label.setFont(monospace_font())
         return label
 
     def _trust(self) -> None:

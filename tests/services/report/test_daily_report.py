@@ -1,6 +1,10 @@
 """The daily report from a real inspection of this workstation (with the machine's PostgreSQL and
 a late dump folder), a real SQLite store holding 24 h of samples and events, and real SOP runs:
-the HTML parsed back, the PDF rasterised by poppler, the command line run as a user runs it."""
+the HTML parsed back, the PDF rasterised by poppler, the command line run as a user runs it.
+
+The workstation's accounts are the test's own: its /etc/passwd, group, shadow, sudoers and
+lastlog are files written here, shown to the account listing in a private mount namespace, so
+the access section says the same on every machine."""
 
 from __future__ import annotations
 
@@ -33,13 +37,13 @@ from erpconsole.services.store import Store
 from tests.conftest import require
 from tests.limits import NEVER_CROSSED_TOML
 from tests.dbservers import pg_admin  # noqa: F401 - the session fixture: PostgreSQL must answer
+from tests.workstation import in_workstation, show_to_local_runner
 
 HOSTILE = "<script>alert('x')</script> & co"
 DB = "erp-db"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 HEADINGS = ("Summary", "Hosts", "Databases", "Backups against RPO", "Access findings",
             "Open SOP runs and failed checks", "What changed since yesterday")
-
 
 def _inventory(folder: Path, with_db: bool = True) -> Path:
     dumps = folder / "dumps"
@@ -56,7 +60,10 @@ def _inventory(folder: Path, with_db: bool = True) -> Path:
 
 @pytest.fixture(scope="module")
 def inspection(tmp_path_factory, pg_admin):  # noqa: F811
-    report = run_inspection(load_inventory(_inventory(tmp_path_factory.mktemp("inv"))))
+    folder = tmp_path_factory.mktemp("inv")
+    with pytest.MonkeyPatch.context() as patch:
+        show_to_local_runner(patch, folder, admin=True)
+        report = run_inspection(load_inventory(_inventory(folder)))
     # The workstation under a hostile name: every path from a name to the page must escape it.
     host = dataclasses.replace(report.hosts[0], name=HOSTILE)
     return dataclasses.replace(report, hosts=(host, *report.hosts[1:]))
@@ -168,7 +175,18 @@ def test_summary_and_access_and_sops_say_what_the_inspection_found(inspection, s
     assert report.status == "critical"  # the dump folder is three days old against a 26 h RPO
     assert dict(report.target_counts)["critical"] >= 1
     assert any(f.check == "backup.late" for f in report.findings)
-    assert report.access.available and report.access.accounts > 0
+    assert report.access.available and report.access.accounts >= 3
+    local = next(s for s in inspection.access.extraction.sources if s.system == LOCAL_HOST)
+    assert local.ok and local.rows == 3, local  # root, alice, bob: the test's own accounts
+    found = {(f.check, f.message.removeprefix("os ")) for f in inspection.access.findings
+             if f.target == LOCAL_HOST}
+    assert found == {("access.privileged", "alice: member of sudo, not in approved_superusers"),
+                     *{("access.never_logged_in", f"{n}: never logged in")
+                       for n in ("root", "alice", "bob")}}
+    alice = next(a for a in inspection.access.extraction.accounts if a.name == "alice")
+    assert alice.privileges == ("GROUP sudo", "SUDO")  # the test's sudoers, not this machine's
+    by_title = dict(report.access.by_rule)
+    assert by_title[rules()["privileged"][0]] >= 1 and by_title[rules()["never_logged_in"][0]] >= 3
     assert [s.run_id for s in report.sops] == [2, 1]  # the signed, passed run is not "open"
     assert report.sops[1].failed == (("Disks under 85%", "erp-app-1 / at 97%"),)
     page = _parse(render_html(report))
@@ -276,10 +294,12 @@ def test_thin_averages_buckets_inside_the_window():
     assert thin(np.empty(0), np.empty(0), 0.0, 1.0) == ()
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
+def _cli(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """The command line on a workstation whose accounts are root and bob (no finding above
+    info), whatever accounts this machine has."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run([sys.executable, "-m", "erpconsole", *args], capture_output=True, text=True,
-                          timeout=90, env=env)
+    command = in_workstation([sys.executable, "-m", "erpconsole", *args], folder)
+    return subprocess.run(command, capture_output=True, text=True, timeout=90, env=env)
 
 
 def test_cli_writes_the_html_report_and_keeps_the_exit_code(tmp_path):
@@ -292,8 +312,8 @@ def test_cli_writes_the_html_report_and_keeps_the_exit_code(tmp_path):
     SopService(store.engine, None, audit=store.audit).start("security-review", actor="anna@ops")
     store.close()
     out = tmp_path / "out.html"
-    r = _cli("inspect", "--inventory", str(inv), "--store", f"sqlite:///{tmp_path / 'store.sqlite3'}",
-             "--report", str(out))
+    r = _cli(tmp_path, "inspect", "--inventory", str(inv), "--store",
+             f"sqlite:///{tmp_path / 'store.sqlite3'}", "--report", str(out))
     assert r.returncode == 2, r.stderr  # the late backup: CRITICAL, report or no report
     assert "erp dumps" in r.stdout  # the normal table still went to standard output
     page = _parse(out.read_text(encoding="utf-8"))
@@ -308,11 +328,11 @@ def test_cli_pdf_without_a_store_says_no_history(tmp_path):
     inv = tmp_path / "local.toml"
     inv.write_text(f"[local.thresholds]\n{NEVER_CROSSED_TOML}")  # exit 0 whatever the load here
     out = tmp_path / "out.pdf"
-    r = _cli("inspect", "--inventory", str(inv), "--store", f"sqlite:///{tmp_path / 'missing.sqlite3'}",
-             "--report", str(out))
+    r = _cli(tmp_path, "inspect", "--inventory", str(inv), "--store",
+             f"sqlite:///{tmp_path / 'missing.sqlite3'}", "--report", str(out))
     assert r.returncode == 0, r.stderr
     assert "no metric store" in r.stderr and not (tmp_path / "missing.sqlite3").exists()
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, timeout=30).stdout
     assert "CPU: no history" in text and "No backup sets configured." in text
-    bad = _cli("inspect", "--inventory", str(inv), "--report", str(tmp_path / "no" / "such" / "dir.html"))
+    bad = _cli(tmp_path, "inspect", "--inventory", str(inv), "--report", str(tmp_path / "no" / "such" / "dir.html"))
     assert bad.returncode == 3 and "cannot write" in bad.stderr

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFontInfo, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton
 
 from erpconsole.services.models import DbAction, DbActionResult
 from erpconsole.ui.databases.action_dialog import DbActionDialog, ExplainDialog
+from tests.ui.common.test_fonts import same_advance
 
 TERMINATE = DbAction("erp-db", "terminate", "SELECT pg_terminate_backend(4242)", "pid 4242")
 
@@ -16,7 +17,7 @@ def test_shows_the_exact_statement_read_only_and_monospace(qtbot):
     qtbot.addWidget(dialog)
     assert dialog.statement() == "SELECT pg_terminate_backend(4242)"
     assert dialog.statement_view.isReadOnly()
-    assert QFontInfo(dialog.statement_view.font()).fixedPitch()
+    assert same_advance(dialog.statement_view.font())
     assert dialog.target_label.text() == "erp-db (PostgreSQL)"
     assert dialog.headline.text() == "Terminate session: pid 4242 on erp-db"
     assert "audit trail" in dialog.audit_label.text()

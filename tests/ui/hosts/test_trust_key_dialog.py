@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from erpconsole.services.models import Health, HostKeyInfo, KnownKeyLine
 from erpconsole.ui.hosts.trust_key_dialog import TrustKeyDialog
+from tests.ui.common.test_fonts import same_advance
 
 
 def test_unknown_key_dialog_offers_trust(qtbot):
@@ -16,6 +17,8 @@ def test_unknown_key_dialog_offers_trust(qtbot):
 
     texts = " ".join(w.text() for w in dialog.findChildren(QLabel))
     assert "SHA256:abc" in texts and "ssh-ed25519" in texts and "10.0.0.5" in texts and "22" in texts
+    fingerprint = next(w for w in dialog.findChildren(QLabel) if w.text() == "SHA256:abc")
+    assert same_advance(fingerprint.font())
     dialog.trust_button.click()
     assert dialog.choice == "trust" and dialog.result() == dialog.DialogCode.Accepted
 
