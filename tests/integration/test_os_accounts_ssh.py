@@ -343,7 +343,7 @@ def test_this_workstation_through_the_local_runner(tmp_path, monkeypatch):
     assert extract.ok, extract.error
     assert extract.system == LOCAL_HOST and extract.rows == 3
     assert set(accounts) == {"root", "alice", "bob"}
-    assert "1 system account(s) left out" in extract.note
+    assert "1 system account left out" in extract.note
     root = accounts["root"]
     assert root.superuser and "UID 0" in root.privileges and fact(root, "UID") == "0"
     assert all(a.system == LOCAL_HOST and a.key == f"os/{LOCAL_HOST}/{a.name}"
