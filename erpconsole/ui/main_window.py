@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self._status_ticks = 0
         self._sop_due: list = []
         self._theme = str(settings.value("ui/theme", "dark"))
+        self._shown_once = False
 
         # One buffer per (target, series), drawn by the overview and the host detail alike.
         self.series = SeriesStore()
@@ -335,11 +336,37 @@ class MainWindow(QMainWindow):
                 page.save_state(self._settings)
         self._settings.sync()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """A window saved larger than this screen (another monitor, an older version that let a
+        long text widen it) comes back inside the screen's available area."""
+        screen = self.screen()
+        if screen is None or self.isFullScreen() or self.isMaximized():
+            return
+        fitted = fit_rect(self.frameGeometry(), screen.availableGeometry())
+        if fitted != self.frameGeometry():
+            margins = self.frameGeometry().size() - self.geometry().size()
+            self.resize(fitted.width() - margins.width(), fitted.height() - margins.height())
+            self.move(fitted.topLeft())
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.save_state()
         self._repaint.stop()
         self._status_timer.stop()
         super().closeEvent(event)
+
+
+def fit_rect(rect: QRect, available: QRect) -> QRect:
+    """``rect`` no larger than ``available`` and moved inside it."""
+    width, height = min(rect.width(), available.width()), min(rect.height(), available.height())
+    x = max(available.left(), min(rect.left(), available.right() + 1 - width))
+    y = max(available.top(), min(rect.top(), available.bottom() + 1 - height))
+    return QRect(x, y, width, height)
 
 
 def _human_bytes(n: float) -> str:

@@ -16,6 +16,7 @@ from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.host_charts import chart_specs, series_name
 from erpconsole.ui.hosts.process_table import ProcessTable
 from erpconsole.ui.common.series_store import LIVE_CAPACITY, SeriesStore
+from erpconsole.widgets.elided_label import ElidedLabel
 from erpconsole.widgets.live_chart import LiveChart
 from erpconsole.widgets.status_badge import StatusBadge
 
@@ -53,7 +54,7 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
     def _build(self) -> None:
         self.host_box = scaffold.target_picker(220, self._on_host_box)
         self.badge = StatusBadge()
-        self.message = QLabel()
+        self.message = ElidedLabel(Qt.TextElideMode.ElideRight)  # a long finding never widens the window
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top = scaffold.header_row(self.tr("Host:"), self.host_box, self.badge)
         top.addWidget(self.message, 1)
@@ -117,7 +118,7 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
                 self.processes.set_processes(snap.processes)
         if status.target == self._target:
             self.badge.set_status(status.level, health_text(status.health, status.message))
-            self.message.setText(status.findings[0].message if status.findings else "")
+            self.message.set_full_text(status.findings[0].message if status.findings else "")
 
     def _on_hosts_changed(self) -> None:
         watched = set(self._bridge.targets())
