@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
         self._status_ticks = 0
         self._sop_due: list = []
         self._theme = str(settings.value("ui/theme", "dark"))
-        self._shown_once = False
+        self._fit_at_show = False  # a saved geometry is fitted to the screen when first shown
 
         # One buffer per (target, series), drawn by the overview and the host detail alike.
         self.series = SeriesStore()
@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
     def _restore(self) -> None:
         geometry = self._settings.value("ui/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
+            self._fit_at_show = self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
         state = self._settings.value("ui/splitter")
@@ -338,8 +338,8 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if not self._shown_once:
-            self._shown_once = True
+        if self._fit_at_show:  # a size given by code (the screenshot's) is kept as asked
+            self._fit_at_show = False
             self.fit_to_screen()
 
     def fit_to_screen(self) -> None:
