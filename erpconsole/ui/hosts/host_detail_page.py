@@ -7,10 +7,10 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from erpconsole.services import metrics
-from erpconsole.services.models import HostSnapshot, TargetStatus
+from erpconsole.services.models import Health, HostSnapshot, TargetStatus
 from erpconsole.ui.common import detail_scaffold as scaffold
 from erpconsole.ui.common.detail_history import DetailHistoryMixin
-from erpconsole.ui.common.labels import display_name, health_text
+from erpconsole.ui.common.labels import display_name, health_label, health_text
 from erpconsole.ui.common.saved_state import restore_header, restore_splitter
 from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.host_charts import chart_specs, series_name
@@ -115,10 +115,10 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
             self._series.record_host(snap)
             if status.target == self._target:
                 self._append_live(snap)
-                self.processes.set_processes(snap.processes)
+                self._show_status(status)
+                return
         if status.target == self._target:
-            self.badge.set_status(status.level, health_text(status.health, status.message))
-            self.message.set_full_text(status.findings[0].message if status.findings else "")
+            self._show_status(status, processes=status.health.is_failure)
 
     def _on_hosts_changed(self) -> None:
         watched = set(self._bridge.targets())
@@ -151,8 +151,23 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
     def _show_target(self, target: str) -> None:
         self._reset_charts(target)
         self._show_source(target)
-        status = next((s for s in self._bridge.statuses() if s.target == target), None)
-        if status is not None:
-            self.badge.set_status(status.level, health_text(status.health, status.message))
-            if status.snapshot is not None:
-                self.processes.set_processes(status.snapshot.processes)
+        self._show_status(next((s for s in self._bridge.statuses() if s.target == target), None))
+
+    def _show_status(self, status: TargetStatus | None, *, processes: bool = True) -> None:
+        """The badge, the finding line and the process table say what is known of the target
+        shown, never what the one before showed."""
+        if status is None:
+            self.badge.set_status("pending", health_label(Health.PENDING))
+            self.message.set_full_text("")
+            self.processes.show_empty(self.tr("waiting for the first poll: no processes to show yet"))
+            return
+        self.badge.set_status(status.level, health_text(status.health, status.message))
+        self.message.set_full_text(status.findings[0].message if status.findings else "")
+        if not processes:
+            return
+        if status.health.is_failure:
+            self.processes.show_empty(self.tr("{0}: no processes to show").format(health_label(status.health)))
+        elif status.snapshot is not None:
+            self.processes.set_processes(status.snapshot.processes)
+        else:
+            self.processes.show_empty(self.tr("waiting for the first poll: no processes to show yet"))
