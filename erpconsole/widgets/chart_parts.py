@@ -130,6 +130,17 @@ def snapped_x_range(lo: float, hi: float, fraction: float = SCROLL_FRACTION) -> 
     return math.floor(lo / step) * step, math.ceil(hi / step) * step
 
 
+FIXED_HEADROOM = 0.04  # of the span, beyond each end of a fixed axis
+
+
+def fixed_view(y_range: tuple[float, float]) -> tuple[float, float]:
+    """A fixed axis such as 0–100 % shown with a little room past both ends, so a line at 100
+    is not drawn on the top edge and the ticks at both ends get their labels."""
+    lo, hi = y_range
+    room = (hi - lo) * FIXED_HEADROOM
+    return lo - room, hi + room
+
+
 def padded_range(lo: float, hi: float) -> tuple[float, float]:
     """A y range around [lo, hi] with some air, never dipping below zero for positive data."""
     span = hi - lo

@@ -17,6 +17,7 @@ from erpconsole.widgets.chart_parts import (
     HoverOverlay,
     UnitAxisItem,
     ensure_pixmap_cache,
+    fixed_view,
     keep_y_range,
     nearest_index,
     padded_range,
@@ -125,7 +126,7 @@ class LiveChart(FollowsAppTheme, QWidget):
         # The ViewBox draws nothing of its own here (no border); skip its Python paint().
         item.getViewBox().setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         if self._fixed_y is not None:
-            item.setYRange(*self._fixed_y, padding=0)
+            item.setYRange(*fixed_view(self._fixed_y), padding=0)
 
     # -- series and data ------------------------------------------------------------------
 
@@ -197,7 +198,7 @@ class LiveChart(FollowsAppTheme, QWidget):
         self._series.clear()
         self._x_range = self._y_range = None
         if self._fixed_y is not None:
-            item.setYRange(*self._fixed_y, padding=0)
+            item.setYRange(*fixed_view(self._fixed_y), padding=0)
         self._range_dirty = True
         self._hover.hide()
         self._update_legend()

@@ -163,7 +163,13 @@ def test_fixed_y_range_for_percentages(qtbot, clock):
     chart.append("cpu", NOW, 3.0)
     chart.refresh()
     lo, hi = chart.plot_widget().getPlotItem().getViewBox().viewRange()[1]
-    assert (lo, hi) == pytest.approx((0.0, 100.0))
+    # Both ends inside the view with a little room: a line at 100 % is not on the top edge.
+    assert -8.0 < lo < 0.0 and 100.0 < hi < 108.0
+    assert chart.y_range() == (0, 100)
+    # The major ticks step evenly through 0 and 100, both in view: both ends are labelled.
+    major = chart.plot_widget().getPlotItem().getAxis("left").tickSpacing(lo, hi, 200)[0][0]
+    assert 100.0 % major == 0
+    chart.close()
 
 
 def test_curves_are_configured_for_streaming(chart):
