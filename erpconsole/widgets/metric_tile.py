@@ -46,6 +46,7 @@ class MetricTile(FollowsAppTheme, QFrame):
         self._status_text = ""
         self._values: list[tuple[str, str, str | None]] = []
         self._spark_unit = ""
+        self._title_text = ""
         self._theme = self._app_theme = current_theme_name()
         self._font_px: dict[str, int] = {}
         self.setObjectName("metricTile")
@@ -103,11 +104,15 @@ class MetricTile(FollowsAppTheme, QFrame):
         return self._key
 
     def set_title(self, title: str) -> None:
-        self._title.setText(title)
+        self._title_text = title
+        self._elide_title()
         self.setAccessibleName(title)
         self.setToolTip(self.tr("%1: press Enter or click for details").replace("%1", title))
 
     def title(self) -> str:
+        return self._title_text
+
+    def title_text_shown(self) -> str:
         return self._title.text()
 
     def set_status(self, level: str, text: str) -> None:
@@ -197,9 +202,14 @@ class MetricTile(FollowsAppTheme, QFrame):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._scale_fonts()
-        self._elide_status()
 
     # -- internals ------------------------------------------------------------------------
+
+    def _elide_title(self) -> None:
+        """A long name ends in "…" rather than being cut off mid-letter at the tile's edge (the
+        tile's tooltip names it whole)."""
+        width = max(40, self.width() - 40)
+        self._title.setText(self._title.fontMetrics().elidedText(self._title_text, Qt.TextElideMode.ElideRight, width))
 
     def _elide_status(self) -> None:
         """Two lines, so the cause after the state is read; the rest ends in "…" (the whole of
@@ -239,6 +249,8 @@ class MetricTile(FollowsAppTheme, QFrame):
                 font.setBold(part in ("title", "value"))
                 label.setFont(font)
         self._strip.setFixedWidth(max(6, int(unit * 0.35)))
+        self._elide_title()  # the cut follows the font and the width
+        self._elide_status()
 
     def _restyle_status(self) -> None:
         color = status_color(self._level, self._theme)

@@ -110,3 +110,12 @@ def test_the_sparkline_says_what_it_draws_and_its_range(tile):
     assert tile.sparkline_caption() == ("Transactions, last 15 min", "2–37 /s")
     tile.set_sparkline(np.array([]))
     assert tile.sparkline_caption()[1] == ""
+
+
+def test_a_long_title_ends_in_an_ellipsis_and_is_whole_in_the_tooltip(tile):
+    name = "erp-app-with-a-rather-long-name-for-a-tile-of-this-size-1"
+    tile.set_title(name)
+    shown = tile.title_text_shown()
+    assert shown.endswith("…") and name.startswith(shown[:-1])
+    assert tile._title.fontMetrics().horizontalAdvance(shown) <= tile.width() - 40
+    assert tile.title() == name and name in tile.toolTip()
