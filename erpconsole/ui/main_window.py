@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self._statuses: dict[str, TargetStatus] = {}
         self._status_ticks = 0
         self._theme = str(settings.value("ui/theme", "dark"))
+        self._fit_at_show = False  # a saved geometry is fitted to the screen when first shown
 
         # One buffer per (target, series), drawn by the overview and the host detail alike.
         self.series = SeriesStore()
@@ -291,7 +292,7 @@ class MainWindow(QMainWindow):
     def _restore(self) -> None:
         geometry = self._settings.value("ui/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
+            self._fit_at_show = self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
         state = self._settings.value("ui/splitter")
@@ -315,9 +316,35 @@ class MainWindow(QMainWindow):
                 page.save_state(self._settings)
         self._settings.sync()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._fit_at_show:  # a size given by code (the screenshot's) is kept as asked
+            self._fit_at_show = False
+            self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """A window saved larger than this screen (another monitor, an older version that let a
+        long text widen it) comes back inside the screen's available area."""
+        screen = self.screen()
+        if screen is None or self.isFullScreen() or self.isMaximized():
+            return
+        fitted = fit_rect(self.frameGeometry(), screen.availableGeometry())
+        if fitted != self.frameGeometry():
+            margins = self.frameGeometry().size() - self.geometry().size()
+            self.resize(fitted.width() - margins.width(), fitted.height() - margins.height())
+            self.move(fitted.topLeft())
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.save_state()
         self._repaint.stop()
         self._status_timer.stop()
         super().closeEvent(event)
+
+
+def fit_rect(rect: QRect, available: QRect) -> QRect:
+    """``rect`` no larger than ``available`` and moved inside it."""
+    width, height = min(rect.width(), available.width()), min(rect.height(), available.height())
+    x = max(available.left(), min(rect.left(), available.right() + 1 - width))
+    y = max(available.top(), min(rect.top(), available.bottom() + 1 - height))
+    return QRect(x, y, width, height)
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 import pyqtgraph as pg
 from numpy.typing import ArrayLike
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QPixmapCache
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from erpconsole.widgets.chart_export import install_chart_menu
@@ -18,6 +17,8 @@ from erpconsole.widgets.chart_parts import (
     ChartSeries,
     HoverOverlay,
     UnitAxisItem,
+    ensure_pixmap_cache,
+    fixed_view,
     keep_y_range,
     nearest_index,
     padded_range,
@@ -31,19 +32,6 @@ from erpconsole.widgets.units import format_local_time, format_value
 
 HOVER_RATE_HZ = 20
 AUTO_DOWNSAMPLE_FACTOR = 1.0
-MIN_PIXMAP_CACHE_KB = 64 * 1024
-
-
-def ensure_pixmap_cache(min_kb: int = MIN_PIXMAP_CACHE_KB) -> None:
-    """Raise Qt's pixmap cache so every visible chart's cached axes fit.
-
-    The axes' DeviceCoordinateCache pixmaps live in QPixmapCache (10 MB by default). With
-    the grid they cover the plot area, ~0.5 MB per chart at 1080p, so 32 charts overflow it;
-    the cache then thrashes and each axis repaints every frame (measured: 69 ms -> 13 ms of
-    paint per frame for 32 charts once they fit).
-    """
-    if QPixmapCache.cacheLimit() < min_kb:
-        QPixmapCache.setCacheLimit(min_kb)
 
 
 class LiveChart(FollowsAppTheme, QWidget):
@@ -140,7 +128,7 @@ class LiveChart(FollowsAppTheme, QWidget):
         # The ViewBox draws nothing of its own here (no border); skip its Python paint().
         item.getViewBox().setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         if self._fixed_y is not None:
-            item.setYRange(*self._fixed_y, padding=0)
+            item.setYRange(*fixed_view(self._fixed_y), padding=0)
 
     # -- series and data ------------------------------------------------------------------
 
@@ -202,6 +190,21 @@ class LiveChart(FollowsAppTheme, QWidget):
             series.own.clear()
         self._range_dirty = True
         self._hover.hide()
+
+    def reset(self) -> None:
+        """Back to a new chart: no series (so no legend), no data, the ranges to be found
+        again. For a page that switches to another target, which shares nothing with the last."""
+        item = self._plot.getPlotItem()
+        for series in self._series.values():
+            item.removeItem(series.curve)
+        self._series.clear()
+        self._x_range = self._y_range = None
+        if self._fixed_y is not None:
+            item.setYRange(*fixed_view(self._fixed_y), padding=0)
+        self._range_dirty = True
+        self._hover.hide()
+        self._update_legend()
+        self._update_empty_label()
 
     def set_time_window(self, seconds: float | None) -> None:
         """Show the last ``seconds`` up to now; None fits the data."""

@@ -8,12 +8,15 @@ from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from erpconsole.widgets.sparkline import Sparkline
+from erpconsole.widgets.text_fit import wrap_to_lines
 from erpconsole.widgets.theme import FollowsAppTheme, LEVELS, chart_colors, current_theme_name, get_theme, status_color
+from erpconsole.widgets.units import format_value
 
 VALUE_COUNT = 3
 # Font sizes in "tile units" (the smaller of width/14 and height/9, in pixels), then the
 # pixel clamp: the numbers stay readable from across a room on a large tile.
-_FONT_SCALE = {"title": (0.85, 11, 72), "status": (0.6, 10, 40), "value": (1.5, 14, 140), "caption": (0.58, 9, 40)}
+_FONT_SCALE = {"title": (0.85, 11, 72), "status": (0.6, 10, 40), "value": (1.5, 14, 140), "caption": (0.58, 9, 40),
+               "scale": (0.4, 9, 22)}
 _EMPHASISED = ("warning", "critical", "stale", "unknown")
 
 
@@ -42,6 +45,8 @@ class MetricTile(FollowsAppTheme, QFrame):
         self._level = "pending"
         self._status_text = ""
         self._values: list[tuple[str, str, str | None]] = []
+        self._spark_unit = ""
+        self._title_text = ""
         self._theme = self._app_theme = current_theme_name()
         self._font_px: dict[str, int] = {}
         self.setObjectName("metricTile")
@@ -63,6 +68,13 @@ class MetricTile(FollowsAppTheme, QFrame):
         self._sparkline = Sparkline()
         self._sparkline.set_y_range((0.0, 100.0))
         self._sparkline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        # What the line is and its range: a line with no scale says "up" but not "how much".
+        self._spark_caption = _ignored_label()
+        self._spark_scale = _ignored_label("", Qt.AlignmentFlag.AlignRight)
+        spark_head = QHBoxLayout()
+        spark_head.setContentsMargins(0, 0, 0, 0)
+        spark_head.addWidget(self._spark_caption, 1)
+        spark_head.addWidget(self._spark_scale, 1)
         numbers = QGridLayout()
         numbers.setHorizontalSpacing(8)
         numbers.setVerticalSpacing(0)
@@ -75,8 +87,9 @@ class MetricTile(FollowsAppTheme, QFrame):
         body = QVBoxLayout()
         body.setContentsMargins(10, 6, 10, 6)
         body.addWidget(self._title, 2)
-        body.addWidget(self._status, 1)
+        body.addWidget(self._status, 2)  # two lines: the state, then its cause
         body.addLayout(numbers, 5)
+        body.addLayout(spark_head, 1)
         body.addWidget(self._sparkline, 3)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(1, 1, 1, 1)
@@ -91,11 +104,15 @@ class MetricTile(FollowsAppTheme, QFrame):
         return self._key
 
     def set_title(self, title: str) -> None:
-        self._title.setText(title)
+        self._title_text = title
+        self._elide_title()
         self.setAccessibleName(title)
         self.setToolTip(self.tr("%1: press Enter or click for details").replace("%1", title))
 
     def title(self) -> str:
+        return self._title_text
+
+    def title_text_shown(self) -> str:
         return self._title.text()
 
     def set_status(self, level: str, text: str) -> None:
@@ -131,6 +148,18 @@ class MetricTile(FollowsAppTheme, QFrame):
 
     def set_sparkline(self, values: ArrayLike) -> None:
         self._sparkline.set_values(values)
+        self._update_spark_scale()
+
+    def set_sparkline_caption(self, caption: str, unit: str) -> None:
+        """What the sparkline draws ("CPU, last 15 min") and the unit of its range."""
+        self._spark_caption.setText(caption)
+        self._spark_caption.setToolTip(caption)
+        self._spark_unit = unit
+        self._update_spark_scale()
+
+    def sparkline_caption(self) -> tuple[str, str]:
+        """(what the line is, its range as shown): ("CPU, last 15 min", "0–100 %")."""
+        return self._spark_caption.text(), self._spark_scale.text()
 
     def sparkline(self) -> Sparkline:
         return self._sparkline
@@ -142,6 +171,10 @@ class MetricTile(FollowsAppTheme, QFrame):
     def apply_theme(self, name: str) -> None:
         self._theme = get_theme(name).name
         self._sparkline.set_color(chart_colors(self._theme)[0])
+        muted = f"color: {get_theme(self._theme).muted_text};"
+        for label in (self._spark_caption, self._spark_scale):
+            label.setStyleSheet(muted)
+        self._font_px.pop("scale", None)  # a style sheet drops the pixel size: set_values scales again
         self._restyle_status()
         self.set_values(self._values)
 
@@ -169,14 +202,28 @@ class MetricTile(FollowsAppTheme, QFrame):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._scale_fonts()
-        self._elide_status()
 
     # -- internals ------------------------------------------------------------------------
 
-    def _elide_status(self) -> None:
-        """A long message ends in "…" (the whole of it is in the tooltip), never cut mid-word."""
+    def _elide_title(self) -> None:
+        """A long name ends in "…" rather than being cut off mid-letter at the tile's edge (the
+        tile's tooltip names it whole)."""
         width = max(40, self.width() - 40)
-        self._status.setText(self._status.fontMetrics().elidedText(self._status_text, Qt.TextElideMode.ElideRight, width))
+        self._title.setText(self._title.fontMetrics().elidedText(self._title_text, Qt.TextElideMode.ElideRight, width))
+
+    def _elide_status(self) -> None:
+        """Two lines, so the cause after the state is read; the rest ends in "…" (the whole of
+        it is in the tooltip)."""
+        width = max(40, self.width() - 40)
+        self._status.setText(wrap_to_lines(self._status_text, self._status.fontMetrics(), width, 2))
+
+    def _update_spark_scale(self) -> None:
+        scale = self._sparkline.scale()
+        if scale is None:
+            self._spark_scale.setText("")
+            return
+        low, high = (format_value(v, "", 0) for v in scale)
+        self._spark_scale.setText(f"{low}–{high} {self._spark_unit}".rstrip())
 
     def status_text_shown(self) -> str:
         return self._status.text()
@@ -188,6 +235,7 @@ class MetricTile(FollowsAppTheme, QFrame):
             "status": [self._status],
             "value": self._value_labels,
             "caption": self._caption_labels,
+            "scale": [self._spark_caption, self._spark_scale],
         }
         for part, labels in parts.items():
             factor, low, high = _FONT_SCALE[part]
@@ -201,6 +249,8 @@ class MetricTile(FollowsAppTheme, QFrame):
                 font.setBold(part in ("title", "value"))
                 label.setFont(font)
         self._strip.setFixedWidth(max(6, int(unit * 0.35)))
+        self._elide_title()  # the cut follows the font and the width
+        self._elide_status()
 
     def _restyle_status(self) -> None:
         color = status_color(self._level, self._theme)

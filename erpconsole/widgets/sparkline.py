@@ -64,6 +64,13 @@ class Sparkline(QWidget):
         self._path = None
         self.update()
 
+    def scale(self) -> tuple[float, float] | None:
+        """The range the line is drawn in, for a caption: the fixed one, else the data's."""
+        if self._y_range is not None:
+            return self._y_range
+        finite = self._values[np.isfinite(self._values)]
+        return (float(finite.min()), float(finite.max())) if finite.size else None
+
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(120, 32)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
+from erpconsole.widgets.text_fit import BADGE_CHARS, elide_chars
 from erpconsole.widgets.theme import FollowsAppTheme, LEVELS, contrast_text, current_theme_name, get_theme, status_color
 
 
@@ -16,6 +17,7 @@ class StatusBadge(FollowsAppTheme, QLabel):
     def __init__(self, parent: QWidget | None = None, level: str = "unknown", text: str = "") -> None:
         super().__init__(parent)
         self._level = "unknown"
+        self._full = ""
         self._theme = self._app_theme = current_theme_name()
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -25,11 +27,17 @@ class StatusBadge(FollowsAppTheme, QLabel):
         level = level if level in LEVELS else "unknown"
         changed = level != self._level
         self._level = level
-        self.setText(text)
+        self._full = text
+        # Cut, never widened: a long error must not push the window past the screen.
+        self.setText(elide_chars(text, BADGE_CHARS) if text else text)
         self.setToolTip(text)
         self.setAccessibleName(self.tr("Status: %1").replace("%1", text))
         if changed or not self.styleSheet():
             self._restyle()
+
+    def full_text(self) -> str:
+        """The whole status text (the badge may show it cut; the tooltip has all of it)."""
+        return self._full
 
     def level(self) -> str:
         return self._level

@@ -102,6 +102,8 @@ def test_range_selector_switches_to_store_data(console_factory, qtbot):
     assert "store" in window.host_detail.source_label.text()
     window.host_detail.range_group.button(300).click()
     assert not window.host_detail.uses_store()
+    # The chart starts again from nothing (reset): its series comes back with the live points.
+    qtbot.waitUntil(lambda: cpu.has_series("cpu.percent|"), timeout=10000)
     ts, _ = cpu.series_data("cpu.percent|")
     assert not (ts < now - 3600).any()
 

@@ -163,7 +163,13 @@ def test_fixed_y_range_for_percentages(qtbot, clock):
     chart.append("cpu", NOW, 3.0)
     chart.refresh()
     lo, hi = chart.plot_widget().getPlotItem().getViewBox().viewRange()[1]
-    assert (lo, hi) == pytest.approx((0.0, 100.0))
+    # Both ends inside the view with a little room: a line at 100 % is not on the top edge.
+    assert -8.0 < lo < 0.0 and 100.0 < hi < 108.0
+    assert chart.y_range() == (0, 100)
+    # The major ticks step evenly through 0 and 100, both in view: both ends are labelled.
+    major = chart.plot_widget().getPlotItem().getAxis("left").tickSpacing(lo, hi, 200)[0][0]
+    assert 100.0 % major == 0
+    chart.close()
 
 
 def test_curves_are_configured_for_streaming(chart):
@@ -273,3 +279,21 @@ def test_history_and_clear_let_go_of_a_shared_buffer_without_emptying_it(chart):
     chart.clear()
     assert len(chart.series_data("rx")[0]) == 0 and len(shared) == 1
     assert not chart.shows_buffer("rx", shared)
+
+
+def test_reset_forgets_series_legend_and_ranges(chart, clock):
+    chart.add_series("rx", "eth0 in")
+    chart.set_history("rx", [NOW - 10, NOW], [1e6, 5e6])
+    chart.refresh()
+    assert chart.legend_entries() and chart.y_range() is not None
+    chart.reset()
+    assert chart.series_keys() == [] and chart.legend_entries() == []
+    assert chart.y_range() is None and chart.x_range() is None
+    assert chart.plot_widget().getPlotItem().listDataItems() == []
+    assert chart.is_empty_hint_shown()
+    chart.add_series("rx", "eth1 in")  # the same key again, for the next target
+    chart.set_history("rx", [NOW - 10, NOW], [1.0, 2.0])
+    chart.refresh()
+    assert chart.legend_entries()[0][0] == "eth1 in"
+    lo, hi = chart.y_range()
+    assert hi < 100  # found again from this data, not kept from the megabytes before

@@ -81,3 +81,41 @@ def test_long_status_is_elided_with_the_whole_text_in_the_tooltip(qtbot):
     shown = tile.status_text_shown()
     assert shown.endswith("…") and len(shown) < len(long_text)
     assert tile.status() == ("critical", long_text)
+
+
+def test_a_long_status_keeps_its_cause_on_a_second_line(tile):
+    text = "load 2.13 per core (4.27 on 2 cores; waiting on disk I/O)"
+    tile.set_status("warning", text)
+    shown = tile.status_text_shown()
+    assert shown.count("\n") == 1  # two lines, not one cut short
+    assert "waiting" in shown
+    assert tile._status.toolTip() == text
+
+
+def test_a_status_longer_than_two_lines_ends_in_an_ellipsis(tile):
+    text = "unreachable: cannot connect to 127.0.0.1:40839: " + "connection refused " * 10
+    tile.set_status("critical", text)
+    lines = tile.status_text_shown().split("\n")
+    assert len(lines) == 2 and lines[1].endswith("…")
+    assert tile._status.toolTip() == text
+
+
+def test_the_sparkline_says_what_it_draws_and_its_range(tile):
+    tile.set_sparkline_caption("CPU, last 15 min", "%")
+    tile.set_sparkline(np.array([3.0, 40.0, 12.0]))
+    assert tile.sparkline_caption() == ("CPU, last 15 min", "0–100 %")  # the fixed scale
+    tile.sparkline().set_y_range(None)
+    tile.set_sparkline_caption("Transactions, last 15 min", "/s")
+    tile.set_sparkline(np.array([2.0, 37.0, np.nan]))
+    assert tile.sparkline_caption() == ("Transactions, last 15 min", "2–37 /s")
+    tile.set_sparkline(np.array([]))
+    assert tile.sparkline_caption()[1] == ""
+
+
+def test_a_long_title_ends_in_an_ellipsis_and_is_whole_in_the_tooltip(tile):
+    name = "erp-app-with-a-rather-long-name-for-a-tile-of-this-size-1"
+    tile.set_title(name)
+    shown = tile.title_text_shown()
+    assert shown.endswith("…") and name.startswith(shown[:-1])
+    assert tile._title.fontMetrics().horizontalAdvance(shown) <= tile.width() - 40
+    assert tile.title() == name and name in tile.toolTip()

@@ -27,3 +27,12 @@ def test_theme_change_recolours(qtbot):
     assert badge.background_color() == LIGHT.status["ok"]
     badge.apply_theme("dark")
     assert badge.background_color() == DARK.status["ok"]
+
+
+def test_a_long_status_is_cut_and_whole_in_the_tooltip(qtbot):
+    badge = StatusBadge()
+    qtbot.addWidget(badge)
+    text = "unreachable: cannot connect to 127.0.0.1:40839: connection refused — is sshd running?"
+    badge.set_status("critical", text)
+    assert len(badge.text()) <= 36 and badge.text().endswith("…")
+    assert badge.toolTip() == text and badge.full_text() == text

@@ -104,11 +104,12 @@ class DetailHistoryMixin:
             self._request_store()
 
     def _reset_charts(self, target: str) -> None:
-        """The charts emptied, hidden where they wait for data, set to the range."""
+        """The charts emptied of the last target's series (legends, axis ranges too), hidden
+        where they wait for data, set to the range."""
         self._target = target
         for spec in self._specs:
             chart = self.charts[spec.key]
-            chart.clear()
+            chart.reset()
             chart.setVisible(not spec.hide_when_empty)
             chart.set_time_window(float(self._range_s))
 

@@ -32,6 +32,9 @@ def detail_ranges() -> list[tuple[int, str]]:
 def target_picker(min_width: int, on_index: Callable[[int], None]) -> QComboBox:
     box = QComboBox()
     box.setMinimumWidth(min_width)
+    # A 64-character target name must not widen the window: the list shows it whole.
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(24)
     box.currentIndexChanged.connect(on_index)
     return box
 

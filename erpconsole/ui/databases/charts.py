@@ -44,6 +44,22 @@ def db_chart_specs() -> list[ChartSpec]:
     ]
 
 
+# The charts each kind of database can fill; a kind not named here (PostgreSQL, or one not
+# known before the first poll) may fill them all. SQLite has no server: no transactions,
+# connections, row counters or locks to count, only the file's size.
+CHARTS_FOR_KIND: dict[str, frozenset[str]] = {
+    "sqlite": frozenset({"size"}),
+    "mysql": frozenset({"tps", "connections", "cache", "rows", "locks", "temp", "size", "lag_s"}),
+    "mariadb": frozenset({"tps", "connections", "cache", "rows", "locks", "temp", "size", "lag_s"}),
+}
+
+
+def charts_for_kind(kind: str, specs: list[ChartSpec]) -> list[str]:
+    """The keys of the charts in ``specs`` that a database of ``kind`` can fill."""
+    fits = CHARTS_FOR_KIND.get(kind)
+    return [spec.key for spec in specs if fits is None or spec.key in fits]
+
+
 def db_series_name(metric: str, label: str) -> str:
     names = {
         "db.commits_ps": _tr("commits"),

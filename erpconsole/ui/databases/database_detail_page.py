@@ -20,6 +20,7 @@ from erpconsole.ui.databases.actions import DbActionRunner
 from erpconsole.ui.databases.charts import (
     SIZE_METRIC,
     SeriesMemory,
+    charts_for_kind,
     db_chart_specs,
     db_series_name,
     growth_text,
@@ -48,6 +49,8 @@ class DatabaseDetailPage(DetailHistoryMixin, QWidget):
         self._series_name = db_series_name
         self._last_ts: dict[str, float] = {}
         self._status: dict[str, TargetStatus] = {}
+        self._fits: set[str] = {spec.key for spec in self._specs}  # the charts the kind shown can fill
+        self._kind: str | None = None  # None: the charts not yet fitted to the kind shown
         self._init_history()
         self._tabs_dirty = False
         self._theme = current_theme_name()
@@ -73,18 +76,30 @@ class DatabaseDetailPage(DetailHistoryMixin, QWidget):
         self.tabs, self.busy, self.action_line = self.work.tabs, self.work.busy, self.work.action_line
         self.splitter = scaffold.vertical_split(scroll, self.work, (1, 1))
         self.splitter.setSizes([430, 400])
-        self.empty_label = QLabel(self.tr("No databases are watched. The Databases page shows how to add one "
-                                          "to the inventory."))
+        self.empty_label = QLabel(self._empty_text())
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.body = QStackedWidget()
         self.body.addWidget(self.splitter)
         self.body.addWidget(self.empty_label)
         self.body.setCurrentIndex(1)
+        # No database: no empty picker and no badge of nothing, only what to add.
+        self.header = QWidget()
+        top.setContentsMargins(0, 0, 0, 0)
+        self.header.setLayout(top)
+        self.header.hide()
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
+        layout.addWidget(self.header)
         layout.addWidget(self.message)
         layout.addWidget(self.body, 1)
+
+    def _empty_text(self) -> str:
+        path = self._bridge.inventory_path
+        where = path or self.tr("a new inventory file (or start with --inventory FILE)")
+        return self.tr("No database is watched yet. To watch one, add a [[databases]] block with a name and "
+                       "a url (for example postgresql+psycopg://monitor@db:5432/erp) to {0}, then start the "
+                       "console again; the Databases page shows the whole example.").format(where)
 
     def _build_header(self) -> QHBoxLayout:
         self.target_box = scaffold.target_picker(200, self._on_target_box)
@@ -180,6 +195,7 @@ class DatabaseDetailPage(DetailHistoryMixin, QWidget):
         if self.target_box.findData(status.target) < 0:
             self.target_box.addItem(display_name(status.target), status.target)
             self.body.setCurrentIndex(0)
+            self.header.show()
         snap = status.snapshot
         if isinstance(snap, DatabaseSnapshot) and self._last_ts.get(status.target) != snap.ts:
             self._last_ts[status.target] = snap.ts
@@ -189,10 +205,32 @@ class DatabaseDetailPage(DetailHistoryMixin, QWidget):
                 self._tabs_dirty = True
         if status.target == self._target:
             self._show_header()
+            self._fit_charts_to_kind()
+
+    def _fit_charts_to_kind(self) -> None:
+        """Only the charts this kind of database can fill: SQLite's would wait for data forever."""
+        kind = self._target_kind()
+        if kind == self._kind:
+            return
+        self._kind = kind
+        self._fits = set(charts_for_kind(kind, self._specs))
+        for spec in self._specs:
+            chart = self.charts[spec.key]
+            if spec.key not in self._fits:
+                chart.setVisible(False)
+            elif not spec.hide_when_empty or chart.series_keys():
+                chart.setVisible(True)
+        self._relayout_charts()
+
+    def _target_kind(self) -> str:
+        status = self.status()
+        if status is not None and isinstance(status.snapshot, DatabaseSnapshot) and status.snapshot.kind:
+            return status.snapshot.kind
+        return self._bridge.database_kind(self._target) if self._target else ""
 
     def _reveal(self, chart: LiveChart, added: bool) -> None:
         """A hidden chart with data to show is shown, and the grid closes up around it."""
-        if chart.isHidden():
+        if chart.isHidden() and any(self.charts[k] is chart for k in self._fits):
             chart.setVisible(True)
             self._relayout_charts()
 
@@ -213,7 +251,8 @@ class DatabaseDetailPage(DetailHistoryMixin, QWidget):
 
     def _show_target(self, target: str) -> None:
         self._reset_charts(target)
-        self._relayout_charts()
+        self._kind = None
+        self._fit_charts_to_kind()
         self._show_source(target)
         self._show_header()
         self._fill_tabs()

@@ -7,15 +7,16 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from erpconsole.services import metrics
-from erpconsole.services.models import HostSnapshot, TargetStatus
+from erpconsole.services.models import Health, HostSnapshot, TargetStatus
 from erpconsole.ui.common import detail_scaffold as scaffold
 from erpconsole.ui.common.detail_history import DetailHistoryMixin
-from erpconsole.ui.common.labels import display_name, health_text
+from erpconsole.ui.common.labels import display_name, health_label, health_text
 from erpconsole.ui.common.saved_state import restore_header, restore_splitter
 from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.host_charts import chart_specs, series_name
 from erpconsole.ui.hosts.process_table import ProcessTable
 from erpconsole.ui.common.series_store import LIVE_CAPACITY, SeriesStore
+from erpconsole.widgets.elided_label import ElidedLabel
 from erpconsole.widgets.live_chart import LiveChart
 from erpconsole.widgets.status_badge import StatusBadge
 
@@ -53,7 +54,7 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
     def _build(self) -> None:
         self.host_box = scaffold.target_picker(220, self._on_host_box)
         self.badge = StatusBadge()
-        self.message = QLabel()
+        self.message = ElidedLabel(Qt.TextElideMode.ElideRight)  # a long finding never widens the window
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top = scaffold.header_row(self.tr("Host:"), self.host_box, self.badge)
         top.addWidget(self.message, 1)
@@ -114,10 +115,10 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
             self._series.record_host(snap)
             if status.target == self._target:
                 self._append_live(snap)
-                self.processes.set_processes(snap.processes)
+                self._show_status(status)
+                return
         if status.target == self._target:
-            self.badge.set_status(status.level, health_text(status.health, status.message))
-            self.message.setText(status.findings[0].message if status.findings else "")
+            self._show_status(status, processes=status.health.is_failure)
 
     def _on_hosts_changed(self) -> None:
         watched = set(self._bridge.targets())
@@ -150,8 +151,23 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
     def _show_target(self, target: str) -> None:
         self._reset_charts(target)
         self._show_source(target)
-        status = next((s for s in self._bridge.statuses() if s.target == target), None)
-        if status is not None:
-            self.badge.set_status(status.level, health_text(status.health, status.message))
-            if status.snapshot is not None:
-                self.processes.set_processes(status.snapshot.processes)
+        self._show_status(next((s for s in self._bridge.statuses() if s.target == target), None))
+
+    def _show_status(self, status: TargetStatus | None, *, processes: bool = True) -> None:
+        """The badge, the finding line and the process table say what is known of the target
+        shown, never what the one before showed."""
+        if status is None:
+            self.badge.set_status("pending", health_label(Health.PENDING))
+            self.message.set_full_text("")
+            self.processes.show_empty(self.tr("waiting for the first poll: no processes to show yet"))
+            return
+        self.badge.set_status(status.level, health_text(status.health, status.message))
+        self.message.set_full_text(status.findings[0].message if status.findings else "")
+        if not processes:
+            return
+        if status.health.is_failure:
+            self.processes.show_empty(self.tr("{0}: no processes to show").format(health_label(status.health)))
+        elif status.snapshot is not None:
+            self.processes.set_processes(status.snapshot.processes)
+        else:
+            self.processes.show_empty(self.tr("waiting for the first poll: no processes to show yet"))

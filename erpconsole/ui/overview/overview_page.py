@@ -154,10 +154,13 @@ class OverviewPage(QWidget):
             tile.setMinimumSize(TILE_MIN_WIDTH, 200)
             # One host alone should not become a wall-sized tile; many should stay readable.
             tile.setMaximumSize(TILE_MAX_WIDTH, TILE_MAX_HEIGHT)
+            minutes = SPARK_SECONDS // 60
             if kind == "database":
                 tile.sparkline().set_y_range(None)  # transactions per second: scaled to the data
+                tile.set_sparkline_caption(self.tr("Transactions, last {0} min").format(minutes), "/s")
                 tile.activated.connect(self.database_requested)
             else:
+                tile.set_sparkline_caption(self.tr("CPU, last {0} min").format(minutes), "%")
                 tile.activated.connect(self.host_requested)
             self._tiles[target] = tile
             self._kinds[target] = kind

@@ -293,3 +293,17 @@ def test_keyboard_delete_asks_to_terminate_the_selected_session(detail, qtbot):
     qtbot.keyClick(page.activity.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert [a.action for a in seen] == ["terminate", "explain"] and seen[0].subject == "pid 4243"
     assert seen[1].statement == "EXPLAIN UPDATE sale_order SET state = 'sale' WHERE id = 17"
+
+
+def test_a_sqlite_file_shows_only_the_charts_it_can_fill(detail):
+    console, page = detail
+    assert page.header.isVisibleTo(page)
+    feed(console.bridges.databases, n=3, kind="sqlite", commits_ps=None, rollbacks_ps=None,
+         connections_by_state=(), max_connections=None, rows_read_ps=None, rows_inserted_ps=None,
+         rows_updated_ps=None, rows_deleted_ps=None, lock_waits=None, deadlocks_ps=None)
+    page.refresh()
+    shown = [key for key, chart in page.charts.items() if chart.isVisibleTo(page)]
+    assert shown == ["size"]  # no "No data yet" forever on transactions, connections, rows, locks
+    page.set_target("erp-replica")  # a PostgreSQL server again: its charts come back
+    assert {"tps", "connections", "rows", "locks", "size"} <= {
+        key for key, chart in page.charts.items() if chart.isVisibleTo(page)}

@@ -137,7 +137,12 @@ def test_empty_state_says_how_to_add_a_database(console_factory, qtbot, tmp_path
                    "erpconsole secret set db:erp-db"):
         assert needed in text
     window.show_page("database")
-    assert window.database_detail.body.currentWidget() is window.database_detail.empty_label
+    detail = window.database_detail
+    assert detail.body.currentWidget() is detail.empty_label
+    # What to add, not an empty drop-down beside a badge of nothing.
+    assert not detail.header.isVisibleTo(detail)
+    assert "[[databases]]" in detail.empty_label.text()
+    assert str(tmp_path / "inventory.toml") in detail.empty_label.text()
 
 
 def test_host_pages_ignore_databases_and_overview_puts_hosts_first(console_factory, qtbot, tmp_path):

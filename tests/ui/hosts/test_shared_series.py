@@ -32,6 +32,8 @@ def test_overview_and_host_detail_draw_the_same_buffer(console_factory, qtbot):
     window.overview.refresh()
     shown = window.overview.tile(LOCAL_HOST).sparkline().values()
     assert shown.tolist() == spark.arrays()[1][-len(shown):].tolist() and len(shown) >= 4
+    # The line says what it draws and in what range.
+    assert window.overview.tile(LOCAL_HOST).sparkline_caption() == ("CPU, last 15 min", "0–100 %")
 
 
 
