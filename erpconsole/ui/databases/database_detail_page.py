@@ -97,9 +97,9 @@ class DatabaseDetailPage(DetailHistoryMixin, QWidget):
     def _empty_text(self) -> str:
         path = self._bridge.inventory_path
         where = path or self.tr("a new inventory file (or start with --inventory FILE)")
-        return self.tr("No database is watched yet. To watch one, add a [[databases]] block with a name and "
-                       "a url (for example postgresql+psycopg://monitor@db:5432/erp) to {0}, then start the "
-                       "console again; the Databases page shows the whole example.").format(where)
+        return self.tr("No database is watched yet. To watch one, press Add database on the Databases page: "
+                       "it is written to {0} and watched at once, no restart. A [[databases]] block with a "
+                       "name and a url in that file does the same at the next start.").format(where)
 
     def _build_header(self) -> QHBoxLayout:
         self.target_box = scaffold.target_picker(200, self._on_target_box)

@@ -141,7 +141,7 @@ def test_empty_state_says_how_to_add_a_database(console_factory, qtbot, tmp_path
     assert detail.body.currentWidget() is detail.empty_label
     # What to add, not an empty drop-down beside a badge of nothing.
     assert not detail.header.isVisibleTo(detail)
-    assert "[[databases]]" in detail.empty_label.text()
+    assert "[[databases]]" in detail.empty_label.text() and "press Add database" in detail.empty_label.text()
     assert str(tmp_path / "inventory.toml") in detail.empty_label.text()
 
 
