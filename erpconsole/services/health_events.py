@@ -1,39 +1,24 @@
-"""The event log's lines for what the monitor sees: a target's health changing, and the store
-refusing writes and taking them again."""
+"""The event log's lines for what the monitor sees: a target's word changing (ok, warning,
+critical, or the failed poll's state), and the store refusing writes and taking them again."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 from erpconsole.i18n import _
-from erpconsole.services.models import Event, Health, HealthChange, Severity, StoreHealth
-
-_WARNING_STATES = (Health.TIMEOUT, Health.PARSE_ERROR)
+from erpconsole.services.models import Event, Health, Severity, StoreHealth, Verdict
 
 
-def event_from_change(change: HealthChange) -> Event:
-    if change.new is Health.OK:
-        level = Severity.INFO
-        message = _("{target} is ok").format(target=change.target)
-        if change.old is not Health.PENDING:
-            message = _("{target} is ok again (was {old})").format(target=change.target, old=change.old.value)
+def event_from_verdict(target: str, v: Verdict, before: str, ts: float, detail: str = "") -> Event:
+    """The event log's line when a target's word changes (``before``: the word it had, "" when
+    none is known): the same word, grade and cause every page shows."""
+    if v.level == "ok":
+        message = _("{target} is ok").format(target=target)
+        if before and before != Health.PENDING.value:
+            message = _("{target} is ok again (was {old})").format(target=target, old=before)
     else:
-        level = Severity.WARNING if change.new in _WARNING_STATES else Severity.CRITICAL
-        message = _("{target}: {state}: {message}").format(
-            target=change.target, state=change.new.value, message=change.message
-        )
-    return Event(change.ts, change.target, level, message, change.detail, kind="health", state=change.new.value)
-
-
-def was(change: HealthChange, before: str) -> HealthChange:
-    """The first poll after a start changes from "pending": the change is from the stored state."""
-    if change.old is not Health.PENDING or not before:
-        return change
-    try:
-        return dataclasses.replace(change, old=Health(before))
-    except ValueError:  # a state this version does not know
-        return change
+        message = _("{target}: {state}: {message}").format(target=target, state=v.state, message=v.cause)
+    return Event(ts, target, v.severity, message, detail, kind="health", state=v.state)
 
 
 def store_health_event(health: StoreHealth, failed: StoreHealth | None) -> Event:

@@ -25,7 +25,6 @@ from erpconsole.services.models import (
     ForgetResult,
     Health,
     HostKeyInfo,
-    HealthChange,
     PollOutcome,
     Severity,
     StoreHealth,
@@ -35,7 +34,7 @@ from erpconsole.services.models import (
 )
 from erpconsole.services.scheduler import Scheduler
 from erpconsole.services.state_log import StateLog
-from erpconsole.services.health_events import event_from_change, store_health_event, was as _was
+from erpconsole.services.health_events import event_from_verdict, store_health_event
 from erpconsole.services.secrets import SecretStore
 from erpconsole.services.scheduler import call_quietly as _quietly
 
@@ -79,7 +78,7 @@ class Monitor:
             self._add_target(*target)
         for target in database_targets(inventory, self._secrets):
             self._add_target(*target, kind="database")
-        self.scheduler.subscribe(self._on_outcome, self._on_health)
+        self.scheduler.subscribe(self._on_outcome)
 
     def _add_target(self, name, collector, interval, timeout, thresholds, kind: str = "host") -> TargetStatus:
         status = TargetStatus(name, kind, Health.PENDING, _("waiting for the first poll"), interval)
@@ -329,10 +328,6 @@ class Monitor:
         for cb in self._event_subs:
             _quietly(cb, event)
 
-    def _on_health(self, change: HealthChange) -> None:
-        self.states.offer("health", change.target, change.new.value,
-                          lambda before: event_from_change(_was(change, before)))
-
     def attach_states(self, states: dict[tuple[str, str], str]) -> None:
         """The store's last state per target ({} without a store): held changes are judged now."""
         self.states.set_baseline(states)
@@ -372,6 +367,10 @@ class Monitor:
                 self._facts_of(o.target) or (prev.facts if prev else None),
             )
             self._status[o.target] = status
+        v = status.verdict
+        if v.level != "pending":
+            self.states.offer("health", o.target, v.state,
+                              lambda before: event_from_verdict(o.target, v, before, now, status.detail))
         for cb in self._status_subs:
             _quietly(cb, status)
 

@@ -23,7 +23,7 @@ from erpconsole.services.models import TargetStatus
 from erpconsole.ui.access.access_page import AccessReviewPage
 from erpconsole.ui.backups.backups_page import BackupsPage
 from erpconsole.ui.bridges import Bridges
-from erpconsole.ui.common.words import counted
+from erpconsole.ui.common import target_summary
 from erpconsole.ui.databases.database_detail_page import DatabaseDetailPage
 from erpconsole.ui.help.menu import add_help_actions
 from erpconsole.ui.databases.databases_page import DatabasesPage
@@ -265,10 +265,9 @@ class MainWindow(QMainWindow):
 
     def _update_status_bar(self) -> None:
         statuses = self._statuses.values()
-        ok = sum(1 for s in statuses if not s.health.is_failure and s.last_poll_ts)
-        failing = sum(1 for s in statuses if s.health.is_failure)
-        self.targets_label.setText(counted(self, "%n target ok", "%n targets ok", ok) + " · " + self.tr("%n failing", "", failing))
-        self.targets_label.setProperty("level", "critical" if failing else "ok")
+        text, level = target_summary.summary(statuses)
+        self.targets_label.setText(text)
+        self.targets_label.setProperty("level", level)
         self._status_ticks += 1
         if self._status_ticks % SOP_DUE_TICKS == 0 and self._bridges.sop.has_sop:
             self._bridges.sop.request_sop_due()

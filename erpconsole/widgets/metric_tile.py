@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePol
 
 from erpconsole.widgets.sparkline import Sparkline
 from erpconsole.widgets.text_fit import wrap_to_lines
-from erpconsole.widgets.theme import FollowsAppTheme, LEVELS, chart_colors, current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import FollowsAppTheme, LEVELS, chart_colors, current_theme_name, get_theme, status_color, status_glyph
 from erpconsole.widgets.units import format_value
 
 VALUE_COUNT = 3
@@ -215,7 +215,8 @@ class MetricTile(FollowsAppTheme, QFrame):
         """Two lines, so the cause after the state is read; the rest ends in "…" (the whole of
         it is in the tooltip)."""
         width = max(40, self.width() - 40)
-        self._status.setText(wrap_to_lines(self._status_text, self._status.fontMetrics(), width, 2))
+        shown = f"{status_glyph(self._level)} {self._status_text}" if self._status_text else ""
+        self._status.setText(wrap_to_lines(shown, self._status.fontMetrics(), width, 2))
 
     def _update_spark_scale(self) -> None:
         scale = self._sparkline.scale()

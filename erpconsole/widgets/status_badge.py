@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from erpconsole.widgets.text_fit import BADGE_CHARS, elide_chars
-from erpconsole.widgets.theme import FollowsAppTheme, LEVELS, contrast_text, current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import FollowsAppTheme, LEVELS, contrast_text, current_theme_name, get_theme, status_color, status_glyph
 
 
 
@@ -29,7 +29,7 @@ class StatusBadge(FollowsAppTheme, QLabel):
         self._level = level
         self._full = text
         # Cut, never widened: a long error must not push the window past the screen.
-        self.setText(elide_chars(text, BADGE_CHARS) if text else text)
+        self.setText(f"{status_glyph(level)} {elide_chars(text, BADGE_CHARS)}" if text else text)
         self.setToolTip(text)
         self.setAccessibleName(self.tr("Status: %1").replace("%1", text))
         if changed or not self.styleSheet():
@@ -41,6 +41,10 @@ class StatusBadge(FollowsAppTheme, QLabel):
 
     def level(self) -> str:
         return self._level
+
+    def status_text(self) -> str:
+        """What the badge shows: the level's shape and the (maybe cut) text."""
+        return self.text()
 
     def background_color(self) -> str:
         return status_color(self._level, self._theme)

@@ -16,6 +16,12 @@ from PySide6.QtWidgets import QApplication
 
 THEME_PROPERTY = "erpconsoleTheme"
 LEVELS = ("ok", "warning", "critical", "stale", "pending", "unknown")
+# A shape for each level beside its colour, for people who do not tell red and green apart.
+GLYPHS = {"ok": "●", "warning": "▲", "critical": "■", "stale": "◌", "pending": "○", "unknown": "?"}
+
+
+def status_glyph(level: str | None) -> str:
+    return GLYPHS.get(level or "unknown", GLYPHS["unknown"])
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtWidgets import QApplication
 
 from erpconsole.config import Inventory, LocalConfig
-from erpconsole.services.models import LOCAL_HOST, Health, HostSnapshot, TargetStatus
+from erpconsole.services.models import LOCAL_HOST, Finding, Health, HostSnapshot, Severity, TargetStatus
 from tests.limits import NEVER_CROSSED
 
 # Waits on real polls and on the store's threads: they end as soon as the condition holds, and
@@ -146,21 +146,23 @@ def test_status_bar_counts_targets(console_factory, qtbot):
     console = console_factory(Inventory(local=LocalConfig(enabled=False)))
     window = _start(console, qtbot)
     now = time.time()
+    load = Finding(Severity.WARNING, "erp-app-3", "load", "load 2.13 per core")
     statuses = (TargetStatus("erp-app-1", "host", Health.OK, "ok", 5.0, last_poll_ts=now - 60),
                 TargetStatus("erp-app-2", "host", Health.PENDING, "not polled yet", 5.0),
+                TargetStatus("erp-app-3", "host", Health.OK, "", 5.0, findings=(load,), last_poll_ts=now),
                 TargetStatus("erp-db", "database", Health.UNREACHABLE, "no route", 5.0,
                              last_poll_ts=now))
     for status in statuses:
         console.bridges.hosts.status_changed.emit(status)
     window._update_status_bar()
-    text = window.targets_label.text()
-    assert text.startswith("1 target") and text.endswith("1 failing"), text  # pending: neither
+    # The one word of each target, counted; a load warning is "warning", not "ok".
+    assert window.targets_label.text() == "■ 4 targets: 1 critical, 1 warning, 1 ok, 1 waiting"
     assert window.targets_label.property("level") == "critical"
     assert window.last_poll_label.text().endswith(time.strftime("%H:%M:%S", time.localtime(now)))
-    console.bridges.hosts.status_changed.emit(dataclasses.replace(statuses[2], health=Health.OK))
+    console.bridges.hosts.status_changed.emit(dataclasses.replace(statuses[3], health=Health.OK))
     window._update_status_bar()
-    assert window.targets_label.text().endswith("0 failing")
-    assert window.targets_label.property("level") == "ok"
+    assert window.targets_label.text() == "▲ 4 targets: 1 warning, 2 ok, 1 waiting"
+    assert window.targets_label.property("level") == "warning"
     # The store's size is measured on the reader thread: asked for here, waited for generously.
     assert console.wait_store()
     console.bridges.store.refresh_store_size()

@@ -7,7 +7,8 @@ def test_set_status_sets_text_level_and_colour(qtbot):
     qtbot.addWidget(badge)
     badge.apply_theme("dark")
     badge.set_status("critical", "unreachable")
-    assert badge.text() == "unreachable"
+    assert badge.text() == "■ unreachable"  # a shape as well as a colour
+    assert badge.full_text() == "unreachable"
     assert badge.level() == "critical"
     assert badge.background_color() == DARK.status["critical"]
     assert DARK.status["critical"] in badge.styleSheet()

@@ -20,7 +20,7 @@ from erpconsole.services.models.host import (
     DiskUsage, ProcessInfo, Temperature, HostSnapshot, HostFacts, KnownKeyLine, HostKeyInfo,
     ForgetResult, ConnectionStep,
 )
-from erpconsole.services.models.status import PollOutcome, TargetStatus
+from erpconsole.services.models.status import PollOutcome, TargetStatus, Verdict, verdict
 
 __all__ = [
     "LOCAL_HOST", "DbThresholds", "Thresholds", "Health", "Severity", "Sample", "PollError",
@@ -28,5 +28,5 @@ __all__ = [
     "DbStatement", "DbTable", "DbIndex", "DbSequence", "DbReplica", "PanelNote",
     "DatabaseSnapshot", "DbAction", "DbActionResult", "DiskUsage", "ProcessInfo",
     "Temperature", "HostSnapshot", "HostFacts", "KnownKeyLine", "HostKeyInfo", "ForgetResult",
-    "ConnectionStep", "PollOutcome", "TargetStatus", "StoreHealth",
+    "ConnectionStep", "PollOutcome", "TargetStatus", "Verdict", "verdict", "StoreHealth",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from erpconsole.services.models import LOCAL_HOST, Health
+from erpconsole.services.models import LOCAL_HOST, Health, TargetStatus, Verdict
 
 
 def _tr(text: str) -> str:
@@ -30,12 +30,40 @@ def health_label(health: Health) -> str:
 
 
 def health_text(health: Health, message: str) -> str:
-    label = health_label(health)
-    if not message or health is Health.OK:
-        return label
-    if message.lower().startswith(label.lower()):  # the message already names the state
-        return message
-    return f"{label}: {message}"
+    return _word_and_cause(health_label(health), "" if health is Health.OK else message)
+
+
+def verdict_word(v: Verdict) -> str:
+    """"ok", "warning", "critical", or the failed poll's state ("unreachable", "timed out")."""
+    if v.state == "warning":
+        return _tr("warning")
+    if v.state == "critical":
+        return _tr("critical")
+    try:
+        return health_label(Health(v.state))
+    except ValueError:
+        return v.state
+
+
+def verdict_text(v: Verdict) -> str:
+    """The word and its cause: "warning: load 2.13 per core (...)"."""
+    return _word_and_cause(verdict_word(v), v.cause)
+
+
+def status_word(status: TargetStatus) -> str:
+    return verdict_word(status.verdict)
+
+
+def status_text(status: TargetStatus) -> str:
+    return verdict_text(status.verdict)
+
+
+def _word_and_cause(word: str, cause: str) -> str:
+    if not cause:
+        return word
+    if cause.lower().startswith(word.lower()):  # the cause already names the state
+        return cause
+    return _tr("{state}: {cause}").format(state=word, cause=cause)
 
 
 _DB_KINDS = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "sqlite": "SQLite"}

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSt
 
 from erpconsole.services.models import DatabaseSnapshot, DbSession, DbTable, TargetStatus
 from erpconsole.ui.databases.bridge import DatabasesApi
-from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_text
+from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_text, status_text
 from erpconsole.ui.common import detail_scaffold as scaffold
 from erpconsole.ui.common.detail_history import DetailHistoryMixin
 from erpconsole.ui.common.message_bar import text_label
@@ -264,7 +264,7 @@ class DatabaseDetailPage(DetailHistoryMixin, QWidget):
         status = self.status()
         if status is None:
             return
-        self.badge.set_status(status.level, health_text(status.health, status.message))
+        self.badge.set_status(status.level, status_text(status))
         snap = status.snapshot if isinstance(status.snapshot, DatabaseSnapshot) else None
         self.version_label.setText(db_version_text(snap.kind, snap.version) if snap else "")
         uptime = snap.uptime_s if snap else None

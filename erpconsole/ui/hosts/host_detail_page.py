@@ -10,7 +10,7 @@ from erpconsole.services import metrics
 from erpconsole.services.models import Health, HostSnapshot, TargetStatus
 from erpconsole.ui.common import detail_scaffold as scaffold
 from erpconsole.ui.common.detail_history import DetailHistoryMixin
-from erpconsole.ui.common.labels import display_name, health_label, health_text
+from erpconsole.ui.common.labels import display_name, health_label, status_text
 from erpconsole.ui.common.saved_state import restore_header, restore_splitter
 from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.host_charts import chart_specs, series_name
@@ -161,8 +161,8 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
             self.message.set_full_text("")
             self.processes.show_empty(self.tr("waiting for the first poll: no processes to show yet"))
             return
-        self.badge.set_status(status.level, health_text(status.health, status.message))
-        self.message.set_full_text(status.findings[0].message if status.findings else "")
+        self.badge.set_status(status.level, status_text(status))
+        self.message.set_full_text("; ".join(f.message for f in status.findings))
         if not processes:
             return
         if status.health.is_failure:

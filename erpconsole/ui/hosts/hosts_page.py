@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 from erpconsole.services.models import LOCAL_HOST, Health, TargetStatus
 from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.inventory_actions import HostInventoryActions
-from erpconsole.ui.common.labels import display_name, health_label
+from erpconsole.ui.common.labels import display_name, status_text, status_word
 from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_setup import filter_line, filter_row, mode_combo, rows_table, words_match
+from erpconsole.widgets.theme import status_glyph
 
 
 def humanise_duration(seconds: float) -> str:
@@ -92,7 +93,8 @@ class HostsPage(TargetRowsMixin, QWidget):
     def _build_controls(self) -> None:
         self.filter_edit = filter_line(self.tr("Filter by name, tag or status"), self._rebuild_now)
         self.status_combo = mode_combo((("all", self.tr("All hosts")), ("failing", self.tr("Failing")),
-                                        ("ok", self.tr("Ok"))), self._rebuild_now)
+                                        ("attention", self.tr("Needing attention")), ("ok", self.tr("Ok"))),
+                                       self._rebuild_now)
         self.add_button = QPushButton(self.tr("Add host…"))
         self.add_button.clicked.connect(self.add_host)
         self.edit_button = QPushButton(self.tr("Edit…"))
@@ -134,7 +136,7 @@ class HostsPage(TargetRowsMixin, QWidget):
             "name": display_name(s.target),
             "target": s.target,
             "health": s.health,
-            "status": health_label(s.health),
+            "status": f"{status_glyph(s.level)} {status_word(s)}",
             "message": s.message,
             "level": s.level,
             "tags": " ".join(host.tags) if host else ("local" if s.target == LOCAL_HOST else ""),
@@ -156,7 +158,9 @@ class HostsPage(TargetRowsMixin, QWidget):
         failing = row["health"].is_failure
         if mode == "failing" and not failing:
             return False
-        if mode == "ok" and row["health"] is not Health.OK:
+        if mode == "attention" and row["level"] not in ("warning", "critical"):
+            return False
+        if mode == "ok" and row["level"] != "ok":
             return False
         hay = " ".join((row["name"], row["tags"], row["status"], row["health"].value, row["message"]))
         return words_match(self.filter_edit, hay)
@@ -192,7 +196,7 @@ class HostsPage(TargetRowsMixin, QWidget):
             return self.tr("{0}: host key changed: possible interception. No connection is made "
                            "until you remove the old key on purpose (Review host key…).").format(name)
         if s.health.is_failure:
-            return f"{display_name(name)}: {health_label(s.health)}: {s.message}"
+            return self.tr("{0}: {1}").format(display_name(name), status_text(s))
         return ""
 
     # -- actions -------------------------------------------------------------------------

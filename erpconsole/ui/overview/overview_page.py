@@ -15,7 +15,7 @@ import numpy as np
 from erpconsole.services import metrics
 from erpconsole.services.models import DatabaseSnapshot, TargetStatus
 from erpconsole.ui.overview.bridge import OverviewApi
-from erpconsole.ui.common.labels import display_name, health_text
+from erpconsole.ui.common.labels import display_name, status_text
 from erpconsole.ui.backups.text import overview_summary
 from erpconsole.ui.common.series_store import SeriesKey, SeriesStore
 from erpconsole.ui.sop.text import overdue_summary
@@ -312,12 +312,10 @@ class OverviewPage(QWidget):
 
     def _paint_tile(self, status: TargetStatus, now: float) -> None:
         tile = self._tiles[status.target]
-        level, text = status.level, health_text(status.health, status.message)
+        level, text = status.level, status_text(status)
         if self._is_stale(status, now):
             age = now - (status.last_poll_ts or now)
             level, text = "stale", self.tr("stale: no data for {0} s").format(int(age))
-        elif level in ("warning", "critical") and not status.health.is_failure and status.findings:
-            text = status.findings[0].message
         tile.set_status(level, text)
         tile.set_values(self._tile_values(status))
         ts, values = self.spark_buffer(status.target).arrays()

@@ -53,13 +53,13 @@ def fresh(name=NAME, **kw):
 def test_reads_every_set_when_shown(page, bridge):
     assert ("read", (NAME, "files-restic")) in bridge.calls
     assert sorted(page.panels()) == ["erp-db-nightly", "files-restic"]
-    assert page.panel(NAME).badge.text() == "reading…"
+    assert page.panel(NAME).badge.full_text() == "reading…"
 
 
 def test_a_fresh_set_is_green_with_its_facts(page, bridge):
     load(bridge, (fresh(), []))
     panel = page.panel(NAME)
-    assert panel.level() == "ok" and panel.badge.text() == "ok"
+    assert panel.level() == "ok" and panel.badge.full_text() == "ok"
     assert panel.gauge.fraction() == pytest.approx(2 / 26, abs=0.01)
     assert panel.gauge.level() == "ok"
     assert panel.gauge.text() == "newest 2 h old · RPO 1 d 2 h"
@@ -81,7 +81,7 @@ def test_a_late_set_is_red_and_lists_its_findings(page, bridge):
                           Severity.CRITICAL)]
     load(bridge, (late, findings))
     panel = page.panel(NAME)
-    assert panel.level() == "critical" and panel.badge.text() == "late"
+    assert panel.level() == "critical" and panel.badge.full_text() == "late"
     assert panel.gauge.fraction() == pytest.approx(40 / 26, abs=0.01) and panel.gauge.level() == "critical"
     # The worst first, each in its colour.
     assert panel.findings_shown() == [("critical", "newest good backup is 1 d 16 h old; the RPO is 1 d 2 h"),
@@ -104,7 +104,7 @@ def test_a_set_whose_source_failed_says_why(page, bridge):
                       error="restic: wrong password or no key found; set it with: erpconsole secret set backup:files-restic")
     load(bridge, (broken, []))
     panel = page.panel("files-restic")
-    assert panel.level() == "critical" and panel.badge.text() == "cannot read"
+    assert panel.level() == "critical" and panel.badge.full_text() == "cannot read"
     assert panel.error_label.isVisible() and panel.error_label.text().startswith("restic: wrong password")
     assert not panel.verify_button.isEnabled() and not panel.drill_button.isEnabled()
     assert panel.gauge.text() == "no good backup (RPO 1 d 2 h)"
@@ -240,7 +240,7 @@ def test_overview_tile_counts_late_sets_and_opens_the_page(console_factory, qtbo
     # A red number is as big as the others (a style sheet once dropped its scaled font).
     sizes = {label.font().pixelSize() for label in tile._value_labels}
     assert len(sizes) == 1 and sizes.pop() == tile.font_pixel_size("value")
-    assert window.backups.panel(NAME).badge.text() == "late"
+    assert window.backups.panel(NAME).badge.full_text() == "late"
     tile.activated.emit("backups")
     assert window.current_page_key() == "backups"
 
@@ -296,7 +296,7 @@ def test_real_dump_folder_through_the_real_bridge(console_factory, qtbot, tmp_pa
 def test_attention_from_the_gauge_alone_says_why(page, bridge):
     load(bridge, (fresh(newest_h=22.0), []))  # 22 h of a 26 h RPO: nothing wrong yet
     panel = page.panel(NAME)
-    assert panel.badge.text() == "attention"
+    assert panel.badge.full_text() == "attention"
     assert "has used 85% of the RPO" in panel.findings_label.text()
 
 

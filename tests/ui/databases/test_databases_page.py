@@ -71,14 +71,15 @@ def test_table_lists_every_database_with_its_figures(console_factory, qtbot, tmp
         return model.display_text(i, model.column_index(key))
 
     assert text("kind") == "PostgreSQL" and text("version") == "PostgreSQL 16.4"
-    assert text("status") == "ok" and text("uptime") == "3 d 2 h"
+    # The worst finding decides the word, as it decides the colour: not "ok" on an amber row.
+    assert text("status") == "▲ warning" and text("uptime") == "3 d 2 h"
     assert text("connections") == "85 / 100" and text("conn_pct") == "85"
     assert text("tps") == "302.0" and text("cache") == "99.2" and text("size") == "5.0 GiB"
     assert text("message").startswith("85 of 100 connections")
     assert model.data(model.index(i, 0), LevelRole) == "warning"
     legacy = model.rows().index(page.row_for("legacy"))
     assert model.data(model.index(legacy, 0), LevelRole) == "critical"
-    assert model.display_text(legacy, model.column_index("status")) == "unreachable"
+    assert model.display_text(legacy, model.column_index("status")) == "■ unreachable"
     replica = model.rows().index(page.row_for("erp-replica"))
     assert model.display_text(replica, model.column_index("lag")) == "12.0 s · 64.0 KiB"
 
@@ -110,7 +111,7 @@ def test_sort_filter_and_copy(console_factory, qtbot, tmp_path):
     qtbot.keyClick(page.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     copied = QGuiApplication.clipboard().text()
     heading, row = copied.splitlines()  # the headings first, as pasted into a spreadsheet
-    assert row.startswith("erp-db\tPostgreSQL\tok\tPostgreSQL 16.4") and "85 / 100" in row
+    assert row.startswith("erp-db\tPostgreSQL\t▲ warning\tPostgreSQL 16.4") and "85 / 100" in row
     assert len(heading.split("\t")) == len(row.split("\t"))
 
 

@@ -71,14 +71,14 @@ def test_hosts_table_shows_ok_and_unreachable_and_filters(console_factory, qtbot
     wait_health(qtbot, page, "erp-db-1", Health.UNREACHABLE)
     qtbot.waitUntil(lambda: (page._build(), page.row_for("erp-app-1")["mem"] is not None)[1], timeout=10000)
     ok_row, bad_row = page.row_for("erp-app-1"), page.row_for("erp-db-1")
-    assert ok_row["status"] == "ok" and ok_row["level"] == "ok"
+    assert ok_row["status"] == "● ok" and ok_row["level"] == "ok"
     assert 0 < ok_row["mem"] <= 100 and ok_row["disk"] is not None and ok_row["latency"] is not None
     assert ok_row["kernel"]  # the slow facts reached the table
-    assert bad_row["status"] == "unreachable" and bad_row["level"] == "critical"
+    assert bad_row["status"] == "■ unreachable" and bad_row["level"] == "critical"
     # The displayed texts, as a person reads them.
     model = page.model
     i = model.rows().index(ok_row)
-    assert model.display_text(i, model.column_index("status")) == "ok"
+    assert model.display_text(i, model.column_index("status")) == "● ok"
     assert model.display_text(i, model.column_index("uptime"))
 
     page.status_combo.setCurrentIndex(page.status_combo.findData("failing"))

@@ -41,7 +41,7 @@ def shown(page: HostsPage) -> dict[str, tuple]:
 
 def test_the_table_shows_each_host_its_state_and_load(qtbot):
     page, _bridge = build(qtbot)
-    assert shown(page) == {"erp-app": ("ok", "12.5", "40.0"), "erp-report": ("login refused", "", "")}
+    assert shown(page) == {"erp-app": ("● ok", "12.5", "40.0"), "erp-report": ("■ login refused", "", "")}
     assert page.row_for("erp-app")["disk"] == (91.0, "/") and page.row_for("erp-app")["tags"] == "app prod"
     assert page.row_for("erp-report")["level"] == "critical"
     page.status_combo.setCurrentIndex(page.status_combo.findData("failing"))
