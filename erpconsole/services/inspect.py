@@ -16,7 +16,7 @@ from erpconsole.services.databases.factory import database_targets
 from erpconsole.services.hosts.factory import host_targets
 from erpconsole.i18n import _
 from erpconsole.services.models import (
-    DatabaseSnapshot, Finding, Health, HostSnapshot, PollError, Severity,
+    DatabaseSnapshot, Finding, Health, HostSnapshot, PollError, Severity, Verdict, verdict,
 )
 from erpconsole.services.scheduler import Collector, run_collect
 
@@ -177,16 +177,31 @@ def _db_metrics(s: DatabaseSnapshot | None) -> dict:
     }
 
 
+def word(target: HostReport | DatabaseReport, findings: tuple[Finding, ...]) -> Verdict:
+    """The one word a person sees for a target, as the window shows it: the health state when
+    it could not be read, else its worst finding. Access findings name the system they were
+    read from; they belong to the access section, not to the host's word."""
+    own = tuple(f for f in findings if f.target == target.name and f.check != checks.HEALTH
+                and not f.check.startswith("access."))
+    return verdict(target.status, target.message, own)
+
+
+def _severity(v: Verdict) -> str:
+    return "unknown" if v.level == "pending" else v.level
+
+
 def to_json(report: InspectionReport) -> str:
     doc = {
         "status": report.status,
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "hosts": [
-            {"name": h.name, "status": h.status.value, "message": h.message, "metrics": metrics.host_json(h.snapshot)}
+            {"name": h.name, "status": h.status.value, "severity": _severity(word(h, report.findings)), "message": h.message,
+             "metrics": metrics.host_json(h.snapshot)}
             for h in report.hosts
         ],
         "databases": [
-            {"name": d.name, "kind": d.kind, "status": d.status.value, "message": d.message,
+            {"name": d.name, "kind": d.kind, "status": d.status.value, "severity": _severity(word(d, report.findings)),
+             "message": d.message,
              "metrics": _db_metrics(d.snapshot)}
             for d in report.databases
         ],
@@ -217,8 +232,9 @@ def _db_rows(report: InspectionReport) -> list[tuple[str, ...]]:
         conn = f"{s.connections}/{s.max_connections}" if s and s.connections is not None else "-"
         tps = f"{s.tps:.1f}" if s and s.tps is not None else "-"
         lag = f"{s.replication_lag_s:.0f}s" if s and s.replication_lag_s is not None else "-"
-        rows.append((d.name, d.kind, d.status.value, conn, tps,
-                     _pct(s.cache_hit_percent if s else None), lag, d.message))
+        v = word(d, report.findings)
+        rows.append((d.name, d.kind, v.state, conn, tps,
+                     _pct(s.cache_hit_percent if s else None), lag, v.cause or d.message))
     return rows
 
 
@@ -244,10 +260,11 @@ def to_table(report: InspectionReport) -> str:
     for h in report.hosts:
         s = h.snapshot
         disk = s.busiest_disk if s else None
+        v = word(h, report.findings)
         rows.append((
-            h.name, h.status.value, _pct(s.cpu_percent if s else None), _pct(s.mem_percent if s else None),
+            h.name, v.state, _pct(s.cpu_percent if s else None), _pct(s.mem_percent if s else None),
             f"{disk.mount} {disk.used_percent:.0f}%" if disk else "-",
-            f"{s.load[0]:.2f}" if s and s.load else "-", h.message,
+            f"{s.load[0]:.2f}" if s and s.load else "-", v.cause or h.message,
         ))
     lines = _columns(rows)
     if report.databases:

@@ -49,3 +49,28 @@ def test_the_event_for_a_word_carries_its_grade_and_cause():
     ok = event_from_verdict("erp-app", verdict(Health.OK), "timeout", 102.0)
     assert (ok.level, ok.message) == (Severity.INFO, "erp-app is ok again (was timeout)")
     assert event_from_verdict("erp-app", verdict(Health.OK), "", 103.0).message == "erp-app is ok"
+
+
+def test_inspect_and_the_report_say_the_window_s_word():
+    """`inspect` keeps the health state in "status" (the contract) and adds the severity; its
+    table and the daily report's host table show the same word the window does."""
+    import json
+    from datetime import datetime, timezone
+
+    from erpconsole.services.inspect import HostReport, InspectionReport, to_json, to_table
+    from erpconsole.services.report.daily import build_report
+
+    load = Finding(Severity.WARNING, "erp-app", "load", "load 2.13 per core")
+    access = Finding(Severity.CRITICAL, "erp-app", "access.orphan", "an account with no owner")
+    report = InspectionReport(datetime.now(timezone.utc), "critical",
+                              (HostReport("erp-app", Health.OK, "", None),
+                               HostReport("erp-db", Health.TIMEOUT, "no answer within 10 s", None)),
+                              findings=(load, access))
+    hosts = {h["name"]: h for h in json.loads(to_json(report))["hosts"]}
+    assert (hosts["erp-app"]["status"], hosts["erp-app"]["severity"]) == ("ok", "warning")
+    assert (hosts["erp-db"]["status"], hosts["erp-db"]["severity"]) == ("timeout", "critical")
+    rows = {line.split()[0]: line.split(None, 2)[1] for line in to_table(report).splitlines()[1:3]}
+    assert rows == {"erp-app": "warning", "erp-db": "timeout"}
+    daily = {h.name: (h.status, h.level, h.message) for h in build_report(report).hosts}
+    assert daily == {"erp-app": ("warning", "warning", "load 2.13 per core"),
+                     "erp-db": ("timeout", "critical", "no answer within 10 s")}

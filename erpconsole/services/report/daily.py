@@ -13,7 +13,8 @@ from erpconsole import __version__
 from erpconsole.services import metrics
 from erpconsole.services.access.models import rules
 from erpconsole.i18n import _
-from erpconsole.services.models import Finding, Health, Severity
+from erpconsole.services.models import Finding, Severity
+from erpconsole.services.inspect import word
 from erpconsole.services.report.changes import Change, day_in_sentences, fold_repeats, recent_changes
 from erpconsole.services.report.where import store_label
 
@@ -42,7 +43,7 @@ class Chart:
 @dataclass(frozen=True, slots=True)
 class HostRow:
     name: str
-    status: str  # the health state
+    status: str  # the one word: the health state when unread, else the worst finding
     level: str  # ok / warning / critical
     message: str
     cpu_percent: float | None = None
@@ -213,14 +214,6 @@ def thin(ts: np.ndarray, values: np.ndarray, start: float, end: float,
 
 # -- rows ---------------------------------------------------------------------------------------
 
-def _level(name: str, status: Health, findings: tuple[Finding, ...]) -> str:
-    if status.is_failure:
-        return "critical"
-    # Access findings name the system they were read from; they belong to the access section.
-    ranks = [f.severity.rank for f in findings if f.target == name and not f.check.startswith("access.")]
-    return ("ok", "ok", "warning", "critical")[max(ranks, default=-1) + 1]
-
-
 def _host_row(h, findings: tuple[Finding, ...], history: _History) -> HostRow:
     s = h.snapshot
     disk = s.busiest_disk if s else None
@@ -228,7 +221,8 @@ def _host_row(h, findings: tuple[Finding, ...], history: _History) -> HostRow:
     charts = [history.host_chart(found, "cpu.percent"), history.host_chart(found, "mem.percent")]
     if disk is not None:
         charts.append(history.host_chart(found, "disk.used_percent", disk.mount))
-    return HostRow(h.name, h.status.value, _level(h.name, h.status, findings), h.message,
+    v = word(h, findings)
+    return HostRow(h.name, v.state, v.level, v.cause or h.message,
                    s.cpu_percent if s else None, s.mem_percent if s else None,
                    disk.mount if disk else "", disk.used_percent if disk else None,
                    s.load[0] if s and s.load else None, tuple(charts))
@@ -240,8 +234,9 @@ def _db_row(d, findings: tuple[Finding, ...], history: _History) -> DatabaseRow:
     charts = (history.chart(found, _("Connections"), "", "db.connections"),
               history.chart(found, _("Commits/s"), "", "db.commits_ps"),
               history.chart(found, _("Cache hit"), "%", "db.cache_hit_percent"))
+    v = word(d, findings)
     return DatabaseRow(
-        d.name, d.kind, d.status.value, _level(d.name, d.status, findings), d.message,
+        d.name, d.kind, v.state, v.level, v.cause or d.message,
         s.connections if s else None, s.max_connections if s else None, s.tps if s else None,
         s.cache_hit_percent if s else None, s.replication_lag_s if s else None,
         s.size_bytes if s else None, charts)

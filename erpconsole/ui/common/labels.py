@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from erpconsole.services.models import LOCAL_HOST, Health, TargetStatus, Verdict
+from erpconsole.widgets.theme import status_glyph
 
 
 def _tr(text: str) -> str:
@@ -50,8 +51,10 @@ def verdict_text(v: Verdict) -> str:
     return _word_and_cause(verdict_word(v), v.cause)
 
 
-def status_word(status: TargetStatus) -> str:
-    return verdict_word(status.verdict)
+def status_cell(status: TargetStatus) -> str:
+    """A table's status cell: the level's shape and the word, "▲ warning"."""
+    v = status.verdict
+    return f"{status_glyph(v.level)} {verdict_word(v)}"
 
 
 def status_text(status: TargetStatus) -> str:

@@ -13,14 +13,13 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton, QStackedWidget,
 from erpconsole.config import default_inventory_path
 from erpconsole.services.models import DatabaseSnapshot, Health, TargetStatus
 from erpconsole.ui.databases.bridge import DatabasesApi
-from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, lag_text, status_word
+from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, lag_text, status_cell
 from erpconsole.ui.common.message_bar import empty_page_label
 from erpconsole.ui.common.saved_state import restore_header
 from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_setup import filter_line, filter_row, mode_combo, rows_table, words_match
 from erpconsole.widgets.units import humanise_bytes
-from erpconsole.widgets.theme import status_glyph
 
 _WIDTHS = {"name": 140, "kind": 95, "status": 100, "version": 130, "uptime": 80, "connections": 100,
            "conn_pct": 75, "tps": 70, "cache": 80, "lag": 100, "size": 80}
@@ -126,7 +125,7 @@ class DatabasesPage(TargetRowsMixin, QWidget):
             "health": s.health,
             "level": s.level,
             "kind": db_kind_label(snap.kind if snap else self._bridge.database_kind(s.target)) or None,
-            "status": f"{status_glyph(s.level)} {status_word(s)}",
+            "status": status_cell(s),
             "version": (db_version_text(snap.kind, snap.version) if snap.version else None) if snap else None,
             "uptime": snap.uptime_s if snap else None,
             "connections": (snap.connections, snap.max_connections) if snap and snap.connections is not None else None,

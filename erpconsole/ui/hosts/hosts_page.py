@@ -20,12 +20,11 @@ from PySide6.QtWidgets import (
 from erpconsole.services.models import LOCAL_HOST, Health, TargetStatus
 from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.inventory_actions import HostInventoryActions
-from erpconsole.ui.common.labels import display_name, status_text, status_word
+from erpconsole.ui.common.labels import display_name, status_cell, status_text
 from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_setup import filter_line, filter_row, mode_combo, rows_table, words_match
-from erpconsole.widgets.theme import status_glyph
 
 
 def humanise_duration(seconds: float) -> str:
@@ -136,7 +135,7 @@ class HostsPage(TargetRowsMixin, QWidget):
             "name": display_name(s.target),
             "target": s.target,
             "health": s.health,
-            "status": f"{status_glyph(s.level)} {status_word(s)}",
+            "status": status_cell(s),
             "message": s.message,
             "level": s.level,
             "tags": " ".join(host.tags) if host else ("local" if s.target == LOCAL_HOST else ""),
