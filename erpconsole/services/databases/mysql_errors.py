@@ -116,6 +116,10 @@ def classify(exc: BaseException, ctx: ErrorContext) -> CollectorError | None:
     if code == 2013 and "timed out" in detail:
         return CollectorError(Health.TIMEOUT, _("{address} did not answer within {s:g} s")
                               .format(address=ctx.address, s=ctx.read_timeout_s), detail)
+    if code == 2003 and "timed out" in detail:  # nothing answered the connect: as the scheduler's deadline says
+        return CollectorError(Health.TIMEOUT, _("{address} did not answer the connect: is the address "
+                                                "right, and does a firewall drop the packets?")
+                              .format(address=ctx.address), detail)
     if code in UNREACHABLE_CODES:
         return CollectorError(Health.UNREACHABLE, _("cannot reach {address}: {error}")
                               .format(address=ctx.address, error=detail), detail)

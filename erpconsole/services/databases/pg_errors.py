@@ -42,7 +42,7 @@ _AUTH_TEXT = ("password authentication failed", "no password supplied",
               "password is required", "authentication failed")
 _UNREACHABLE_TEXT = ("connection refused", "could not translate host name",
                      "failed to resolve host", "name or service not known",
-                     "no route to host", "network is unreachable", "timeout expired",
+                     "no route to host", "network is unreachable",
                      "could not connect to server", "server closed the connection",
                      "connection reset", "the database system is starting up",
                      "the database system is shutting down", "the database system is in recovery mode",
@@ -99,8 +99,8 @@ def _missing(orig: BaseException, state: str, text: str, w: Where) -> Found:
 
 
 def _timeout(orig: BaseException, state: str, text: str, w: Where) -> Found:
-    if isinstance(orig, psycopg.errors.ConnectionTimeout):
-        return Health.UNREACHABLE, _(
+    if isinstance(orig, psycopg.errors.ConnectionTimeout) or "timeout expired" in text:
+        return Health.TIMEOUT, _(
             "{address} did not answer within the connect timeout: is the address right, and "
             "does a firewall drop the packets?").format(address=w.address)
     if state == "57014" and "statement timeout" in text:

@@ -16,7 +16,8 @@ _NO_ROUTE = (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETD
 
 
 def connect_error(exc: OSError, ep: Endpoint, timeout_s: float) -> CollectorError:
-    """A failed TCP connect: always UNREACHABLE, with the likely cause."""
+    """A failed TCP connect, with the likely cause: TIMEOUT when nothing answered (as the
+    scheduler's own deadline says, so the window and `inspect` agree), else UNREACHABLE."""
     where = ep.where
     if isinstance(exc, socket.gaierror):
         message = _("cannot connect to {where}: the name {host} does not resolve — check the "
@@ -25,8 +26,9 @@ def connect_error(exc: OSError, ep: Endpoint, timeout_s: float) -> CollectorErro
         message = _("cannot connect to {where}: connection refused — is sshd running and the "
                     "port open?").format(where=where)
     elif isinstance(exc, TimeoutError):
-        message = _("cannot connect to {where}: no answer within {s:g} s — is the host up and "
-                    "the port not filtered by a firewall?").format(where=where, s=timeout_s)
+        return CollectorError(Health.TIMEOUT, _(
+            "cannot connect to {where}: no answer within {s:g} s — is the host up and the port "
+            "not filtered by a firewall?").format(where=where, s=timeout_s), repr(exc))
     elif exc.errno in _NO_ROUTE:
         message = _("cannot connect to {where}: no route to host — is the host up and the "
                     "network reachable?").format(where=where)

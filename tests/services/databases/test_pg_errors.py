@@ -63,7 +63,7 @@ def test_other_connect_failures(text, kind, words) -> None:
     assert err.kind is kind and words in err.message
 
 
-def test_a_connect_timeout_is_unreachable() -> None:
+def test_a_connect_timeout_is_timeout_as_the_scheduler_says() -> None:
     err = collector().classify(sa_exc.OperationalError(
         None, None, psycopg.errors.ConnectionTimeout("connection timeout expired")))
-    assert err.kind is Health.UNREACHABLE and "10.0.0.6:5433" in err.message
+    assert err.kind is Health.TIMEOUT and "10.0.0.6:5433" in err.message
