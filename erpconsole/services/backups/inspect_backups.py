@@ -9,6 +9,7 @@ from erpconsole.config import Inventory
 from erpconsole.services.backups.models import BackupSetStatus
 from erpconsole.services.backups.service import BackupService
 from erpconsole.services.models import Finding
+from erpconsole.services.backups.policy import set_level
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +28,7 @@ def inspect_backups(inv: Inventory, secrets=None, known_hosts_path=None, engine=
 
 
 def _level(status: BackupSetStatus, findings: tuple[Finding, ...]) -> str:
-    if status.error:
-        return "error"
-    ranks = [f.severity.rank for f in findings]
-    return ("ok", "ok", "warning", "critical")[max(ranks, default=-1) + 1]
+    return set_level(status, findings, time.time())
 
 
 def backups_json(report: BackupsReport | None) -> list[dict]:

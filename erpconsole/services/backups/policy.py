@@ -7,8 +7,10 @@ Severities, decided once here:
 - late (RPO breached, or no good backup at all): critical. There is no early warning at 80%
   of the RPO: a daily backup against a 26 h RPO would pass 80% every single day and the
   warning would be noise; the RPO gauge (``rpo_fraction``) shows the approach instead.
-- a source that could not be read: warning, and the rules that need the backup list are not
-  judged (an empty list from a failed read is not "no backups"). Drill rules still are.
+- a source that could not be read (a missing dump folder, a wrong password): critical, as
+  nothing then shows the RPO is met; the rules that need the backup list are not judged (an
+  empty list from a failed read is not "no backups"). Drill rules still are. ``set_level``
+  is the one grade of a set that every page, `inspect` and the report show.
 - never verified: info; verification failed: warning; the newest not verified yet: info.
 - a failed last drill counts as no drill (``backup.drill_overdue``, warning): the restore is
   not proven until a drill passes.
@@ -17,6 +19,7 @@ Severities, decided once here:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from erpconsole.services.backups.models import DUMP, FULL, SNAPSHOT, Backup, BackupSetStatus
@@ -59,6 +62,30 @@ def rpo_fraction(status: BackupSetStatus, now: float) -> float | None:
     return max(0.0, now - newest.finished) / (rpo_h * HOUR_S)
 
 
+GAUGE_WARNING = 0.75  # three quarters of the RPO gone: the next backup had better come
+_LEVEL_RANK = {"ok": 0, "warning": 1, "critical": 2}
+
+
+def gauge_level(fraction: float | None) -> str:
+    """The RPO gauge's colour: no good backup or past the RPO is critical."""
+    if fraction is None or fraction > 1.0:
+        return "critical"
+    return "warning" if fraction >= GAUGE_WARNING else "ok"
+
+
+def set_level(status: BackupSetStatus, findings, now: float | None = None) -> str:
+    """The one grade of a backup set, for its panel, its tile, `inspect`, the daily report and
+    the event log: a set that cannot be read (a missing dump folder, a wrong password) or has
+    no good backup is critical, since nothing shows the RPO is met; else the RPO gauge and the
+    worst finding decide."""
+    if status.error or status.newest_good is None:
+        return "critical"
+    when = now if now is not None else time.time()
+    levels = [gauge_level(rpo_fraction(status, when))]
+    levels += [f.severity.value for f in findings if f.severity.value in _LEVEL_RANK]
+    return max(levels, key=_LEVEL_RANK.__getitem__)
+
+
 def backup_findings(status: BackupSetStatus, now: float) -> list[Finding]:
     """Every finding of one backup set at ``now`` (epoch seconds), worst first."""
     rules: list[Callable[[BackupSetStatus, float], Finding | None]] = [_offsite, _drill_overdue,
@@ -76,7 +103,7 @@ def _finding(status: BackupSetStatus, severity: Severity, check: str, message: s
 
 
 def _source(status: BackupSetStatus, now: float) -> Finding | None:
-    return _finding(status, Severity.WARNING, SOURCE, _(
+    return _finding(status, Severity.CRITICAL, SOURCE, _(
         "the backups could not be read, so their age and sizes are not judged: {error}"
     ).format(error=status.error))
 

@@ -7,7 +7,7 @@ import time
 
 from erpconsole.i18n import _
 from erpconsole.services.backups.models import BackupSetStatus
-from erpconsole.services.backups.policy import FAILED, LATE
+from erpconsole.services.backups.policy import FAILED, LATE, set_level
 from erpconsole.services.models import Event, Finding, Severity
 
 KIND = "backup"  # the events' kind, and the StateLog's key beside the target
@@ -33,9 +33,8 @@ def state_event(status: BackupSetStatus, findings: tuple[Finding, ...], before: 
         return Event(time.time(), name, Severity.INFO, message, kind=KIND, state=state)
     top = findings[0] if findings else None
     why = status.error or (top.message if top else "")
-    level = Severity.WARNING if status.error or top is None else top.severity
-    if level is Severity.INFO:
-        level = Severity.WARNING
+    graded = set_level(status, findings)  # the grade every page, inspect and the report show
+    level = Severity.CRITICAL if graded == "critical" else Severity.WARNING
     detail = "\n".join(f"{f.severity.value}: {f.message}" for f in findings)
     return Event(time.time(), name, level, _("backup set {name}: {state}: {why}").format(
         name=name, state=state, why=why), detail, kind=KIND, state=state)

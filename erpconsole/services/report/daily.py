@@ -15,6 +15,7 @@ from erpconsole.services.access.models import rules
 from erpconsole.i18n import _
 from erpconsole.services.models import Finding, Severity
 from erpconsole.services.inspect import word
+from erpconsole.services.backups.policy import set_level
 from erpconsole.services.report.changes import Change, day_in_sentences, fold_repeats, recent_changes
 from erpconsole.services.report.where import store_label
 
@@ -246,8 +247,7 @@ def _backup_rows(backups, now: float) -> tuple[BackupRow, ...]:
     rows = []
     for status, found in (backups.sets if backups is not None else ()):
         newest, drill, ver = status.newest_good, status.last_drill, status.verification
-        ranks = [f.severity.rank for f in found]
-        level = "critical" if status.error else ("ok", "ok", "warning", "critical")[max(ranks, default=-1) + 1]
+        level = set_level(status, found, now)
         rows.append(BackupRow(
             status.config.name, status.config.tool, level, status.error or status.note,
             now - newest.finished if newest else None, status.config.policy.rpo_h * 3600,

@@ -7,13 +7,13 @@ import time
 
 from PySide6.QtCore import QCoreApplication
 
+from erpconsole.services.backups import policy
 from erpconsole.services.backups.models import DIFF, DUMP, FULL, INCR, SNAPSHOT, Backup, BackupSetStatus
 from erpconsole.services.models import Finding
 from erpconsole.ui.common.labels import format_duration
 from erpconsole.ui.common.words import counted
 
 LEVEL_ORDER = {"ok": 0, "pending": 1, "unknown": 2, "warning": 3, "critical": 4}
-GAUGE_WARNING = 0.75  # three quarters of the RPO gone: the next backup had better come
 
 
 def _tr(text: str) -> str:
@@ -30,11 +30,7 @@ def rpo_fraction(status: BackupSetStatus, now: float | None = None) -> float | N
 
 
 def gauge_level(fraction: float | None) -> str:
-    if fraction is None:
-        return "critical"
-    if fraction > 1.0:
-        return "critical"
-    return "warning" if fraction >= GAUGE_WARNING else "ok"
+    return policy.gauge_level(fraction)
 
 
 def worst(levels) -> str:
@@ -46,10 +42,8 @@ def finding_level(finding: Finding) -> str:
 
 
 def set_level(status: BackupSetStatus, findings: list[Finding], now: float | None = None) -> str:
-    """A set that cannot be read, or has no good backup, is red: nothing proves it restores."""
-    if status.error or status.newest_good is None:
-        return "critical"
-    return worst([gauge_level(rpo_fraction(status, now))] + [finding_level(f) for f in findings])
+    """The policy's one grade: the page says what `inspect` and the report say."""
+    return policy.set_level(status, findings, now)
 
 
 def is_late(status: BackupSetStatus, findings: list[Finding], now: float | None = None) -> bool:

@@ -178,7 +178,8 @@ def test_unreadable_source_is_not_judged_as_no_backups():
     status = replace(_clean(), backups=(), error="restic: wrong password; set it with "
                                                  "erpconsole secret set backup:erp-dumps")
     f = _only(status, policy.SOURCE)
-    assert f.severity is Severity.WARNING and "wrong password" in f.message
+    assert f.severity is Severity.CRITICAL and "wrong password" in f.message
+    assert policy.set_level(status, [f], NOW) == "critical"
 
 
 def test_switched_off_rules_stay_quiet():
