@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QCoreApplication
 
 from erpconsole.services.models import LOCAL_HOST, Health, TargetStatus, Verdict
+from erpconsole.ui.common.words import counted
 from erpconsole.widgets.theme import status_glyph
 
 
@@ -115,3 +118,37 @@ def db_action_label(action: str) -> str:
 def lag_text(seconds: float) -> str:
     """Replication lag: tenths under a minute (0.4 s is not 0 s), else a duration."""
     return _tr("{0:.1f} s").format(seconds) if seconds < 60 else format_duration(seconds)
+
+
+def _ago(seconds: float) -> str:
+    minutes = int(max(0.0, seconds) // 60)
+    if minutes < 1:
+        return _tr("less than a minute ago")
+    if minutes < 120:
+        return counted("labels", "%n min ago", "%n min ago", minutes)
+    hours = minutes // 60
+    if hours < 48:
+        return counted("labels", "%n hour ago", "%n hours ago", hours)
+    return counted("labels", "%n day ago", "%n days ago", hours // 24)
+
+
+def last_seen_text(last_ok_ts: float | None, now: float) -> str:
+    """Since when a target that fails now has been down: "last seen 14:02 (37 min ago)", with
+    the date when that was another day; "never seen" when no poll of it has succeeded."""
+    if last_ok_ts is None:
+        return _tr("never seen since the console started")
+    return _tr("last seen {when}").format(when=seen_cell(last_ok_ts, now))
+
+
+def seen_cell(last_ok_ts: float | None, now: float) -> str:
+    """A "Last seen" cell: "14:02 (37 min ago)", the date too when it was another day."""
+    if last_ok_ts is None:
+        return _tr("never")
+    same_day = time.localtime(last_ok_ts)[:3] == time.localtime(now)[:3]
+    when = time.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M", time.localtime(last_ok_ts))
+    return _tr("{time} ({ago})").format(time=when, ago=_ago(now - last_ok_ts))
+
+
+def down_since(status: TargetStatus, now: float) -> str:
+    """The last-seen line of a target whose poll fails; "" for one that answers."""
+    return last_seen_text(status.last_ok_ts, now) if status.health.is_failure else ""

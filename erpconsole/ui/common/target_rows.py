@@ -17,6 +17,7 @@ from erpconsole.widgets.table_setup import select_row, selected_row
 from erpconsole.widgets.table_view import DataTableView
 
 REFRESH_S = 1.0  # the table is rebuilt at most once a second
+SEEN_REPAINT_S = 20.0  # a down target's "last seen … ago" is made again this often
 
 
 class TargetRowsMixin:
@@ -69,7 +70,10 @@ class TargetRowsMixin:
 
     def refresh(self) -> None:
         """Called by the window's 10 Hz timer while visible; rebuilds at most once a second."""
-        if self._dirty and time.monotonic() - self._last_build >= REFRESH_S:
+        since = time.monotonic() - self._last_build
+        if not self._dirty and since >= SEEN_REPAINT_S and any(s.health.is_failure for s in self._status.values()):
+            self._dirty = True  # no news, but the minutes since a down target was seen go on
+        if self._dirty and since >= REFRESH_S:
             self._build()
 
     def _built(self) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSt
 
 from erpconsole.services.models import DatabaseSnapshot, DbSession, DbTable, TargetStatus
 from erpconsole.ui.databases.bridge import DatabasesApi
-from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, health_text, status_text
+from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, down_since, format_duration, health_text, status_text
 from erpconsole.ui.common import detail_scaffold as scaffold
 from erpconsole.ui.common.detail_history import DetailHistoryMixin
 from erpconsole.ui.common.message_bar import text_label
@@ -273,6 +273,8 @@ class DatabaseDetailPage(DetailHistoryMixin, QWidget):
         lines = []
         if status.health.is_failure and status.message:
             lines.append(self._line("critical", health_text(status.health, status.message)))
+        if status.health.is_failure:
+            lines.append(self._line("critical", down_since(status, time.time())))
         for f in status.findings:
             lines.append(self._line(f.severity.value, f.message))
         self.message.setText("<br>".join(lines))

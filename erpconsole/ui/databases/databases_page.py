@@ -3,6 +3,8 @@ replication and size; Enter or a double click opens its detail page."""
 
 from __future__ import annotations
 
+import time
+
 import html
 from typing import Any
 
@@ -13,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton, QStackedWidget,
 from erpconsole.config import default_inventory_path
 from erpconsole.services.models import DatabaseSnapshot, Health, TargetStatus
 from erpconsole.ui.databases.bridge import DatabasesApi
-from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, lag_text, status_cell
+from erpconsole.ui.common.labels import db_kind_label, db_version_text, display_name, format_duration, lag_text, seen_cell, status_cell
 from erpconsole.ui.common.message_bar import empty_page_label
 from erpconsole.ui.common.saved_state import restore_header
 from erpconsole.ui.common.target_rows import TargetRowsMixin
@@ -73,6 +75,8 @@ class DatabasesPage(TargetRowsMixin, QWidget):
             Column("cache", self.tr("Cache hit %"), right, lambda v: f"{v:.1f}"),
             Column("lag", self.tr("Replication lag"), right, _lag_text, _lag_sort),
             Column("size", self.tr("Size"), right, humanise_bytes),
+            Column("seen", self.tr("Last seen"), fmt=lambda v: v[1], sort_key=lambda v: None if v is None else v[0],
+                   room="14:02 (37 min ago)"),
             Column("message", self.tr("Message")),
         ], row_level=lambda r: r["level"])
         self.table = rows_table(self.model, "databasesTable", widths=_WIDTHS,
@@ -135,6 +139,7 @@ class DatabasesPage(TargetRowsMixin, QWidget):
             "lag": lag if lag != (None, None) else None,
             "size": snap.size_bytes if snap else None,
             "message": message if s.health is not Health.OK or s.findings else "",
+            "seen": (s.last_ok_ts or 0.0, seen_cell(s.last_ok_ts, time.time())) if s.health.is_failure else None,
         }
 
     def _keep(self, row: dict[str, Any]) -> bool:

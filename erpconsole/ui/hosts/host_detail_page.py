@@ -3,6 +3,8 @@ store) and the top processes."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -10,8 +12,9 @@ from erpconsole.services import metrics
 from erpconsole.services.models import Health, HostSnapshot, TargetStatus
 from erpconsole.ui.common import detail_scaffold as scaffold
 from erpconsole.ui.common.detail_history import DetailHistoryMixin
-from erpconsole.ui.common.labels import display_name, health_label, status_text
+from erpconsole.ui.common.labels import display_name, down_since, health_label, status_text
 from erpconsole.ui.common.saved_state import restore_header, restore_splitter
+from erpconsole.ui.common.target_rows import SEEN_REPAINT_S
 from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.host_charts import chart_specs, series_name
 from erpconsole.ui.hosts.process_table import ProcessTable
@@ -42,6 +45,8 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
         self._order = _order
         self._series_name = series_name
         self._last_ts: dict[str, float] = {}
+        self._seen_status: TargetStatus | None = None  # the shown host while its polls fail
+        self._seen_painted = 0.0
         self._init_history()
         self._build()
         bridge.status_changed.connect(self._on_status)
@@ -91,6 +96,16 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
         self._refresh_store()
         for chart in self.charts.values():
             chart.refresh()
+        self._show_seen()
+
+    def _show_seen(self, now: float | None = None) -> None:
+        """A down host's "last seen 14:02 (37 min ago)" under the badge, brought up to date
+        every 20 s while no news comes."""
+        now = time.time() if now is None else now
+        if self._seen_status is None or now - self._seen_painted < SEEN_REPAINT_S:
+            return
+        self._seen_painted = now
+        self.message.set_full_text(down_since(self._seen_status, now))
 
     def save_state(self, settings: QSettings) -> None:
         self._save_view(settings, "host_detail")
@@ -162,7 +177,12 @@ class HostDetailPage(DetailHistoryMixin, QWidget):
             self.processes.show_empty(self.tr("waiting for the first poll: no processes to show yet"))
             return
         self.badge.set_status(status.level, status_text(status))
-        self.message.set_full_text("; ".join(f.message for f in status.findings))
+        self._seen_status = status if status.health.is_failure else None
+        self._seen_painted = 0.0
+        if self._seen_status is not None:
+            self._show_seen()
+        else:
+            self.message.set_full_text("; ".join(f.message for f in status.findings))
         if not processes:
             return
         if status.health.is_failure:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from erpconsole.services.models import LOCAL_HOST, Health, TargetStatus
 from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.inventory_actions import HostInventoryActions
-from erpconsole.ui.common.labels import display_name, status_cell, status_text
+from erpconsole.ui.common.labels import display_name, seen_cell, status_cell, status_text
 from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.common.target_rows import TargetRowsMixin
 from erpconsole.widgets.table_model import Column, RowsTableModel
@@ -84,6 +84,9 @@ class HostsPage(TargetRowsMixin, QWidget):
             Column("kernel", self.tr("Kernel")),
             Column("reboot", self.tr("Reboot"), fmt=lambda v: self.tr("required") if v else self.tr("no")),
             Column("last_poll", self.tr("Last poll"), fmt=lambda v: time.strftime("%H:%M:%S", time.localtime(v))),
+            # A down host's last good poll; the text is made at each rebuild, so "ago" moves on.
+            Column("seen", self.tr("Last seen"), fmt=lambda v: v[1], sort_key=lambda v: None if v is None else v[0],
+                   room="14:02 (37 min ago)"),
         ], row_level=lambda r: r["level"])
         self.table = rows_table(self.model, "hostsTable", widths=_WIDTHS, sort=("name", Qt.SortOrder.AscendingOrder),
                                 menu=self.context_menu)
@@ -150,6 +153,7 @@ class HostsPage(TargetRowsMixin, QWidget):
             "kernel": facts.kernel if facts and facts.kernel else None,
             "reboot": facts.reboot_required if facts else None,
             "last_poll": s.last_poll_ts,
+            "seen": (s.last_ok_ts or 0.0, seen_cell(s.last_ok_ts, time.time())) if s.health.is_failure else None,
         }
 
     def _keep(self, row: dict[str, Any]) -> bool:

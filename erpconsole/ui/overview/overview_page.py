@@ -15,7 +15,7 @@ import numpy as np
 from erpconsole.services import metrics
 from erpconsole.services.models import DatabaseSnapshot, TargetStatus
 from erpconsole.ui.overview.bridge import OverviewApi
-from erpconsole.ui.common.labels import display_name, status_text
+from erpconsole.ui.common.labels import display_name, down_since, status_text
 from erpconsole.ui.backups.text import overview_summary
 from erpconsole.ui.common.series_store import SeriesKey, SeriesStore
 from erpconsole.ui.sop.text import overdue_summary
@@ -25,6 +25,7 @@ from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
 from erpconsole.widgets.units import format_value
 
 SPARK_SECONDS = 15 * 60
+SEEN_REPAINT_S = 20.0  # how often a down target's "N min ago" is brought up to date
 STALE_INTERVALS = 3  # no news for this many poll intervals: the tile says "stale"
 TILE_MIN_WIDTH = 320
 TILE_MAX_WIDTH = 640
@@ -87,6 +88,8 @@ class OverviewPage(QWidget):
         # The sparkline draws a host's CPU series from the buffer the host detail charts read.
         self._series = series if series is not None else SeriesStore()
         self._kinds: dict[str, str] = {}
+        self._captions: dict[str, tuple[str, str]] = {}  # the sparkline's caption and unit, per tile
+        self._seen_painted = 0.0
         self._status: dict[str, TargetStatus] = {}
         self._dirty: set[str] = set()
         self._last_snapshot_ts: dict[str, float] = {}
@@ -157,11 +160,12 @@ class OverviewPage(QWidget):
             minutes = SPARK_SECONDS // 60
             if kind == "database":
                 tile.sparkline().set_y_range(None)  # transactions per second: scaled to the data
-                tile.set_sparkline_caption(self.tr("Transactions, last {0} min").format(minutes), "/s")
+                self._captions[target] = (self.tr("Transactions, last {0} min").format(minutes), "/s")
                 tile.activated.connect(self.database_requested)
             else:
-                tile.set_sparkline_caption(self.tr("CPU, last {0} min").format(minutes), "%")
+                self._captions[target] = (self.tr("CPU, last {0} min").format(minutes), "%")
                 tile.activated.connect(self.host_requested)
+            tile.set_sparkline_caption(*self._captions[target])
             self._tiles[target] = tile
             self._kinds[target] = kind
             self._relayout(force=True)
@@ -299,7 +303,12 @@ class OverviewPage(QWidget):
     def refresh(self) -> None:
         now = time.time()
         stale = [s for s in self._status.values() if self._is_stale(s, now)]
-        for target in list(self._dirty) + [s.target for s in stale]:
+        # A down target's "last seen … (N min ago)" moves on while no news comes.
+        down = [s.target for s in self._status.values() if s.health.is_failure] \
+            if now - self._seen_painted >= SEEN_REPAINT_S else []
+        if down:
+            self._seen_painted = now
+        for target in set(self._dirty) | {s.target for s in stale} | set(down):
             self._paint_tile(self._status[target], now)
         self._dirty.clear()
         if self.backup_tile is not None and (self._backups_dirty or now - self._backups_painted > 30):
@@ -317,6 +326,8 @@ class OverviewPage(QWidget):
             age = now - (status.last_poll_ts or now)
             level, text = "stale", self.tr("stale: no data for {0} s").format(int(age))
         tile.set_status(level, text)
+        caption, unit = self._captions.get(status.target, ("", ""))
+        tile.set_sparkline_caption(down_since(status, now) or caption, unit)
         tile.set_values(self._tile_values(status))
         ts, values = self.spark_buffer(status.target).arrays()
         tile.set_sparkline(values[ts >= now - SPARK_SECONDS])
