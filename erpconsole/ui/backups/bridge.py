@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from erpconsole.config import InventoryError
 from erpconsole.services.backups.models import BackupSetConfig, DrillResult, VerifyResult
+from erpconsole.services.backups.policy import gauge_level, set_level  # noqa: F401 - the one grade, for the page
 from erpconsole.ui.common.workers import submit_guarded
 
 log = logging.getLogger(__name__)

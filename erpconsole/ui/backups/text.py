@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication
 
-from erpconsole.services.backups import policy
+from erpconsole.ui.backups import bridge as policy  # the service's one grade, through the bridge
 from erpconsole.services.backups.models import DIFF, DUMP, FULL, INCR, SNAPSHOT, Backup, BackupSetStatus
 from erpconsole.services.models import Finding
 from erpconsole.ui.common.labels import format_duration
