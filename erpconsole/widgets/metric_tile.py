@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from erpconsole.widgets.elided_label import ElidedLabel
 from erpconsole.widgets.sparkline import Sparkline
 from erpconsole.widgets.text_fit import wrap_to_lines
 from erpconsole.widgets.theme import FollowsAppTheme, LEVELS, chart_colors, current_theme_name, get_theme, status_color, status_glyph
@@ -69,11 +70,14 @@ class MetricTile(FollowsAppTheme, QFrame):
         self._sparkline.set_y_range((0.0, 100.0))
         self._sparkline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         # What the line is and its range: a line with no scale says "up" but not "how much".
-        self._spark_caption = _ignored_label()
+        # "last seen 14:02 (37 min ago)" on a narrow tile ends in "…", never cut mid-letter.
+        self._spark_caption = ElidedLabel(Qt.TextElideMode.ElideRight)
+        self._spark_caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self._spark_caption.setMinimumSize(1, 1)
         self._spark_scale = _ignored_label("", Qt.AlignmentFlag.AlignRight)
         spark_head = QHBoxLayout()
         spark_head.setContentsMargins(0, 0, 0, 0)
-        spark_head.addWidget(self._spark_caption, 1)
+        spark_head.addWidget(self._spark_caption, 3)
         spark_head.addWidget(self._spark_scale, 1)
         numbers = QGridLayout()
         numbers.setHorizontalSpacing(8)
@@ -152,14 +156,16 @@ class MetricTile(FollowsAppTheme, QFrame):
 
     def set_sparkline_caption(self, caption: str, unit: str) -> None:
         """What the sparkline draws ("CPU, last 15 min") and the unit of its range."""
-        self._spark_caption.setText(caption)
-        self._spark_caption.setToolTip(caption)
+        self._spark_caption.set_full_text(caption)
         self._spark_unit = unit
         self._update_spark_scale()
 
     def sparkline_caption(self) -> tuple[str, str]:
         """(what the line is, its range as shown): ("CPU, last 15 min", "0–100 %")."""
-        return self._spark_caption.text(), self._spark_scale.text()
+        return self._spark_caption.full_text(), self._spark_scale.text()
+
+    def spark_caption_shown(self) -> str:
+        return self._spark_caption.text()
 
     def sparkline(self) -> Sparkline:
         return self._sparkline

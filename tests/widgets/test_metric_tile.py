@@ -112,6 +112,17 @@ def test_the_sparkline_says_what_it_draws_and_its_range(tile):
     assert tile.sparkline_caption()[1] == ""
 
 
+def test_a_caption_wider_than_the_tile_ends_in_an_ellipsis(tile, qtbot):
+    text = "never seen since the console started"
+    tile.set_sparkline_caption(text, "%")
+    tile.resize(240, 200)
+    qtbot.waitUntil(lambda: tile.spark_caption_shown() != text)
+    assert tile.spark_caption_shown().endswith("…")  # not cut mid-letter at the scale's edge
+    assert tile.sparkline_caption()[0] == text and tile._spark_caption.toolTip() == text
+    tile.resize(900, 400)
+    qtbot.waitUntil(lambda: tile.spark_caption_shown() == text)
+
+
 def test_a_long_title_ends_in_an_ellipsis_and_is_whole_in_the_tooltip(tile):
     name = "erp-app-with-a-rather-long-name-for-a-tile-of-this-size-1"
     tile.set_title(name)

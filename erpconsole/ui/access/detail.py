@@ -17,7 +17,7 @@ from erpconsole.ui.access.text import (
     decision_label, last_login_text, rule_explanation, rule_title, severity_label, severity_level, source_label,
     when_text,
 )
-from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import current_theme_name, get_theme, status_color, status_glyph
 
 NEEDS_COMMENT = (REVOKE, CHANGE)
 
@@ -268,7 +268,7 @@ class AccessDetailPane(QWidget):
 
     def _owner_html(self, person: Person | None) -> str:
         if person is None:
-            return (f'<span style="color:{self._color("warning")}">&#9632;</span>&nbsp;<b>'
+            return (f'<span style="color:{self._color("warning")}">{status_glyph("warning")}</span>&nbsp;<b>'
                     + html.escape(self.tr("No owner")) + "</b><br>" + self._muted(html.escape(self.tr(
                         "No person in the roster matches this account by user name or e-mail."))))
         bits = [f"<b>{html.escape(person.name)}</b>"]
@@ -289,8 +289,9 @@ class AccessDetailPane(QWidget):
             return self._muted(html.escape(self.tr("No findings: nothing here breaks a rule.")))
         parts = []
         for f in sorted(row.findings, key=lambda f: -f.severity.rank):
-            color = self._color(severity_level(f.severity))
-            head = (f'<span style="color:{color}">&#9632; {html.escape(severity_label(f.severity))}</span>'
+            level = severity_level(f.severity)
+            head = (f'<span style="color:{self._color(level)}">{status_glyph(level)} '
+                    f'{html.escape(severity_label(f.severity))}</span>'
                     f"&nbsp; <b>{html.escape(rule_title(f.rule))}</b>")
             lines = [head, html.escape(f.message)]
             explanation = rule_explanation(f.rule)

@@ -19,7 +19,7 @@ from erpconsole.ui.access.text import (
 )
 from erpconsole.widgets.table_model import LevelRole, RowRole, SortRole
 from erpconsole.widgets.table_view import DataTableView
-from erpconsole.widgets.theme import current_theme_name, get_theme, status_color
+from erpconsole.widgets.theme import current_theme_name, get_theme, status_color, status_glyph
 
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("account", "source", "system", "owner", "privileges", "last_login", "findings", "decision")
@@ -119,7 +119,7 @@ class AccessTableModel(QAbstractTableModel):
         self._theme = get_theme(name).name
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1),
-                                  [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.DecorationRole])
+                                  [Qt.ItemDataRole.ForegroundRole])
 
     # -- Qt model interface ----------------------------------------------------------------
 
@@ -140,6 +140,8 @@ class AccessTableModel(QAbstractTableModel):
             return None
         cells, column = self._cells[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
+            if COLUMNS[column] == "findings" and cells.level:  # a shape as well as a colour
+                return f"{status_glyph(cells.level)} {cells.text[column]}"
             return cells.text[column]
         if role == SortRole:
             return cells.sort[column]
@@ -151,8 +153,6 @@ class AccessTableModel(QAbstractTableModel):
             return cells.level
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._foreground(cells, column)
-        if role == Qt.ItemDataRole.DecorationRole and COLUMNS[column] == "findings" and cells.level:
-            return QColor(status_color(cells.level, self._theme))
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

@@ -20,8 +20,15 @@ from erpconsole.ui.events.bridge import EventsApi
 from erpconsole.ui.common.labels import display_name
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_setup import filter_line, rows_table
+from erpconsole.widgets.theme import GLYPHS
 
 MAX_ROWS = 5000  # a wall display runs for weeks: keep the table bounded
+
+
+def _level(severity: object) -> str:
+    """"▲ warning", "■ critical": the shape of the other pages; info has none."""
+    word = getattr(severity, "value", str(severity))
+    return f"{GLYPHS[word]} {word}" if word in GLYPHS else word
 
 
 def _when(ts: float) -> str:
@@ -37,7 +44,7 @@ class EventLogPage(QWidget):
         self.model = RowsTableModel(
             [
                 Column("ts", self.tr("Time"), fmt=_when, room=_when(0.0)),
-                Column("level", self.tr("Level"), fmt=lambda v: v.value),
+                Column("level", self.tr("Level"), fmt=_level),
                 Column("target", self.tr("Target"), fmt=display_name),
                 Column("message", self.tr("Message")),
             ],
@@ -95,7 +102,10 @@ class EventLogPage(QWidget):
             first_fill = self.model.rowCount() == 0
             self.model.set_rows(list(self._events))
             if first_fill and self._events:
-                self.table.resizeColumnsToContents()
+                # All but the message: sized to its contents, the last column would stop
+                # stretching and leave the rest of the width empty.
+                for column in range(self.model.columnCount() - 1):
+                    self.table.resizeColumnToContents(column)
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         event = self.model.row(self.table.source_row(current.row())) if current.isValid() else None

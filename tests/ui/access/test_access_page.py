@@ -101,6 +101,9 @@ def test_findings_carry_the_worst_severity_colour_in_either_theme(page, bridge):
         page.apply_theme(theme)
         brush = page.model.data(page.model.index(i, col), Qt.ItemDataRole.ForegroundRole)
         assert brush.color() == QColor(status_color("critical", theme))
+    # and its shape, for a reader who cannot tell the colours apart
+    shown = page.model.data(page.model.index(i, col), Qt.ItemDataRole.DisplayRole)
+    assert shown.startswith("■ ") and shown[2:] == text(page, BOLD, "findings")
 
 
 def test_the_worst_findings_sort_first_and_ctrl_c_copies_rows(page, bridge, qtbot):

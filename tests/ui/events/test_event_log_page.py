@@ -29,6 +29,8 @@ def test_stored_events_fill_the_table_and_live_ones_join_them(qtbot):
     qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=2000)
     assert messages(page) == ["erp-db: unreachable", "erp-db: ok again"]
     assert page.model.row(0).level is Severity.CRITICAL
+    level = page.model.column_index("level")
+    assert [page.model.display_text(i, level) for i in range(2)] == ["■ critical", "info"]
 
     bridge.event_logged.emit(Event(T0 + 120, "erp-app", Severity.WARNING, "erp-app: disk 91%"))
     page.refresh(force=True)
@@ -52,3 +54,24 @@ def test_a_note_goes_through_the_bridge_and_shows_once_heard(qtbot):
     qtbot.waitUntil(lambda: bool(page.events()), timeout=2000)
     page.refresh(force=True)
     assert messages(page) == ["restarted the ERP app server"]
+
+
+def test_the_message_column_fills_the_width_the_page_has(qtbot):
+    """Filled while hidden (the stored events arrive before the page is shown), the columns fit
+    their contents but the message still reaches the right edge."""
+    from PySide6.QtWidgets import QLabel, QStackedWidget
+
+    stack = QStackedWidget()
+    qtbot.addWidget(stack)
+    stack.addWidget(QLabel("another page"))
+    stack.resize(1200, 600)
+    stack.show()
+    qtbot.waitExposed(stack)
+    page, _bridge = build(qtbot, [])
+    stack.addWidget(page)
+    stack.setCurrentWidget(page)  # shown first, as `--page events` does, then the rows come
+    qtbot.waitExposed(page)
+    page._on_loaded([Event(T0, "erp-db", Severity.CRITICAL, "erp-db: unreachable")])
+    header = page.table.horizontalHeader()
+    last = header.logicalIndex(header.count() - 1)
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) >= page.table.viewport().width() - 1
