@@ -13,7 +13,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,8 +108,10 @@ class AuditTrail:
         with self.engine.connect() as conn:
             return [AuditEntry(*row) for row in conn.execute(text(sql), params)]
 
-    def verify(self, batch: int = 5000) -> Verification:
-        """Walks the whole chain in id order; the first row that does not fit is reported."""
+    def verify(self, batch: int = 5000,
+               seen: Callable[[int, str], None] | None = None) -> Verification:
+        """Walks the whole chain in id order; the first row that does not fit is reported.
+        ``seen(position, hash)`` is told of every row that fits (position 1 is the first row)."""
         prev, count, last_id = GENESIS, 0, 0
         with self.engine.connect() as conn:
             while True:
@@ -124,6 +126,8 @@ class AuditTrail:
                     if problem:
                         return Verification(False, count, prev, entry.id, problem)
                     prev, count, last_id = entry.hash, count + 1, entry.id
+                    if seen is not None:
+                        seen(count, prev)
 
 
 def _check_row(entry: AuditEntry, prev: str) -> str:

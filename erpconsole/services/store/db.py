@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 from pathlib import Path
 
 from alembic import command
@@ -11,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,38 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def make_read_only_engine(url: str) -> Engine:
+    """An engine that cannot write: a store on read-only media, or one an auditor was handed.
+
+    SQLite opens with ``mode=ro`` (and ``immutable=1`` where the file or its folder cannot be
+    written, as no -shm or -wal file can be made beside it), with no WAL switch and nothing
+    created; PostgreSQL runs every transaction read-only. FileNotFoundError when there is no
+    SQLite file at all."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return create_engine(url, pool_pre_ping=True, connect_args={
+            "connect_timeout": 5, "options": "-c default_transaction_read_only=on"})
+    if backend != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database in (None, "", ":memory:"):
+        raise FileNotFoundError(":memory:")
+    path = Path(parsed.database).expanduser().resolve()
+    if not path.is_file():
+        raise FileNotFoundError(str(path))
+    uri = f"{path.as_uri()}?mode=ro"
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        uri += "&immutable=1"
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                               check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return conn
+
+    return create_engine("sqlite://", creator=connect, poolclass=NullPool)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
