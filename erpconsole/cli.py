@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import sys
 from pathlib import Path
 
 from erpconsole import __version__
-from erpconsole.i18n import ngettext
+from erpconsole.i18n import _, ngettext
 
 EXIT_OK, EXIT_WARNING, EXIT_CRITICAL, EXIT_UNKNOWN = 0, 1, 2, 3
 EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a command ended by SIGPIPE
@@ -45,9 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--theme", choices=("light", "dark"), help="theme for the picture (default: the saved one)")
     shot.add_argument("--size", metavar="WxH", default="1400x900")
 
-    aud = sub.add_parser("audit", parents=[common], help="check or list the audit trail")
-    aud.add_argument("action", choices=("verify", "list"),
-                     help="verify: walk the hash chain (exit 0 intact, 2 broken); list: newest rows")
+    aud = sub.add_parser("audit", parents=[common], help="check, list or sign the audit trail")
+    aud.add_argument("action", choices=("verify", "list", "head"),
+                     help="verify: walk the hash chain and hold it against the signed checkpoints "
+                     "(exit 0 intact, 1 not anchored yet, 2 broken, cut or rewritten, 3 no key to "
+                     "check with); list: newest rows; head: sign the head and print it as "
+                     "HASH ROWS SIGNATURE, to keep elsewhere")
+    aud.add_argument("--expect", metavar="HASH", help="verify: the head `audit head` printed "
+                     "earlier, kept elsewhere; exit 2 when the chain no longer holds it")
     aud.add_argument("--limit", type=int, default=50, metavar="N", help="rows to list (default 50)")
 
     sec = sub.add_parser("secret", help="store or remove a secret in keyring")
@@ -128,35 +134,116 @@ def _secret(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    """verify and list read the store without writing to it (read-only media too); head signs
+    the current head into a checkpoint, so it needs a store it may write."""
     from erpconsole.app import default_store_url, _safe_url
-    from erpconsole.services.store import Store
 
     url = args.store or default_store_url()
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        print(f"erpconsole: no store at {url.removeprefix('sqlite:///')}: the console has not "
-              "recorded anything here yet (give --store URL for another one)", file=sys.stderr)
+        print(_("erpconsole: no store at {path}: the console has not recorded anything here yet "
+                "(give --store URL for another one)").format(path=url.removeprefix("sqlite:///")),
+              file=sys.stderr)
+        return EXIT_UNKNOWN
+    if args.action == "head":
+        return _audit_head(url, _safe_url(url))
+    if args.expect is not None and not _HEX64.fullmatch(args.expect.strip().lower()):
+        print(_("erpconsole: --expect takes the 64 hex digits `erpconsole audit head` printed "
+                "first, not {value!r}").format(value=args.expect), file=sys.stderr)
+        return EXIT_UNKNOWN
+    from sqlalchemy import inspect
+
+    from erpconsole.services.store.db import make_read_only_engine
+
+    try:
+        engine = make_read_only_engine(url)
+        has_audit = inspect(engine).has_table("audit")
+    except Exception as exc:  # noqa: BLE001 - a message, not a traceback
+        print(_("erpconsole: the store at {url} could not open: {error}").format(
+            url=_safe_url(url), error=exc), file=sys.stderr)
+        return EXIT_UNKNOWN
+    try:
+        if not has_audit:
+            print(_("erpconsole: the store at {url} has no audit trail: open it once with this "
+                    "version of the console to bring it up to date").format(url=_safe_url(url)),
+                  file=sys.stderr)
+            return EXIT_UNKNOWN
+        if args.action == "list":
+            from erpconsole.services.store.audit import AuditTrail
+
+            for e in reversed(AuditTrail(engine).entries(args.limit)):
+                print(f"{e.id:6}  {_iso(e.ts)}  {e.actor}  {e.action}  {e.target}  {e.details}")
+            return EXIT_OK
+        return _audit_verify(engine, args.expect.strip().lower() if args.expect else None)
+    finally:
+        engine.dispose()
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _audit_verify(engine, expect: str | None) -> int:
+    from erpconsole.services.store import audit_anchor as anchor
+    from erpconsole.services.store.audit_key import AuditKey
+
+    found = anchor.verify(engine, AuditKey(), expect)
+    chain = found.chain
+    code = anchor.EXIT_CODES[found.status]
+    if found.status == anchor.BROKEN:
+        print(ngettext("BROKEN at row {id}: {reason}; the {n} row before it is intact (last good hash {head})",
+                       "BROKEN at row {id}: {reason}; the {n} rows before it are intact (last good hash {head})",
+                       chain.count).format(id=chain.broken_id, reason=chain.reason, n=chain.count,
+                                           head=chain.head))
+        print(anchor.broken_advice())
+        return code
+    if code == EXIT_CRITICAL:
+        print(_("CRITICAL: {problem}").format(problem=found.message))
+        return code
+    if code != EXIT_OK:
+        word = _("WARNING") if code == EXIT_WARNING else _("UNKNOWN")
+        print(ngettext("{status}: {n} row, head {head}: {problem}",
+                       "{status}: {n} rows, head {head}: {problem}", chain.count).format(
+                           status=word, n=chain.count, head=chain.head, problem=found.message))
+        return code
+    print(ngettext("OK: {n} row, head {head}", "OK: {n} rows, head {head}", chain.count).format(
+        n=chain.count, head=chain.head))
+    if found.latest is not None:
+        print(ngettext("held against {k} signed checkpoint, the newest of {when} at row {n}",
+                       "held against {k} signed checkpoints, the newest of {when} at row {n}",
+                       found.checkpoints).format(k=found.checkpoints, when=_iso(found.latest.ts),
+                                                 n=found.latest.count))
+    if expect is not None:
+        print(_("the head you kept, {expect}, is in the chain").format(expect=expect))
+    return code
+
+
+def _audit_head(url: str, shown: str) -> int:
+    """The head hash first (64 hex digits), then the row count and the signature: one line for
+    a cron job to send where the store's writers cannot reach."""
+    from erpconsole.services.store import Store
+    from erpconsole.services.store.audit_anchor import AuditAnchorError, checkpoint
+    from erpconsole.services.store.audit_key import AuditKey, AuditKeyError
+
+    key = AuditKey()
+    try:
+        key.ensure()
+    except AuditKeyError as exc:
+        print(_("erpconsole: {error}").format(error=exc), file=sys.stderr)
         return EXIT_UNKNOWN
     try:
         store = Store(url)
     except Exception as exc:  # noqa: BLE001 - a message, not a traceback
-        print(f"erpconsole: the store at {_safe_url(url)} could not open: {exc}", file=sys.stderr)
+        print(_("erpconsole: the store at {url} could not open for writing: {error}").format(
+            url=shown, error=exc), file=sys.stderr)
         return EXIT_UNKNOWN
     try:
-        if args.action == "list":
-            for e in reversed(store.audit.entries(args.limit)):
-                print(f"{e.id:6}  {_iso(e.ts)}  {e.actor}  {e.action}  {e.target}  {e.details}")
-            return EXIT_OK
-        result = store.audit.verify()
+        mark = checkpoint(store.engine, key)
+    except AuditAnchorError as exc:
+        print(_("erpconsole: {error}").format(error=exc), file=sys.stderr)
+        return EXIT_CRITICAL
     finally:
         store.close()
-    if result.ok:
-        print(ngettext("OK: {n} row, head {head}", "OK: {n} rows, head {head}", result.count).format(
-            n=result.count, head=result.head))
-        return EXIT_OK
-    print(ngettext("BROKEN at row {id}: {reason}; the {n} row before it is intact (last good hash {head})",
-                   "BROKEN at row {id}: {reason}; the {n} rows before it are intact (last good hash {head})",
-                   result.count).format(id=result.broken_id, reason=result.reason, n=result.count, head=result.head))
-    return EXIT_CRITICAL
+    print(f"{mark.head} {mark.count} {mark.signature}")
+    return EXIT_OK
 
 
 def _iso(ts: float) -> str:

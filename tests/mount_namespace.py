@@ -69,3 +69,11 @@ def overlay_steps(mounts: dict[str, Path], scratch: Path) -> list[str]:
     return [f"mount -t overlay overlay -o "
             f"{shlex.quote(f'lowerdir={layer}:{parent}')} {shlex.quote(parent)}"
             for parent, layer in layers.items()]
+
+
+def read_only_command(command: list[str], folder: Path) -> list[str]:
+    """``command`` seeing ``folder`` as read-only media (a bind of it onto itself, remounted
+    read-only): writes there fail with EROFS, for root too, which chmod does not stop."""
+    where = shlex.quote(str(folder))
+    steps = [f"mount --bind {where} {where}", f"mount -o remount,bind,ro {where}"]
+    return [*_unshare(), "sh", "-c", f'{" && ".join(steps)} && exec "$@"', "sh", *command]

@@ -201,3 +201,50 @@ def test_a_reader_gone_before_the_output_is_written_is_no_error_either(tmp_path)
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=90) == 141, err
     assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def _audit_store(folder: Path, rows: int) -> str:
+    from erpconsole.services.store import Store
+
+    url = f"sqlite:///{folder / 'store.sqlite3'}"
+    store = Store(url)  # WAL, as the console leaves it
+    for i in range(rows):
+        store.audit.append("db.cancel", "erp-db", {"pid": i}, actor="alice")
+    store.close()
+    return url
+
+
+def test_audit_head_then_verify_on_read_only_media(tmp_path):
+    """`audit head` for a cron job, then `audit verify --expect` on the store mounted read-only:
+    exit 0, nothing written there (the WAL store needs no -shm beside it), the key never shown."""
+    from tests import mount_namespace
+    from tests.conftest import require
+
+    key = "0123456789abcdef" * 4
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ERPCONSOLE_AUDIT_KEY": key}
+    media = tmp_path / "media"
+    media.mkdir()
+    url = _audit_store(media, 5)
+    signed = subprocess.run([sys.executable, "-m", "erpconsole", "audit", "head", "--store", url],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert signed.returncode == 0, signed.stderr
+    digest, rows, signature = signed.stdout.split()
+    assert (len(digest), rows, len(signature)) == (64, "5", 64) and key not in signed.stdout
+    require(mount_namespace.available(), "unshare, as root or in a user namespace")
+    command = [sys.executable, "-m", "erpconsole", "audit", "verify", "--store", url, "--expect", digest]
+    before = sorted(p.name for p in media.iterdir())
+    done = subprocess.run(mount_namespace.read_only_command(command, media), capture_output=True,
+                          text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith(f"OK: 5 rows, head {digest}")
+    assert sorted(p.name for p in media.iterdir()) == before == ["store.sqlite3"]
+    proof = subprocess.run(mount_namespace.read_only_command(["touch", str(media / "x")], media),
+                           capture_output=True, text=True, timeout=60)
+    assert proof.returncode != 0 and "Read-only" in proof.stderr  # the media really was read-only
+
+
+def test_audit_head_without_a_keyring_to_keep_the_key_says_what_to_do(tmp_path):
+    url = _audit_store(tmp_path, 1)
+    done = run("audit", "head", "--store", url)  # the tests' subprocesses have no keyring
+    assert done.returncode == 3 and done.stdout == ""
+    assert "ERPCONSOLE_AUDIT_KEY" in done.stderr

@@ -91,9 +91,8 @@ def verify(engine: Engine, key: AuditKey | None, expect: str | None = None) -> A
     result = lambda status, message: AnchoredVerification(  # noqa: E731
         status, message, chain, len(marks), latest)
     if not chain.ok:
-        return result(BROKEN, _(
-            "{reason}. Restore the store from a backup taken before that row was touched, and find "
-            "out who could write to it.").format(reason=chain.reason))
+        return result(BROKEN, _("{reason}. {advice}").format(reason=chain.reason,
+                                                              advice=broken_advice()))
     if expect is not None and not found_expected[0]:
         return result(MISSING, ngettext(
             "the head you kept, {expect}, is not in the chain any more (it now has {n} row, head "
@@ -123,6 +122,11 @@ def verify(engine: Engine, key: AuditKey | None, expect: str | None = None) -> A
             "no signed checkpoint in this store: a chain recomputed from scratch would look the "
             "same. Run `erpconsole audit head` to sign one, and keep its output elsewhere."))
     return result(OK, "")
+
+
+def broken_advice() -> str:
+    return _("Restore the store from a backup taken before that row was touched, and find out "
+             "who could write to it.")
 
 
 def _against_chain(mark: Checkpoint, chain: Verification,

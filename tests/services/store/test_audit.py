@@ -115,6 +115,10 @@ def test_cli_verify_reports_ok_then_the_broken_row(tmp_path, capsys) -> None:
     store = Store(url)
     _fill(store, 3)
     head = store.audit.verify().head
+    assert main(["audit", "verify", "--store", url]) == 1  # intact, but nothing signed it yet
+    assert "WARNING: 3 rows, head" in capsys.readouterr().out
+    assert main(["audit", "head", "--store", url]) == 0
+    capsys.readouterr()
     assert main(["audit", "verify", "--store", url]) == 0
     assert f"OK: 3 rows, head {head}" in capsys.readouterr().out
     _drop_guard(store)
