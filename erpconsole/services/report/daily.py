@@ -16,6 +16,7 @@ from erpconsole.i18n import _
 from erpconsole.services.models import Finding, Severity
 from erpconsole.services.inspect import word
 from erpconsole.services.backups.policy import set_level
+from erpconsole.services.report.audit_head import audit_head_line
 from erpconsole.services.report.changes import Change, day_in_sentences, fold_repeats, recent_changes
 from erpconsole.services.report.where import store_label
 
@@ -130,13 +131,16 @@ class DailyReport:
     store: str = ""  # where the history came from (a path or a URL without its password)
     store_note: str = ""  # without a store: which one was looked for, and why there is none
     change_lines: tuple[str, ...] = ()  # the day in sentences: audit kinds, disk growth, accounts
+    audit_line: str = ""  # the audit trail's signed head, to keep elsewhere; "" without a store
 
 
 def build_report(inspection, store=None, sop_runs=None, now: float | None = None,
-                 store_note: str = "") -> DailyReport:
+                 store_note: str = "", audit_key=None) -> DailyReport:
     """``inspection`` is a services.inspect.InspectionReport; ``store`` a Store or None;
     ``sop_runs`` a list of sop.models.SopRun or None (the SOP service is not called here);
-    ``store_note`` the header's sentence when there is no store (which one was looked for)."""
+    ``store_note`` the header's sentence when there is no store (which one was looked for);
+    ``audit_key`` an AuditKey to sign the audit trail's head with (default: the one in keyring).
+    The head is signed after the day's changes are read, so its own event is in tomorrow's."""
     now = time.time() if now is None else now
     findings = tuple(inspection.findings)
     history = _History(store, now)
@@ -158,7 +162,8 @@ def build_report(inspection, store=None, sop_runs=None, now: float | None = None
         changes=tuple(fold_repeats(changes[:MAX_CHANGES])),
         changes_cut=max(0, len(changes) - MAX_CHANGES),
         has_store=store is not None, store=history.source, store_note=store_note,
-        change_lines=tuple(day_in_sentences(store, now - DAY_S, now)))
+        change_lines=tuple(day_in_sentences(store, now - DAY_S, now)),
+        audit_line=audit_head_line(store, now, audit_key))
 
 
 # -- history ----------------------------------------------------------------------------------

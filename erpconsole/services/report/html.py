@@ -103,5 +103,6 @@ def render_html(r: DailyReport) -> str:
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{e(fmt.title())} {e(fmt.when(r.generated_at))}</title><style>{_CSS}</style></head>"
-            f"<body><header><h1>{e(fmt.title())}</h1>{_p(fmt.when(r.generated_at))}{_p(fmt.store_line(r))}</header>"
+            f"<body><header><h1>{e(fmt.title())}</h1>{_p(fmt.when(r.generated_at))}{_p(fmt.store_line(r))}"
+            f"{_p(r.audit_line) if r.audit_line else ''}</header>"
             + "".join(parts) + f"<footer>{e(fmt.footer(r))}</footer></body></html>\n")

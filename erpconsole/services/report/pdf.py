@@ -45,9 +45,9 @@ def _heading(pdf: _DailyPdf, text: str) -> None:
     pdf.cell(0, 8, pdf.text_of(text), new_x="LMARGIN", new_y="NEXT")
 
 
-def _line(pdf: _DailyPdf, text: str, style: str = "", size: float = 9) -> None:
+def _line(pdf: _DailyPdf, text: str, style: str = "", size: float = 9, limit: int = 400) -> None:
     pdf.font(style, size)
-    pdf.multi_cell(0, 5, pdf.text_of(text, 400), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, pdf.text_of(text, limit), new_x="LMARGIN", new_y="NEXT")
 
 
 def _table(pdf: _DailyPdf, table: fmt.Table, widths: tuple[int, ...], empty: str) -> None:
@@ -136,6 +136,8 @@ def render_pdf(r: DailyReport) -> bytes:
     pdf.font("B", 16)
     pdf.cell(0, 9, pdf.text_of(fmt.title()), new_x="LMARGIN", new_y="NEXT")
     _line(pdf, fmt.store_line(r), size=8.5)
+    if r.audit_line:
+        _line(pdf, r.audit_line, size=8.5, limit=1200)  # whole: the hashes are its point
     _heading(pdf, titles["summary"])
     _summary(pdf, r)
     _heading(pdf, titles["hosts"])

@@ -30,7 +30,12 @@ EXIT_CODES = {OK: 0, UNANCHORED: 1, NO_KEY: 3, BROKEN: 2, MISSING: 2, TRUNCATED:
 
 
 class AuditAnchorError(Exception):
-    """The head could not be signed; the message says why and what to do."""
+    """The head could not be signed; the message says why and what to do. ``status`` is what
+    verify found (NO_KEY when no key can be kept), ``problem`` its sentence alone."""
+
+    def __init__(self, message: str, status: str, problem: str) -> None:
+        super().__init__(message)
+        self.status, self.problem = status, problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,11 +174,11 @@ def checkpoint(engine: Engine, key: AuditKey, now: float | None = None) -> Check
     try:
         key.ensure()
     except AuditKeyError as exc:
-        raise AuditAnchorError(str(exc)) from None
+        raise AuditAnchorError(str(exc), NO_KEY, str(exc)) from None
     found = verify(engine, key)
     if found.status not in (OK, UNANCHORED):
         raise AuditAnchorError(_("the audit trail's head was not signed: {problem}").format(
-            problem=found.message))
+            problem=found.message), found.status, found.message)
     head, count = found.chain.head, found.chain.count
     latest = found.latest
     if latest is not None and (latest.head, latest.count) == (head, count):
