@@ -2,8 +2,9 @@
 
 accounts.csv (every account with owner, findings and decision), findings.csv, sources.csv
 (what was read, by which query or command, how many rows, when: completeness),
-decisions.csv (every decision and undo in order), report.pdf (the same, readable), and
-manifest.json with the SHA-256 of each file. The package's own SHA-256 goes to the audit trail.
+decisions.csv (every decision and undo in order), report.pdf (the same, readable),
+audit_head.txt (the audit trail's signed head when the package was made, for
+``erpconsole audit verify --expect``), and manifest.json with the SHA-256 of each file. The package's own SHA-256 goes to the audit trail.
 CSV files carry a UTF-8 byte-order mark so spreadsheet programs read non-Latin names right.
 """
 
@@ -72,7 +73,19 @@ def _files(review: CampaignReview, log: list[tuple[str, str, Decision]]) -> dict
     }
 
 
-def _manifest(review: CampaignReview, files: dict[str, bytes]) -> bytes:
+def _audit_head_text(head: dict) -> bytes:
+    if "head" in head:
+        first = f"{head['head']} {head['rows']} {head['signature']}"
+        why = _("The audit trail's head when this package was made: its hash, row count and "
+                "signature. `erpconsole audit verify --expect {head}` on the console's store "
+                "finds a trail rewritten or cut short since.").format(head=head["head"])
+    else:
+        first = _("not signed: {problem}").format(problem=head.get("unsigned", ""))
+        why = ""
+    return "\n".join(line for line in (first, why) if line).encode("utf-8") + b"\n"
+
+
+def _manifest(review: CampaignReview, files: dict[str, bytes], audit_head: dict | None = None) -> bytes:
     c = review.campaign
     doc = {
         "campaign": c.name, "created_at": iso(c.created_ts), "created_by": c.created_by,
@@ -85,18 +98,22 @@ def _manifest(review: CampaignReview, files: dict[str, bytes]) -> bytes:
                             for s in (review.extraction.sources if review.extraction else ())],
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
     }
+    if audit_head is not None:
+        doc["audit_head"] = {k: (iso(v) if k == "signed_at" else v) for k, v in audit_head.items()}
     return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def write_package(review: CampaignReview, log: list[tuple[str, str, Decision]], path: str | os.PathLike
-                  ) -> ExportResult:
+def write_package(review: CampaignReview, log: list[tuple[str, str, Decision]], path: str | os.PathLike,
+                  audit_head: dict | None = None) -> ExportResult:
     """Writes the zip next to ``path`` first and renames it into place, so a full disk or a
     crash never leaves half a package under the real name. Raises ValueError with a message."""
     target = Path(path).expanduser()
     if target.suffix.lower() != ".zip":
         target = target.with_name(target.name + ".zip")
     files = _files(review, log)
-    files["manifest.json"] = _manifest(review, files)
+    if audit_head is not None:
+        files["audit_head.txt"] = _audit_head_text(audit_head)
+    files["manifest.json"] = _manifest(review, files, audit_head)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".evidence-", suffix=".zip", dir=target.parent)

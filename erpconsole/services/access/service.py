@@ -156,12 +156,28 @@ class AccessReviewService:
         review = self._review(campaign_id)
         if review.extraction is None:
             raise ValueError(_("nothing to export: collect the accounts first"))
-        result = write_package(review, self.store.log(campaign_id), path)
+        head = self._audit_head()
+        result = write_package(review, self.store.log(campaign_id), path, audit_head=head)
         self._audit("access.export", review.campaign.name, {
             "path": result.path, "sha256": result.sha256, "accounts": result.accounts,
             "findings": result.findings, "files": dict(result.files),
-            "signed": review.campaign.signed}, actor)
+            "signed": review.campaign.signed, "audit_head": head.get("head", "")}, actor)
         return result
+
+    def _audit_head(self) -> dict:
+        """The audit trail's head, signed into a checkpoint, for the package's manifest: a copy
+        the auditor keeps. What went wrong instead, when it could not be signed."""
+        if self.audit is None:
+            return {"unsigned": _("this console keeps no audit trail")}
+        from erpconsole.services.store.audit_anchor import AuditAnchorError, checkpoint
+        from erpconsole.services.store.audit_key import AuditKey
+
+        try:
+            mark = checkpoint(self.audit.engine, AuditKey(self.secrets))
+        except AuditAnchorError as exc:
+            return {"unsigned": exc.problem}
+        return {"head": mark.head, "rows": mark.count, "signature": mark.signature,
+                "signed_at": mark.ts}
 
     def run_statement(self, campaign_id: int, key: str, statement: Statement,
                       actor: str | None = None) -> tuple[bool, str]:

@@ -190,13 +190,29 @@ def test_evidence_package_reads_back_and_its_hash_is_in_the_audit_trail(store, t
             assert hashlib.sha256(zf.read(name)).hexdigest() == digest
         assert _read_csv(zf, "decisions.csv")[0]["comment"] == "left in September"
         pdf = zf.read("report.pdf")
+        head_text = zf.read("audit_head.txt").decode("utf-8")
     entry = store.audit.entries(1)[0]
     assert entry.action == "access.export" and json.loads(entry.details)["sha256"] == result.sha256
+    _assert_audit_head(store, manifest, head_text, entry)
     require(shutil.which("pdftotext") is not None, "poppler-utils")
     (tmp_path / "r.pdf").write_bytes(pdf)
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "2026 Q4" in text and "left in September" in text and "SELECT rolname FROM pg_roles" in text
+
+
+def _assert_audit_head(store, manifest, head_text, entry) -> None:
+    """The package holds the audit trail's head before its own export row, signed into a
+    checkpoint; the export row names it, so the trail and the package vouch for each other."""
+    from erpconsole.services.store import audit_anchor as anchor
+
+    [mark] = anchor.checkpoints(store.engine)
+    assert mark.count == store.audit.verify().count - 1  # the export row came after it
+    assert manifest["audit_head"]["head"] == mark.head == json.loads(entry.details)["audit_head"]
+    assert (manifest["audit_head"]["rows"], manifest["audit_head"]["signature"]) == (mark.count, mark.signature)
+    assert head_text.splitlines()[0] == f"{mark.head} {mark.count} {mark.signature}"
+    assert f"audit verify --expect {mark.head}" in head_text
+    assert anchor.verify(store.engine, anchor.AuditKey(), expect=mark.head).ok
 
 
 def test_export_to_a_place_that_cannot_be_written_says_so(store, tmp_path):
@@ -217,3 +233,19 @@ def test_only_statements_the_review_wrote_are_run(store):
     service.decide(c.id, "database/erp-db/alice", "revoke", "gone")
     with pytest.raises(ValueError, match="not one the review wrote"):
         service.run_statement(c.id, "database/erp-db/alice", Statement("erp-db", "sql", "DROP DATABASE erp"))
+
+
+def test_evidence_without_a_key_to_sign_says_the_head_is_not_signed(store, tmp_path):
+    import keyring
+    from keyring.backends.null import Keyring as NullKeyring
+
+    service = make_service(store)
+    c = campaign_with(service)
+    keyring.set_keyring(NullKeyring())  # a box whose keyring keeps nothing
+    result = service.export(c.id, str(tmp_path / "evidence.zip"))
+    with zipfile.ZipFile(result.path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        head_text = zf.read("audit_head.txt").decode("utf-8")
+    assert "ERPCONSOLE_AUDIT_KEY" in manifest["audit_head"]["unsigned"]
+    assert head_text.startswith("not signed: ") and "ERPCONSOLE_AUDIT_KEY" in head_text
+    assert json.loads(store.audit.entries(1)[0].details)["audit_head"] == ""
