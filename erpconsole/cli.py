@@ -238,8 +238,10 @@ def _audit_head(url: str, shown: str) -> int:
     try:
         mark = checkpoint(store.engine, key)
     except AuditAnchorError as exc:
+        from erpconsole.services.store.audit_anchor import EXIT_CODES
+
         print(_("erpconsole: {error}").format(error=exc), file=sys.stderr)
-        return EXIT_CRITICAL
+        return EXIT_CODES[exc.status]
     finally:
         store.close()
     print(f"{mark.head} {mark.count} {mark.signature}")
