@@ -155,3 +155,29 @@ def test_checkpoints_are_append_only(store, key) -> None:
     with pytest.raises(sa_exc.DBAPIError, match="append-only"):
         with store.engine.begin() as conn:
             conn.execute(text("DELETE FROM audit_checkpoints"))
+
+
+def test_on_postgresql_checkpoints_verify_and_the_read_only_engine_writes_nothing(pg_url, key) -> None:
+    from sqlalchemy import exc as sa_exc
+
+    from erpconsole.services.store.db import make_read_only_engine
+
+    s = Store(pg_url)
+    try:
+        fill(s, 10)
+        mark = anchor.checkpoint(s.engine, key, now=T0 + 30)
+        with s.engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER audit_append_only ON audit"))
+            conn.execute(text("DELETE FROM audit WHERE id > (SELECT MAX(id) - 3 FROM audit)"))
+    finally:
+        s.close()
+    engine = make_read_only_engine(pg_url)
+    try:
+        found = anchor.verify(engine, key)
+        assert found.status == anchor.TRUNCATED and "only 7 rows" in found.message
+        assert anchor.verify(engine, key, expect=mark.head).status == anchor.MISSING
+        with pytest.raises(sa_exc.DBAPIError, match="read-only"):
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO series (target, metric, label) VALUES ('h', 'm', '')"))
+    finally:
+        engine.dispose()
