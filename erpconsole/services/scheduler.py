@@ -1,6 +1,8 @@
-"""Polls targets on a bounded thread pool: one poll in flight per target, a late tick is
-skipped (not queued), every poll has a deadline, failures back off with jitter, and states
-that need a person (auth, host keys) stop polling until ``resume()``."""
+"""Polls targets in two lanes of threads: targets that answered last time, and the others
+(new, failing). One poll in flight per target, a late tick is skipped (not queued), a poll's
+deadline counts from when it starts to run, a poll past it gives its thread up (and its
+connection is aborted), failures back off with jitter (briefly for an unreachable target), and
+states that need a person (auth, host keys) stop polling until ``resume()``."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Collection
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from erpconsole.services.errors import CollectorError
+from erpconsole.services.lanes import Lane, Ticket
 from erpconsole.i18n import _
 from erpconsole.services.models import Health, HealthChange, HostSnapshot, PollError, PollOutcome
 
@@ -40,7 +42,8 @@ class _Target:
     interval_s: float
     timeout_s: float
     next_due: float = 0.0
-    in_flight: Future | None = None
+    in_flight: Ticket | None = None
+    running: bool = False  # the poll in flight has begun (its deadline runs)
     started: float = 0.0
     due: float = 0.0
     timed_out: bool = False
@@ -55,8 +58,18 @@ class _Target:
     extra: dict = field(default_factory=dict)
 
 
+# Lane sizes: the answering lane grows with the fleet (threads are made only when polls wait),
+# the probation lane (new and failing targets) is smaller, so dead targets wait among themselves.
+ANSWERING_MAX = 128
+PROBATION_MAX = 32
+# An unreachable or silent target is tried again within this, so it is seen back soon after it
+# can answer; other failures back off up to max_backoff_s.
+REACH_BACKOFF_S = 30.0
+_REACH = (Health.UNREACHABLE, Health.TIMEOUT)
+
+
 class Scheduler:
-    """Start with ``start()``; subscribers are called on worker threads and must not block."""
+    """Start with ``start()``; subscribers are called on their own thread and must not block."""
 
     def __init__(
         self,
@@ -66,8 +79,12 @@ class Scheduler:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         wait: Wait = threading.Condition.wait,
+        reach_backoff_s: float = REACH_BACKOFF_S,
     ) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="poll")
+        self._base_workers = max(1, max_workers)
+        self._answering = Lane("ok", self._base_workers)
+        self._probation = Lane("probation", max(2, self._base_workers // 2))
+        self._reach_backoff = reach_backoff_s
         self._clock = clock
         self._wall = wall
         self._wait = wait
@@ -100,6 +117,7 @@ class Scheduler:
             # Spread first polls so a fleet added at once does not poll in one burst.
             self._push(t, self._clock() + random.uniform(0, min(interval_s, 1.0) * 0.5))
             self._targets[name] = t
+            self._size_lanes()
             self._cond.notify()
 
     def remove_target(self, name: str) -> None:
@@ -107,9 +125,19 @@ class Scheduler:
             t = self._targets.pop(name, None)
             if t is not None:
                 t.generation += 1
+                self._size_lanes()
         close = getattr(t.collector, "close", None) if t else None
         if close is not None:
             call_quietly(close)
+
+    def _size_lanes(self) -> None:
+        n = len(self._targets)
+        self._answering.set_limit(min(ANSWERING_MAX, max(self._base_workers, n)))
+        self._probation.set_limit(min(PROBATION_MAX, max(self._base_workers // 2, 2, n // 4)))
+
+    def lanes(self) -> dict[str, dict[str, int]]:
+        """Threads of each lane (made, waiting, stuck in a hung call, queued polls)."""
+        return {"answering": self._answering.counts(), "probation": self._probation.counts()}
 
     def subscribe(
         self, on_outcome: OutcomeCallback | None = None, on_health: HealthCallback | None = None
@@ -141,7 +169,8 @@ class Scheduler:
                 t.name for t in self._targets.values()
                 if t.in_flight is not None and t.name not in besides
             ]
-            return not running and self._undelivered == 0
+            idle = not running and self._undelivered == 0
+        return idle and self._answering.settled() and self._probation.settled()
 
     # -- control -------------------------------------------------------------------------
 
@@ -164,7 +193,8 @@ class Scheduler:
             if thread is not None:
                 thread.join(timeout)
         # Hung collectors may never return; do not wait for them on exit.
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._answering.shutdown()
+        self._probation.shutdown()
         for t in list(self._targets.values()):
             close = getattr(t.collector, "close", None)
             if close is not None:
@@ -201,16 +231,21 @@ class Scheduler:
                 if not self._running:
                     return
                 now = self._clock()
-                self._expire_timeouts(now)
+                expired = self._expire_timeouts(now)
                 self._start_due(now)
-                self._wait(self._cond, self._wait_time(self._clock()))
+                if not expired:
+                    self._wait(self._cond, self._wait_time(self._clock()))
+            for t in expired:  # outside the lock: closing a socket may take a moment
+                abort = getattr(t.collector, "abort", None)
+                if abort is not None:
+                    call_quietly(abort)
 
     def _wait_time(self, now: float) -> float:
         wait = 1.0
         if self._heap:
             wait = min(wait, self._heap[0][0] - now)
         for t in self._targets.values():
-            if t.in_flight is not None and not t.timed_out:
+            if t.in_flight is not None and t.running and not t.timed_out:
                 wait = min(wait, t.started + t.timeout_s - now)
         return max(0.0, wait)
 
@@ -234,37 +269,54 @@ class Scheduler:
         return nxt
 
     def _submit(self, t: _Target, due: float, now: float) -> None:
-        t.started, t.due, t.timed_out = now, due, False
+        t.started, t.due, t.timed_out, t.running = now, due, False, False
         gen = t.generation
+        # A target that answered last time polls beside the others that did; a failing one
+        # waits among its kind, so dead targets cannot take the healthy ones' turn. A new one
+        # has its first poll in the answering lane, which has a thread for every target: the
+        # first round of a fleet with many dead targets must not hold up the live ones either.
+        lane = self._answering if t.health in (Health.OK, Health.PENDING) else self._probation
+        collector = t.collector
         try:
-            fut = self._pool.submit(run_collect, t.collector)
-        except RuntimeError:  # pool shut down while stopping
+            t.in_flight = lane.submit(lambda: run_collect(collector), lambda: self._on_start(t, gen),
+                                      lambda result: self._on_done(t, gen, result))
+        except RuntimeError:  # lane shut down while stopping
             return
-        t.in_flight = fut
-        fut.add_done_callback(lambda f, t=t, gen=gen: self._on_done(t, gen, f))
 
-    def _expire_timeouts(self, now: float) -> None:
+    def _on_start(self, t: _Target, gen: int) -> None:
+        """The poll leaves the queue: its deadline counts from now, and so does its lag."""
+        with self._cond:
+            if gen == t.generation:
+                t.started, t.running = self._clock(), True
+                self._cond.notify()
+
+    def _expire_timeouts(self, now: float) -> list[_Target]:
+        expired = []
         for t in self._targets.values():
             # The same sum as in _wait_time: with `now - started < timeout` a deadline reached
             # in floating point could wait 0 s and yet not expire, a busy loop.
-            if t.in_flight is None or t.timed_out or now < t.started + t.timeout_s:
+            if t.in_flight is None or not t.running or t.timed_out or now < t.started + t.timeout_s:
                 continue
-            # The worker cannot be killed; the poll stays "in flight" (no pile-up of threads)
-            # until it returns, and its late result is dropped.
+            # The worker cannot be killed: it is given up on (its lane makes another), its
+            # connection aborted, and the poll stays "in flight" (no pile-up of threads for one
+            # target) until it returns; its late result is dropped.
             t.timed_out = True
+            t.in_flight._lane.abandon(t.in_flight)
+            expired.append(t)
             err = PollError(
                 t.name,
                 Health.TIMEOUT,
                 _("no answer within {seconds:g} s; polling continues").format(seconds=t.timeout_s),
             )
             self._finish(t, None, err, now)
+        return expired
 
-    def _on_done(self, t: _Target, gen: int, fut: Future) -> None:
-        if fut.cancelled():  # stopping: the pool dropped polls that had not started
-            return
-        snapshot, err = fut.result()
+    def _on_done(self, t: _Target, gen: int, result: tuple | None) -> None:
+        if result is None:  # run_collect lets nothing escape; a lane that saw it fail says None
+            result = None, PollError(t.name, Health.ERROR, _("collector failed; see the log"))
+        snapshot, err = result
         with self._cond:
-            t.in_flight = None
+            t.in_flight, t.running = None, False
             if t.timed_out or gen != t.generation or t.name not in self._targets:
                 self._cond.notify()
                 return
@@ -300,7 +352,8 @@ class Scheduler:
             return
         if t.failures < 2:
             return
-        delay = min(self._max_backoff, t.interval_s * 2 ** (t.failures - 1))
+        cap = min(self._max_backoff, self._reach_backoff) if t.health in _REACH else self._max_backoff
+        delay = min(max(cap, t.interval_s), t.interval_s * 2 ** (t.failures - 1))
         delay *= 1 + random.uniform(-self._jitter, self._jitter)
         self._push(t, max(t.next_due, now + delay))
 

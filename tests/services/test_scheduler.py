@@ -294,3 +294,44 @@ def test_remove_target_stops_its_polls(fake):
     clock.run_until(1.0, s.quiet)
     assert len(q.calls) == n
     assert s.targets() == []
+
+
+def test_hung_targets_beyond_the_threads_do_not_delay_an_answering_one(fake, release):
+    """Ten hung targets and four threads: before lanes, the hung ones held every worker and the
+    quick one stopped; now they wait among themselves and each gives its thread up at its
+    deadline, counted from when it started to run, not from when it was queued."""
+    s, rec, clock = fake
+    hangs = {f"hang-{i}": Hang(f"hang-{i}", release) for i in range(10)}
+    q = Quick("quick", clock.now)
+    s.add_target("quick", q, interval_s=0.1)
+    s.start()
+    clock.run_until(0.075, s.quiet)  # the quick one has answered once: it is in the answering lane
+    for name, hang in hangs.items():
+        s.add_target(name, hang, interval_s=0.1, timeout_s=0.3)
+    clock.run_until(3.075, lambda: s.quiet(besides=set(hangs)))
+    assert q.calls == pytest.approx(ticks(q.calls[0], 0.1, 3.075))
+    assert max(o.lag_s for o in rec.of("quick")) == 0.0
+    for name, hang in hangs.items():
+        assert hang.calls == 1, name
+        [timeout] = rec.of(name)
+        assert timeout.health is Health.TIMEOUT
+        assert timeout.duration_s == pytest.approx(0.3), name  # from its start, however long it queued
+    assert sum(lane["stuck"] for lane in s.lanes().values()) == 10
+
+
+def test_an_unreachable_target_is_retried_soon_and_other_failures_back_off_longer():
+    clock = FakeClock()
+    s2 = Scheduler(max_backoff_s=1.0, reach_backoff_s=0.2, jitter=0.0, clock=clock.now, wait=clock.wait)
+    down = Failing("down", clock.now, Health.UNREACHABLE)
+    broken = Failing("broken", clock.now, Health.PARSE_ERROR)
+    s2.add_target("down", down, interval_s=0.05)
+    s2.add_target("broken", broken, interval_s=0.05)
+    try:
+        s2.start()
+        clock.run_until(6.0, s2.quiet)
+    finally:
+        s2.stop()
+    down_gaps = [b - a for a, b in zip(down.calls, down.calls[1:])]
+    broken_gaps = [b - a for a, b in zip(broken.calls, broken.calls[1:])]
+    assert max(down_gaps) == pytest.approx(0.2)
+    assert max(broken_gaps) == pytest.approx(1.0)
