@@ -5,6 +5,8 @@ health states; maintenance actions run on a separate, short-lived connection."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -110,6 +112,22 @@ class DatabaseCollector:
     def close(self) -> None:
         with self._lock:
             self._drop()
+
+    def abort(self) -> None:
+        """At the scheduler's deadline, from its thread (the poll holds the lock): the kept
+        connection's socket is shut, so a read blocked on a frozen server returns now, with an
+        error the late poll drops, and the next poll connects again."""
+        conn = self._conn
+        try:
+            raw = conn.connection.dbapi_connection if conn is not None else None
+            fd = raw.fileno() if hasattr(raw, "fileno") else raw._sock.fileno()  # psycopg / PyMySQL
+        except Exception:  # noqa: BLE001 - no connection, or one already closed
+            return
+        try:
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            log.debug("aborting %s", self.name, exc_info=True)
 
     # -- polling ------------------------------------------------------------------------------
 

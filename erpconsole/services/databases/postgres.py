@@ -89,7 +89,12 @@ class PostgresCollector(DatabaseCollector):
     # -- connection ---------------------------------------------------------------------------
 
     def connect_args(self) -> dict[str, Any]:
-        return {"connect_timeout": self.connect_timeout_s}
+        # Kept for hours: a server host that vanished (power, network) is found by keepalives
+        # and by the kernel's give-up time for unacknowledged data; a frozen server process,
+        # which the kernel still answers for, by the scheduler's deadline (abort()).
+        return {"connect_timeout": self.connect_timeout_s, "keepalives": 1, "keepalives_idle": 10,
+                "keepalives_interval": 5, "keepalives_count": 3,
+                "tcp_user_timeout": int(max(self.statement_timeout_ms, 1000) + 10_000)}
 
     def _setup(self, conn: Connection) -> None:
         # The lock timeout never exceeds the statement timeout, so a statement timeout is
