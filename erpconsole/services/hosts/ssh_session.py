@@ -25,10 +25,11 @@ from paramiko.ssh_exception import ChannelException, SSHException
 
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.known_hosts import KnownHosts, fingerprint, key_type
-from erpconsole.services.hosts.probe import END, MARKER, exec_line
+from erpconsole.services.hosts.probe import exec_line
 from erpconsole.services.hosts.ssh_auth import authenticate
 from erpconsole.services.hosts.ssh_config import Endpoint
 from erpconsole.services.hosts.ssh_errors import connect_error, handshake_error
+from erpconsole.services.hosts.ssh_read import AnswerTooLarge, ShellGone, TimedOut, answer_limit, round_trip
 from erpconsole.services.hosts.ssh_socket import open_socket
 from erpconsole.i18n import _
 from erpconsole.services.models import Health
@@ -36,7 +37,6 @@ from erpconsole.services.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 
-_READ_CHUNK = 65536
 # paramiko's transport thread wakes every 0.1 s to look for a close request: 2,000 wake-ups a
 # second for 200 idle hosts, ~15% of a core measured. Once logged in, once a second will do
 # (a close or a dead peer still ends the read at once).
@@ -53,20 +53,8 @@ class Timeouts:
     command_s: float = 4.0
 
 
-class _TimedOut(Exception):
-    pass
-
-
 class SessionLost(Exception):
     """The transport turned out dead: the owner connects again."""
-
-
-class _ShellGone(Exception):
-    """The kept shell's channel closed; ``output`` is what it printed before."""
-
-    def __init__(self, output: bytes) -> None:
-        super().__init__("channel closed")
-        self.output = output
 
 
 def with_watchdog(seconds: float, on_expiry: Callable[[], None], call: Callable[[], None]
@@ -96,8 +84,12 @@ class SSHSession:
     """Not thread-safe by itself: the owning collector runs one poll at a time (its lock)."""
 
     def __init__(self, name: str, secrets: SecretStore, known_hosts: KnownHosts,
-                 timeouts: Timeouts = Timeouts(), keep_shell: bool = True) -> None:
+                 timeouts: Timeouts = Timeouts(), keep_shell: bool = True,
+                 max_answer_bytes: int | None = None) -> None:
         self.name = name
+        # What one command may send back; past it the channel is closed (a `cat /dev/urandom`
+        # login shell once took the monitor to 500 MB a poll).
+        self.max_answer_bytes = max_answer_bytes or answer_limit()
         self.keep_shell = keep_shell
         self.secrets = secrets
         self.known_hosts = known_hosts
@@ -269,14 +261,17 @@ class SSHSession:
             chan = self._kept_channel(deadline)
             if chan is not None:
                 try:
-                    out = self._round_trip(chan, command.encode(), token, deadline)
+                    out = round_trip(chan, command.encode(), token, deadline, self.max_answer_bytes)
                     return out.decode("utf-8", "replace")
-                except _TimedOut:
+                except TimedOut:
                     self._close_chan()
                     if not self.connected:  # a jump host went away under the kept shell
                         raise SessionLost("connection lost") from None
                     raise self._timeout_error() from None
-                except _ShellGone as gone:
+                except AnswerTooLarge as big:
+                    self._close_chan()
+                    raise big.error() from None
+                except ShellGone as gone:
                     self._close_chan()
                     if gone.output:
                         return gone.output.decode("utf-8", "replace")
@@ -354,44 +349,13 @@ class SSHSession:
                                 lambda: chan.exec_command(exec_line(command)))
             if not ok:
                 raise self._timeout_error()
-            return self._round_trip(chan, b"", token, deadline).decode("utf-8", "replace")
-        except _ShellGone as gone:
+            return round_trip(chan, b"", token, deadline, self.max_answer_bytes).decode("utf-8", "replace")
+        except ShellGone as gone:
             return gone.output.decode("utf-8", "replace")
-        except _TimedOut:
+        except AnswerTooLarge as big:
+            raise big.error() from None
+        except TimedOut:
             raise self._timeout_error() from None
         finally:
             chan.close()
 
-    def _round_trip(self, chan: paramiko.Channel, data: bytes, token: str, deadline: float
-                    ) -> bytes:
-        end = f"\n{MARKER}{END} {token}\n".encode()
-        buf = bytearray()
-        try:
-            if data:
-                chan.settimeout(max(0.01, deadline - time.monotonic()))
-                chan.sendall(data)
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise _TimedOut()
-                chan.settimeout(remaining)
-                chunk = chan.recv(_READ_CHUNK)
-                _drain_stderr(chan)
-                if not chunk:
-                    raise _ShellGone(bytes(buf))
-                start = max(0, len(buf) - len(end))
-                buf += chunk
-                if buf.find(end, start) >= 0:
-                    return bytes(buf)
-        except TimeoutError:  # socket.timeout
-            raise _TimedOut() from None
-        except (SSHException, EOFError, OSError):
-            raise _ShellGone(bytes(buf)) from None
-
-
-def _drain_stderr(chan: paramiko.Channel) -> None:
-    # stdout and stderr share one window: unread stderr would stall the channel in the end.
-    while chan.recv_stderr_ready():
-        text = chan.recv_stderr(_READ_CHUNK)
-        if text:
-            log.debug("remote stderr: %r", text[:200])
