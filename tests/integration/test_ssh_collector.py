@@ -282,3 +282,17 @@ def test_proxy_jump(sshd, make_collector, client_keys, isolated_home):
     assert snap.latency_ms is None  # not measured through a jump host
     jump.kill()  # the target's sshd still runs: the poll fails only if it went through the jump
     assert failure(collector).kind is Health.UNREACHABLE
+
+
+def test_polls_cost_the_server_one_connection_and_measure_latency_on_it(sshd, make_collector):
+    """Latency is a keepalive on the kept connection: five polls are one "Connection from" in
+    sshd's log, and no preauth close (the line fail2ban counts) appears at all."""
+    server = sshd()
+    collector = make_collector(server)
+    snaps = [collector.collect() for _ in range(5)]
+    assert all(s.latency_ms is not None and 0 <= s.latency_ms < 1000 for s in snaps)
+    assert snaps[-1].loss_percent == 0
+    log = server.log_tail(500)
+    # sshd.start() checks its port with one bare connect of its own; the console adds one login.
+    assert log.count("Connection from 127.0.0.1") <= 2 and log.count("Accepted publickey") == 1, log
+    assert log.count("kex_exchange_identification") <= 1, log

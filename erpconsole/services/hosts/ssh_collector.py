@@ -1,8 +1,8 @@
 """A Linux host watched over SSH, agentless: one probe round trip per poll.
 
-``collect()`` runs on a scheduler thread: a short TCP connect to the SSH port gives latency
-and loss, then the probe runs on the kept shell of the host's own ``SSHSession`` and its answer
-becomes a ``HostSnapshot``. Slow facts (OS, kernel, CPU model, reboot required) are read every
+``collect()`` runs on a scheduler thread: the probe runs on the kept shell of the host's own
+``SSHSession`` and its answer becomes a ``HostSnapshot``; a keepalive request on the same
+connection gives latency, and the polls and keepalives that got no answer give loss. Slow facts (OS, kernel, CPU model, reboot required) are read every
 ten minutes inside a poll and kept in ``self.facts``. Errors leave as ``CollectorError`` with
 the health state to show; an unknown host key is kept in ``offered_host_key`` until a person
 trusts it (``trust_offered_key()``) or not.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import socket
 import threading
 import time
 from collections import deque
@@ -29,7 +28,7 @@ from erpconsole.services.hosts.known_hosts import KnownHosts, fingerprint, key_t
 from erpconsole.services.hosts.probe_snapshot import ProbeState, snapshot_from_sections
 from erpconsole.services.hosts.probe_answer import ProbeParseError, split_sections
 from erpconsole.services.hosts.ssh_config import Endpoint, resolve
-from erpconsole.services.hosts.ssh_session import SessionLost, SSHSession, Timeouts
+from erpconsole.services.hosts.ssh_session import SessionLost, SSHSession, Timeouts, with_watchdog
 from erpconsole.services.hosts.sysparse import HostFacts, parse_facts
 from erpconsole.i18n import _
 from erpconsole.services.models import Health, HostSnapshot
@@ -129,8 +128,13 @@ class SSHCollector:
         with self._lock:
             if self._closed:
                 raise CollectorError(Health.ERROR, _("this host is no longer watched"))
+            try:
+                text, token = self._probe(self._probe_command)
+            except CollectorError as exc:
+                if exc.kind in (Health.UNREACHABLE, Health.TIMEOUT):
+                    self._probes.append(False)  # a lost poll counts as loss
+                raise
             latency = self._latency()
-            text, token = self._probe(self._probe_command)
             now_mono, now_wall = self._clock(), self._wall()
             try:
                 sections = split_sections(text, token)
@@ -201,25 +205,22 @@ class SSHCollector:
             self._facts_due = now + FACTS_RETRY_S
 
     def _latency(self) -> float | None:
-        """Milliseconds to open a TCP connection to the SSH port (a separate short connect)."""
-        if not self._measure_latency:
+        """Milliseconds for a keepalive request and its reply on the kept connection. No new
+        connection per poll: a TCP connect to port 22 every 5 s forked an sshd on the host and
+        wrote a "Connection closed [preauth]" line to its auth.log each time (fail2ban bait)."""
+        if not self._measure_latency or self._jumps:
+            return None  # through a jump host the figure would be the hops' sum
+        transport = self._session.transport
+        if transport is None:
             return None
-        if self._endpoint is None:
-            self._endpoint, self._jumps = resolve(self.host, self._ssh_config_path)
-        if self._jumps:
-            return None  # the host is out of direct reach; the jump host's figure would mislead
-        ep = self._endpoint
-        # The address the session reached: no DNS lookup (which has no timeout) per poll.
-        address = self._session.peer_address() or ep.hostname
         start = time.perf_counter()
-        try:
-            with socket.create_connection((address, ep.port), timeout=LATENCY_TIMEOUT_S):
-                elapsed = (time.perf_counter() - start) * 1000.0
-        except OSError:
-            self._probes.append(False)
-            return None
-        self._probes.append(True)
-        return elapsed
+        # OpenSSH answers an unknown global request with a failure: a reply all the same.
+        answered = with_watchdog(LATENCY_TIMEOUT_S, transport.close,
+                                 lambda: transport.global_request("keepalive@openssh.com", wait=True))
+        elapsed = (time.perf_counter() - start) * 1000.0
+        answered = answered and transport.is_active()
+        self._probes.append(answered)
+        return elapsed if answered else None
 
     def _loss(self) -> float | None:
         if not self._probes:
