@@ -273,3 +273,19 @@ def test_import_from_ssh_config_adds_the_chosen(console_factory, qtbot, tmp_path
     assert [(h.name, h.port, h.user) for h in inv.hosts] == [("app1", 2201, "monitor")]
     assert inv_file.read_text().startswith("# mine\n")
     assert "app1" in console.monitor.scheduler.targets()
+
+
+def test_an_unreachable_host_is_polled_again_at_once_with_retry_now(console_factory, qtbot, sshd, client_keys,
+                                                                     tmp_path):
+    server = sshd()
+    gone = host(tmp_path, client_keys, "gone", server.port, server.known_hosts_line)
+    gone = dataclasses.replace(gone, interval_s=600.0)  # only the click can poll it again in time
+    server.kill()
+    window = start(console_factory(Inventory(local=LocalConfig(enabled=False), hosts=(gone,))), qtbot)
+    page = window.hosts
+    wait_health(qtbot, page, "gone", Health.UNREACHABLE)
+    page.select("gone")
+    assert page.retry_button.isEnabled() and page.retry_button.text() == "Retry now"
+    server.start()  # back: the user need not wait out the backoff
+    page.retry_button.click()
+    wait_health(qtbot, page, "gone", Health.OK)
