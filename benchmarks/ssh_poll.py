@@ -167,9 +167,12 @@ def bench_fleet(servers, keys, known, hosts: int, interval: float, seconds: floa
     for o in done:
         if o.health is not Health.OK:
             failures[o.health.value] = failures.get(o.health.value, 0) + 1
-    steady_cpu = None
+    steady_cpu = steady_cpu_ms = None
     if cpu_warm is not None and wall1 > cpu_warm[1]:
         steady_cpu = round(100.0 * (cpu1 - cpu_warm[0]) / (wall1 - cpu_warm[1]), 1)
+        steady_polls = sum(1 for o in done if o.started_mono >= cpu_warm[1])
+        if steady_polls:
+            steady_cpu_ms = round(1000.0 * (cpu1 - cpu_warm[0]) / steady_polls, 3)
     return {
         "hosts": hosts, "sshd_instances": len(servers), "interval_s": interval,
         "seconds": round(wall1 - wall0, 1), "workers": workers,
@@ -186,6 +189,10 @@ def bench_fleet(servers, keys, known, hosts: int, interval: float, seconds: floa
         "started_within_1s_share": round(sum(1 for v in real if v < 1.0) / max(1, len(real)), 4),
         "cpu_percent_one_core": round(100.0 * (cpu1 - cpu0) / (wall1 - wall0), 1),
         "steady_cpu_percent_one_core": steady_cpu,
+        # The console's CPU (every thread: lanes, transports, notifier) per poll, after the
+        # first round's connects: the "client CPU per host-poll".
+        "cpu_ms_per_poll": round(1000.0 * (cpu1 - cpu0) / max(1, len(done)), 3),
+        "steady_cpu_ms_per_poll": steady_cpu_ms,
         "rss_max_mb": round(rss_max / 2**20, 1), "threads": threads,
         "duration_p50_ms": ms(pct([o.duration_s for o in done if o.health is Health.OK], 0.5)),
         "duration_p95_ms": ms(pct([o.duration_s for o in done if o.health is Health.OK], 0.95)),
@@ -235,6 +242,7 @@ def main() -> int:
             "fleet_lag_p95_lt_1s": fl["lag_p95_s"] < 1.0,
             "fleet_cpu_lt_25pct": fl["cpu_percent_one_core"] < 25.0,
             "fleet_rss_lt_400mb": fl["rss_max_mb"] < 400.0,
+            "fleet_cpu_per_poll_le_1ms": (fl["steady_cpu_ms_per_poll"] or 99.0) <= 1.0,
         }
     finally:
         for s in servers:
