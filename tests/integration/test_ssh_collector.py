@@ -296,3 +296,24 @@ def test_polls_cost_the_server_one_connection_and_measure_latency_on_it(sshd, ma
     # sshd.start() checks its port with one bare connect of its own; the console adds one login.
     assert log.count("Connection from 127.0.0.1") <= 2 and log.count("Accepted publickey") == 1, log
     assert log.count("kex_exchange_identification") <= 1, log
+
+
+def test_a_poll_answer_comes_back_in_one_piece(sshd, make_collector, monkeypatch):
+    """The host's shell writes the whole answer at once: a poll is a few SSH packets for us to
+    decrypt and hand between threads (the answer, the keepalive's reply), not one per process
+    the probe runs (about 7 before)."""
+    import paramiko
+
+    collector = make_collector(sshd())
+    collector.collect()  # connect, facts
+    packets = []
+    read = paramiko.packet.Packetizer.read_message
+
+    def counted(self):
+        packets.append(1)
+        return read(self)
+
+    monkeypatch.setattr(paramiko.packet.Packetizer, "read_message", counted)
+    for _ in range(5):
+        assert collector.collect().mem_percent is not None
+    assert 5 <= len(packets) <= 5 * 3, len(packets)

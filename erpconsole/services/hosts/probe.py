@@ -172,9 +172,25 @@ def wrap_command(script: str, token: str) -> str:
     )
 
 
+def wrap_buffered(script: str, token: str) -> str:
+    """As ``wrap_command``, but the shell holds the whole answer and writes it once, the end
+    line with it. Each process of the script writing on its own made about 6 SSH packets per
+    poll, each one decrypted, checked and handed between threads on our side; one write makes
+    one packet: measured on loopback, a kept-channel round trip took 0.27 ms of our CPU instead
+    of 0.70. Only for scripts whose answer is small and bounded (the poll's /proc reads); a
+    long answer would wait in the host's shell instead of streaming past the byte limit."""
+    if not _TOKEN_RE.fullmatch(token):
+        raise ValueError(f"probe token must be 1-64 of [A-Za-z0-9_.-], got {token!r}")
+    return (
+        f"printf '%s\\n\\n{MARKER}{END} %s\\n' \"$(exec </dev/null 2>/dev/null\n"
+        + script
+        + f")\" {shlex.quote(token)}\n"
+    )
+
+
 def probe_command(token: str) -> str:
-    """The text to write to a kept ``sh`` channel for one poll."""
-    return wrap_command(PROBE_SCRIPT, token)
+    """The text to write to a kept ``sh`` channel for one poll: written back in one piece."""
+    return wrap_buffered(PROBE_SCRIPT, token)
 
 
 def facts_command(token: str) -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import paramiko
 from paramiko.ssh_exception import ChannelException, SSHException
 
+from erpconsole.services import deadlines
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.known_hosts import KnownHosts, fingerprint, key_type
 from erpconsole.services.hosts.probe import exec_line
@@ -58,26 +59,17 @@ class SessionLost(Exception):
 
 
 def with_watchdog(seconds: float, on_expiry: Callable[[], None], call: Callable[[], None]
-                   ) -> bool:
-    """Run ``call``; if it has not returned after ``seconds``, ``on_expiry`` unblocks it.
-    Returns False when the watchdog fired."""
-    fired = threading.Event()
-
-    def expire() -> None:
-        fired.set()
-        on_expiry()
-
-    timer = threading.Timer(max(0.01, seconds), expire)
-    timer.daemon = True
-    timer.start()
+                  ) -> bool:
+    """Run ``call``; if it has not returned after ``seconds``, ``on_expiry`` unblocks it (on the
+    shared deadline thread). Returns False when the watchdog fired."""
+    deadline = deadlines.arm(max(0.01, seconds), on_expiry)
     try:
         call()
     except (SSHException, EOFError, OSError):
-        if not fired.is_set():
+        if deadline.cancel():
             raise
-    finally:
-        timer.cancel()
-    return not fired.is_set()
+        return False
+    return deadline.cancel()
 
 
 class SSHSession:
