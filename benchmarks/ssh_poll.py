@@ -44,6 +44,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def machine_busy(before, after) -> float:
+    """Busy share of all cores between two psutil.cpu_times() readings, in percent."""
+    idle = (after.idle - before.idle) + (getattr(after, "iowait", 0) - getattr(before, "iowait", 0))
+    total = sum(after) - sum(before)
+    return round(100.0 * (1.0 - idle / total), 1) if total > 0 else float("nan")
+
+
 def ms(v: float) -> float:
     return round(v * 1000.0, 3)
 
@@ -144,6 +151,7 @@ def bench_fleet(servers, keys, known, hosts: int, interval: float, seconds: floa
         scheduler.add_target(c.target, c, interval)
     proc = psutil.Process()
     cpu0, wall0 = sum(proc.cpu_times()[:2]), time.monotonic()
+    machine0 = psutil.cpu_times()
     rss_max = proc.memory_info().rss
     scheduler.start()
     warm = wall0 + interval + 2.0  # the first round connects every host
@@ -154,6 +162,7 @@ def bench_fleet(servers, keys, known, hosts: int, interval: float, seconds: floa
         if cpu_warm is None and time.monotonic() >= warm:
             cpu_warm = (sum(proc.cpu_times()[:2]), time.monotonic())
     cpu1, wall1 = sum(proc.cpu_times()[:2]), time.monotonic()
+    machine1 = psutil.cpu_times()
     threads = proc.num_threads()
     skipped = sum(scheduler.stats(name)["skipped"] for name in scheduler.targets())
     scheduler.stop()
@@ -194,6 +203,9 @@ def bench_fleet(servers, keys, known, hosts: int, interval: float, seconds: floa
         "cpu_ms_per_poll": round(1000.0 * (cpu1 - cpu0) / max(1, len(done)), 3),
         "steady_cpu_ms_per_poll": steady_cpu_ms,
         "rss_max_mb": round(rss_max / 2**20, 1), "threads": threads,
+        # The whole machine (the loopback sshd hosts' shells and probes share it with the
+        # console): where it is near 100 %, late polls say more about the hosts than the console.
+        "machine_busy_percent": machine_busy(machine0, machine1),
         "duration_p50_ms": ms(pct([o.duration_s for o in done if o.health is Health.OK], 0.5)),
         "duration_p95_ms": ms(pct([o.duration_s for o in done if o.health is Health.OK], 0.95)),
     }
