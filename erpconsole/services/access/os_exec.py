@@ -11,6 +11,7 @@ accounts listing it usually is; failures raise ``CollectorError`` with a sentenc
 from __future__ import annotations
 
 import os
+import selectors
 import signal
 import subprocess
 import time
@@ -18,9 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from erpconsole.i18n import _
+from erpconsole.services.answer_limit import LIMIT_ENV, answer_limit, megabytes
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.models import Health
 from erpconsole.services.secrets import SecretStore
+
+READ_CHUNK = 65536
 
 if TYPE_CHECKING:
     from erpconsole.config import HostConfig
@@ -40,13 +44,9 @@ def run_local(command: str, timeout_s: float, listing: bool = True,
             "the accounts of this workstation could not be read: /bin/sh did not start "
             "({error})").format(error=exc.strerror or exc), repr(exc)) from exc
     try:
-        out, _err = proc.communicate(timeout=timeout_s)
+        out = _read_bounded(proc, timeout_s, answer_limit())
     except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # the group this call made, and only it
-        except ProcessLookupError:
-            pass
-        proc.communicate()
+        _stop(proc)
         if not listing:
             raise CollectorError(Health.TIMEOUT, _(
                 "the command did not finish within {s:g} s and was stopped; check on this "
@@ -55,7 +55,47 @@ def run_local(command: str, timeout_s: float, listing: bool = True,
             "listing the accounts of this workstation took longer than {s:g} s and was "
             "stopped; a slow name service (LDAP) or a hung lastlog is the usual cause: try "
             "again, or allow more time").format(s=timeout_s)) from None
+    if out is None:
+        _stop(proc)
+        raise CollectorError(Health.PARSE_ERROR, _(
+            "the command's output was too large (over {mb:g} MB) and it was stopped; check "
+            "what it prints, or raise ${env}").format(mb=megabytes(answer_limit()), env=LIMIT_ENV))
     return out.decode("utf-8", "replace")
+
+
+def _read_bounded(proc: subprocess.Popen, timeout_s: float, limit: int) -> bytes | None:
+    """stdout to its end, or None past ``limit`` bytes; TimeoutExpired past the deadline."""
+    deadline = time.monotonic() + timeout_s
+    chunks: list[bytes] = []
+    size = 0
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired(proc.args, timeout_s)
+            if not sel.select(left):
+                continue
+            chunk = os.read(proc.stdout.fileno(), READ_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    proc.stdout.close()
+    proc.wait(timeout=max(0.0, deadline - time.monotonic()) + 1.0)
+    return b"".join(chunks)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # the group this call made, and only it
+    except ProcessLookupError:
+        pass
+    if proc.stdout and not proc.stdout.closed:
+        proc.stdout.close()
+    proc.wait()
 
 
 def _timeouts(timeout_s: float):

@@ -4,13 +4,13 @@ before a deadline, and no more than a byte limit (stdout and stderr together).""
 from __future__ import annotations
 
 import logging
-import os
 import time
 
 import paramiko
 from paramiko.ssh_exception import SSHException
 
 from erpconsole.i18n import _
+from erpconsole.services.answer_limit import LIMIT_ENV, megabytes
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.probe import END, MARKER
 from erpconsole.services.models import Health
@@ -18,19 +18,6 @@ from erpconsole.services.models import Health
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 65536
-# A poll's probe answers in a few kB; an account read of a large host in well under 1 MB.
-ANSWER_LIMIT_MB = 4.0
-LIMIT_ENV = "ERPCONSOLE_ANSWER_LIMIT_MB"
-
-
-def answer_limit() -> int:
-    """Bytes one answer may have: ANSWER_LIMIT_MB, or the number of MB in $ERPCONSOLE_ANSWER_LIMIT_MB."""
-    try:
-        mb = float(os.environ.get(LIMIT_ENV, "") or ANSWER_LIMIT_MB)
-    except ValueError:
-        log.warning("%s=%r is not a number of MB; using %g", LIMIT_ENV, os.environ.get(LIMIT_ENV), ANSWER_LIMIT_MB)
-        mb = ANSWER_LIMIT_MB
-    return max(1, int(mb * 1024 * 1024))
 
 
 class TimedOut(Exception):
@@ -54,7 +41,7 @@ class AnswerTooLarge(Exception):
         return CollectorError(Health.PARSE_ERROR, _(
             "answer too large (over {mb:g} MB); the channel was closed. Check what the account's "
             "login shell or profile prints, or raise ${env}").format(
-                mb=round(self.limit / (1024 * 1024), 1), env=LIMIT_ENV))
+                mb=megabytes(self.limit), env=LIMIT_ENV))
 
 
 def round_trip(chan: paramiko.Channel, data: bytes, token: str, deadline: float, limit: int) -> bytes:

@@ -30,7 +30,8 @@ from erpconsole.services.hosts.probe import exec_line
 from erpconsole.services.hosts.ssh_auth import authenticate
 from erpconsole.services.hosts.ssh_config import Endpoint
 from erpconsole.services.hosts.ssh_errors import connect_error, handshake_error
-from erpconsole.services.hosts.ssh_read import AnswerTooLarge, ShellGone, TimedOut, answer_limit, round_trip
+from erpconsole.services.answer_limit import answer_limit
+from erpconsole.services.hosts.ssh_read import AnswerTooLarge, ShellGone, TimedOut, round_trip
 from erpconsole.services.hosts.ssh_socket import open_socket
 from erpconsole.i18n import _
 from erpconsole.services.models import Health
