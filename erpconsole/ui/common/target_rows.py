@@ -11,7 +11,7 @@ from PySide6.QtCore import SignalInstance
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from erpconsole.services.models import TargetStatus
+from erpconsole.services.models import Health, TargetStatus
 from erpconsole.widgets.table_model import RowsTableModel
 from erpconsole.widgets.table_setup import select_row, selected_row
 from erpconsole.widgets.table_view import DataTableView
@@ -52,6 +52,13 @@ class TargetRowsMixin:
 
     def row_for(self, target: str) -> dict[str, Any] | None:
         return next((r for r in self.model.rows() if r["target"] == target), None)
+
+    def retry_title(self, health: Health | None) -> str:
+        """A refused login is tried again by a person; any other failure is polled now, without
+        waiting out its backoff (the on-call person is watching it come back)."""
+        if health is None or health.needs_user or not health.is_failure:
+            return self.tr("Retry login")
+        return self.tr("Retry now")
 
     def selected_target(self) -> str | None:
         row = selected_row(self.table, self.model)

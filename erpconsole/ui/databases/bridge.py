@@ -50,6 +50,7 @@ class DatabasesApi(Protocol):
     def test_database(self, cfg: DatabaseConfig, password: str | None) -> int: ...
     def save_database(self, values: dict, old_name: str | None, password: str | None) -> int: ...
     def remove_database(self, name: str) -> None: ...
+    def resume(self, target: str) -> None: ...
 
 
 _REFUSALS = (ValueError, InventoryError, OSError)
@@ -157,3 +158,7 @@ class DatabasesBridge(StatusBridge):
     def shutdown(self) -> None:
         self._actions.shutdown(wait=False, cancel_futures=True)
         self._inventory.shutdown(wait=False, cancel_futures=True)
+
+    def resume(self, target: str) -> None:
+        """Poll now, without waiting out the backoff; recorded in the event log."""
+        self._monitor.resume(target)

@@ -93,8 +93,13 @@ class DatabasesPage(TargetRowsMixin, QWidget):
         self.add_button.clicked.connect(self.add_database)
         self.empty_add_button = QPushButton(self.tr("&Add database…"))
         self.empty_add_button.clicked.connect(self.add_database)
+        self.retry_button = QPushButton(self.tr("Retry now"))
+        self.retry_button.setToolTip(self.tr("Poll the selected database now, without waiting out its backoff"))
+        self.retry_button.clicked.connect(lambda: self.retry(self.selected_target()))
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         listing = QWidget()
         top = filter_row(self.filter_edit, self.status_combo)
+        top.addWidget(self.retry_button)
         top.addWidget(self.add_button)
         inner = QVBoxLayout(listing)
         inner.setContentsMargins(0, 0, 0, 0)
@@ -154,6 +159,7 @@ class DatabasesPage(TargetRowsMixin, QWidget):
         return words_match(self.filter_edit, hay + " " + row["health"].value)
 
     def _build(self) -> None:
+        self._update_actions()
         self._built()
         self.stack.setCurrentIndex(0 if self._status else 1)
         if not self._status:
@@ -187,11 +193,28 @@ class DatabasesPage(TargetRowsMixin, QWidget):
     def _on_activated(self, source_row: int) -> None:
         self.database_requested.emit(self.model.row(source_row)["target"])
 
+    def _update_actions(self) -> None:
+        target = self.selected_target()
+        s = self._status.get(target) if target else None
+        health = s.health if s else None
+        self.retry_button.setEnabled(health is not None and health.is_failure)
+        self.retry_button.setText(self.retry_title(health))
+
+    def retry(self, target: str | None) -> None:
+        """Poll now: a database back after an outage need not wait out its backoff."""
+        if target:
+            self._bridge.resume(target)
+
     def context_menu(self):
         menu = self.table.context_menu()
         target = self.selected_target()
         if target is not None:
             self._add_open_action(menu, self.tr("Open database detail"), self.database_requested, target)
+            s = self._status.get(target)
+            if s is not None and s.health.is_failure:
+                act = QAction(self.retry_title(s.health), menu)
+                act.triggered.connect(lambda: self.retry(target))
+                menu.addAction(act)
             if self._bridge.database_config(target) is not None:
                 for text, slot in ((self.tr("&Edit database…"), self.edit_database),
                                    (self.tr("&Remove database…"), self.remove_database)):

@@ -184,7 +184,7 @@ class HostsPage(TargetRowsMixin, QWidget):
         self.edit_button.setEnabled(ssh)
         self.key_button.setEnabled(health in (Health.HOSTKEY_UNKNOWN, Health.HOSTKEY_MISMATCH))
         self.retry_button.setEnabled(ssh and health is not None and health.is_failure)
-        self.retry_button.setText(self._retry_title(health))
+        self.retry_button.setText(self.retry_title(health))
         self.hint.setText(self._hint(s) if s else "")
 
     def _hint(self, s: TargetStatus) -> str:
@@ -221,7 +221,7 @@ class HostsPage(TargetRowsMixin, QWidget):
             menu.addAction(act)
         if self._bridge.host_config(target) is not None:
             if s.health.is_failure:
-                act = QAction(self._retry_title(s.health), menu)
+                act = QAction(self.retry_title(s.health), menu)
                 act.triggered.connect(lambda: self.retry_login(target))
                 menu.addAction(act)
             edit = QAction(self.tr("Edit…"), menu)
@@ -268,13 +268,6 @@ class HostsPage(TargetRowsMixin, QWidget):
         except (ValueError, OSError) as exc:
             self._tell(self.tr("Host key"), str(exc), error=True)
         self._dirty = True
-
-    def _retry_title(self, health: Health | None) -> str:
-        """A refused login is tried again by a person; any other failure is polled now, without
-        waiting out its backoff (the on-call person is watching it come back)."""
-        if health is None or health.needs_user or not health.is_failure:
-            return self.tr("Retry login")
-        return self.tr("Retry now")
 
     def retry_login(self, target: str | None) -> None:
         if target:
