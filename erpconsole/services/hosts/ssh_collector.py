@@ -159,6 +159,12 @@ class SSHCollector:
         self._closed = True
         self._session.close()  # no lock: it unblocks a poll stuck on this host
 
+    def abort(self) -> None:
+        """At the scheduler's deadline, from its thread (the poll holds the lock): the kept
+        connection is closed, so a read waiting on a frozen host returns now with an error the
+        late poll drops, and the next poll connects again."""
+        self._session.close()
+
     # -- internals -----------------------------------------------------------------------
 
     def _connect(self) -> None:
