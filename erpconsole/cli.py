@@ -125,11 +125,16 @@ def _secret(args: argparse.Namespace) -> int:
         print("erpconsole: empty secret, nothing stored", file=sys.stderr)
         return EXIT_UNKNOWN
     ok, why = store.available()
+    if ok and not store.set(args.name, value):  # a backend that looked usable refused
+        ok, why = False, _("the keyring backend ({backend}) refused to store it").format(backend=why)
     if not ok:
-        print(f"erpconsole: {why}", file=sys.stderr)
+        from erpconsole.services.secrets import not_saved_advice
+
+        inventory, _error = _load_inventory(getattr(args, "inventory", None))
+        print(_("erpconsole: {advice}").format(advice=not_saved_advice(args.name, why, inventory)),
+              file=sys.stderr)
         return EXIT_UNKNOWN
-    store.set(args.name, value)
-    print(f"stored {args.name} in keyring")
+    print(_("stored {name} in keyring").format(name=args.name))
     return EXIT_OK
 
 

@@ -16,10 +16,10 @@ from tests.workstation import in_workstation
 
 
 def run(*args: str, timeout: float = 60, workstation: Path | None = None,
-        **kw) -> subprocess.CompletedProcess:
+        extra_env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
     """``workstation``: a folder for the accounts the test gives this workstation (root and
     bob: no access finding above info), where the status must not hang on this machine's."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(extra_env or {})}
     command = [sys.executable, "-m", "erpconsole", *args]
     if workstation is not None:
         command = in_workstation(command, workstation)
@@ -119,6 +119,23 @@ def test_secret_set_and_delete_without_keyring_backend():
     r = run("secret", "set", "db:erp", input="s3cret\n")
     # The subprocess runs with the null keyring: it must say so, not pretend it stored it.
     assert r.returncode == 3 and "keyring" in r.stderr
+
+
+def test_secret_set_with_a_failing_keyring_says_nothing_was_saved_and_what_to_do(tmp_path):
+    inv = tmp_path / "inv.toml"
+    inv.write_text('[[databases]]\nname = "erp-db"\nurl = "postgresql+psycopg://monitor@127.0.0.1/erp"\n'
+                   'password_env = "ERP_DB_PASSWORD"\n')
+    failing = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    r = run("--inventory", str(inv), "secret", "set", "db:erp-db", input="s3cret\n", extra_env=failing)
+    assert r.returncode == 3 and r.stdout == ""
+    # The command ends: nothing is "kept in memory for this session".
+    assert "memory" not in r.stderr and "nothing was saved" in r.stderr
+    assert "keyring.backends.fail.Keyring" in r.stderr and "Install and unlock a keyring" in r.stderr
+    assert "ERP_DB_PASSWORD" in r.stderr and "s3cret" not in r.stderr
+    r = run("secret", "set", "audit:signing-key", input="k3y\n", extra_env=failing)
+    assert r.returncode == 3 and "nothing was saved" in r.stderr and "ERPCONSOLE_AUDIT_KEY" in r.stderr
+    r = run("secret", "set", "db:erp-db", input="s3cret\n", extra_env=failing)  # no inventory
+    assert r.returncode == 3 and 'password_env = "..."' in r.stderr and '"erp-db"' in r.stderr
 
 
 def test_inspect_gives_up_on_a_hung_host_at_its_deadline(monkeypatch):

@@ -31,12 +31,12 @@ class SecretStore:
     def available(self) -> tuple[bool, str]:
         backend = keyring.get_keyring()
         priority = getattr(backend, "priority", 0)
+        shown = f"{type(backend).__module__}.{type(backend).__qualname__}"  # "Keyring" alone says little
         if priority < 1:
-            return False, _(
-                "no keyring backend works here ({backend}); secrets are kept in memory for this "
-                "session only. Install and unlock a keyring (GNOME Keyring, KWallet) to keep them."
-            ).format(backend=type(backend).__name__)
-        return True, type(backend).__name__
+            # Only a running console keeps secrets in memory instead; each caller says
+            # what that means for it (a command that ends keeps nothing).
+            return False, _("no keyring backend works here ({backend})").format(backend=shown)
+        return True, shown
 
     def get(self, name: str, env: str | None = None) -> str | None:
         if env and os.environ.get(env):
@@ -74,3 +74,41 @@ class SecretStore:
             if had_session:
                 return True
             raise SecretStoreError(_("keyring refused: {error}").format(error=exc)) from exc
+
+
+def environment_for(name: str, inventory=None) -> str | None:
+    """The environment variable the console reads in place of keyring entry ``name``, if any:
+    ERPCONSOLE_AUDIT_KEY for the audit key, the ``password_env`` the inventory names for a
+    database or a backup set. SSH secrets are read from keyring only."""
+    from erpconsole.services.store.audit_key import KEY_ENV, KEY_NAME
+
+    if name == KEY_NAME:
+        return KEY_ENV
+    kind, _sep, target = name.partition(":")
+    entries = {"db": getattr(inventory, "databases", ()), "backup": getattr(inventory, "backups", ())}
+    for entry in entries.get(kind, ()):
+        if entry.name == target and entry.password_env:
+            return entry.password_env
+    return None
+
+
+def not_saved_advice(name: str, why: str, inventory=None) -> str:
+    """What `secret set` says when no keyring keeps ``name``: nothing was saved (the command
+    ends, so nothing stays in memory either), and what to do instead."""
+    env = environment_for(name, inventory)
+    kind, _sep, target = name.partition(":")
+    if env:
+        other = _("or give it to the console in the environment variable {env}, which it reads "
+                  "instead of keyring {name}").format(env=env, name=name)
+    elif kind in ("db", "backup"):
+        other = _('or give it in an environment variable: name the variable with password_env = '
+                  '"..." in the {table} entry "{target}" of the inventory').format(
+            table="[[databases]]" if kind == "db" else "[[backups]]", target=target)
+    elif kind == "ssh":
+        other = _("or log in with a key file (key_file) or ssh-agent: an SSH password or key "
+                  "passphrase is read from keyring only")
+    else:
+        other = _("the console reads {name} from keyring only").format(name=name)
+    return _("{why}: nothing was saved, {name} is not stored anywhere. Install and unlock a keyring "
+             "backend (GNOME Keyring or KWallet in a desktop session, or the keyrings.alt package), "
+             "then run this again; {other}.").format(why=why, name=name, other=other)

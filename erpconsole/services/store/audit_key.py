@@ -59,7 +59,7 @@ class AuditKey:
         ok, why = self._secrets.available()
         if not ok:
             raise AuditKeyError(_(
-                "no key to sign the audit trail with: {why} Set {env} (from your secret manager) "
+                "no key to sign the audit trail with: {why}. Set {env} (from your secret manager) "
                 "or unlock a keyring, then run this again.").format(why=why, env=KEY_ENV))
         self._secrets.set(KEY_NAME, _random.token_hex(32))
         self._key = None
