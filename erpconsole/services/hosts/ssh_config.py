@@ -47,6 +47,11 @@ class Endpoint:
     def where(self) -> str:
         return f"{self.hostname}:{self.port}"
 
+    @property
+    def label(self) -> str:
+        """The name a person gave (``bastion``) with where it leads (``10.0.0.1:22``)."""
+        return self.where if self.alias == self.hostname else f"{self.alias} ({self.where})"
+
 
 def load_config(path: str | Path | None) -> paramiko.SSHConfig | None:
     p = Path(path).expanduser() if path else default_config_path()

@@ -29,7 +29,9 @@ from erpconsole.services.hosts.known_hosts import KnownHosts, fingerprint, key_t
 from erpconsole.services.hosts.probe import exec_line
 from erpconsole.services.hosts.ssh_auth import authenticate
 from erpconsole.services.hosts.ssh_config import Endpoint
-from erpconsole.services.hosts.ssh_errors import connect_error, handshake_error
+from erpconsole.services.hosts.ssh_errors import (
+    at_jump_host, connect_error, handshake_error, tunnel_error,
+)
 from erpconsole.services.answer_limit import answer_limit
 from erpconsole.services.hosts.ssh_read import AnswerTooLarge, ShellGone, TimedOut, round_trip
 from erpconsole.services.hosts.ssh_socket import open_socket
@@ -118,13 +120,15 @@ class SSHSession:
             return None
 
     def connect(self, target: Endpoint, jumps: tuple[Endpoint, ...] = ()) -> None:
-        """Log in to every hop in turn; each later hop runs over a channel of the one before."""
+        """Log in to every hop in turn; each later hop runs over a channel of the one before.
+        A failure on the way names the hop it happened at: a dead jump host is not reported
+        as the target being down."""
         self.close()
         hops = (*jumps, target)
         sock: object | None = None
         try:
             for i, ep in enumerate(hops):
-                t = self._login(ep, sock)
+                t = self._login(ep, sock, jump=i + 1 < len(hops))
                 self._transports.append(t)
                 if i + 1 < len(hops):
                     sock = self._tunnel(t, hops[i + 1], ep)
@@ -139,18 +143,14 @@ class SSHSession:
             return via.open_channel("direct-tcpip", (dest.hostname, dest.port), ("127.0.0.1", 0),
                                     timeout=self.timeouts.connect_s)
         except (SSHException, EOFError, OSError) as exc:
-            raise CollectorError(
-                Health.UNREACHABLE,
-                _("jump host {hop} could not reach {where}: {error}").format(
-                    hop=hop.where, where=dest.where, error=exc or type(exc).__name__),
-                repr(exc)) from exc
+            raise tunnel_error(exc, hop, dest, self.timeouts.connect_s) from exc
 
-    def _login(self, ep: Endpoint, sock: object | None) -> paramiko.Transport:
+    def _login(self, ep: Endpoint, sock: object | None, jump: bool = False) -> paramiko.Transport:
         if sock is None:
             try:
                 sock = open_socket(ep.hostname, ep.port, self.timeouts.connect_s)
             except OSError as exc:
-                raise connect_error(exc, ep, self.timeouts.connect_s) from exc
+                raise connect_error(exc, ep, self.timeouts.connect_s, jump) from exc
         t = paramiko.Transport(sock)
         self._pending = t  # close() from another thread ends a login that hangs
         try:
@@ -162,6 +162,11 @@ class SSHSession:
             self._check_host_key(t, ep)
             authenticate(t, ep, self.name, self.secrets)
             t.sock.settimeout(_IDLE_WAKE_S)
+        except CollectorError as exc:
+            t.close()
+            if jump:
+                raise at_jump_host(exc, ep) from exc
+            raise
         except BaseException:
             t.close()
             raise
