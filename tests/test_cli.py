@@ -86,6 +86,39 @@ def test_inventory_with_password_is_refused(tmp_path):
     assert "hunter22" not in r.stderr + r.stdout
 
 
+@pytest.mark.parametrize("nested, line", [
+    ("a = " + "[" * 5000 + "]" * 5000, 2),
+    ("[local]\nx = " + "{ a = " * 3000 + "1" + " }" * 3000, 3),
+    ("a = [\n" + "[\n" * 40 + "]\n" * 41, 2 + 32),  # the line where the 33rd level opens
+    ('a = "[[[[" # ' + "[" * 40 + "\nb = [[1]]", None),  # brackets in text and comments are text
+], ids=["lists", "inline tables", "over lines", "in a string"])
+def test_deeply_nested_inventory_is_bad_input_with_its_line(tmp_path, nested, line):
+    inv = tmp_path / "deep.toml"
+    inv.write_text(f"# the fleet\n{nested}\n")
+    r = run("inspect", "--inventory", str(inv))
+    assert r.returncode == 3 and "Traceback" not in r.stderr, r.stderr[-300:]
+    if line is None:
+        assert 'unknown key "a" at the top level' in r.stderr  # read as TOML, refused as usual
+    else:
+        assert r.stderr.startswith(f"erpconsole: {inv}:{line}: lists or tables are nested more "
+                                   "than 32 deep"), r.stderr
+
+
+def test_a_5_mb_value_is_not_echoed_whole(tmp_path):
+    inv = tmp_path / "big.toml"
+    value = "9" * (5 * 1024 * 1024)
+    inv.write_text(f'[[hosts]]\nname = "a"\naddress = "10.0.0.1"\nport = "{value}"\n')
+    r = run("inspect", "--inventory", str(inv))
+    assert r.returncode == 3 and r.stderr.startswith(f"erpconsole: {inv}:4: port must be a whole number")
+    assert f'"{"9" * 80}"… (5.0 MB)' in r.stderr and len(r.stderr) < 500
+    inv.write_text(f'[[hosts]]\nname = "a"\naddress = "10.0.0.1"\nport = {value}\n')
+    r = run("inspect", "--inventory", str(inv))  # past Python's 4,300 digits: not a ValueError
+    assert r.returncode == 3 and r.stderr.startswith(f"erpconsole: {inv}:4: a number here has thousands")
+    inv.write_text(f'[[hosts]]\nname = "{value}"\naddress = "10.0.0.1"\n{value} = 1\n')
+    r = run("inspect", "--inventory", str(inv))
+    assert r.returncode == 3 and "… (5.0 MB)" in r.stderr and len(r.stderr) < 500
+
+
 def test_gui_without_display_says_so_in_one_line():
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     r = subprocess.run([sys.executable, "-m", "erpconsole"], capture_output=True, text=True, timeout=30, env=env)

@@ -30,7 +30,38 @@ class Source(Protocol):
 
 
 def key_name(where: Path_) -> str:
-    return str(where[-1])
+    return clip(str(where[-1]))
+
+
+SHOWN_CHARS = 80  # of a value or key in a message; a 5 MB value is not echoed whole
+
+
+def size_text(n_bytes: int) -> str:
+    if n_bytes >= 1024 * 1024:
+        return _("{n:.1f} MB").format(n=n_bytes / (1024 * 1024))
+    if n_bytes >= 1024:
+        return _("{n:.1f} KB").format(n=n_bytes / 1024)
+    return _("{n} bytes").format(n=n_bytes)
+
+
+def _cut(text: str) -> tuple[str, str]:
+    """(what to show, the mark for what was left out: "" or "… (5.0 MB)")."""
+    if len(text) <= SHOWN_CHARS:
+        return text, ""
+    size = size_text(len(text.encode("utf-8", "surrogatepass")))
+    return text[:SHOWN_CHARS], _("… ({size})").format(size=size)
+
+
+def clip(text: str) -> str:
+    """``text`` as a message may show it: whole when short, else its start and its size."""
+    shown, rest = _cut(text)
+    return shown + rest
+
+
+def quoted(text: str) -> str:
+    """``text`` in double quotes as a person would type it, clipped like ``clip``."""
+    shown, rest = _cut(text)
+    return json.dumps(shown, ensure_ascii=False) + rest
 
 
 def describe(value: Any) -> str:
@@ -38,10 +69,9 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return _("text {text}").format(text=json.dumps(shown, ensure_ascii=False))
+        return _("text {text}").format(text=quoted(value))
     if isinstance(value, int | float):
-        return f"{value:g}" if isinstance(value, float) else str(value)
+        return f"{value:g}" if isinstance(value, float) else clip(str(value))
     if isinstance(value, list):
         return _("a list")
     if isinstance(value, dict):
@@ -52,6 +82,8 @@ def describe(value: Any) -> str:
 
 
 def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    if len(word) > SHOWN_CHARS:  # no setting is that long; and difflib on megabytes is slow
+        return None
     found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return found[0] if found else None
 
@@ -80,7 +112,7 @@ def read_whole(src: Source, where: Path_, value: Any, low: int, high: int) -> in
         src.fail(where, _("{key} must be a whole number (got {got})").format(key=key_name(where), got=describe(value)))
     if not low <= value <= high:
         src.fail(where, _("{key} must be between {low} and {high} (got {got})").format(
-            key=key_name(where), low=low, high=high, got=value))
+            key=key_name(where), low=low, high=high, got=clip(str(value))))
     return value
 
 
@@ -110,7 +142,7 @@ def read_name(src: Source, where: Path_, value: Any) -> str:
         src.fail(where, _(
             "name {name} is not a plain name: use letters, digits, spaces and . - _ only, start "
             "with a letter or digit, no space at the end, at most {max} characters"
-        ).format(name=json.dumps(name, ensure_ascii=False), max=NAME_MAX))
+        ).format(name=quoted(name), max=NAME_MAX))
     return name
 
 

@@ -15,7 +15,8 @@ from typing import Any, NoReturn
 
 import platformdirs
 
-from erpconsole.config.fields import closest, refusal, url_has_password
+from erpconsole.config import toml_limits
+from erpconsole.config.fields import clip, closest, refusal, size_text, url_has_password
 from erpconsole.config.lines import Path_, SourceLines
 from erpconsole.config.models import (
     LOCAL_HOST, AccessPolicy, BackupPolicy, BackupSetConfig, DatabaseConfig, HostConfig, Inventory,
@@ -27,6 +28,7 @@ from erpconsole.config.schema import (
 from erpconsole.i18n import N_, _
 
 APP_NAME = "erpconsole"
+MAX_FILE_BYTES = 16 * 1024 * 1024
 _TOP = {"local": "[local]", "hosts": "[[hosts]]", "databases": "[[databases]]", "access": "[access]",
         "backups": "[[backups]]", "sop": "[sop]"}
 _SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "token"})
@@ -57,7 +59,8 @@ class _Source:
 
 def _read_file(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InventoryError(path, None, _(
             "no such file; check the path, or leave out --inventory to watch this workstation alone")) from None
@@ -66,6 +69,10 @@ def _read_file(path: Path) -> str:
     except OSError as exc:
         raise InventoryError(path, None, _("cannot be read ({reason}); check the path and the file's permissions").format(
             reason=exc.strerror or exc)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InventoryError(path, None, _(
+            "is over {size}; an inventory of thousands of hosts is far smaller: check that this is "
+            "the inventory file").format(size=size_text(MAX_FILE_BYTES)))
     try:
         return data.decode("utf-8").removeprefix("\ufeff")  # Notepad's byte-order mark is harmless
     except UnicodeDecodeError as exc:
@@ -76,20 +83,40 @@ def _read_file(path: Path) -> str:
 
 
 def _parse_toml(path: Path, text: str) -> dict[str, Any]:
+    code = toml_limits.code_only(text)
+    deep = toml_limits.too_deep(code)
+    if deep is not None:  # tomllib would recurse once per level into a RecursionError
+        raise InventoryError(path, toml_limits.line_at(text, deep), _(
+            "lists or tables are nested more than {n} deep here; an inventory needs a few levels "
+            "([[hosts]], its thresholds, a list): check the brackets and braces on this line").format(
+            n=toml_limits.MAX_NESTING))
     try:
         return tomllib.loads(text)
+    except RecursionError:  # nesting the scan did not see; never a traceback
+        raise InventoryError(path, None, _("lists or tables are nested too deep to read; check the "
+                                           "brackets and braces")) from None
     except tomllib.TOMLDecodeError as exc:
-        message, line, column = str(exc), None, None
-        found = _TOML_AT.search(message)
-        if found:
-            message, line, column = message[:found.start()], int(found[1]), int(found[2])
-        elif "end of document" in message:
-            message, line = message.replace("(at end of document)", "").strip(), text.count("\n") + 1
-        hint = next((_(h) for prefix, h in _TOML_HINTS.items() if message.startswith(prefix)),
-                    _("check the quotes, brackets and = on this line"))
-        at = _(" at column {column}").format(column=column) if column else ""
-        raise InventoryError(path, line, _("not valid TOML: {message}{at}; {hint}").format(
-            message=message, at=at, hint=hint)) from None
+        _refuse_toml(path, text, exc)
+    except ValueError:  # Python's int_max_str_digits, raised past tomllib's own errors
+        at = toml_limits.too_long_number(code)
+        raise InventoryError(path, toml_limits.line_at(text, at) if at is not None else None, _(
+            "a number here has thousands of digits, more than any setting takes; check the value "
+            "on this line")) from None
+
+
+def _refuse_toml(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> NoReturn:
+    """tomllib's refusal as FILE:LINE, with a hint for the usual slips."""
+    message, line, column = str(exc), None, None
+    found = _TOML_AT.search(message)
+    if found:
+        message, line, column = message[:found.start()], int(found[1]), int(found[2])
+    elif "end of document" in message:
+        message, line = message.replace("(at end of document)", "").strip(), text.count("\n") + 1
+    hint = next((_(h) for prefix, h in _TOML_HINTS.items() if message.startswith(prefix)),
+                _("check the quotes, brackets and = on this line"))
+    at = _(" at column {column}").format(column=column) if column else ""
+    raise InventoryError(path, line, _("not valid TOML: {message}{at}; {hint}").format(
+        message=message, at=at, hint=hint)) from None
 
 
 # -- secrets ----------------------------------------------------------------------------------
@@ -111,7 +138,7 @@ def _refuse_secrets(src: _Source, doc: dict[str, Any]) -> None:
             for key, value in node.items():
                 if _is_secret_key(key):
                     src.fail(where + (key,), _('"{key}" would hold a secret: {refusal}').format(
-                        key=key, refusal=_refusal_for(doc, where)))
+                        key=clip(key), refusal=_refusal_for(doc, where)))
                 walk(where + (key,), value)
         elif isinstance(node, list):
             for i, item in enumerate(node):
@@ -180,7 +207,7 @@ def _backup(src: _Source, where: Path_, raw: dict[str, Any], hosts: set[str], da
     for key, known, what in (("host", hosts, "[[hosts]]"), ("database", databases, "[[databases]]")):
         if values.get(key) and values[key] not in known:
             src.fail(where + (key,), _('{key} "{name}" is not the name of any {what} entry; names: {names}').format(
-                key=key, name=values[key], what=what, names=", ".join(sorted(known)) or _("none")))
+                key=key, name=clip(values[key]), what=what, names=", ".join(sorted(known)) or _("none")))
     return BackupSetConfig(**values, policy=policy, line=src.lines.line_of(where))
 
 
@@ -245,7 +272,7 @@ def _inventory(src: _Source, doc: dict[str, Any]) -> Inventory:
 def _unknown_top(key: str, value: Any) -> str:
     guess = closest(key, list(_TOP))
     hint = _("; did you mean {title}?").format(title=_TOP[guess]) if guess else "."
-    what = _("table [{key}]").format(key=key) if isinstance(value, dict) else _('key "{key}"').format(key=key)
+    what = (_("table [{key}]") if isinstance(value, dict) else _('key "{key}"')).format(key=clip(key))
     return _("unknown {what} at the top level{hint} An inventory holds {allowed}").format(
         what=what, hint=hint, allowed=", ".join(_TOP.values()))
 

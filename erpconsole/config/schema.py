@@ -11,7 +11,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from erpconsole.config.fields import (
-    Source, closest, describe, key_name, read_address, read_bool, read_choice, read_db_url, read_env_name,
+    Source, clip, closest, describe, key_name, read_address, read_bool, read_choice, read_db_url, read_env_name,
     read_erp, read_in_range, read_interval, read_name, read_path, read_port, read_tags, read_text,
     read_names_list, read_timeout, read_whole,
 )
@@ -42,7 +42,7 @@ def _unknown_key(key: str, allowed: list[str], title: str) -> str:
     guess = closest(key, allowed)
     hint = _('; did you mean "{guess}"?').format(guess=guess) if guess else ""
     return _('unknown key "{key}" in {title}{hint} Allowed keys: {allowed}').format(
-        key=key, title=title, hint=hint if hint else ".", allowed=", ".join(allowed))
+        key=clip(key), title=title, hint=hint if hint else ".", allowed=", ".join(allowed))
 
 
 _THRESHOLD_PAIRS = (
