@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from erpconsole.i18n import N_, _
-from erpconsole.services import metrics
+from erpconsole.services import metrics, units
 from erpconsole.services.models import (
     DatabaseSnapshot, DbThresholds, Finding, Health, HostSnapshot, Severity, Thresholds,
 )
@@ -44,34 +44,40 @@ _HEALTH_TEXT = {
 
 
 def _grade(value: float, warning: float, critical: float) -> Severity | None:
-    """Reaching a limit counts: 'warning at 85%' means 85% is already a warning."""
-    if value >= critical:
+    """Over a limit counts, as in the monitoring plugins' ranges: with "warning over 85%",
+    85% itself is still fine and 85.1% is a warning."""
+    if value > critical:
         return Severity.CRITICAL
-    if value >= warning:
+    if value > warning:
         return Severity.WARNING
     return None
 
 
-def _graded(value: float, warning: float, critical: float, texts: tuple[str, str]
-            ) -> tuple[Severity, str, float] | None:
-    """(severity, the text for it, the limit reached); ``texts`` is (warning, critical)."""
-    severity = _grade(value, warning, critical)
-    if severity is Severity.CRITICAL:
-        return severity, texts[1], critical
-    if severity is Severity.WARNING:
-        return severity, texts[0], warning
-    return None
-
-
 def _limit_finding(target: str, check: str, value: float, warning: float, critical: float,
-                   texts: tuple[str, str], **fields: object) -> list[Finding]:
-    """One finding when ``value`` reached a limit; the text gets ``value``, ``limit`` and
-    ``fields``. An empty list otherwise."""
-    graded = _graded(value, warning, critical, texts)
-    if graded is None:
+                   texts: tuple[str, str], show, **fields: object) -> list[Finding]:
+    """One finding when ``value`` is over a limit; ``texts`` is (warning, critical) and gets
+    ``value`` and ``limit`` written by ``show(number, limit)`` plus ``fields``. An empty list
+    otherwise."""
+    severity = _grade(value, warning, critical)
+    if severity is None:
         return []
-    severity, text, limit = graded
-    return [Finding(severity, target, check, text.format(value=value, limit=limit, **fields))]
+    text, limit = (texts[1], critical) if severity is Severity.CRITICAL else (texts[0], warning)
+    return [Finding(severity, target, check, text.format(
+        value=show(value, limit), limit=show(limit, None), **fields))]
+
+
+def _percent(value: float, limit: float | None) -> str:
+    """A value beside its limit (95.3% over 95% is not "95%"); a limit as it was written."""
+    return units.percent(value, limit) if limit is not None else f"{value:g}%"
+
+
+def _seconds(value: float, limit: float | None) -> str:
+    return units.duration(value)
+
+
+def _per_core(value: float, limit: float | None) -> str:
+    """The load per core with two decimals; its limit as the inventory wrote it."""
+    return f"{value:.2f}" if limit is not None else f"{value:g}"
 
 
 def _limits(t: Thresholds, limits: metrics.Limits) -> tuple[float, float]:
@@ -80,19 +86,19 @@ def _limits(t: Thresholds, limits: metrics.Limits) -> tuple[float, float]:
 
 
 def _disk_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
-    texts = (_("disk {mount} at {value:.0f}% (warning at {limit:.0f}%)"),
-             _("disk {mount} at {value:.0f}% (critical at {limit:.0f}%)"))
+    texts = (_("disk {mount} at {value} (warning over {limit})"),
+             _("disk {mount} at {value} (critical over {limit})"))
     return [finding for disk in snap.disks
             for finding in _limit_finding(snap.target, DISK_USED, disk.used_percent,
-                                          *_limits(t, _DISK), texts, mount=disk.mount)]
+                                          *_limits(t, _DISK), texts, _percent, mount=disk.mount)]
 
 
 def _mem_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
     if snap.mem_percent is None:
         return []
     return _limit_finding(snap.target, MEM_USED, snap.mem_percent, *_limits(t, _MEM),
-                          (_("memory at {value:.0f}% (warning at {limit:.0f}%)"),
-                           _("memory at {value:.0f}% (critical at {limit:.0f}%)")))
+                          (_("memory at {value} (warning over {limit})"),
+                           _("memory at {value} (critical over {limit})")), _percent)
 
 
 def _load_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
@@ -103,9 +109,9 @@ def _load_findings(snap: HostSnapshot, t: Thresholds) -> list[Finding]:
     per_core = load1 / snap.cpu_count
     return _limit_finding(
         snap.target, LOAD_PER_CORE, per_core, *_limits(t, _LOAD),
-        (_("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; warning at {limit:g})"),
-         _("load {per_core:.2f} per core ({load1:.2f} on {cores} cores; critical at {limit:g})")),
-        per_core=per_core, load1=load1, cores=snap.cpu_count)
+        (_("load {value} per core ({load1:.2f} on {cores} cores; warning over {limit})"),
+         _("load {value} per core ({load1:.2f} on {cores} cores; critical over {limit})")),
+        _per_core, load1=load1, cores=snap.cpu_count)
 
 
 def host_findings(snapshot: HostSnapshot, thresholds: Thresholds) -> list[Finding]:
@@ -122,8 +128,8 @@ def _db_connections(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
     if pct is None:
         return []
     return _limit_finding(snap.target, DB_CONNECTIONS, pct, t.connections_warning, t.connections_critical, (
-        _("{used} of {max} connections in use ({value:.0f}%; warning at {limit:g}%)"),
-        _("{used} of {max} connections in use ({value:.0f}%; critical at {limit:g}%)")),
+        _("{used} of {max} connections in use ({value}; warning over {limit})"),
+        _("{used} of {max} connections in use ({value}; critical over {limit})")), _percent,
         used=snap.connections, max=snap.max_connections)
 
 
@@ -132,8 +138,9 @@ def _db_cache_hit(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
     if hit is None or hit >= t.cache_hit_warning:
         return []
     return [Finding(Severity.WARNING, snap.target, DB_CACHE_HIT, _(
-        "cache hit ratio {value:.1f}% (warning under {limit:g}%): reads go to disk; "
-        "the buffer cache may be too small").format(value=hit, limit=t.cache_hit_warning))]
+        "cache hit ratio {value} (warning under {limit}): reads go to disk; "
+        "the buffer cache may be too small").format(value=units.percent(hit, t.cache_hit_warning),
+                                                     limit=f"{t.cache_hit_warning:g}%"))]
 
 
 def _db_replication_lag(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
@@ -142,8 +149,8 @@ def _db_replication_lag(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding
         return []
     return _limit_finding(snap.target, DB_REPLICATION_LAG, lag, t.replication_lag_warning_s,
                           t.replication_lag_critical_s, (
-                              _("replication lag {value:.0f} s (warning at {limit:g} s)"),
-                              _("replication lag {value:.0f} s (critical at {limit:g} s)")))
+                              _("replication lag {value} (warning over {limit})"),
+                              _("replication lag {value} (critical over {limit})")), _seconds)
 
 
 def _db_long_queries(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
@@ -153,13 +160,14 @@ def _db_long_queries(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
         age = s.xact_age_s if idle_in_xact else s.duration_s
         if s.state.startswith("idle") and not idle_in_xact or age is None:
             continue
-        if age >= t.long_query_warning_s:
-            text = (_("session {pid} ({user}) idle in a transaction for {minutes:.0f} min: it holds "
-                      "locks and keeps old rows from being cleaned up") if idle_in_xact else
-                    _("query of session {pid} ({user}) running for {minutes:.0f} min (warning at "
-                      "{limit:g} min)"))
+        if age > t.long_query_warning_s:
+            text = (_("session {pid} ({user}) idle in a transaction for {age} (warning over "
+                      "{limit}): it holds locks and keeps old rows from being cleaned up")
+                    if idle_in_xact else
+                    _("query of session {pid} ({user}) running for {age} (warning over {limit})"))
             out.append(Finding(Severity.WARNING, snap.target, DB_LONG_QUERY, text.format(
-                pid=s.pid, user=s.user or "?", minutes=age / 60, limit=t.long_query_warning_s / 60)))
+                pid=s.pid, user=s.user or "?", age=units.duration(age),
+                limit=units.duration(t.long_query_warning_s))))
     return out
 
 
@@ -168,10 +176,10 @@ def _db_wraparound(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
     if pct is None:
         return []
     return _limit_finding(snap.target, DB_WRAPAROUND, pct, t.wraparound_warning, t.wraparound_critical, (
-        _("transaction ID wraparound at {value:.0f}% (warning at {limit:g}%): VACUUM FREEZE the "
+        _("transaction ID wraparound at {value} (warning over {limit}): VACUUM FREEZE the "
           "oldest tables"),
-        _("transaction ID wraparound at {value:.0f}% (critical at {limit:g}%): VACUUM FREEZE now, "
-          "before the server stops accepting writes")))
+        _("transaction ID wraparound at {value} (critical over {limit}): VACUUM FREEZE now, "
+          "before the server stops accepting writes")), _percent)
 
 
 def db_findings(snapshot: DatabaseSnapshot, thresholds: DbThresholds) -> list[Finding]:

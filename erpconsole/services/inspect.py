@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from erpconsole.config import Inventory
-from erpconsole.services import checks, metrics
+from erpconsole.services import checks, metrics, units
 from erpconsole.services.access.inspect_access import access_json
 from erpconsole.services.backups.inspect_backups import backups_json
 from erpconsole.services.databases.factory import database_targets
@@ -243,7 +243,7 @@ def _backup_rows(report: InspectionReport) -> list[tuple[str, ...]]:
     for item in backups_json(report.backups):
         age = item["newest_age_s"]
         rows.append((item["name"], item["tool"], item["status"], str(item["backups"]),
-                     f"{age / 3600:.1f}h" if age is not None else "-", f"{item['rpo_s'] / 3600:g}h",
+                     units.duration(age) if age is not None else "-", units.duration(item["rpo_s"]),
                      item["message"]))
     return rows
 

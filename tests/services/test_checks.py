@@ -29,22 +29,25 @@ def test_disk_per_mount_with_value_and_limit_in_the_message():
     snap = snapshot(disks=(disk("/", 50), disk("/var", 91.2), disk("/data", 96)))
     found = checks.host_findings(snap, Thresholds())
     assert found == [
-        Finding(Severity.WARNING, "erp-app-1", "disk_used", "disk /var at 91% (warning at 85%)"),
-        Finding(Severity.CRITICAL, "erp-app-1", "disk_used", "disk /data at 96% (critical at 95%)"),
+        Finding(Severity.WARNING, "erp-app-1", "disk_used", "disk /var at 91% (warning over 85%)"),
+        Finding(Severity.CRITICAL, "erp-app-1", "disk_used", "disk /data at 96% (critical over 95%)"),
     ]
 
 
-@pytest.mark.parametrize("used, expected", [(84.9, None), (85, Severity.WARNING), (94.9, Severity.WARNING),
-                                            (95, Severity.CRITICAL), (100, Severity.CRITICAL)])
-def test_disk_boundaries_count_as_reached(used, expected):
+@pytest.mark.parametrize("used, expected", [(84.9, None), (85, None), (85.01, Severity.WARNING),
+                                            (95, Severity.WARNING), (95.01, Severity.CRITICAL),
+                                            (100, Severity.CRITICAL)])
+def test_disk_alerts_over_its_limit_not_at_it(used, expected):
+    # The monitoring plugins' semantics: "warning over 85%" leaves 85% itself ok.
     found = checks.host_findings(snapshot(disks=(disk("/", used),)), Thresholds())
     assert [f.severity for f in found] == ([expected] if expected else [])
 
 
 @pytest.mark.parametrize("mem, severity, text", [
     (89.9, None, None),
-    (90, Severity.WARNING, "memory at 90% (warning at 90%)"),
-    (97.5, Severity.CRITICAL, "memory at 98% (critical at 97%)"),
+    (90, None, None),
+    (90.3, Severity.WARNING, "memory at 90.3% (warning over 90%)"),
+    (97.5, Severity.CRITICAL, "memory at 98% (critical over 97%)"),
 ])
 def test_memory(mem, severity, text):
     found = by_check(checks.host_findings(snapshot(mem_percent=mem), Thresholds()), "mem_used")
@@ -52,15 +55,19 @@ def test_memory(mem, severity, text):
 
 
 def test_load_is_judged_per_core():
-    busy = snapshot(load=(8.0, 1.0, 1.0), cpu_count=4)
+    busy = snapshot(load=(9.0, 1.0, 1.0), cpu_count=4)
     (f,) = checks.host_findings(busy, Thresholds())
     assert (f.check, f.severity) == ("load_per_core", Severity.WARNING)
-    assert f.message == "load 2.00 per core (8.00 on 4 cores; warning at 2)"
+    assert f.message == "load 2.25 per core (9.00 on 4 cores; warning over 2)"
     same_load_more_cores = snapshot(load=(8.0, 1.0, 1.0), cpu_count=32)
     assert checks.host_findings(same_load_more_cores, Thresholds()) == []
     dire = snapshot(load=(9.0, 1.0, 1.0), cpu_count=2)
     (f,) = checks.host_findings(dire, Thresholds())
-    assert f.severity is Severity.CRITICAL and "critical at 4" in f.message
+    assert f.severity is Severity.CRITICAL and "critical over 4" in f.message
+
+
+def test_load_exactly_at_its_limit_is_ok():
+    assert checks.host_findings(snapshot(load=(8.0, 1.0, 1.0), cpu_count=4), Thresholds()) == []
 
 
 def test_load_is_skipped_without_a_core_count_or_load():
@@ -84,7 +91,7 @@ def test_per_host_thresholds_change_the_outcome():
                         load_per_core_warning=1, load_per_core_critical=2)
     found = checks.host_findings(snap, strict)
     assert {f.severity for f in found} == {Severity.CRITICAL}
-    assert "disk / at 88% (critical at 80%)" in [f.message for f in found]
+    assert "disk / at 88% (critical over 80%)" in [f.message for f in found]
 
 
 def test_health_finding():

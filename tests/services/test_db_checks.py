@@ -25,15 +25,16 @@ def test_a_quiet_database_has_no_findings() -> None:
     assert found(quiet) == []
 
 
-@pytest.mark.parametrize("used, expected", [(79, []), (80, [("db_connections", Severity.WARNING)]),
-                                            (95, [("db_connections", Severity.CRITICAL)])])
+@pytest.mark.parametrize("used, expected", [(80, []), (81, [("db_connections", Severity.WARNING)]),
+                                            (95, [("db_connections", Severity.WARNING)]),
+                                            (96, [("db_connections", Severity.CRITICAL)])])
 def test_connections_against_the_maximum(used, expected) -> None:
     assert found(snap(connections=used, max_connections=100)) == expected
 
 
 def test_connections_message_names_the_numbers() -> None:
-    [f] = checks.db_findings(snap(connections=190, max_connections=200), DbThresholds())
-    assert f.message == "190 of 200 connections in use (95%; critical at 95%)"
+    [f] = checks.db_findings(snap(connections=191, max_connections=200), DbThresholds())
+    assert f.message == "191 of 200 connections in use (96%; critical over 95%)"
 
 
 def test_cache_hit_under_95_warns() -> None:
@@ -41,8 +42,9 @@ def test_cache_hit_under_95_warns() -> None:
     assert found(snap(cache_hit_percent=95.0)) == []
 
 
-@pytest.mark.parametrize("lag, expected", [(59, []), (60, [("db_replication_lag", Severity.WARNING)]),
-                                           (300, [("db_replication_lag", Severity.CRITICAL)])])
+@pytest.mark.parametrize("lag, expected", [(60, []), (61, [("db_replication_lag", Severity.WARNING)]),
+                                           (300, [("db_replication_lag", Severity.WARNING)]),
+                                           (301, [("db_replication_lag", Severity.CRITICAL)])])
 def test_replication_lag(lag, expected) -> None:
     assert found(snap(replication_lag_s=lag)) == expected
 
@@ -60,8 +62,9 @@ def test_a_query_over_five_minutes_and_a_long_idle_transaction() -> None:
 
 def test_wraparound() -> None:
     assert found(snap(wraparound_percent=49.9)) == []
-    assert found(snap(wraparound_percent=50)) == [("db_wraparound", Severity.WARNING)]
-    assert found(snap(wraparound_percent=80)) == [("db_wraparound", Severity.CRITICAL)]
+    assert found(snap(wraparound_percent=50)) == []
+    assert found(snap(wraparound_percent=50.5)) == [("db_wraparound", Severity.WARNING)]
+    assert found(snap(wraparound_percent=80.5)) == [("db_wraparound", Severity.CRITICAL)]
 
 
 def test_thresholds_from_the_inventory_apply() -> None:
@@ -69,3 +72,21 @@ def test_thresholds_from_the_inventory_apply() -> None:
     s = snap(connections=55, max_connections=100,
              sessions=(DbSession(1, state="active", duration_s=11.0),))
     assert found(s, t) == [("db_connections", Severity.WARNING), ("db_long_query", Severity.WARNING)]
+
+
+def test_a_30_s_query_over_a_10_s_limit_reads_in_seconds() -> None:
+    # It read "running for 0 min (warning at 0.166667 min)".
+    s = snap(sessions=(DbSession(7, user="erp", state="active", duration_s=30.0),
+                       DbSession(8, user="erp", state="active", duration_s=10.0)))
+    [f] = checks.db_findings(s, DbThresholds(long_query_warning_s=10))
+    assert f.message == "query of session 7 (erp) running for 30 s (warning over 10 s)"
+
+
+def test_durations_in_findings_take_the_unit_that_fits() -> None:
+    s = snap(replication_lag_s=4000.0,
+             sessions=(DbSession(8, user="odoo", state="idle in transaction", duration_s=1.0,
+                                 xact_age_s=745.0),))
+    lag, idle = checks.db_findings(s, DbThresholds())
+    assert lag.message == "replication lag 1.11 h (critical over 5 min)"
+    assert idle.message.startswith("session 8 (odoo) idle in a transaction for 12.4 min "
+                                    "(warning over 5 min)")

@@ -42,6 +42,7 @@ from erpconsole.services.backups.models import (
 )
 from erpconsole.services.databases.base import first_line, secret_name
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.secrets import SecretStore
 from erpconsole.services.store.audit import default_actor
 
@@ -343,8 +344,8 @@ class _Drill:
                 n=len(failed), m=len(self.checks), names="; ".join(
                     _("{name} (expected {expected}, got {got})").format(
                         name=c.name, expected=c.expected, got=c.got) for c in failed))
-        done = _("restored {file} in {s:.1f} s; {m} checks passed").format(
-            file=self.path.name, s=took - self.t0, m=len(self.checks))
+        done = _("restored {file} in {took}; {m} checks passed").format(
+            file=self.path.name, took=units.duration(took - self.t0), m=len(self.checks))
         return True, f"{done} {self.remote.summary()}" if self.remote else done
 
     # -- cleanup --------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from erpconsole.services.backups.drill_proc import RestoreCancelled, RestoreErro
 from erpconsole.services.backups.models import Backup, BackupSetConfig
 from erpconsole.services.errors import CollectorError
 from erpconsole.i18n import _, ngettext
+from erpconsole.services import units
 from erpconsole.services.secrets import SecretStore
 
 if TYPE_CHECKING:
@@ -298,7 +299,7 @@ class RemoteDump:
                 "again").format(name=self.name, got=got, host=host, listed=self.backup.checksum))
 
     def summary(self) -> str:
-        return _("(fetched from {host} in {s:.1f} s)").format(host=self.cfg.host, s=self.took_s)
+        return _("(fetched from {host} in {took})").format(host=self.cfg.host, took=units.duration(self.took_s))
 
     def remove(self) -> str:
         """'' when the copy is gone (or was never made), else what to do by hand."""

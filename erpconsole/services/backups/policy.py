@@ -25,6 +25,7 @@ from collections.abc import Callable
 from erpconsole.services.backups.models import DUMP, FULL, SNAPSHOT, Backup, BackupSetStatus
 from erpconsole.i18n import _
 from erpconsole.services.models import Finding, Severity
+from erpconsole.services import units
 
 LATE = "backup.late"
 MISSING_KIND = "backup.missing_kind"
@@ -44,13 +45,8 @@ COMPLETE_KINDS = (FULL, SNAPSHOT, DUMP)  # restorable on their own
 
 
 def age_text(seconds: float) -> str:
-    """A short, readable age: '45 min', '5.2 h', '3.0 d'."""
-    seconds = max(0.0, seconds)
-    if seconds < 2 * HOUR_S:
-        return _("{n} min").format(n=round(seconds / 60))
-    if seconds < 2 * DAY_S:
-        return _("{n:.1f} h").format(n=seconds / HOUR_S)
-    return _("{n:.1f} d").format(n=seconds / DAY_S)
+    """A short, readable age: '45 min', '5.2 h', '3 d' (services.units.duration)."""
+    return units.duration(seconds)
 
 
 def rpo_fraction(status: BackupSetStatus, now: float) -> float | None:
@@ -238,9 +234,10 @@ def _drill_rto(status: BackupSetStatus, now: float) -> Finding | None:
     if target_min is None or drill is None or drill.duration_s <= target_min * 60:
         return None
     return _finding(status, Severity.WARNING, DRILL_RTO, _(
-        "the last restore drill took {took:.1f} min, over the RTO target of {target} min; a real "
+        "the last restore drill took {took}, over the RTO target of {target}; a real "
         "restore would take as long. Speed it up (parallel restore, faster storage) or agree on "
-        "a longer target").format(took=drill.duration_s / 60, target=f"{target_min:g}"))
+        "a longer target").format(took=units.duration(drill.duration_s),
+                                  target=units.duration(target_min * 60)))
 
 
 def _offsite(status: BackupSetStatus, now: float) -> Finding | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.report.daily import DAY_S, Chart, DailyReport
 
 Table = tuple[list[str], list[list[str]], list[str]]  # headers, rows of cells, level per row
@@ -35,13 +36,7 @@ def num(v: float | None, digits: int = 1) -> str:
 
 
 def age(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 3600:
-        return _("{m:.0f} min").format(m=seconds / 60)
-    if seconds < 72 * 3600:
-        return _("{h:.1f} h").format(h=seconds / 3600)
-    return _("{d:.1f} d").format(d=seconds / 86400)
+    return "-" if seconds is None else units.duration(seconds)
 
 
 def size(b: float | None) -> str:

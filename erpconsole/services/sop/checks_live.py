@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from erpconsole.i18n import N_, Nn_, Plural, _, counted
+from erpconsole.services import units
 from erpconsole.services.models import LOCAL_HOST, DatabaseSnapshot, Health, TargetStatus
 from erpconsole.services.sop.context import CheckContext
 from erpconsole.services.sop.models import CheckResult
@@ -152,7 +153,7 @@ def db_replication_lag_below(ctx: CheckContext, p: Mapping[str, float]) -> Check
 
     def figure(snap: DatabaseSnapshot) -> Row | None:
         if snap.replication_lag_s is not None:
-            return snap.target, f"{snap.replication_lag_s:.0f} s", snap.replication_lag_s < limit
+            return snap.target, units.duration(snap.replication_lag_s), snap.replication_lag_s < limit
         if snap.is_replica or snap.replicas:
             return snap.target, _("lag not reported") + (f": {snap.note('replication')}"
                                                          if snap.note("replication") else ""), None
@@ -160,10 +161,11 @@ def db_replication_lag_below(ctx: CheckContext, p: Mapping[str, float]) -> Check
 
     rows = _db_rows(ctx, figure)
     return judge(rows, _("no database reports replication (no replica, no upstream): nothing to judge"),
-                 Nn_("replication lag is under {limit:g} s on the {n} database",
-                     "replication lag is under {limit:g} s on all {n} databases"),
-                 Nn_("{n} database lags {limit:g} s or more: {items}",
-                     "{n} databases lag {limit:g} s or more: {items}"), UNSURE, limit=limit)
+                 Nn_("replication lag is under {limit} on the {n} database",
+                     "replication lag is under {limit} on all {n} databases"),
+                 Nn_("{n} database lags {limit} or more: {items}",
+                     "{n} databases lag {limit} or more: {items}"), UNSURE,
+                 limit=units.duration(limit))
 
 
 def db_connections_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
@@ -213,11 +215,11 @@ def db_no_long_queries(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult
         else:
             rows += _long_rows(snap, limit)
     return judge(rows, _(NO_DATABASES),
-                 Nn_("no statement has run {limit:g} s or longer on the {n} database",
-                     "no statement has run {limit:g} s or longer on {n} databases"),
-                 Nn_("{n} statement running {limit:g} s or longer: {items}",
-                     "{n} statements running {limit:g} s or longer: {items}"),
-                 UNSURE, limit=limit)
+                 Nn_("no statement has run {limit} or longer on the {n} database",
+                     "no statement has run {limit} or longer on {n} databases"),
+                 Nn_("{n} statement running {limit} or longer: {items}",
+                     "{n} statements running {limit} or longer: {items}"),
+                 UNSURE, limit=units.duration(limit))
 
 
 def _long_rows(snap: DatabaseSnapshot, limit: float) -> list[Row]:
@@ -226,6 +228,6 @@ def _long_rows(snap: DatabaseSnapshot, limit: float) -> list[Row]:
     long = [x for x in running if x.duration_s >= limit]
     if not long:
         longest = max((x.duration_s for x in running), default=0.0)
-        return [(snap.target, _("longest running statement {s:.0f} s").format(s=longest), True)]
-    return [(f"{snap.target} pid {x.pid}", f"{x.duration_s:.0f} s {x.user}: {x.query[:80]}", False)
+        return [(snap.target, _("longest running statement {s}").format(s=units.duration(longest)), True)]
+    return [(f"{snap.target} pid {x.pid}", f"{units.duration(x.duration_s)} {x.user}: {x.query[:80]}", False)
             for x in long]

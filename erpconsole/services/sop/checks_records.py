@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from erpconsole.i18n import N_, Nn_, _, ngettext
 from erpconsole.services.backups import policy
+from erpconsole.services import units
 from erpconsole.services.models import Health, Severity
 from erpconsole.services.sop.checks_live import UNSURE, Row, judge
 from erpconsole.services.sop.context import BackupPair, CheckContext
@@ -98,8 +99,8 @@ def restore_drills_current(ctx: CheckContext, p: Mapping[str, float]) -> CheckRe
         if overdue is not None or drill is None:
             rows.append((status.config.name, overdue.message if overdue else _("no drill"), False))
         else:
-            rows.append((status.config.name, _("last drill {age} ago, {took:.1f} min, passed").format(
-                age=policy.age_text(ctx.now - drill.started), took=drill.duration_s / 60), True))
+            rows.append((status.config.name, _("last drill {age} ago, {took}, passed").format(
+                age=policy.age_text(ctx.now - drill.started), took=units.duration(drill.duration_s)), True))
     return judge(rows, _("no backup set asks for restore drills (drill_every_d): nothing to judge"),
                  Nn_("the {n} set has a passed restore drill within its interval",
                      "all {n} sets have a passed restore drill within their interval"),

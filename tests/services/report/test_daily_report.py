@@ -160,7 +160,7 @@ def test_html_has_every_section_the_host_row_charts_and_escapes(inspection, stor
     db_row = next(r for r in page.rows if r and r[0] == DB)
     assert db_row[1] == "postgresql" and db_row[2] == "ok" and "/" in db_row[3]
     backup = next(r for r in page.rows if r and r[0] == "erp dumps")
-    assert backup[2] == "critical" and backup[3].endswith(" d") and backup[4] == "26.0 h"
+    assert backup[2] == "critical" and backup[3].endswith(" d") and backup[4] == "26 h"
     # 3 host charts and 3 database charts, each with a point per 15-minute bucket of history.
     assert len(page.polylines) == 6
     for points in page.polylines:

@@ -45,7 +45,7 @@ def test_ten_minutes_of_samples_draw_a_chart_across_its_width(workstation, tmp_p
     assert not cpu.empty and len(cpu.points) >= 20, cpu.points
     assert cpu.points[0][0] - (now - 600) < 60 and now - cpu.points[-1][0] < 60
     # The first minute is read from its rollup, which starts on the minute.
-    assert re.match(r"CPU, last 10 min: mean \d+%, max \d+%$", fmt.chart_caption(cpu))
+    assert re.match(r"CPU, last 10(\.\d)? min: mean \d+%, max \d+%$", fmt.chart_caption(cpu))
     page = _parse(render_html(report))
     xs = [float(p.split(",")[0]) for p in page.polylines[0].split()]
     assert xs[0] < 10 and xs[-1] > 150  # the line spans the box, not one pixel at its right edge

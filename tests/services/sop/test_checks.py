@@ -110,7 +110,7 @@ def test_reachable_and_host_keys(local):
 def test_replication_lag():
     assert run_check("db_replication_lag_below", ctx([db(replication_lag_s=3.0)])).ok is True
     bad = run_check("db_replication_lag_below", ctx([db(replication_lag_s=75.0)]))
-    assert bad.ok is False and bad.values == (("erp-db", "75 s"),)
+    assert bad.ok is False and bad.values == (("erp-db", "1.25 min"),)
     none = run_check("db_replication_lag_below", ctx([db()]))
     assert none.ok is None and "no database reports replication" in none.message
 
@@ -136,7 +136,7 @@ def test_long_queries():
                                  duration_s=900.0),)
     bad = run_check("db_no_long_queries", ctx([db(sessions=slow)]))
     assert bad.ok is False
-    assert bad.values == (("erp-db pid 103", "900 s report: SELECT * FROM account_move_line"),)
+    assert bad.values == (("erp-db pid 103", "15 min report: SELECT * FROM account_move_line"),)
 
 
 # -- backups ------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def backup_set(age_h: float = 2.0, verified: bool = True, drill_age_d: float | N
 
 def test_backups_within_rpo():
     ok = run_check("backups_within_rpo", ctx(backups=(backup_set(),)))
-    assert ok.ok is True and ok.values == (("erp-dumps", "newest erp-2.dump is 2.0 h old, RPO 26 h"),)
+    assert ok.ok is True and ok.values == (("erp-dumps", "newest erp-2.dump is 2 h old, RPO 26 h"),)
     late = run_check("backups_within_rpo", ctx(backups=(backup_set(age_h=30),)))
     assert late.ok is False and "past the RPO of 26 h" in late.message
     unread = run_check("backups_within_rpo", ctx(backups=(backup_set(error="repository not found"),)))
