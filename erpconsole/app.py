@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import logging.handlers
 import os
 import sys
 import tempfile
@@ -17,6 +16,7 @@ import platformdirs
 from erpconsole import __version__
 from erpconsole.ui.common.excepthook import install_excepthook
 from erpconsole.config import Inventory, InventoryError, load_default_inventory, load_inventory
+from erpconsole.services.log_setup import log_file_path, setup_logging
 
 APP_NAME = "erpconsole"
 log = logging.getLogger(__name__)
@@ -30,32 +30,6 @@ def default_store_url() -> str:
 
 def settings_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "ui.ini"
-
-
-def log_file_path() -> Path:
-    return Path(platformdirs.user_log_dir(APP_NAME)) / "erpconsole.log"
-
-
-def setup_logging() -> Path | None:
-    root = logging.getLogger()
-    if any(getattr(h, "_erpconsole", False) for h in root.handlers):
-        return None
-    root.setLevel(logging.INFO)
-    console = logging.StreamHandler()
-    console.setLevel(logging.WARNING)
-    console._erpconsole = True  # type: ignore[attr-defined]
-    root.addHandler(console)
-    try:
-        path = log_file_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
-        handler._erpconsole = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
-        return path
-    except OSError as exc:  # a full or read-only disk must not stop the console
-        log.warning("no log file: %s", exc)
-        return None
 
 
 def no_display_message() -> str | None:

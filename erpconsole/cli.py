@@ -73,12 +73,15 @@ def _load_inventory(path: str | None):
 
 def _inspect(args: argparse.Namespace) -> int:
     from erpconsole.services.inspect import run_inspection, to_json, to_table
+    from erpconsole.services.log_setup import setup_logging
 
+    log_path = setup_logging()
     inv, error = _load_inventory(args.inventory)
     if inv is None:
         print(f"erpconsole: {error}", file=sys.stderr)
         return EXIT_UNKNOWN
     report = run_inspection(inv)
+    _say_unread_targets(report, log_path)
     text = to_json(report) + "\n" if args.format == "json" else to_table(report)
     if args.out:
         try:
@@ -91,6 +94,24 @@ def _inspect(args: argparse.Namespace) -> int:
     if args.report:
         return _report(args, report)
     return report.exit_code
+
+
+def _say_unread_targets(report, log_path: Path | None) -> None:
+    """One line on stderr per target that could not be read (what went wrong is in the log
+    file, tracebacks included), for the person or the monitoring system reading it."""
+    from erpconsole.services.models import Health
+
+    for target in (*report.hosts, *report.databases):
+        if target.status is Health.OK:
+            continue
+        first = target.message.splitlines()[0] if target.message else ""
+        if log_path is not None:
+            line = _("erpconsole: {target}: {state}: {message} (details in {log})").format(
+                target=target.name, state=target.status.value, message=first, log=log_path)
+        else:
+            line = _("erpconsole: {target}: {state}: {message}").format(
+                target=target.name, state=target.status.value, message=first)
+        print(line, file=sys.stderr)
 
 
 def _report(args: argparse.Namespace, report) -> int:
