@@ -22,5 +22,6 @@ DB_NEVER_CROSSED = DbThresholds(
     cache_hit_warning=0.0,
     replication_lag_warning_s=1e9, replication_lag_critical_s=2e9,
     long_query_warning_s=1e9,
+    lock_wait_warning_s=1e9, lock_wait_critical_s=2e9,
     wraparound_warning=99.9, wraparound_critical=100.0,
 )

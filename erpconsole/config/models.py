@@ -55,6 +55,10 @@ class DbThresholds:
     replication_lag_critical_s: float = 300.0
     long_query_s: float = 30.0  # shown in the long-queries table
     long_query_warning_s: float = 300.0  # a finding
+    # The longest wait in one lock queue; MySQL's innodb_lock_wait_timeout ends a row lock
+    # wait at 50 s by default, so critical is below it.
+    lock_wait_warning_s: float = 10.0
+    lock_wait_critical_s: float = 30.0
     wraparound_warning: float = 50.0
     wraparound_critical: float = 80.0
 

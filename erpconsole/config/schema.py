@@ -77,6 +77,7 @@ _DB_THRESHOLD_PAIRS = (
     ("connections_warning", "connections_critical"),
     ("replication_lag_warning_s", "replication_lag_critical_s"),
     ("wraparound_warning", "wraparound_critical"),
+    ("lock_wait_warning_s", "lock_wait_critical_s"),
 )
 
 

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 
 from erpconsole.i18n import N_, _
 from erpconsole.services import metrics, units
+from erpconsole.services.databases import blockers as lock_text
 from erpconsole.services.models import (
-    DatabaseSnapshot, DbThresholds, Finding, Health, HostSnapshot, Severity, Thresholds,
+    DatabaseSnapshot, DbThresholds, Finding, Health, HostSnapshot, Severity, Thresholds, blockers,
 )
 
 _DISK = metrics.limits("disk.used_percent")
@@ -26,6 +27,7 @@ DB_CACHE_HIT = "db_cache_hit"
 DB_REPLICATION_LAG = "db_replication_lag"
 DB_LONG_QUERY = "db_long_query"
 DB_WRAPAROUND = "db_wraparound"
+DB_LOCK_WAIT = "db_lock_wait"
 
 # Monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (and anything else).
 _EXIT_CODES = {"ok": 0, "info": 0, "warning": 1, "critical": 2, "unknown": 3}
@@ -182,10 +184,22 @@ def _db_wraparound(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
           "before the server stops accepting writes")), _percent)
 
 
+def _db_lock_waits(snap: DatabaseSnapshot, t: DbThresholds) -> list[Finding]:
+    """One finding per lock queue whose longest wait is over a limit, naming the session at
+    its head: the one to look at (and perhaps terminate) first."""
+    out = []
+    for b in blockers(snap.sessions):
+        severity = _grade(b.longest_wait_s, t.lock_wait_warning_s, t.lock_wait_critical_s)
+        if severity is not None:
+            out.append(Finding(severity, snap.target, DB_LOCK_WAIT, lock_text.describe(b, snap.ts)))
+    return out
+
+
 def db_findings(snapshot: DatabaseSnapshot, thresholds: DbThresholds) -> list[Finding]:
-    """Connections, cache, replication, long queries and wraparound for one database poll."""
+    """Connections, cache, replication, lock waits, long queries and wraparound for one
+    database poll."""
     return [finding for check in (_db_connections, _db_cache_hit, _db_replication_lag,
-                                  _db_long_queries, _db_wraparound)
+                                  _db_lock_waits, _db_long_queries, _db_wraparound)
             for finding in check(snapshot, thresholds)]
 
 

@@ -12,11 +12,12 @@ from erpconsole.config import Inventory
 from erpconsole.services import checks, metrics, units
 from erpconsole.services.access.inspect_access import access_json
 from erpconsole.services.backups.inspect_backups import backups_json
+from erpconsole.services.databases import blockers as lock_text
 from erpconsole.services.databases.factory import database_targets
 from erpconsole.services.hosts.factory import host_targets
 from erpconsole.i18n import _
 from erpconsole.services.models import (
-    DatabaseSnapshot, Finding, Health, HostSnapshot, PollError, Severity, Verdict, verdict,
+    DatabaseSnapshot, Finding, Health, HostSnapshot, PollError, Severity, Verdict, blockers, verdict,
 )
 from erpconsole.services.scheduler import Collector, run_collect
 
@@ -168,6 +169,7 @@ def _db_metrics(s: DatabaseSnapshot | None) -> dict:
         "tps": s.tps,
         "cache_hit_percent": s.cache_hit_percent,
         "lock_waits": s.lock_waits,
+        "blockers": [lock_text.to_json(b) for b in blockers(s.sessions)],
         "longest_query_s": max((x.duration_s for x in long_running), default=None),
         "replication_lag_s": s.replication_lag_s,
         "replication_lag_bytes": s.replication_lag_bytes,

@@ -117,7 +117,7 @@ class MySQLCollector(DatabaseCollector):
         notes.extend(self._slow.notes)
         trx = self._transactions(conn, notes)
         listed = self._guarded(notes, "activity", lambda: mysql_rows.sessions(
-            self.query(conn, self.flavor.processlist_sql), trx), ())
+            self.query(conn, self.flavor.processlist_sql), trx, time.time()), ())
         upstream = self._replication(conn, notes)
         if "Innodb_deadlocks" not in status:
             count = self._guarded(notes, "deadlocks", lambda: self.query(conn, mysql_sql.DEADLOCKS_SQL), [])

@@ -62,17 +62,22 @@ def _state(command: str, thread_state: str, trx: TrxInfo | None) -> tuple[str, s
     return ACTIVE, thread_state
 
 
-def sessions(rows: Iterable[Sequence], trx: Mapping[int, TrxInfo] | None) -> tuple[DbSession, ...]:
-    """PROCESSLIST rows (id, user, host, db, command, state, info, seconds) as sessions."""
+def sessions(rows: Iterable[Sequence], trx: Mapping[int, TrxInfo] | None,
+             now: float | None = None) -> tuple[DbSession, ...]:
+    """PROCESSLIST rows (id, user, host, db, command, state, info, seconds) as sessions.
+    ``now`` (epoch s) dates the running statements; a sleeping thread's seconds count from
+    the end of its last statement, so its start is not known."""
     out = []
     for pid, user, host, db, command, thread_state, info, seconds in rows:
         t = trx.get(int(pid)) if trx else None
         state, wait = _state(str(command or ""), str(thread_state or ""), t)
+        duration = None if seconds is None else float(seconds)
+        started = None if now is None or duration is None or command == "Sleep" else now - duration
         out.append(DbSession(
             pid=int(pid), user=user or "", database=db or "", client=_client(host),
-            state=state, wait_event=wait, query=info or "",
-            duration_s=None if seconds is None else float(seconds),
-            xact_age_s=t.age_s if t else None, blocked_by=t.blockers if t else ()))
+            state=state, wait_event=wait, query=info or "", duration_s=duration,
+            xact_age_s=t.age_s if t else None, blocked_by=t.blockers if t else (),
+            query_start_ts=started))
     return tuple(out)
 
 

@@ -62,7 +62,8 @@ SELECT pid, coalesce(usename, ''), coalesce(datname, ''),
                                ELSE state_change - query_start END),
        extract(epoch FROM now() - xact_start),
        CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid) END,
-       pid = pg_backend_pid()
+       pid = pg_backend_pid(),
+       extract(epoch FROM query_start)
 FROM pg_stat_activity
 WHERE backend_type = 'client backend'
    OR (backend_type IS NULL AND usename IS NOT NULL AND datname IS NOT NULL)

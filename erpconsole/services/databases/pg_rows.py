@@ -62,7 +62,7 @@ def activity(rows: Iterable[Sequence]) -> Activity:
     sessions: list[DbSession] = []
     states: Counter[str] = Counter()
     for (pid, user, db, client, app, state, wtype, wevent, query, duration, xact,
-         blockers, own) in rows:
+         blockers, own, started) in rows:
         shown = session_state(state, wtype)
         states[shown] += 1
         if own:
@@ -71,7 +71,7 @@ def activity(rows: Iterable[Sequence]) -> Activity:
             pid=int(pid), user=user, database=db, client=client, application=app,
             state=shown, wait_event=f"{wtype}:{wevent}" if wtype else "",
             query=query, duration_s=seconds(duration), xact_age_s=seconds(xact),
-            blocked_by=tuple(int(p) for p in blockers or ())))
+            blocked_by=tuple(int(p) for p in blockers or ()), query_start_ts=num(started)))
     return Activity(tuple(sessions), sum(states.values()), ordered_states(states),
                     states[WAITING])
 

@@ -16,6 +16,7 @@ from erpconsole.services.models.database import (
     DbSession, DbStatement, DbTable, DbIndex, DbSequence, DbReplica, PanelNote,
     DatabaseSnapshot, DbAction, DbActionResult,
 )
+from erpconsole.services.models.locks import PREPARED_XACT_PID, DbBlocker, blockers
 from erpconsole.services.models.host import (
     DiskUsage, ProcessInfo, Temperature, HostSnapshot, HostFacts, KnownKeyLine, HostKeyInfo,
     ForgetResult, ConnectionStep,
@@ -28,5 +29,5 @@ __all__ = [
     "DbStatement", "DbTable", "DbIndex", "DbSequence", "DbReplica", "PanelNote",
     "DatabaseSnapshot", "DbAction", "DbActionResult", "DiskUsage", "ProcessInfo",
     "Temperature", "HostSnapshot", "HostFacts", "KnownKeyLine", "HostKeyInfo", "ForgetResult",
-    "ConnectionStep", "PollOutcome", "TargetStatus", "Verdict", "verdict", "StoreHealth",
+    "ConnectionStep", "DbBlocker", "PREPARED_XACT_PID", "blockers", "PollOutcome", "TargetStatus", "Verdict", "verdict", "StoreHealth",
 ]

@@ -22,6 +22,7 @@ class DbSession:
     duration_s: float | None = None  # of the current (or last) statement
     xact_age_s: float | None = None  # of the open transaction, if any
     blocked_by: tuple[int, ...] = ()  # pids this session waits on
+    query_start_ts: float | None = None  # epoch s the current (or last) statement started
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from erpconsole.services.models import DbSession
 from erpconsole.ui.common.labels import db_action_label, format_duration
+from erpconsole.ui.databases.blocker_line import BlockerLine
 from erpconsole.ui.databases.panels import PanelFrame, QueryPane, action_controls, beside_query_pane, one_line
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_setup import filter_line, rows_table, select_row, selected_row
@@ -123,6 +124,8 @@ class ActivityPanel(QWidget):
                 db_action_label(name), act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)))
 
     def _build_layout(self) -> None:
+        self.blocker_line = BlockerLine()
+        self.blocker_line.pid_requested.connect(self._on_blocker_requested)
         self.query_pane = QueryPane(self.tr("Query of the selected session"))
         split = beside_query_pane(self.table, self.query_pane, (1000, 260))
         self.splitter = split
@@ -136,6 +139,7 @@ class ActivityPanel(QWidget):
             top.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.blocker_line)
         layout.addWidget(self.frame, 1)
 
     # -- data ----------------------------------------------------------------------------
@@ -148,6 +152,7 @@ class ActivityPanel(QWidget):
         if sessions == self._sessions and note == self._note:
             return
         self._sessions, self._note = sessions, note
+        self.blocker_line.set_sessions(sessions)
         self._rebuild()
 
     def _row(self, s: DbSession, blocks: int) -> dict[str, Any]:
@@ -207,6 +212,14 @@ class ActivityPanel(QWidget):
 
     def select_pid(self, pid: int) -> bool:
         return select_row(self.table, self.model, lambda r: r["pid"] == pid)
+
+    def _on_blocker_requested(self, pid: int) -> None:
+        """The blocker's row, even if the filter or the long-only switch hid it."""
+        if not self.select_pid(pid):
+            self.filter_edit.clear()
+            self.long_only.setChecked(False)
+            self.select_pid(pid)
+        self.table.setFocus()
 
     def _on_selection(self) -> None:
         s = self.selected_session()

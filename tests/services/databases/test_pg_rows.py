@@ -11,7 +11,7 @@ from erpconsole.services.models import DbReplica
 
 def act_row(pid, state="idle", wtype="", wevent="", blockers=None, own=False, duration=None):
     return (pid, "app", "erp", "10.0.0.9:5555", "odoo", state, wtype, wevent, "SELECT 1",
-            duration, None, blockers, own)
+            duration, None, blockers, own, Decimal("1765000000.25"))
 
 
 def test_activity_counts_every_client_and_lists_all_but_our_own() -> None:
@@ -31,6 +31,7 @@ def test_activity_counts_every_client_and_lists_all_but_our_own() -> None:
     assert (waiting.state, waiting.wait_event, waiting.blocked_by, waiting.duration_s) == (
         "waiting", "Lock:transactionid", (2,), 12.5)
     assert a.sessions[0].duration_s == 0.0  # started after our now(): not negative
+    assert waiting.query_start_ts == 1765000000.25
 
 
 def test_replication_worst_lag_ignores_slots() -> None:

@@ -307,3 +307,20 @@ def test_a_sqlite_file_shows_only_the_charts_it_can_fill(detail):
     page.set_target("erp-replica")  # a PostgreSQL server again: its charts come back
     assert {"tps", "connections", "rows", "locks", "size"} <= {
         key for key, chart in page.charts.items() if chart.isVisibleTo(page)}
+
+
+def test_the_activity_tab_names_the_session_holding_up_the_others(detail, qtbot):
+    console, page = detail
+    feed(console.bridges.databases, n=1)
+    page.refresh()
+    line = page.activity.blocker_line
+    assert line.isVisibleTo(page) and [b.pid for b in line.queues()] == [4242]
+    assert "Session 4242 (odoo, odoo-worker, active, transaction open 6 min 50 s) holds up 2 sessions " \
+           "for up to 2 min" in line.text()
+    act = page.activity
+    act.filter_edit.setText("metabase")  # the blocker is filtered out: the link still finds it
+    line.linkActivated.emit("4242")
+    assert act.selected_session().pid == 4242 and act.filter_edit.text() == ""
+    console.bridges.databases.status_changed.emit(sample.status(sample.snapshot("erp-db", sessions=())))
+    page.refresh()
+    assert not line.isVisibleTo(page)

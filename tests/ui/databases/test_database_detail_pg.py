@@ -126,6 +126,51 @@ def test_explain_opens_the_plan_beside_the_page(pg_console, qtbot):
         holder.close()
 
 
+def test_a_lock_queue_names_its_blocker_in_the_header_and_the_activity_tab(console_factory, qtbot, pg_database):
+    import threading
+    from dataclasses import replace
+
+    url = pg_database()
+    quick = replace(DB_NEVER_CROSSED, lock_wait_warning_s=0.2, lock_wait_critical_s=1e9)
+    console = console_factory(Inventory(local=LocalConfig(enabled=False), databases=(
+        DatabaseConfig(name="pg", url=url, interval_s=1.0, thresholds=quick),)))
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE acct (id int PRIMARY KEY, v int); INSERT INTO acct VALUES (1, 0)"))
+    holder, pid = _idle_in_transaction(engine)
+    holder.execute(text("UPDATE acct SET v = v + 1 WHERE id = 1"))
+    waiter = engine.connect()
+    done = threading.Event()
+
+    def wait():
+        try:
+            waiter.execute(text("UPDATE acct SET v = v + 2 WHERE id = 1"))
+            waiter.commit()
+        finally:
+            done.set()
+
+    threading.Thread(target=wait, daemon=True).start()
+    try:
+        page = _open_page(console, qtbot)
+        line = page.activity.blocker_line
+
+        def named():
+            page.refresh()
+            return any(b.pid == pid for b in line.queues()) and f"behind session {pid} " in page.findings_text()
+
+        qtbot.waitUntil(named, timeout=20000)
+        assert f"Session {pid} (postgres, erpc-test-holder, idle in transaction, transaction open " in line.text()
+        assert "user postgres, application erpc-test-holder, idle in transaction" in page.findings_text()
+        assert page.badge.level() == "warning"
+        line.linkActivated.emit(str(pid))
+        assert page.activity.selected_session().pid == pid
+    finally:
+        holder.close()
+        assert done.wait(10)
+        waiter.close()
+        engine.dispose()
+
+
 @pytest.mark.parametrize("page", ["databases", "database"])
 def test_screenshot_of_the_database_pages(tmp_path, pg_database, page):
     """`erpconsole screenshot --page database` picks the first database, as --page host does."""
