@@ -13,7 +13,7 @@ SYSTEM_PACKAGES := python3-venv libegl1 libgl1 libxkbcommon0 libfontconfig1 libd
 GUI_PACKAGES := libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 \
 	libxcb-render-util0 libxcb-image0
 
-.PHONY: run test venv system-deps gui-deps bench screenshots clean
+.PHONY: run test venv system-deps gui-deps bench peers-venv screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -69,8 +69,15 @@ test: system-deps venv
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
 
-bench: venv
+bench: venv peers-venv
 	@for b in benchmarks/*.py; do QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
+
+# The peers benchmarks/ssh_peers.py measures the console against (Fabric, Ansible): a venv of
+# their own, never the project's dependencies (ERPCONSOLE_PEERS_VENV names another).
+PEERS_VENV ?= $(or $(ERPCONSOLE_PEERS_VENV),/tmp/peers-venv)
+peers-venv:
+	@[ -x $(PEERS_VENV)/bin/ansible ] && $(PEERS_VENV)/bin/python -c 'import fabric' 2>/dev/null || \
+		{ $(PY) -m venv $(PEERS_VENV) && $(PEERS_VENV)/bin/pip install -q fabric ansible-core; }
 
 # Every picture in docs/screenshots/, each redrawn by the docs/*_screenshots.py script that names
 # it in its PICTURES: on real parts (loopback sshd; the machine's PostgreSQL and MariaDB; pg_dump,

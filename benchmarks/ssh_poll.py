@@ -23,10 +23,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "integration"))
+sys.path.insert(0, str(REPO / "benchmarks" / "lib"))
 
 import psutil  # noqa: E402
-import sshd as sshd_mod  # noqa: E402
+import sshd_fleet  # noqa: E402
+from sshd_fleet import machine_busy, pct, sshd_mod  # noqa: E402
 
 from erpconsole.config import HostConfig  # noqa: E402
 from erpconsole.services.hosts import probe  # noqa: E402
@@ -35,20 +36,6 @@ from erpconsole.services.hosts.ssh_collector import SSHCollector  # noqa: E402
 from erpconsole.services.models import Health, PollOutcome  # noqa: E402
 from erpconsole.services.scheduler import Scheduler  # noqa: E402
 from erpconsole.services.secrets import SecretStore  # noqa: E402
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def machine_busy(before, after) -> float:
-    """Busy share of all cores between two psutil.cpu_times() readings, in percent."""
-    idle = (after.idle - before.idle) + (getattr(after, "iowait", 0) - getattr(before, "iowait", 0))
-    total = sum(after) - sum(before)
-    return round(100.0 * (1.0 - idle / total), 1) if total > 0 else float("nan")
 
 
 def ms(v: float) -> float:
@@ -229,20 +216,14 @@ def main() -> int:
         return 3
     logging.basicConfig(level=logging.WARNING)
     tmp = Path(tempfile.mkdtemp(prefix="erpconsole-bench-"))
-    os.environ["HOME"] = str(tmp / "home")  # never the real ~/.ssh
-    os.environ.pop("SSH_AUTH_SOCK", None)
-    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
-    keys = sshd_mod.ClientKeys.create(tmp / "keys")
+    sshd_fleet.isolate(tmp)
     count = max(args.hosts, args.fleet_sshd)
     per = -(-args.fleet_hosts // args.fleet_sshd)
-    servers = [sshd_mod.Sshd(tmp / f"sshd{i}", keys, max_sessions=10,
-                             max_startups=f"{per * 2}:30:{per * 4}") for i in range(count)]
-    known_file = tmp / "known_hosts"
-    known_file.write_text("".join(s.known_hosts_line for s in servers))
-    known = KnownHosts(tmp / "own_known_hosts", [known_file])
+    fleet = sshd_fleet.start_fleet(tmp, count, max_sessions=10,
+                                   max_startups=f"{per * 2}:30:{per * 4}")
+    servers, keys = fleet.servers, fleet.keys
+    known = KnownHosts(tmp / "own_known_hosts", [fleet.known_file])
     try:
-        for s in servers:
-            s.start()
         result = {"benchmark": "ssh_poll", "quick": args.quick, "cpus": os.cpu_count(),
                   "round_trip": bench_round_trip(servers[: args.hosts], keys, known, polls)}
         result["fleet"] = bench_fleet(servers[: args.fleet_sshd], keys, known,
@@ -257,8 +238,7 @@ def main() -> int:
             "fleet_cpu_per_poll_le_1ms": (fl["steady_cpu_ms_per_poll"] or 99.0) <= 1.0,
         }
     finally:
-        for s in servers:
-            s.kill()
+        fleet.kill()
     print(json.dumps(result))
     return 0
 

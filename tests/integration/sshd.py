@@ -73,7 +73,8 @@ class Sshd:
 
     def __init__(self, folder: Path, keys: ClientKeys, port: int | None = None,
                  max_sessions: int = 10, max_startups: str = "10:30:100",
-                 extra_config: str = "", mounts: dict[str, Path] | None = None) -> None:
+                 extra_config: str = "", mounts: dict[str, Path] | None = None,
+                 skel: Path | None = None) -> None:
         self.folder = folder
         # {path on this machine: file shown there}: bound in a private mount namespace of
         # sshd's own, so a test controls /etc/passwd and the like without touching the host's.
@@ -89,6 +90,11 @@ class Sshd:
         self.log_file = folder / "sshd.log"
         self.home = folder / "home"  # the sessions' HOME: see _config_text
         self.home.mkdir(exist_ok=True)
+        # skel: an ordinary account's start-up files (Debian's /etc/skel: .bashrc, .profile,
+        # .bash_logout) in that HOME, for figures as a real monitoring account would see them.
+        for f in sorted(skel.iterdir()) if skel is not None else ():
+            if f.is_file():
+                shutil.copyfile(f, self.home / f.name)
         self.config.write_text(self._config_text(max_sessions, max_startups, extra_config))
         self.proc: subprocess.Popen | None = None
 
