@@ -49,7 +49,9 @@ def console_tool(spec: dict):
             c.close()
         pool.shutdown()
 
-    return round_, close, {}
+    import paramiko
+
+    return round_, close, {"paramiko": paramiko.__version__}
 
 
 def fabric_tool(spec: dict):
