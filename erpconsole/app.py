@@ -16,6 +16,7 @@ import platformdirs
 from erpconsole import __version__
 from erpconsole.ui.common.excepthook import install_excepthook
 from erpconsole.config import Inventory, InventoryError, load_default_inventory, load_inventory
+from erpconsole.guards.urls import mask_text, mask_url
 from erpconsole.services.log_setup import log_file_path, setup_logging
 
 APP_NAME = "erpconsole"
@@ -55,7 +56,8 @@ def open_store(url: str | None):
     except Exception as exc:  # noqa: BLE001 - shown to the user, the console goes on without history
         shown = _safe_url(url)
         log.exception("store %s", shown)
-        return None, None, f"the metric store at {shown} could not open ({type(exc).__name__}: {exc}); live data only, no history".replace(url, shown)
+        return None, None, mask_text(f"the metric store at {shown} could not open ({type(exc).__name__}: "
+                                     f"{exc}); live data only, no history".replace(url, shown))
 
 
 def _last_states(store) -> dict:
@@ -67,13 +69,9 @@ def _last_states(store) -> dict:
 
 
 def _safe_url(url: str) -> str:
-    """The URL with any password masked: logs and messages never hold a secret."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is shown without its user part
-        return url.split("@")[-1]
+    """The URL with any password masked (user:password@ and ?password=): logs and messages
+    never hold a secret."""
+    return mask_url(url)
 
 
 class Console:

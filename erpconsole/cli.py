@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import re
 import sys
@@ -162,7 +163,9 @@ def _secret(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     """verify and list read the store without writing to it (read-only media too); head signs
     the current head into a checkpoint, so it needs a store it may write."""
-    from erpconsole.app import default_store_url, _safe_url
+    from erpconsole.app import default_store_url
+    from erpconsole.guards.urls import mask_text
+    from erpconsole.guards.urls import mask_url as _safe_url
 
     url = args.store or default_store_url()
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
@@ -185,7 +188,7 @@ def _audit(args: argparse.Namespace) -> int:
         has_audit = inspect(engine).has_table("audit")
     except Exception as exc:  # noqa: BLE001 - a message, not a traceback
         print(_("erpconsole: the store at {url} could not open: {error}").format(
-            url=_safe_url(url), error=exc), file=sys.stderr)
+            url=_safe_url(url), error=mask_text(str(exc))), file=sys.stderr)
         return EXIT_UNKNOWN
     try:
         if not has_audit:
@@ -258,8 +261,10 @@ def _audit_head(url: str, shown: str) -> int:
     try:
         store = Store(url)
     except Exception as exc:  # noqa: BLE001 - a message, not a traceback
+        from erpconsole.guards.urls import mask_text
+
         print(_("erpconsole: the store at {url} could not open for writing: {error}").format(
-            url=shown, error=exc), file=sys.stderr)
+            url=shown, error=mask_text(str(exc))), file=sys.stderr)
         return EXIT_UNKNOWN
     try:
         mark = checkpoint(store.engine, key)
@@ -299,6 +304,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "gui"
+    if command in ("secret", "audit") and not logging.getLogger().handlers:  # inspect sets its own
+        from erpconsole.guards.logs import stderr_handler
+
+        # What Python's last-resort handler would print, with a URL's secrets masked.
+        logging.getLogger().addHandler(stderr_handler())
     if command == "inspect":
         return _inspect(args)
     if command == "secret":

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
 from erpconsole.config.lines import Path_
+from erpconsole.guards import urls
 from erpconsole.i18n import _
 
 ERP_PROFILES = ("odoo", "erpnext", "custom")
@@ -226,11 +227,9 @@ def read_erp(src: Source, where: Path_, value: Any) -> str:
 
 # -- secrets --------------------------------------------------------------------------------
 
-_URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^/@\s:]*:[^/@\s]+@")
-
-
-def url_has_password(text: str) -> bool:
-    return bool(_URL_PASSWORD.match(text.strip()))
+def url_secret(text: str) -> str | None:
+    """Where a URL holds a secret ("user:password@", "?password="), or None."""
+    return urls.url_secret(text)
 
 
 def refusal(kind: str | None, name: str | None) -> str:
@@ -277,8 +276,9 @@ def _parse_url(src: Source, where: Path_, text: str) -> Any:
     except (ArgumentError, ValueError):
         src.fail(where, _('url is not a database URL SQLAlchemy can read; write it like "{example}"').format(
             example=_URL_EXAMPLE))
-    if url.password:
-        src.fail(where, _("url holds a password: {refusal}").format(refusal=refusal(None, None)))
+    if url.password or any(urls.is_secret_key(k) for k in url.query):
+        src.fail(where, _("url holds a secret ({part}): {refusal}").format(
+            part=urls.url_secret(text) or "?...=", refusal=refusal(None, None)))
     return url
 
 

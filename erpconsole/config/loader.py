@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import platformdirs
 
 from erpconsole.config import toml_limits
-from erpconsole.config.fields import clip, closest, refusal, size_text, url_has_password
+from erpconsole.config.fields import clip, closest, refusal, size_text, url_secret
 from erpconsole.config.lines import Path_, SourceLines
 from erpconsole.config.models import (
     LOCAL_HOST, AccessPolicy, BackupPolicy, BackupSetConfig, DatabaseConfig, HostConfig, Inventory,
@@ -143,10 +143,10 @@ def _refuse_secrets(src: _Source, doc: dict[str, Any]) -> None:
         elif isinstance(node, list):
             for i, item in enumerate(node):
                 walk(where + (i,), item)
-        elif isinstance(node, str) and url_has_password(node):
-            src.fail(where, _("{key} holds a password (user:password@ in a URL): {refusal}").format(
-                key=where[-1] if where and isinstance(where[-1], str) else _("a value"),
-                refusal=_refusal_for(doc, where)))
+        elif isinstance(node, str) and (part := url_secret(node)):
+            src.fail(where, _("{key} holds a secret ({part} in a URL): {refusal}").format(
+                key=clip(where[-1]) if where and isinstance(where[-1], str) else _("a value"),
+                part=part, refusal=_refusal_for(doc, where)))
 
     walk((), doc)
 

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import platformdirs
 
+from erpconsole.guards.logs import MaskingFormatter
+from erpconsole.guards.urls import mask_text
+
 APP_NAME = "erpconsole"
 _MARK = "_erpconsole"  # on the handlers made here: a second call adds none
 # Libraries whose records stay in the file (the console turns their failures into messages).
@@ -34,7 +37,7 @@ class OneLineFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         lines = record.getMessage().splitlines()
-        return f"{APP_NAME}: {lines[0] if lines else ''}"
+        return mask_text(f"{APP_NAME}: {lines[0] if lines else ''}")
 
 
 def _not_file_only(record: logging.LogRecord) -> bool:
@@ -68,7 +71,7 @@ def setup_logging(path: Path | None = None) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3,
                                                        encoding="utf-8")
-        handler.setFormatter(logging.Formatter(
+        handler.setFormatter(MaskingFormatter(  # a URL's secrets masked, tracebacks too
             "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
         setattr(handler, _MARK, True)
         root.addHandler(handler)

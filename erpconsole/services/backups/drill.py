@@ -41,6 +41,7 @@ from erpconsole.services.backups.models import (
     BARMAN, BORG, DUMPDIR, PGBACKREST, RESTIC, Backup, BackupSetConfig, DrillCheck, DrillResult,
 )
 from erpconsole.services.databases.base import first_line, secret_name
+from erpconsole.guards.urls import mask_url
 from erpconsole.i18n import _
 from erpconsole.services import units
 from erpconsole.services.secrets import SecretStore
@@ -102,7 +103,7 @@ def _safe(url: str | None) -> str:
     if not url:
         return ""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        return mask_url(make_url(url).render_as_string(hide_password=True))  # ?password= too
     except Exception:
         return "?"
 

@@ -18,6 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from erpconsole.config import DatabaseConfig
 from erpconsole.services.errors import CollectorError
+from erpconsole.guards.urls import mask_url
 from erpconsole.i18n import _
 from erpconsole.services.models import (
     DatabaseSnapshot,
@@ -72,7 +73,7 @@ class DatabaseCollector:
         return url
 
     def safe_url(self) -> str:
-        return make_url(self.cfg.url).render_as_string(hide_password=True)
+        return mask_url(make_url(self.cfg.url).render_as_string(hide_password=True))
 
     def connect_args(self) -> dict[str, Any]:
         return {}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from erpconsole.guards.urls import mask_url
+
 
 def store_label(url: str) -> str:
     """A SQLite file's path, else the URL without its password."""
@@ -15,4 +17,4 @@ def store_label(url: str) -> str:
         return "?"
     if parsed.get_backend_name() == "sqlite":
         return str(Path(parsed.database or ":memory:").expanduser())
-    return parsed.render_as_string(hide_password=True)
+    return mask_url(parsed.render_as_string(hide_password=True))  # ?password= too

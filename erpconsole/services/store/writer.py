@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy.exc import OperationalError
 
+from erpconsole.guards.urls import mask_text
 from erpconsole.i18n import _
 from erpconsole.services.models import Event, Sample, StoreHealth
 from erpconsole.services.store.store import Store
@@ -180,7 +181,8 @@ class StoreWriter:
         except Exception as exc:  # noqa: BLE001 - nothing may kill the writer thread
             self.errors += 1
             if self._health.ok:
-                self._set_health(StoreHealth(False, time.time(), failure_reason(exc), f"{type(exc).__name__}: {exc}"))
+                self._set_health(StoreHealth(False, time.time(), failure_reason(exc),
+                                             mask_text(f"{type(exc).__name__}: {exc}")))
             transient = isinstance(exc, self._transient)
             if transient and len(samples) + len(events) <= self._max_retained:
                 self._log_failure(exc, len(samples), len(events), "kept for the next try")

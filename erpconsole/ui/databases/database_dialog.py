@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
 from erpconsole.config import DatabaseConfig
+from erpconsole.guards.urls import mask_url
 from erpconsole.ui.common.entry_dialog import EntryDialog
 from erpconsole.ui.databases.bridge import DatabasesApi
 
@@ -29,7 +30,8 @@ class DatabaseDialog(EntryDialog):
         self._on_kind()
         self._url_locked = db is not None and not parts["kind"]
         if self._url_locked:  # an entry written by hand for a server this dialog does not know
-            self._show_error(self.tr("This URL ({0}) cannot be edited here; change it in the file.").format(db.url))
+            self._show_error(self.tr("This URL ({0}) cannot be edited here; change it in the file.").format(
+                mask_url(db.url)))
 
     def _build_fields(self, db: DatabaseConfig | None, parts: dict) -> None:
         self.name_edit = QLineEdit(db.name if db else "")

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject
 
 from erpconsole import __version__
 from erpconsole.config import default_inventory_path
+from erpconsole.guards.urls import mask_url
 
 INVENTORY, STORE, LOG, EVIDENCE = "inventory", "store", "log", "evidence"
 
@@ -45,10 +46,10 @@ def _store_place(url: str) -> Place:
         from sqlalchemy.engine import make_url
 
         parsed = make_url(url)
-        shown = parsed.render_as_string(hide_password=True)
+        shown = mask_url(parsed.render_as_string(hide_password=True))  # ?password= too
         database = parsed.database if parsed.get_backend_name() == "sqlite" else None
     except Exception:  # noqa: BLE001 - an unparsable URL is shown without its user part
-        shown, database = url.split("@")[-1], None
+        shown, database = mask_url(url), None
     if database and database != ":memory:":
         path = Path(database)
         return Place(STORE, str(path), str(path.parent), path.exists())
