@@ -120,13 +120,18 @@ def _side_result(name: str, thread: threading.Thread, box: list, timeout_s: floa
 
 
 def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
-    hosts = host_targets(inv)
-    databases = database_targets(inv)
     from erpconsole.services.access.inspect_access import inspect_access
     from erpconsole.services.backups.inspect_backups import inspect_backups
+    from erpconsole.services.hosts.login_gate import LoginGate
 
-    access_job = _in_background("access", lambda: inspect_access(inv, timeout_s=timeout_s))
-    backups_job = _in_background("backups", lambda: inspect_backups(inv))
+    # The poll, the access review and the backup listing each log in to a host: an account
+    # that refuses logins gets one failed attempt per run, not one from each of them.
+    gate = LoginGate()
+    hosts = host_targets(inv, login_gate=gate)
+    databases = database_targets(inv)
+    access_job = _in_background("access", lambda: inspect_access(inv, timeout_s=timeout_s,
+                                                                  login_gate=gate))
+    backups_job = _in_background("backups", lambda: inspect_backups(inv, login_gate=gate))
     results = _run_all([t[1] for t in hosts] + [t[1] for t in databases], timeout_s)
     host_reports: list[HostReport] = []
     db_reports: list[DatabaseReport] = []

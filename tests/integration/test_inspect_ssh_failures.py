@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -59,3 +60,33 @@ def test_failing_hosts_are_one_line_each_on_stderr_and_the_traceback_is_in_the_l
     assert "Traceback" not in r.stderr and "paramiko" not in r.stderr
     logged = log_file(tmp_path).read_text()
     assert "Traceback (most recent call last)" in logged and "IncompatiblePeer" in logged
+
+
+def failed_logins(server) -> list[str]:
+    return [line for line in server.log_file.read_text(errors="replace").splitlines()
+            if line.startswith(("Failed publickey", "Failed password", "Invalid user"))]
+
+
+def test_an_account_that_refuses_logins_sees_one_failed_login_per_inspect(
+        tmp_path, sshd, client_keys):
+    """The poll, the access review's account read and a backup listing all need the host; a
+    refused account is tried once per run, as a person would (lockouts, fail2ban)."""
+    server = sshd()
+    known = tmp_path / "known"
+    known.write_text(server.known_hosts_line)
+    inv = tmp_path / "inv.toml"
+    inv.write_text(entry("refuser", server.port, client_keys.other, known)
+                   + '[[backups]]\nname = "dumps"\ntool = "dumpdir"\nrepo = "/srv/backup/erp"\n'
+                     'host = "refuser"\n')
+    r = run_inspect(inv, tmp_path)
+    assert r.returncode == 2, r.stderr
+    doc = json.loads(r.stdout)
+    (host,) = doc["hosts"]
+    assert host["status"] == "auth_failed" and host["message"].startswith("login refused")
+    # What the others say is the same refusal, not a "not read" without a cause.
+    (source,) = [s for s in doc["access"]["sources"] if s["system"] == "refuser"]
+    assert source["status"] == "error" and "login refused" in source["message"], source
+    (backup,) = doc["backups"]
+    assert "login refused" in backup["message"], backup
+    assert len(failed_logins(server)) == 1, server.log_tail(40)
+    assert server.log_tail(200).count("Connection from 127.0.0.1") == 2  # sshd's own check + 1

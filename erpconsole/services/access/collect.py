@@ -33,9 +33,11 @@ class Job:
     read: Callable[[], tuple[list, SourceExtract]]
 
 
-def jobs(inv: Inventory, secrets=None, known_hosts_path=None, now: float | None = None) -> list[Job]:
+def jobs(inv: Inventory, secrets=None, known_hosts_path=None, now: float | None = None,
+         login_gate=None) -> list[Job]:
     """Every source of ``inv``: its databases (and their ERP users), its hosts, this
-    workstation when it is watched, and the HR roster."""
+    workstation when it is watched, and the HR roster. ``login_gate``: shared with the other
+    readers of one run (inspect), so a refused account sees one failed login, not one each."""
     from erpconsole.services.access.db_accounts import read_database_accounts
     from erpconsole.services.access.erp_users import read_erp_users
     from erpconsole.services.access.os_read import read_os_accounts
@@ -53,7 +55,8 @@ def jobs(inv: Inventory, secrets=None, known_hosts_path=None, now: float | None 
                        lambda: read_os_accounts(None, inv.access, secrets, known_hosts_path, now)))
     for host in inv.hosts:
         out.append(Job(_("{name}: OS accounts").format(name=host.name), host.name, OS, "linux",
-                       lambda host=host: read_os_accounts(host, inv.access, secrets, known_hosts_path, now)))
+                       lambda host=host: read_os_accounts(host, inv.access, secrets, known_hosts_path, now,
+                                                          login_gate=login_gate)))
     if inv.access.roster:
         out.append(Job(_("HR roster"), "HR roster", "roster", "csv",
                        lambda: read_roster(inv.access.roster, now)))
@@ -119,5 +122,6 @@ def _assemble(job_list: list[Job], futures: list[Future], ts: float, started: fl
 
 
 def collect(inv: Inventory, secrets=None, known_hosts_path=None, progress: Progress | None = None,
-            timeout_s: float = DEFAULT_TIMEOUT_S) -> Extraction:
-    return run_jobs(jobs(inv, secrets, known_hosts_path), progress, timeout_s)
+            timeout_s: float = DEFAULT_TIMEOUT_S, login_gate=None) -> Extraction:
+    return run_jobs(jobs(inv, secrets, known_hosts_path, login_gate=login_gate), progress,
+                    timeout_s)

@@ -24,10 +24,11 @@ class AccessReport:
 
 
 def inspect_access(inv: Inventory, secrets=None, known_hosts_path=None, timeout_s: float = 15.0,
-                   today: date | None = None) -> AccessReport:
+                   today: date | None = None, login_gate=None) -> AccessReport:
     from erpconsole.services.access.roster import OwnerIndex
 
-    extraction = collect(inv, secrets, known_hosts_path, timeout_s=timeout_s)
+    extraction = collect(inv, secrets, known_hosts_path, timeout_s=timeout_s,
+                         login_gate=login_gate)
     today = today or date.today()
     findings: list[Finding] = []
     for s in extraction.sources:

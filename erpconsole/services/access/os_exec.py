@@ -109,10 +109,11 @@ def _timeouts(timeout_s: float):
 
 def run_ssh(host: HostConfig, command: str, token: str, secrets: SecretStore | None,
              known_hosts_path: str | Path | None, timeout_s: float, listing: bool = True,
-             keep_shell: bool = False, carries_secret: bool = False) -> str:
+             keep_shell: bool = False, carries_secret: bool = False, login_gate=None) -> str:
     """One round trip on a connection of this call's own, closed on the way out.
     ``keep_shell``: the text goes to a ``sh`` on the channel's stdin, not into an exec
-    request (the host's process list then never shows it: a secret in a here-doc)."""
+    request (the host's process list then never shows it: a secret in a here-doc).
+    ``login_gate``: a ``LoginGate`` shared with the other readers of one run (inspect)."""
     from paramiko.ssh_exception import SSHException
 
     from erpconsole.services.hosts.factory import known_hosts_for
@@ -122,7 +123,7 @@ def run_ssh(host: HostConfig, command: str, token: str, secrets: SecretStore | N
     deadline = time.monotonic() + timeout_s
     session = SSHSession(host.name, secrets if secrets is not None else SecretStore(),
                          known_hosts_for(host, known_hosts_path), _timeouts(timeout_s),
-                         keep_shell=keep_shell)
+                         keep_shell=keep_shell, login_gate=login_gate)
     try:
         session.connect(*resolve(host))
         remaining = max(0.5, deadline - time.monotonic())

@@ -299,7 +299,7 @@ def accounts_from_output(system: str, text: str | bytes, token: str | None,
 def read_os_accounts(host: HostConfig | None, policy: AccessPolicy,
                      secrets: SecretStore | None = None,
                      known_hosts_path: str | Path | None = None, now: float | None = None,
-                     timeout_s: float = 20.0) -> tuple[list[Account], SourceExtract]:
+                     timeout_s: float = 20.0, login_gate=None) -> tuple[list[Account], SourceExtract]:
     """The accounts of ``host`` (None: this workstation) and how they were read.
 
     ``known_hosts_path`` is the console's own known_hosts (default: its data folder);
@@ -315,7 +315,7 @@ def read_os_accounts(host: HostConfig | None, policy: AccessPolicy,
             text = run_local(os_accounts_command(token), timeout_s)
         else:
             text = run_ssh(host, os_accounts_command(token), token, secrets,
-                           known_hosts_path, timeout_s)
+                           known_hosts_path, timeout_s, login_gate=login_gate)
         accounts, note = accounts_from_output(system, text, token, policy, ts)
     except CollectorError as exc:
         log.info("%s: OS accounts not read: %s (%s)", system, exc.message, exc.detail)

@@ -21,8 +21,9 @@ class BackupsReport:
         return tuple(f for _s, found in self.sets for f in found)
 
 
-def inspect_backups(inv: Inventory, secrets=None, known_hosts_path=None, engine=None) -> BackupsReport:
-    service = BackupService(inv, secrets, known_hosts_path, engine=engine)
+def inspect_backups(inv: Inventory, secrets=None, known_hosts_path=None, engine=None,
+                    login_gate=None) -> BackupsReport:
+    service = BackupService(inv, secrets, known_hosts_path, engine=engine, login_gate=login_gate)
     now = time.time()
     return BackupsReport(tuple((s, tuple(service.findings(s, now))) for s in service.read_all()))
 

@@ -25,9 +25,11 @@ READ_TIMEOUT_S = 60.0
 
 class BackupService:
     def __init__(self, inventory, secrets=None, known_hosts_path=None, audit=None, engine=None,
-                 states=None) -> None:
+                 states=None, login_gate=None) -> None:
         """``states``: a StateLog that hears each set's state after each read (the event log
-        gets a line when it changes)."""
+        gets a line when it changes); ``login_gate``: the readers of one run (inspect) share
+        one login attempt per account."""
+        self.login_gate = login_gate
         self.inventory = inventory
         self._states = states
         self.secrets = secrets
@@ -66,7 +68,7 @@ class BackupService:
         cfg = self._config(name)
         try:
             status = source_for(cfg).read(cfg, self.secrets, self.known_hosts_path, self._hosts,
-                                          timeout_s=READ_TIMEOUT_S)
+                                          timeout_s=READ_TIMEOUT_S, login_gate=self.login_gate)
         except Exception as exc:  # a bug in one source must not take the page down
             log.exception("backup set %s", name)
             status = BackupSetStatus(cfg, time.time(), error=_("could not be read: {error}").format(error=exc))

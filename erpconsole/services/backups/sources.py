@@ -138,7 +138,7 @@ def job_script(job: Job, inner_timeout_s: float, heredoc_secrets: bool) -> str:
 
 
 def run_job(host: HostConfig | None, job: Job, secrets: SecretStore | None,
-            known_hosts_path: str | Path | None, timeout_s: float) -> ToolRun:
+            known_hosts_path: str | Path | None, timeout_s: float, login_gate=None) -> ToolRun:
     """Runs ``job`` once; never raises for a failure to run it (``ToolRun.error``)."""
     where = where_of(host)
     if job.refusal:
@@ -152,7 +152,8 @@ def run_job(host: HostConfig | None, job: Job, secrets: SecretStore | None,
             out = run_local(text, timeout_s, listing=False, env=job.secret_env)
         else:
             out = run_ssh(host, text, token, secrets, known_hosts_path, timeout_s,
-                          listing=False, keep_shell=True, carries_secret=bool(job.secret_env))
+                          listing=False, keep_shell=True, carries_secret=bool(job.secret_env),
+                          login_gate=login_gate)
     except CollectorError as exc:
         log.info("%s: %s not run: %s (%s)", where, job.program, exc.message, exc.detail)
         if host is not None and host.name not in exc.message:
@@ -193,14 +194,14 @@ class BackupSource:
     def read(self, cfg: BackupSetConfig, secrets: SecretStore | None = None,
              known_hosts_path: str | Path | None = None,
              inventory_hosts: dict[str, HostConfig] | None = None, now: float | None = None,
-             timeout_s: float = 60.0) -> BackupSetStatus:
+             timeout_s: float = 60.0, login_gate=None) -> BackupSetStatus:
         """The set's backups, oldest first; a failure becomes ``error``."""
         status = BackupSetStatus(cfg, time.time() if now is None else now)
         try:
             job = self.listing(cfg, secrets or SecretStore())
             status = replace(status, query=job.query or job.script)
             run = run_job(host_of(cfg, inventory_hosts), job, secrets, known_hosts_path,
-                          timeout_s)
+                          timeout_s, login_gate)
             self.check_run(run, cfg, timeout_s)
             backups, note = self.parse(run, cfg)
         except SourceError as exc:

@@ -25,6 +25,7 @@ from erpconsole.config import HostConfig
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts import probe
 from erpconsole.services.hosts.known_hosts import KnownHosts, fingerprint, key_type
+from erpconsole.services.hosts.login_gate import LoginGate
 from erpconsole.services.hosts.probe_snapshot import ProbeState, snapshot_from_sections
 from erpconsole.services.hosts.probe_answer import ProbeParseError, split_sections
 from erpconsole.services.hosts.ssh_config import Endpoint, resolve
@@ -59,6 +60,7 @@ class SSHCollector:
         facts_interval_s: float = FACTS_INTERVAL_S,
         measure_latency: bool = True,
         keep_shell: bool = True,
+        login_gate: LoginGate | None = None,
     ) -> None:
         self.target = host.name
         self.host = host
@@ -69,7 +71,8 @@ class SSHCollector:
         self._probe_command = probe_command or probe.probe_command
         self._facts_interval = facts_interval_s
         self._measure_latency = measure_latency
-        self._session = SSHSession(host.name, secrets, known_hosts, timeouts, keep_shell)
+        self._session = SSHSession(host.name, secrets, known_hosts, timeouts, keep_shell,
+                                   login_gate=login_gate)
         self._lock = threading.Lock()
         self._state: ProbeState | None = None
         self._facts_due = 0.0

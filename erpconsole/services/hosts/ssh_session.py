@@ -26,6 +26,7 @@ from paramiko.ssh_exception import ChannelException, SSHException
 from erpconsole.services import deadlines
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.known_hosts import KnownHosts, fingerprint, key_type
+from erpconsole.services.hosts.login_gate import LoginGate, account_key
 from erpconsole.services.hosts.probe import exec_line
 from erpconsole.services.hosts.ssh_auth import authenticate
 from erpconsole.services.hosts.ssh_config import Endpoint
@@ -80,8 +81,11 @@ class SSHSession:
 
     def __init__(self, name: str, secrets: SecretStore, known_hosts: KnownHosts,
                  timeouts: Timeouts = Timeouts(), keep_shell: bool = True,
-                 max_answer_bytes: int | None = None) -> None:
+                 max_answer_bytes: int | None = None, login_gate: LoginGate | None = None
+                 ) -> None:
         self.name = name
+        # Shared by the readers of one run (inspect): one login attempt per account.
+        self.login_gate = login_gate
         # What one command may send back; past it the channel is closed (a `cat /dev/urandom`
         # login shell once took the monitor to 500 MB a poll).
         self.max_answer_bytes = max_answer_bytes or answer_limit()
@@ -146,6 +150,16 @@ class SSHSession:
             raise tunnel_error(exc, hop, dest, self.timeouts.connect_s) from exc
 
     def _login(self, ep: Endpoint, sock: object | None, jump: bool = False) -> paramiko.Transport:
+        if self.login_gate is None:
+            return self._login_once(ep, sock, jump)
+        return self.login_gate.login(account_key(ep, self.name), self._login_budget(),
+                                     lambda: self._login_once(ep, sock, jump))
+
+    def _login_budget(self) -> float:
+        t = self.timeouts
+        return t.connect_s + t.banner_s + t.connect_s + t.auth_s
+
+    def _login_once(self, ep: Endpoint, sock: object | None, jump: bool) -> paramiko.Transport:
         if sock is None:
             try:
                 sock = open_socket(ep.hostname, ep.port, self.timeouts.connect_s)
