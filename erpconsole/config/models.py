@@ -53,8 +53,7 @@ class DbThresholds:
     cache_hit_warning: float = 95.0  # under this
     replication_lag_warning_s: float = 60.0
     replication_lag_critical_s: float = 300.0
-    long_query_s: float = 30.0  # shown in the long-queries table
-    long_query_warning_s: float = 300.0  # a finding
+    long_query_warning_s: float = 300.0  # a query, or an open idle transaction, over this
     # The longest wait in one lock queue; MySQL's innodb_lock_wait_timeout ends a row lock
     # wait at 50 s by default, so critical is below it.
     lock_wait_warning_s: float = 10.0

@@ -436,9 +436,9 @@ def test_database_thresholds_and_timeout(tmp_path):
 
     inv = load_inventory(write(tmp_path, '[[databases]]\nname = "erp-db"\n'
                                'url = "postgresql+psycopg://monitor@db:5432/erp"\ntimeout_s = 8\n'
-                               'thresholds = { long_query_s = 10, replication_lag_warning_s = 30 }\n'))
+                               'thresholds = { long_query_warning_s = 10, replication_lag_warning_s = 30 }\n'))
     db = inv.databases[0]
-    assert (db.timeout_s, db.thresholds.long_query_s, db.thresholds.replication_lag_warning_s) == (8, 10, 30)
+    assert (db.timeout_s, db.thresholds.long_query_warning_s, db.thresholds.replication_lag_warning_s) == (8, 10, 30)
     assert db.thresholds.connections_warning == 80
 
 

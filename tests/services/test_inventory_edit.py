@@ -88,12 +88,12 @@ def test_edit_database_keeps_its_comment_and_unmanaged_keys(tmp_path):
     path = tmp_path / "inv.toml"
     path.write_text(ORIGINAL.replace('url = "postgresql+psycopg://monitor@10.0.0.6:5432/erp"',
                                      'url = "postgresql+psycopg://monitor@10.0.0.6:5432/erp"  # primary\n'
-                                     "thresholds = { long_query_s = 5 }"))
+                                     "thresholds = { long_query_warning_s = 5 }"))
     values = {"name": "erp-db", "url": "postgresql+psycopg://monitor@10.0.0.6:5432/erp", "erp": "odoo"}
     inv = inventory_edit.save_entry(path, "databases", values, old_name="erp-db")
     text = path.read_text()
     assert "# primary" in text and "# ERP fleet (keep me)" in text and "# the app server" in text
-    assert inv.databases[0].erp == "odoo" and inv.databases[0].thresholds.long_query_s == 5
+    assert inv.databases[0].erp == "odoo" and inv.databases[0].thresholds.long_query_warning_s == 5
     inv = inventory_edit.save_entry(path, "databases", {**values, "name": "erp-pg", "erp": None}, "erp-db")
     assert [(d.name, d.erp) for d in inv.databases] == [("erp-pg", None)]
     assert 'erp = "odoo"' not in path.read_text()

@@ -76,7 +76,7 @@ def test_a_changed_limit_is_what_the_check_uses():
     snap = HostSnapshot("a", 0.0, mem_percent=80.0)
     assert checks.host_findings(snap, Thresholds()) == []
     (found,) = checks.host_findings(snap, Thresholds(mem_warning=75.0))
-    assert found.message == "memory at 80% (warning at 75%)"
+    assert found.message == "memory at 80% (warning over 75%)"
 
 
 def test_inspect_json_keys_come_from_the_declarations_and_equal_the_contract():

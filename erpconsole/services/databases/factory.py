@@ -15,19 +15,18 @@ DbTarget = tuple[str, DatabaseCollector, float, float | None, DbThresholds]
 
 def database_collector(cfg: DatabaseConfig, secrets: SecretStore | None = None) -> DatabaseCollector:
     dialect = make_url(cfg.url).get_backend_name()
-    long_query_s = cfg.thresholds.long_query_s
     if dialect == "postgresql":
         from erpconsole.services.databases.postgres import PostgresCollector
 
-        return PostgresCollector(cfg, secrets, long_query_s=long_query_s)
+        return PostgresCollector(cfg, secrets)
     if dialect in ("mysql", "mariadb"):
         from erpconsole.services.databases.mysql import MySQLCollector
 
-        return MySQLCollector(cfg, secrets, long_query_s=long_query_s)
+        return MySQLCollector(cfg, secrets)
     if dialect == "sqlite":
         from erpconsole.services.databases.sqlite import SQLiteCollector
 
-        return SQLiteCollector(cfg, secrets, long_query_s=long_query_s)
+        return SQLiteCollector(cfg, secrets)
     raise ValueError(_("{name}: no collector for {dialect} databases (PostgreSQL, MySQL, MariaDB "
                        "and SQLite are watched)").format(name=cfg.name, dialect=dialect))
 

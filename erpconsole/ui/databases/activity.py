@@ -23,7 +23,7 @@ from erpconsole.ui.databases.panels import PanelFrame, QueryPane, action_control
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_setup import filter_line, rows_table, select_row, selected_row
 
-DEFAULT_LONG_S = 30  # DbThresholds.long_query_s; a status does not carry thresholds
+DEFAULT_LONG_S = 30  # a filter of this table only; the finding's limit is long_query_warning_s
 SESSION_ACTIONS = ("cancel", "terminate", "explain")
 _SHORTCUTS = {"cancel": "Backspace", "terminate": "Del", "explain": "Ctrl+E"}
 _NO_SESSION_KINDS = ("sqlite",)  # one file, no server sessions to cancel
@@ -110,7 +110,8 @@ class ActivityPanel(QWidget):
         self.long_s.setRange(1, 7 * 86400)
         self.long_s.setValue(DEFAULT_LONG_S)
         self.long_s.setSuffix(self.tr(" s"))
-        self.long_s.setToolTip(self.tr("The long-query threshold (the inventory's long_query_s is 30 s by default)"))
+        self.long_s.setToolTip(self.tr("Shows the sessions running longer than this; a filter of this table only (the "
+                                   "finding's limit is the inventory's long_query_warning_s, 5 min by default)"))
         self.long_s.valueChanged.connect(lambda _v: self._rebuild() if self.long_only.isChecked() else None)
 
     def _build_actions(self) -> None:

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from erpconsole.services.models import DbThresholds, PanelNote
+from erpconsole.services.models import PanelNote
 from erpconsole.widgets.table_model import LevelRole
 from tests.ui.databases import db_samples as sample
 from tests.ui.databases.test_databases_page import db_inventory, shown
@@ -113,7 +113,7 @@ def test_activity_marks_blockers_and_filters_long_sessions(detail):
     shown_pids = [int(proxy.index(r, 0).data()) for r in range(proxy.rowCount())]
     assert shown_pids[0] == 4242 and shown_pids[-1] == 4245  # oldest transaction first, none last
 
-    assert act.long_s.value() == DbThresholds().long_query_s
+    assert act.long_s.value() == 30
     act.long_only.setChecked(True)  # 30 s: the 400 s query, the 120 s one, 45 s idle in transaction
     assert sorted(r["pid"] for r in act.rows()) == [4242, 4243, 4246]
     act.long_s.setValue(100)
