@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -235,6 +236,7 @@ def main() -> int:
     finally:
         sampler.stop()
         fleet.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
     out["load_after"] = [round(v, 2) for v in os.getloadavg()]
     ratios(out["tools"])
     print(table(out), file=sys.stderr)

@@ -17,6 +17,7 @@ import json
 import os
 import resource
 import select
+import shutil
 import signal
 import subprocess
 import time
@@ -228,3 +229,4 @@ class AnsibleTool:
                 os.waitpid(p.pid, 0)  # ours since the subreaper: reap them
             except ChildProcessError:
                 pass
+        shutil.rmtree(self.cp_dir, ignore_errors=True)
