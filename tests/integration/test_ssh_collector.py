@@ -317,3 +317,23 @@ def test_a_poll_answer_comes_back_in_one_piece(sshd, make_collector, monkeypatch
     for _ in range(5):
         assert collector.collect().mem_percent is not None
     assert 5 <= len(packets) <= 5 * 3, len(packets)
+
+
+def test_the_slow_facts_come_back_in_one_piece(sshd, make_collector, monkeypatch):
+    """The facts (read at the first poll of every connection, then every ten minutes) are
+    written by the host's shell at once too: 12 SSH packets before, about one per command."""
+    import paramiko
+
+    collector = make_collector(sshd())
+    collector.collect()  # connect
+    packets = []
+    read = paramiko.packet.Packetizer.read_message
+
+    def counted(self):
+        packets.append(1)
+        return read(self)
+
+    monkeypatch.setattr(paramiko.packet.Packetizer, "read_message", counted)
+    facts = collector.facts_now()
+    assert facts.os_name and facts.kernel and facts.cpu_count >= 1
+    assert len(packets) <= 3, len(packets)

@@ -177,8 +177,9 @@ def wrap_buffered(script: str, token: str) -> str:
     line with it. Each process of the script writing on its own made about 6 SSH packets per
     poll, each one decrypted, checked and handed between threads on our side; one write makes
     one packet: measured on loopback, a kept-channel round trip took 0.27 ms of our CPU instead
-    of 0.70. Only for scripts whose answer is small and bounded (the poll's /proc reads); a
-    long answer would wait in the host's shell instead of streaming past the byte limit."""
+    of 0.70. Only for scripts whose answer is small and bounded (the poll's /proc reads, the
+    facts: two cpuinfo lines per CPU at most); a long answer would wait in the host's shell
+    instead of streaming past the byte limit."""
     if not _TOKEN_RE.fullmatch(token):
         raise ValueError(f"probe token must be 1-64 of [A-Za-z0-9_.-], got {token!r}")
     return (
@@ -194,8 +195,9 @@ def probe_command(token: str) -> str:
 
 
 def facts_command(token: str) -> str:
-    """The text to write to a kept ``sh`` channel for the slow facts."""
-    return wrap_command(FACTS_SCRIPT, token)
+    """The text to write to a kept ``sh`` channel for the slow facts, written back in one
+    piece (12 SSH packets otherwise: a connection's first poll read them, 1.5 ms of our CPU)."""
+    return wrap_buffered(FACTS_SCRIPT, token)
 
 
 def exec_line(command: str) -> str:
