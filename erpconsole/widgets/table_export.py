@@ -14,9 +14,9 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QTableView, QWidget
 
+from erpconsole.guards.csv_cells import guard_cell
+
 _CELL_BREAKS = re.compile(r"[\t\r\n]+")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?")
 
 Grid = tuple[list[str], list[list[str]]]  # headings, rows of cells
 
@@ -31,11 +31,9 @@ def clean_cell(text: object) -> str:
 
 
 def guard_formula(cell: str) -> str:
-    """A cell Excel would evaluate (=, +, -, @ first) gets a leading apostrophe, so it opens as
-    the text it was; a plain signed number such as -3.5 stays a number."""
-    if cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell.strip()):
-        return "'" + cell
-    return cell
+    """A cell Excel would evaluate (=, +, -, @, tab or CR first) gets a leading apostrophe, so
+    it opens as the text it was (the one implementation, shared with the services' CSVs)."""
+    return str(guard_cell(cell))
 
 
 def visible_columns(view: QTableView) -> list[int]:

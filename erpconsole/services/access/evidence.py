@@ -24,14 +24,15 @@ from erpconsole import __version__
 from erpconsole.services.access.evidence_pdf import render_pdf
 from erpconsole.services.access.models import CampaignReview, Decision, ExportResult, ReviewRow
 from erpconsole.services.access.timestamps import iso
+from erpconsole.guards.csv_cells import guard_row
 from erpconsole.i18n import _
 
 
 def _csv(header: list[str], rows: list[list]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerow(guard_row(header))
+    writer.writerows([guard_row("" if v is None else v for v in row) for row in rows])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
