@@ -2,21 +2,23 @@
 
 Rosters come from spreadsheets: headers are found by name in any case and spacing, in
 English or Chinese; the file may be UTF-8 (with or without the BOM Excel adds) or GB18030
-(what Excel writes on a Chinese Windows), with ``,`` ``;`` or tab between cells. A bad row is
-skipped and counted in the note; only a file that cannot be read at all is an error.
+(what Excel writes on a Chinese Windows), with ``,`` ``;`` or tab between cells. The file is
+read strictly (guards/csv_rows.py): an unbalanced quote, a row with the wrong number of cells
+or a quoted cell that swallowed rows refuses the whole file with its line. A row whose values
+are bad (an end date that is no date) is skipped and counted in the note.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from erpconsole.guards import csv_rows
 from erpconsole.services.access.models import DATABASE, Account, Person, SourceExtract
 from erpconsole.i18n import _
 
@@ -44,6 +46,7 @@ _DATE_FORMS = (  # (pattern, order of year / month / day groups)
     (re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"), (1, 2, 3)),
 )
 _SHOWN_SKIPS = 5
+MAX_BYTES = 64 << 20
 
 
 class RosterError(Exception):
@@ -67,16 +70,17 @@ def read_roster(path: str | Path, now: float | None = None) -> tuple[list[Person
 
 def _read(path: Path) -> tuple[list[Person], str]:
     text, encoding = _decode(path, _load(path))
-    delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = csv_rows.records(text, _delimiter(text))
     try:
-        header, line = _header(reader, path)
+        header, line = _header(rows, path)
         columns = _columns(header)
         _check_columns(columns, header, line, path)
-        people, skipped = _rows(reader, columns)
-    except csv.Error as exc:
-        raise RosterError(_("line {line} of {path} is not valid CSV ({error}): save it again as CSV "
-                            "from the spreadsheet").format(line=reader.line_num, path=path, error=exc))
+        people, skipped = _rows(rows, columns)
+    except csv_rows.CsvShapeError as exc:
+        # All or nothing: a roster read short drops people from the review without a word.
+        raise RosterError(_("line {line} of {path}: {problem}. The roster is not read until this is "
+                            "fixed, so that nobody is left out of the review").format(
+            line=exc.line, path=path, problem=exc.message)) from None
     notes = [] if encoding == "UTF-8" else [_("read as {encoding}").format(encoding=encoding)]
     if skipped:
         shown = "; ".join(skipped[:_SHOWN_SKIPS]) + (" ..." if len(skipped) > _SHOWN_SKIPS else "")
@@ -86,13 +90,17 @@ def _read(path: Path) -> tuple[list[Person], str]:
 
 def _load(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise RosterError(_("the HR roster {path} does not exist: check roster = \"...\" under "
                             "[access] in the inventory").format(path=path)) from None
     except OSError as exc:
         raise RosterError(_("cannot read the HR roster {path}: {error}").format(
             path=path, error=exc.strerror or exc)) from None
+    if len(data) > MAX_BYTES:  # a whole company is a few MB; this is not the roster
+        raise RosterError(_("the HR roster {path} is over {mb} MB: check roster = \"...\" under "
+                            "[access] names the roster export").format(path=path, mb=MAX_BYTES >> 20))
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise RosterError(_("{path} is an Excel workbook, not CSV: in Excel use Save As, "
                             "\"CSV UTF-8 (Comma delimited)\"").format(path=path))
@@ -144,10 +152,9 @@ def _delimiter(text: str) -> str:
     return max(candidates, key=lambda d: len(_columns(next(csv.reader([lines[0]], delimiter=d)))))
 
 
-def _header(reader, path: Path) -> tuple[list[str], int]:
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            return row, reader.line_num
+def _header(rows, path: Path) -> tuple[list[str], int]:
+    for line, row in rows:  # blank lines are skipped already
+        return row, line
     raise RosterError(_("{path} is empty: the first row must name the columns, for example {example}")
                       .format(path=path, example=EXAMPLE_HEADER))
 
@@ -164,18 +171,16 @@ def _check_columns(columns: dict[str, int], header: list[str], line: int, path: 
                                 line=line, path=path, found=", ".join(h.strip() for h in header)))
 
 
-def _rows(reader, columns: dict[str, int]) -> tuple[list[Person], list[str]]:
+def _rows(rows, columns: dict[str, int]) -> tuple[list[Person], list[str]]:
     people: list[Person] = []
     skipped: list[str] = []
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
+    for line, row in rows:
         cell: Callable[[str], str] = (
             lambda f: row[columns[f]].strip() if f in columns and columns[f] < len(row) else "")
         try:
             people.append(_person(cell))
         except ValueError as exc:
-            skipped.append(_("line {line}: {why}").format(line=reader.line_num, why=exc))
+            skipped.append(_("line {line}: {why}").format(line=line, why=exc))
     return people, skipped
 
 

@@ -177,3 +177,50 @@ def test_matches_people_read_from_a_roster(tmp_path: Path) -> None:
     bob = match_owner(account("'bstone'@'%'", "database", "mysql", host="%"), people)
     assert bob is not None and bob.name == "Bob Stone" and bob.departed(TODAY)
     assert match_owner(account("alice.martin@example.com", "erp", "odoo"), people).name == "Alice Martin"
+
+
+# -- read strictly: a roster is never read short ----------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "roster"
+
+
+def test_five_people_with_one_unbalanced_quote_are_refused_not_read_as_two() -> None:
+    path = FIXTURES / "five_people_unbalanced_quote.csv"
+    assert path.read_text().count("\n") == 6  # a header and five people, three of them departed
+    people, extract = read_roster(path)
+    assert people == [] and not extract.ok and extract.rows == 0
+    assert extract.error.startswith(f"line 3 of {path}: a quote opens a cell on this line and never closes")
+    assert "nobody is left out of the review" in extract.error
+
+
+@pytest.mark.parametrize("rows, line, words", [
+    ('E1,"Ann,ann,a@x.org,left,\nE2,Ben,ben,b@x.org,left,\nE3,Cy",cy,c@x.org,left,\n', 2,
+     "runs over lines 2 to 4"),
+    ("E1,Ann,ann,a@x.org,left,\nE2,Li, Ben,ben,b@x.org,left,\n", 3, "this row has 7 cells where the header has 6"),
+    ("E1,Ann,ann,a@x.org,left\n", 2, "this row has 5 cells where the header has 6"),
+])
+def test_a_roster_whose_rows_do_not_add_up_is_refused_with_the_line(tmp_path: Path, rows, line, words) -> None:
+    path = write(tmp_path, "employee_id,name,usernames,email,status,end_date\n" + rows)
+    people, extract = read_roster(path)
+    assert people == [] and extract.error.startswith(f"line {line} of {path}: ") and words in extract.error
+
+
+def test_the_review_says_the_roster_was_refused(tmp_path: Path) -> None:
+    from erpconsole.config import Inventory, LocalConfig
+    from erpconsole.services.access.models import AccessPolicy
+    from erpconsole.services.access.service import AccessReviewService
+    from erpconsole.services.secrets import SecretStore
+    from erpconsole.services.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        roster = str(FIXTURES / "five_people_unbalanced_quote.csv")
+        inv = Inventory(local=LocalConfig(enabled=False), access=AccessPolicy(roster=roster))
+        service = AccessReviewService(store.engine, inv, SecretStore(), tmp_path / "known_hosts",
+                                      store.audit, today=lambda: TODAY)
+        review = service.collect(service.create_campaign("2026 Q4").id)
+        (source,) = review.extraction.sources
+        assert (source.source, source.ok) == ("roster", False) and "line 3 of" in source.error
+        assert review.extraction.people == ()  # not two people passed off as the roster
+    finally:
+        store.close()
