@@ -38,7 +38,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-from erpconsole.config.fields import closest
+from erpconsole.config import toml_limits
+from erpconsole.config.fields import clip, closest
 from erpconsole.config.lines import Path_, SourceLines
 from erpconsole.i18n import _
 from erpconsole.services.sop.checks import CHECKS, check_names
@@ -48,6 +49,7 @@ from erpconsole.services.sop.models import (
 )
 
 SUFFIX = ".sop.toml"
+MAX_BYTES = 4 << 20
 _TOP_KEYS = ("id", "title", "version", "description", "schedule", "sections")
 _SECTION_KEYS = ("title", "steps")
 _STEP_KEYS = ("id", "title", "kind", "why", "article", "check", "params", "evidence", "action", "role")
@@ -93,7 +95,7 @@ def parse_template(path: str | Path, bundled: bool = False) -> SopTemplate:
     template_id = raw["id"].strip()
     if not _ID.match(template_id):
         src.fail(("id",), _('id "{id}" may hold only lower-case letters, digits, "-", "_" and "."; '
-                            'for example "daily-inspection"').format(id=template_id))
+                            'for example "daily-inspection"').format(id=clip(template_id)))
     schedule = _text(src, ("schedule",), raw.get("schedule"))
     if schedule:
         try:
@@ -109,10 +111,15 @@ def parse_template(path: str | Path, bundled: bool = False) -> SopTemplate:
 
 def _read(path: str) -> str:
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise SopTemplateError(TemplateError(path, None, _("cannot be read ({reason})").format(
             reason=exc.strerror or exc))) from None
+    if len(data) > MAX_BYTES:  # a procedure is a few KB; this is not one
+        raise SopTemplateError(TemplateError(path, None, _(
+            "is over {mb} MB, far more than any procedure; check that this is a template").format(
+            mb=MAX_BYTES >> 20)))
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -122,19 +129,36 @@ def _read(path: str) -> str:
 
 
 def _toml(path: str, text: str) -> dict[str, Any]:
+    code = toml_limits.code_only(text)
+    deep = toml_limits.too_deep(code)
+    if deep is not None:  # tomllib would recurse once per level into a RecursionError
+        raise SopTemplateError(TemplateError(path, toml_limits.line_at(text, deep), _(
+            "lists or tables are nested more than {n} deep here; a template needs a few levels: "
+            "check the brackets and braces on this line").format(n=toml_limits.MAX_NESTING)))
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message, line, at = str(exc), None, ""
-        found = _TOML_AT.search(message)
-        if found:
-            message, line = message[:found.start()], int(found[1])
-            at = _(" at column {column}").format(column=found[2])
-        elif "end of document" in message:
-            message, line = message.replace("(at end of document)", "").strip(), text.count("\n") + 1
-        raise SopTemplateError(TemplateError(path, line, _(
-            "not valid TOML: {message}{at}; check the quotes, brackets and = on this line").format(
-            message=message, at=at))) from None
+        _refuse_toml(path, text, exc)
+    except RecursionError:  # nesting the scan did not see; never a traceback
+        raise SopTemplateError(TemplateError(path, None, _(
+            "lists or tables are nested too deep to read; check the brackets and braces"))) from None
+    except ValueError:  # Python's int_max_str_digits, raised past tomllib's own errors
+        at = toml_limits.too_long_number(code)
+        raise SopTemplateError(TemplateError(path, None if at is None else toml_limits.line_at(text, at), _(
+            "a number here has thousands of digits; check the value on this line"))) from None
+
+
+def _refuse_toml(path: str, text: str, exc: tomllib.TOMLDecodeError) -> NoReturn:
+    message, line, at = str(exc), None, ""
+    found = _TOML_AT.search(message)
+    if found:
+        message, line = message[:found.start()], int(found[1])
+        at = _(" at column {column}").format(column=found[2])
+    elif "end of document" in message:
+        message, line = message.replace("(at end of document)", "").strip(), text.count("\n") + 1
+    raise SopTemplateError(TemplateError(path, line, _(
+        "not valid TOML: {message}{at}; check the quotes, brackets and = on this line").format(
+        message=message, at=at))) from None
 
 
 def _known_keys(src: _File, where: Path_, raw: dict, allowed: tuple[str, ...], title: str) -> None:
@@ -143,7 +167,7 @@ def _known_keys(src: _File, where: Path_, raw: dict, allowed: tuple[str, ...], t
             guess = closest(key, allowed)
             hint = _('; did you mean "{guess}"?').format(guess=guess) if guess else "."
             src.fail(where + (key,), _('unknown key "{key}" in {title}{hint} Allowed keys: {allowed}').format(
-                key=key, title=title, hint=hint, allowed=", ".join(allowed)))
+                key=clip(key), title=title, hint=hint, allowed=", ".join(allowed)))
 
 
 def _text(src: _File, where: Path_, value: Any) -> str:

@@ -169,3 +169,18 @@ def test_schedules():
         for parse in (parse_schedule, schedule.parse_schedule):  # the validator and the scheduler agree
             with pytest.raises(ValueError):
                 parse(bad)
+
+
+def test_a_deeply_nested_template_in_a_team_folder_is_an_error_with_its_line(tmp_path):
+    """A shared drive's file nested 5,000 deep: tomllib's RecursionError stopped the whole
+    listing; now it is one error with its line, and the other templates still load."""
+    team = tmp_path / "team"
+    team.mkdir()
+    deep = write(team, "deep.sop.toml", 'id = "deep"\ntitle = "Deep"\nx = ' + "[" * 5000 + "]" * 5000 + "\n")
+    big = write(team, "big.sop.toml", 'id = "' + "B" * (2 * 1024 * 1024) + '"\ntitle = "Big"\n')
+    templates, errors = load_templates([team])
+    assert len(templates) == len(EXPECTED)
+    by_path = {e.path: e for e in errors}
+    assert by_path[str(deep)].line == 3 and "nested more than 32 deep" in by_path[str(deep)].message
+    assert by_path[str(big)].line == 1 and "… (2.0 MB)" in by_path[str(big)].message
+    assert len(by_path[str(big)].message) < 500
