@@ -166,6 +166,9 @@ def table(out: dict) -> str:
                  f("round1_cpu_ms_per_poll"), f("later_cpu_ms_per_poll"), f("pss_mb"),
                  f"{r['rss_mb']:g}", f("host_cpu_ms_per_poll")]
         lines.append("| " + " | ".join(cells) + " |")
+    for name, r in out["tools"].items():
+        for why, n in (r.get("errors") or {}).items():
+            lines.append(f"{name}: {n} x {why}")
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@ The console runs under the project's Python, Fabric under the peers' venv (this 
 nothing of the console's for it). SPEC.json (written by ssh_peers.py) names the hosts, the key,
 the known_hosts file and, for each round, the probe text and the end line that proves an
 answer whole. Then, on standard input: ``go I`` runs round I on every host at once (a thread
-per host) and prints one JSON line ``{"ok": hosts answered, "cpu_s": CPU so far}``; ``quit`` closes and exits.
+per host) and prints one JSON line ``{"ok": hosts answered, "errors": [why the others
+did not], "cpu_s": CPU so far}``; ``quit`` closes and exits.
 """
 
 from __future__ import annotations
@@ -34,15 +35,15 @@ def console_tool(spec: dict):
     # A thread per host, kept from round to round, as the Monitor's lanes grow with the fleet.
     pool = ThreadPoolExecutor(max_workers=len(collectors))
 
-    def poll(c) -> bool:
+    def poll(c) -> str | None:
         try:
             c.collect()  # the probe, its parsing, the latency keepalive (and facts, round 1)
-            return True
-        except CollectorError:
-            return False
+            return None
+        except CollectorError as exc:
+            return f"{exc.kind.value}: {exc.message}"
 
-    def round_(_i: int) -> int:
-        return sum(pool.map(poll, collectors))
+    def round_(_i: int) -> list[str | None]:
+        return list(pool.map(poll, collectors))
 
     def close() -> None:
         for c in collectors:
@@ -72,14 +73,14 @@ def fabric_tool(spec: dict):
         conns.append(c)
     group = ThreadingGroup.from_connections(conns)
 
-    def round_(i: int) -> int:
+    def round_(i: int) -> list[str | None]:
         command, end = spec["rounds"][i]["exec"], spec["rounds"][i]["end"]
         try:
             results = group.run(command, hide=True, warn=True, in_stream=False)
         except GroupException as exc:
             results = exc.result
-        return sum(1 for r in results.values()
-                   if isinstance(r, Result) and end in r.stdout.splitlines())
+        return [None if isinstance(r, Result) and end in r.stdout.splitlines()
+                else f"{type(r).__name__}: {r}"[:200] for r in results.values()]
 
     def close() -> None:
         group.close()
@@ -106,8 +107,9 @@ def main() -> int:
             word, *rest = line.split()
             if word == "quit":
                 break
-            ok = round_(int(rest[0]))
-            print(json.dumps({"ok": ok, "cpu_s": cpu_s()}), flush=True)
+            failed = [e for e in round_(int(rest[0])) if e is not None]
+            print(json.dumps({"ok": len(spec["hosts"]) - len(failed), "errors": failed,
+                              "cpu_s": cpu_s()}), flush=True)
     finally:
         close()
     return 0

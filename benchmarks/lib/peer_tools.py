@@ -45,6 +45,7 @@ class RunnerTool:
         self.name, self.python, self.spec, self.timeout = name, python, spec, timeout
         self.proc: subprocess.Popen | None = None
         self.versions: dict = {}
+        self.errors: dict[str, int] = {}  # why a host did not answer: how often
         self._cpu = 0.0
 
     def _line(self) -> dict:
@@ -69,7 +70,7 @@ class RunnerTool:
         self.versions, self._cpu = ready["versions"], ready["cpu_s"]
 
     def notes(self) -> dict:
-        return {}
+        return {"errors": self.errors} if self.errors else {}
 
     def round(self, i: int) -> int:
         assert self.proc is not None and self.proc.stdin is not None
@@ -77,6 +78,8 @@ class RunnerTool:
         self.proc.stdin.flush()
         answer = self._line()
         self._cpu = answer["cpu_s"]
+        for e in answer["errors"]:
+            self.errors[e] = self.errors.get(e, 0) + 1
         return int(answer["ok"])
 
     def cpu_s(self) -> float:
@@ -141,6 +144,7 @@ class AnsibleTool:
         self.proc: psutil.Popen | None = None
         self.versions: dict = {}
         self.masters_seen = 0  # ControlMaster processes alive between rounds, at most
+        self.errors: dict[str, int] = {}
 
     def start(self) -> None:
         out = subprocess.run([self.ansible, "--version"], capture_output=True, text=True,
@@ -188,7 +192,7 @@ class AnsibleTool:
         return live
 
     def notes(self) -> dict:
-        return {"control_masters": self.masters_seen}
+        return {"control_masters": self.masters_seen, "errors": self.errors}
 
     def round(self, i: int) -> int:
         r = self.spec["rounds"][i]
@@ -203,8 +207,12 @@ class AnsibleTool:
             out, _err = self.proc.communicate()
         finally:
             self.proc = None
-        # raw runs under a pty (-tt): lines end in \r\n there.
-        return sum(1 for line in out.splitlines() if line.rstrip("\r") == r["end"])
+        lines = [line.rstrip("\r") for line in out.splitlines()]  # raw runs under a pty (-tt)
+        for line in lines:
+            if " | UNREACHABLE!" in line or " | FAILED" in line:
+                why = line.split(" | ", 1)[1][:200]
+                self.errors[why] = self.errors.get(why, 0) + 1
+        return sum(1 for line in lines if line == r["end"])
 
     def _kill_tree(self, proc: psutil.Process) -> None:
         try:
