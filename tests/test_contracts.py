@@ -77,6 +77,12 @@ BAD_IMPORTS = {
         "erpconsole.services.backups.models",
         (_forbids("erpconsole.config", "erpconsole.services"), _layers),
     ),
+    "the shared guards import a widget": BadImport(
+        "erpconsole.guards.csv_cells",
+        "from erpconsole.widgets.table_export import write_csv",
+        "erpconsole.widgets.table_export",
+        (_forbids("erpconsole.guards", "erpconsole.widgets"), _layers),
+    ),
 }
 
 # What the allow-list allows: a domain's bridge imports the service it adapts.
@@ -85,6 +91,10 @@ GOOD_IMPORTS = {
     "a bridge imports its service": (
         "erpconsole.ui.backups.bridge",
         "from erpconsole.services.backups.service import BackupService",
+    ),
+    "a widget imports the shared guards": (
+        "erpconsole.widgets.live_chart",
+        "from erpconsole.guards.csv_cells import guard_cell",
     ),
 }
 
