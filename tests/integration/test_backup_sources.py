@@ -191,9 +191,11 @@ def restic_repo(restic_folder, memory_keyring) -> BackupSetConfig:
 def test_restic_reads_and_checks_a_real_repository(restic_repo, dumps):
     status = read(restic_repo)
     assert status.error == ""
-    assert status.query == f"restic -r {restic_repo.repo} snapshots --json --no-lock"
     (snap,) = status.backups
     facts = dict(snap.facts)
+    assert status.query == (f"restic -r {restic_repo.repo} snapshots --json --no-lock; restic -r "
+                            f"{restic_repo.repo} stats --json --no-lock --mode restore-size {facts['id']}")
+    assert snap.size_bytes == (dumps / "erp.dump").stat().st_size  # restic 0.14 lists none
     assert snap.kind == SNAPSHOT and len(snap.id) == 8 and facts["id"].startswith(snap.id)
     assert facts["paths"] == str(dumps / "erp.dump") and facts["host"] == "erp-db-1"
     assert facts["tags"] == "nightly" and PASSWORD not in status.query

@@ -84,6 +84,7 @@ class BackupSetStatus:
     error: str = ""  # the source could not be read: what is wrong and what to do
     note: str = ""
     query: str = ""  # the command that was run, for the details view
+    size_note: str = ""  # why sizes the tool's list lacks could not be read another way
     verification: VerifyResult | None = None
     last_drill: DrillResult | None = None
 

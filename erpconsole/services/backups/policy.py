@@ -153,14 +153,27 @@ def _size(status: BackupSetStatus, now: float) -> Finding | None:
     policy = status.config.policy
     newest = status.newest_good
     size = _size_of(newest) if newest is not None else None
-    if newest is None or size is None:
+    if newest is None:
         return None
+    if size is None:
+        return _unknown_size(status, newest)
     if policy.min_size_mb is not None and size < policy.min_size_mb * MB:
         return _finding(status, Severity.WARNING, SIZE, _(
             "the newest backup ({id}) holds {size:.1f} MB, less than the {min} MB expected; check "
             "that it holds the whole database (restore it, or run a drill)").format(
             id=newest.id, size=size / MB, min=f"{policy.min_size_mb:g}"))
     return _shrink(status, newest, size)
+
+
+def _unknown_size(status: BackupSetStatus, newest: Backup) -> Finding | None:
+    """A size rule that could not be judged says so: silence would read as "passed"."""
+    minimum = status.config.policy.min_size_mb
+    if minimum is None:
+        return None
+    why = status.size_note or _("{tool} gave no size for it").format(tool=status.config.tool)
+    return _finding(status, Severity.WARNING, SIZE, _(
+        "the size of the newest backup ({id}) is not known, so the minimum of {min} MB could not "
+        "be checked: {why}").format(id=newest.id, min=f"{minimum:g}", why=why))
 
 
 def _shrink(status: BackupSetStatus, newest: Backup, size: int) -> Finding | None:

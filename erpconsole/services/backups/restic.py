@@ -1,8 +1,10 @@
-"""restic: `restic snapshots --json` of one repository, and `restic check`."""
+"""restic: `restic snapshots --json` of one repository (with `restic stats` for the sizes of
+the newest snapshots where the list has none, as restic before 0.17 gives), and `restic check`."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +13,7 @@ from erpconsole.services.backups.sources import (
     MISSING, TIMED_OUT, BackupSource, Job, ToolRun, argv_script, password_for,
     password_hint,
 )
+from erpconsole.services.hosts.probe import MARKER
 from erpconsole.i18n import _
 from erpconsole.services.secrets import SecretStore
 
@@ -18,9 +21,30 @@ from erpconsole.services.secrets import SecretStore
 _NO_REPOSITORY, _LOCKED, _WRONG_PASSWORD = 10, 11, 12
 
 
+# One section of the answer per snapshot sized: the minimum rule needs the newest, the shrink
+# rule the one before too (section names are letters and _ only).
+SIZE_SECTIONS = ("size_one", "size_two")
+STATS_MODE = "restore-size"  # what a restore would write: the files' size, like borg's original_size
+
+
 def snapshots_argv(cfg: BackupSetConfig) -> list[str]:
     # --no-lock: reading must work on a read-only copy and never wait for a running prune.
     return ["restic", "-r", cfg.repo, "snapshots", "--json", "--no-lock"]
+
+
+def stats_argv(cfg: BackupSetConfig, snapshot_id: str) -> list[str]:
+    return ["restic", "-r", cfg.repo, "stats", "--json", "--no-lock", "--mode", STATS_MODE,
+            snapshot_id]
+
+
+def unsized(backups: list[Backup]) -> list[Backup]:
+    """Of the two newest snapshots (``backups`` oldest first), those the list gave no
+    size, newest first (restic before 0.17 keeps no summary in its snapshots)."""
+    return [b for b in reversed(backups[-len(SIZE_SECTIONS):]) if b.size_bytes is None]
+
+
+def _full_id(b: Backup) -> str:
+    return dict(b.facts).get("id", b.id)
 
 
 def _time(value: Any) -> float:
@@ -51,6 +75,14 @@ def _snapshot(raw: dict, cfg: BackupSetConfig) -> Backup:
                   size_bytes=size if isinstance(size, int) else None,
                   stored_bytes=stored if isinstance(stored, int) else None,
                   location=cfg.repo, facts=tuple(facts))
+
+
+def replace_size(b: Backup, size: int | None) -> Backup:
+    """``b`` with the size `restic stats` read, and where it came from."""
+    if size is None:
+        return b
+    return replace(b, size_bytes=size, facts=b.facts + ((_("size"), _(
+        "{size} bytes, from restic stats --mode {mode}").format(size=size, mode=STATS_MODE)),))
 
 
 def parse_snapshots(text: str, cfg: BackupSetConfig) -> list[Backup]:
@@ -85,6 +117,32 @@ class ResticSource(BackupSource):
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise self.not_json(run, "restic snapshots --json") from exc
         return backups, "" if backups else _("the repository holds no snapshot")
+
+    def sizes_job(self, cfg: BackupSetConfig, backups: list[Backup], secrets: SecretStore
+                  ) -> Job | None:
+        """`restic stats` of each newest snapshot without a size, each in its own section;
+        the first failure stops the rest (its status is the job's)."""
+        wanted = unsized(backups)
+        if not wanted:
+            return None
+        parts = [f"printf '\\n{MARKER}{section}\\n' && {argv_script(stats_argv(cfg, _full_id(b)))}"
+                 for section, b in zip(SIZE_SECTIONS, wanted)]
+        query = "; ".join(argv_script(stats_argv(cfg, _full_id(b))) for b in wanted)
+        return replace(self._job(cfg, secrets, []), script=" && ".join(parts), query=query)
+
+    def apply_sizes(self, run: ToolRun, backups: list[Backup], cfg: BackupSetConfig
+                    ) -> tuple[list[Backup], str]:
+        sized = {}
+        for section, b in zip(SIZE_SECTIONS, unsized(backups)):
+            try:
+                total = json.loads(run.sections.get(section, ""))["total_size"]
+                if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+                    raise ValueError("total_size is not a count of bytes")
+            except (ValueError, KeyError, TypeError):
+                note = self.not_json(run, "restic stats --json").message
+                return [replace_size(x, sized.get(x.id)) for x in backups], note
+            sized[b.id] = total
+        return [replace_size(x, sized.get(x.id)) for x in backups], ""
 
     def explain(self, run: ToolRun, cfg: BackupSetConfig) -> str:
         return self._known(run, cfg) or super().explain(run, cfg)

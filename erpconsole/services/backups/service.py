@@ -66,9 +66,12 @@ class BackupService:
         from erpconsole.services.backups.factory import source_for
 
         cfg = self._config(name)
+        with self._lock:
+            previous = self._latest.get(name, (None, ()))[0]
         try:
             status = source_for(cfg).read(cfg, self.secrets, self.known_hosts_path, self._hosts,
-                                          timeout_s=READ_TIMEOUT_S, login_gate=self.login_gate)
+                                          timeout_s=READ_TIMEOUT_S, login_gate=self.login_gate,
+                                          previous=previous)
         except Exception as exc:  # a bug in one source must not take the page down
             log.exception("backup set %s", name)
             status = BackupSetStatus(cfg, time.time(), error=_("could not be read: {error}").format(error=exc))

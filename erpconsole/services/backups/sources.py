@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 MISSING = 127  # the exit status the wrapper reports when the program is not on PATH
 TIMED_OUT = (124, 137)  # timeout(1): the command ran out of time (137: killed after -k)
 _EXCERPT = 300
+SIZES_MIN_S = 3.0  # less than this left after the list: the sizes are not asked for
 
 
 class SourceError(Exception):
@@ -181,6 +182,16 @@ def _parsed(where: str, out: str, token: str) -> ToolRun:
     return ToolRun(where, sections.get("out", ""), sections.get("err", ""), rc, sections)
 
 
+def carried_sizes(backups: list[Backup], previous: BackupSetStatus | None) -> list[Backup]:
+    """A backup's size read by a second command at an earlier read (``previous``) holds: the
+    same backup is not asked again."""
+    if previous is None:
+        return backups
+    known = {(b.id, b.location, b.finished): b for b in previous.backups if b.size_bytes is not None}
+    return [known.get((b.id, b.location, b.finished), b) if b.size_bytes is None else b
+            for b in backups]
+
+
 # --- the interface -------------------------------------------------------------------------
 
 
@@ -194,20 +205,45 @@ class BackupSource:
     def read(self, cfg: BackupSetConfig, secrets: SecretStore | None = None,
              known_hosts_path: str | Path | None = None,
              inventory_hosts: dict[str, HostConfig] | None = None, now: float | None = None,
-             timeout_s: float = 60.0, login_gate=None) -> BackupSetStatus:
-        """The set's backups, oldest first; a failure becomes ``error``."""
+             timeout_s: float = 60.0, login_gate=None, previous: BackupSetStatus | None = None
+             ) -> BackupSetStatus:
+        """The set's backups, oldest first; a failure becomes ``error``. Sizes the list
+        lacks are read by a second command within what is left of ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
         status = BackupSetStatus(cfg, time.time() if now is None else now)
         try:
             job = self.listing(cfg, secrets or SecretStore())
             status = replace(status, query=job.query or job.script)
-            run = run_job(host_of(cfg, inventory_hosts), job, secrets, known_hosts_path,
-                          timeout_s, login_gate)
+            host = host_of(cfg, inventory_hosts)
+            run = run_job(host, job, secrets, known_hosts_path, timeout_s, login_gate)
             self.check_run(run, cfg, timeout_s)
             backups, note = self.parse(run, cfg)
         except SourceError as exc:
             return replace(status, error=exc.message)
-        ordered = tuple(sorted(backups, key=lambda b: (b.finished, b.id)))
-        return replace(status, backups=ordered, note=note)
+        ordered = carried_sizes(sorted(backups, key=lambda b: (b.finished, b.id)), previous)
+        sizes = self.sizes_job(cfg, ordered, secrets or SecretStore())
+        size_note = ""
+        if sizes is not None:
+            status = replace(status, query=f"{status.query}; {sizes.query or sizes.script}")
+            ordered, size_note = self._read_sizes(cfg, sizes, ordered, host, secrets,
+                                                  known_hosts_path, deadline, login_gate)
+        return replace(status, backups=tuple(ordered), note=note, size_note=size_note)
+
+    def _read_sizes(self, cfg: BackupSetConfig, job: Job, backups: list[Backup],
+                    host: HostConfig | None, secrets: SecretStore | None,
+                    known_hosts_path: str | Path | None, deadline: float, login_gate=None
+                    ) -> tuple[list[Backup], str]:
+        """``backups`` with the sizes ``job`` read, and why not where it could not."""
+        left = deadline - time.monotonic()
+        if left < SIZES_MIN_S:
+            return backups, _("no time was left to read the size after the list ({s:.0f} s "
+                              "remain of the read's deadline)").format(s=max(0.0, left))
+        run = run_job(host, job, secrets, known_hosts_path, left, login_gate)
+        try:
+            self.check_run(run, cfg, left)
+        except SourceError as exc:
+            return backups, exc.message
+        return self.apply_sizes(run, backups, cfg)
 
     def verify(self, cfg: BackupSetConfig, backup: Backup, secrets: SecretStore | None = None,
                known_hosts_path: str | Path | None = None,
@@ -240,6 +276,15 @@ class BackupSource:
 
     def parse(self, run: ToolRun, cfg: BackupSetConfig) -> tuple[list[Backup], str]:
         raise NotImplementedError
+
+    def sizes_job(self, cfg: BackupSetConfig, backups: list[Backup], secrets: SecretStore
+                  ) -> Job | None:
+        """A second command for the sizes the list lacks (oldest first); None: none needed."""
+        return None
+
+    def apply_sizes(self, run: ToolRun, backups: list[Backup], cfg: BackupSetConfig
+                    ) -> tuple[list[Backup], str]:
+        return backups, ""
 
     def explain(self, run: ToolRun, cfg: BackupSetConfig) -> str:
         """The sentence for a non-zero exit status; tools recognise their own messages."""

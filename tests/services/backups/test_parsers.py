@@ -124,6 +124,31 @@ def test_restic_garbage(text):
         ResticSource().parse(run(text), RESTIC)
 
 
+def test_restic_014_sizes_come_from_stats_of_the_two_newest():
+    src = ResticSource()
+    backups, _note = src.parse(run(samples.RESTIC_SNAPSHOTS), RESTIC)
+    job = src.sizes_job(RESTIC, backups, SecretStore())
+    newest, previous = (dict(b.facts)["id"] for b in reversed(backups))
+    assert job.query == (f"restic -r /srv/restic stats --json --no-lock --mode restore-size {newest}; "
+                         f"restic -r /srv/restic stats --json --no-lock --mode restore-size {previous}")
+    answer = run(size_one='{"total_size":1048576,"total_file_count":1,"snapshots_count":1}',
+                 size_two='{"total_size":3145728,"total_file_count":1,"snapshots_count":1}')
+    sized, note = src.apply_sizes(answer, backups, RESTIC)
+    assert note == "" and [b.size_bytes for b in sized] == [3145728, 1048576]
+    assert dict(sized[-1].facts)["size"] == "1048576 bytes, from restic stats --mode restore-size"
+    assert src.sizes_job(RESTIC, sized, SecretStore()) is None  # nothing left to ask
+
+
+@pytest.mark.parametrize("answer", ["", "Fatal: no", '{"total_size": "big"}', '{"total_size": -1}',
+                                    '{"total_file_count": 3}'])
+def test_restic_stats_garbage_leaves_the_size_unknown_and_says_why(answer):
+    src = ResticSource()
+    backups, _note = src.parse(run(samples.RESTIC_SNAPSHOTS), RESTIC)
+    sized, note = src.apply_sizes(run(size_one=answer), backups, RESTIC)
+    assert sized[-1].size_bytes is None
+    assert note.startswith("the answer of `restic stats --json` on erp-db-1 is not the JSON")
+
+
 def test_restic_empty_repository_and_messages():
     assert ResticSource().parse(run("[]"), RESTIC) == ([], "the repository holds no snapshot")
     src = ResticSource()

@@ -106,6 +106,19 @@ def test_size_below_minimum():
     assert "5.0 MB" in f.message and "10 MB" in f.message
 
 
+def test_an_unknown_size_says_the_minimum_was_not_checked():
+    clean = _clean()
+    backups = tuple(replace(b, size_bytes=None) for b in clean.backups)
+    f = _only(replace(clean, backups=backups, size_note="restic did not finish within 5 s"), policy.SIZE)
+    assert f.severity is Severity.WARNING and f.message == (
+        "the size of the newest backup (erp-0.dump) is not known, so the minimum of 10 MB could not "
+        "be checked: restic did not finish within 5 s")
+    f = _only(replace(clean, backups=backups), policy.SIZE)
+    assert f.message.endswith("could not be checked: dumpdir gave no size for it")
+    no_minimum = replace(CONFIG, policy=replace(POLICY, min_size_mb=None))
+    assert policy.backup_findings(replace(clean, config=no_minimum, backups=backups), NOW) == []
+
+
 def test_size_shrunk_against_the_previous_one_of_its_kind():
     clean = _clean()
     backups = clean.backups[:-1] + (replace(clean.backups[-1], size_bytes=40 * MB),)
