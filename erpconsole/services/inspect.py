@@ -21,7 +21,14 @@ from erpconsole.services.models import (
 )
 from erpconsole.services.scheduler import Collector, run_collect
 
-RATE_GAP_S = 0.5  # two polls this far apart give rates (network, disk, CPU)
+# Two polls this far apart give rates (network, disk, CPU): a CPU share over less than a
+# second jumps with the scheduler's ticks. The polls of all targets run at once, so the
+# report takes this long once; a PostgreSQL collector waits on its own until its counters
+# have moved on (see databases/pg_rates.py).
+RATE_GAP_S = 1.0
+# PostgreSQL publishes its counters about once a second and not all backends at once: a
+# window of a few seconds keeps a second's unpublished work at either end a small share.
+DB_RATE_WINDOW_S = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +37,7 @@ class HostReport:
     status: Health
     message: str
     snapshot: HostSnapshot | None
+    cpu_window_s: float | None = None  # between the two polls the CPU share comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +64,15 @@ class InspectionReport:
         return checks.exit_code(self.status)
 
 
-def _inspect_one(collector: Collector) -> tuple[HostSnapshot | None, PollError | None]:
-    snap, err = run_collect(collector)
+def _inspect_one(collector: Collector) -> tuple:
+    """(snapshot, error, seconds between the two polls)."""
+    first, err = run_collect(collector)
     if err is not None:
-        return None, err
+        return None, err, None
     time.sleep(RATE_GAP_S)
-    return run_collect(collector)
+    snap, err = run_collect(collector)
+    gap = snap.ts - first.ts if snap is not None and hasattr(first, "ts") else None
+    return snap, err, gap
 
 
 def _run_all(collectors: list[Collector], timeout_s: float) -> list[tuple | None]:
@@ -87,7 +98,7 @@ def _judge(name: str, result: tuple | None, timeout_s: float) -> tuple:
         err = PollError(name, Health.TIMEOUT, _("no answer within {s:g} s").format(s=timeout_s))
         snap = None
     else:
-        snap, err = result
+        snap, err, _gap = result
     status = err.kind if err else Health.OK
     message = err.message if err else ""
     return status, message, snap, checks.health_finding(name, status, message)
@@ -129,6 +140,8 @@ def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
     gate = LoginGate()
     hosts = host_targets(inv, login_gate=gate)
     databases = database_targets(inv)
+    for _name, collector, *_rest in databases:
+        collector.hold_rates(DB_RATE_WINDOW_S)
     access_job = _in_background("access", lambda: inspect_access(inv, timeout_s=timeout_s,
                                                                   login_gate=gate))
     backups_job = _in_background("backups", lambda: inspect_backups(inv, login_gate=gate))
@@ -138,7 +151,8 @@ def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
     findings: list[Finding] = []
     for (name, _c, _i, _t, thresholds), result in zip(hosts, results[:len(hosts)], strict=True):
         status, message, snap, hf = _judge(name, result, timeout_s)
-        host_reports.append(HostReport(name, status, message, snap))
+        gap = result[2] if result is not None and snap is not None else None
+        host_reports.append(HostReport(name, status, message, snap, gap))
         findings.extend([hf] if hf else [])
         if snap is not None:
             findings.extend(checks.host_findings(snap, thresholds))
@@ -172,6 +186,8 @@ def _db_metrics(s: DatabaseSnapshot | None) -> dict:
         "max_connections": s.max_connections,
         "connections_percent": s.connections_percent,
         "tps": s.tps,
+        "qps": s.queries_ps,
+        "rate_window_s": s.rate_window_s,
         "cache_hit_percent": s.cache_hit_percent,
         "lock_waits": s.lock_waits,
         "blockers": [lock_text.to_json(b) for b in blockers(s.sessions)],
@@ -182,6 +198,13 @@ def _db_metrics(s: DatabaseSnapshot | None) -> dict:
         "wraparound_percent": s.wraparound_percent,
         "notes": {n.panel: n.message for n in s.notes},
     }
+
+
+def _host_metrics(h: HostReport) -> dict:
+    out = metrics.host_json(h.snapshot)
+    if out:
+        out["cpu_window_s"] = None if h.cpu_window_s is None else round(h.cpu_window_s, 2)
+    return out
 
 
 def word(target: HostReport | DatabaseReport, findings: tuple[Finding, ...]) -> Verdict:
@@ -203,7 +226,7 @@ def to_json(report: InspectionReport) -> str:
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "hosts": [
             {"name": h.name, "status": h.status.value, "severity": _severity(word(h, report.findings)), "message": h.message,
-             "metrics": metrics.host_json(h.snapshot)}
+             "metrics": _host_metrics(h)}
             for h in report.hosts
         ],
         "databases": [

@@ -14,14 +14,22 @@ _WRAP32 = 2**32
 class RateTracker:
     """Turns named, ever-growing counters into per-second rates between successive calls."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, min_window_s: float = 0.0
+                 ) -> None:
+        """``min_window_s``: a sample taken sooner than this after the remembered one gives no
+        rate and is not remembered, so the next rate spans the whole window. For a source that
+        publishes its counters in steps (PostgreSQL: about once a second), a window shorter
+        than a few steps holds zero or two steps' worth and gives a rate of 0 or double."""
         self._clock = clock
+        self.min_window_s = min_window_s
         self._last: dict[str, tuple[float, float]] = {}
 
     def rate(self, key: str, counter: float, now: float | None = None) -> float | None:
         """Rate of ``counter`` per second since the previous call with ``key``; None at first."""
         t = self._clock() if now is None else now
         prev = self._last.get(key)
+        if prev is not None and 0 < t - prev[0] < self.min_window_s:
+            return None  # too soon: keep the older sample as the window's start
         self._last[key] = (t, counter)
         if prev is None:
             return None
@@ -39,6 +47,13 @@ class RateTracker:
     def rates(self, counters: Mapping[str, float], now: float | None = None) -> dict[str, float | None]:
         t = self._clock() if now is None else now
         return {k: self.rate(k, v, t) for k, v in counters.items()}
+
+    def since(self, key: str, now: float | None = None) -> float | None:
+        """Seconds from the remembered sample of ``key`` to ``now``; None when there is none."""
+        prev = self._last.get(key)
+        if prev is None:
+            return None
+        return (self._clock() if now is None else now) - prev[0]
 
     def forget(self, key_prefix: str = "") -> None:
         """Drop remembered counters (after a reconnect the next sample is a first one again)."""

@@ -38,3 +38,13 @@ def test_busy_percent():
     assert busy_percent((10, 100), (60, 200)) == 50.0
     assert busy_percent((10, 100), (10, 100)) is None
     assert busy_percent((10, 100), (5, 200)) == 0.0  # iowait went backwards: clamp, keep the sample
+
+
+def test_a_sample_inside_the_minimum_window_gives_no_rate_and_keeps_the_window_start():
+    # Counters published in steps of one second: 0.5 s apart holds zero or two steps.
+    r = RateTracker(min_window_s=2.0)
+    assert r.rate("commits", 0, now=0.0) is None
+    assert r.rate("commits", 2000, now=0.5) is None  # a step just landed: 4000/s would be wrong
+    assert r.since("commits", now=1.0) == 1.0  # the start stays at 0.0
+    assert r.rate("commits", 4000, now=2.0) == 2000.0  # the rate spans the whole window
+    assert r.since("other", now=2.0) is None

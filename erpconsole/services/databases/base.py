@@ -173,6 +173,10 @@ class DatabaseCollector:
         """A server too slow or gone for one panel is a health state, not a panel note."""
         return err.kind in (Health.TIMEOUT, Health.UNREACHABLE)
 
+    def hold_rates(self, window_s: float) -> None:
+        """Rates span at least ``window_s`` (``inspect``'s one-off report); a server whose
+        counters are live (MySQL, MariaDB) needs nothing."""
+
     @property
     def queries(self) -> int:
         return self._queries

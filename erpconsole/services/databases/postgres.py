@@ -23,7 +23,9 @@ from typing import Any
 from sqlalchemy.engine import Connection, make_url
 
 from erpconsole.config import DatabaseConfig
-from erpconsole.services.databases import pg_actions, pg_errors, pg_queries as q, pg_rows as rows
+from erpconsole.services.databases import (
+    pg_actions, pg_errors, pg_queries as q, pg_rates, pg_rows as rows,
+)
 from erpconsole.services.databases.base import DatabaseCollector
 from erpconsole.services.errors import CollectorError
 from erpconsole.i18n import _
@@ -85,6 +87,8 @@ class PostgresCollector(DatabaseCollector):
         self._slow = _SlowPanels()
         self._slow_polls: int | None = None  # polls since the slow panels ran; None: due
         self._slow_at = 0.0
+        self._moved_on = pg_rates.MovedOn(cfg.interval_s)
+        self.rates = self._moved_on.tracker  # forgotten on reconnect, like every collector's
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -108,8 +112,8 @@ class PostgresCollector(DatabaseCollector):
 
     def _poll(self, conn: Connection) -> DatabaseSnapshot:
         notes: list[PanelNote] = []
+        counters = self._rates(conn, notes)  # first: its wait must not follow our own reads
         main = dict(zip(MAIN_FIELDS, self.query(conn, q.MAIN)[0], strict=True))
-        counters = self._rates(main)
         act = self.panel(notes, "activity", lambda: rows.activity(
             self.query(conn, q.ACTIVITY, {"query_chars": QUERY_CHARS})), None)
         if not main["reads_all_stats"]:
@@ -135,16 +139,20 @@ class PostgresCollector(DatabaseCollector):
             statements=slow.statements, notes=tuple(notes) + slow.notes,
             queries=self.queries, **counters)
 
-    def _rates(self, main: Main) -> dict[str, float | None]:
-        r = self.rates.rates({k: float(main[k]) for k in (
-            "commits", "rollbacks", "blks_read", "blks_hit", "tup_returned", "tup_inserted",
-            "tup_updated", "tup_deleted", "deadlocks", "temp_files", "temp_bytes")})
-        return {"commits_ps": r["commits"], "rollbacks_ps": r["rollbacks"],
+    def _rates(self, conn: Connection, notes: list[PanelNote]) -> dict[str, Any]:
+        """Rates from readings taken just after the counters moved on (see pg_rates)."""
+        r, note, window = self._moved_on.read(lambda sql: self.query(conn, sql),
+                                              self.version_num)
+        notes.extend([note] if note else [])
+        return {"rate_window": window, "commits_ps": r["commits"], "rollbacks_ps": r["rollbacks"],
                 "cache_hit_percent": rows.hit_percent(r["blks_hit"], r["blks_read"]),
                 "rows_read_ps": r["tup_returned"], "rows_inserted_ps": r["tup_inserted"],
                 "rows_updated_ps": r["tup_updated"], "rows_deleted_ps": r["tup_deleted"],
                 "deadlocks_ps": r["deadlocks"], "temp_files_ps": r["temp_files"],
                 "temp_bytes_ps": r["temp_bytes"]}
+
+    def hold_rates(self, window_s: float) -> None:
+        self._moved_on.hold(window_s)
 
     def _replication(self, conn: Connection, notes: list[PanelNote], main: Main
                      ) -> tuple[DbReplica, ...]:

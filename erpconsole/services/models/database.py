@@ -139,6 +139,14 @@ class DatabaseSnapshot:
     replicas: tuple[DbReplica, ...] = ()
     notes: tuple[PanelNote, ...] = ()
     queries: int = 0  # statements this poll ran (the benchmark reports it)
+    # (start, end), epoch seconds: the two readings of the server's counters the rates come
+    # from; None when there is no rate (first poll, or too soon after the last one).
+    rate_window: tuple[float, float] | None = None
+    queries_ps: float | None = None  # statements clients sent (MySQL/MariaDB Questions)
+
+    @property
+    def rate_window_s(self) -> float | None:
+        return None if self.rate_window is None else self.rate_window[1] - self.rate_window[0]
 
     @property
     def connections_percent(self) -> float | None:
@@ -169,6 +177,7 @@ class DatabaseSnapshot:
             add("db.connections_state", count, state)
         add("db.commits_ps", self.commits_ps)
         add("db.rollbacks_ps", self.rollbacks_ps)
+        add("db.queries_ps", self.queries_ps)
         add("db.cache_hit_percent", self.cache_hit_percent)
         add("db.rows_read_ps", self.rows_read_ps)
         add("db.rows_inserted_ps", self.rows_inserted_ps)

@@ -1,0 +1,156 @@
+"""PostgreSQL's counters read just after they moved on, so rates between polls are true.
+
+A backend publishes its counters (commits, block hits and reads, rows) at most about once a
+second (PostgreSQL 15+, PGSTAT_MIN_INTERVAL; 12-14 send them to the collector every 0.5 s),
+and backends that connected together publish together. ``pg_stat_database`` therefore moves in
+steps of about a second: two readings 0.5 s apart see zero steps or one step holding a
+second's work, a TPS of about 0 or about double (pgbench at 2,100 TPS read as 15 and 3,911).
+
+So each poll reads the counters every ``STEP_S`` until they change, and takes the reading just
+after the change; two such readings hold whole steps of work, and the time between them is the
+server's own (``clock_timestamp()``, or on 12-14 the statistics file's time). Rates span at
+least ``MIN_WINDOW_S``; a poll sooner than that gives none (and says so) and the window's
+start is kept. Counters that do not move within ``FLUSH_WAIT_S`` are taken as they are when
+they did not move since the window's start either (an idle server: 0 is true) or when the
+window is ``LONG_WINDOW_S`` or more; otherwise that poll gives no rate and the next one's
+window is longer.
+
+The readings run inside one read-only transaction: a backend does not publish its own
+counters while a transaction is open, so the console's own statements never count as the
+change it waits for, and the wait adds one commit, not one per reading.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from erpconsole.i18n import _
+from erpconsole.services.models import PanelNote
+from erpconsole.services.rates import RateTracker
+
+STEP_S = 0.05
+FLUSH_WAIT_S = 1.2  # a busy backend publishes at least once in this long
+MIN_WINDOW_S = 1.5  # the two readings are then two steps apart: a step is a second's work
+EARLY_WAIT_S = 0.6  # a poll this much too soon waits for the window to fill; sooner: no rate
+# A reading taken while the counters stood still may hold up to a second's unpublished work:
+# a window with such an end gives a rate only when that long, so a step is at most 1/8 of it.
+LONG_WINDOW_S = 8.0
+# Backends that publish "together" land a few tens of milliseconds apart (more on a busy
+# machine): after the first change, the reading taken once they have been still this long.
+SETTLE_S = 0.2
+BURST_MAX_S = 0.6
+
+COUNTERS = ("commits", "rollbacks", "blks_read", "blks_hit", "tup_returned", "tup_inserted",
+            "tup_updated", "tup_deleted", "deadlocks", "temp_files", "temp_bytes")
+
+# Inside a transaction the counters are read once and kept (stats_fetch_consistency = cache,
+# the default): on 15+ the transaction asks for fresh ones at every reading, on 12-14
+# pg_stat_clear_snapshot() drops the kept ones. The reading's time is the statistics file's
+# on 12-14 (when the collector wrote what we read), else the server's clock.
+FRESH = "SET LOCAL stats_fetch_consistency = none"
+CLEAR = "SELECT pg_stat_clear_snapshot()"
+READ = """
+SELECT extract(epoch FROM coalesce(pg_stat_get_snapshot_timestamp(), clock_timestamp()))::float8,
+       d.xact_commit, d.xact_rollback, d.blks_read, d.blks_hit, d.tup_returned,
+       d.tup_inserted, d.tup_updated, d.tup_deleted, d.deadlocks, d.temp_files, d.temp_bytes
+FROM pg_stat_database d
+WHERE d.datname = current_database()
+"""
+
+Reading = tuple[float, tuple[float, ...]]  # (server time in s, counters in COUNTERS' order)
+Run = Callable[[str], list[tuple]]
+
+
+def not_enough_time(window_s: float = MIN_WINDOW_S) -> PanelNote:
+    return PanelNote("rates", _(
+        "not enough time for a rate: PostgreSQL publishes its counters about once a second, "
+        "so a rate needs readings at least {s:g} s apart; the next poll gives one").format(
+        s=window_s))
+
+
+class MovedOn:
+    """The rates of one target's counters; ``read()`` once per poll. ``interval_s`` (the
+    target's poll interval) bounds the wait: it stays under 0.6 of the interval, so a poll
+    ends well inside its deadline (twice the interval by default)."""
+
+    def __init__(self, interval_s: float = 10.0, sleep: Callable[[float], None] = time.sleep
+                 ) -> None:
+        self.tracker = RateTracker(min_window_s=MIN_WINDOW_S)
+        self.min_window_s = MIN_WINDOW_S
+        self.flush_wait_s = min(FLUSH_WAIT_S, 0.6 * interval_s)
+        self.early_wait_s = min(EARLY_WAIT_S, 0.25 * interval_s)  # both: under 0.85 interval
+        self._sleep = sleep
+        self._start: tuple[tuple[float, ...], bool] | None = None  # window start: values, aligned
+
+    def forget(self) -> None:
+        self.tracker.forget()
+        self._start = None
+
+    def hold(self, window_s: float) -> None:
+        """Rates span at least ``window_s``: a one-off report (``inspect``) waits for it in its
+        second poll instead of giving no rate. Busy backends do not all publish at once, so
+        either end of a window may miss up to about a second's work: the longer the window,
+        the smaller that share."""
+        self.min_window_s = self.tracker.min_window_s = window_s
+        self.early_wait_s = window_s
+
+    def read(self, run: Run, version_num: int) -> tuple[dict[str, float | None], PanelNote | None,
+                                                        tuple[float, float] | None]:
+        """Rates per second by counter name (None on the first poll and when too soon), a
+        note when too soon, and the window the rates span (server epoch seconds)."""
+        run("BEGIN")
+        try:
+            fresh = version_num >= 150000
+            if fresh:
+                run(FRESH)
+            (t, values), aligned = self._moved_on(lambda: _reading(run, clear=not fresh))
+        finally:
+            run("COMMIT")
+        since = self.tracker.since("commits", t)
+        if since is not None and self._start is not None and since < LONG_WINDOW_S \
+                and not (aligned and self._start[1]) and values != self._start[0]:
+            return dict.fromkeys(COUNTERS), not_enough_time(self.min_window_s), None  # an end off its step
+        rates = self.tracker.rates(dict(zip(COUNTERS, values, strict=True)), now=t)
+        if since is None or since >= self.min_window_s:
+            self._start = (values, aligned)
+        too_soon = since is not None and 0 < since < self.min_window_s
+        window = (t - since, t) if rates["commits"] is not None and since else None
+        return rates, (not_enough_time(self.min_window_s) if too_soon else None), window
+
+    def _moved_on(self, reading: Callable[[], Reading]) -> tuple[Reading, bool]:
+        """The reading just after the counters moved on, and whether they did."""
+        last = reading()
+        since = self.tracker.since("commits", last[0])
+        wait_from = last[0] if since is None else last[0] + max(0.0, self.min_window_s - since)
+        if wait_from - last[0] > self.early_wait_s:
+            return last, False  # too soon for a rate: the tracker keeps the window's start
+        if wait_from - last[0] > STEP_S:
+            self._sleep(wait_from - last[0] - STEP_S)
+            last = reading()
+        give_up = max(wait_from, last[0]) + self.flush_wait_s
+        while last[0] < give_up:
+            self._sleep(STEP_S)
+            cur = reading()
+            if cur[1] != last[1] and cur[0] >= wait_from:
+                return self._settled(reading, cur), True  # a step just landed
+            last = cur
+        return last, False  # nothing published for a while
+
+    def _settled(self, reading: Callable[[], Reading], first: Reading) -> Reading:
+        """The first reading with the burst's final values, once they stayed still."""
+        end = first
+        while True:
+            self._sleep(STEP_S)
+            cur = reading()
+            if cur[1] != end[1]:
+                end = cur
+            if cur[0] - end[0] >= SETTLE_S or cur[0] - first[0] >= BURST_MAX_S:
+                return end
+
+
+def _reading(run: Run, clear: bool) -> Reading:
+    if clear:
+        run(CLEAR)
+    row = run(READ)[0]
+    return float(row[0]), tuple(float(v) for v in row[1:])
