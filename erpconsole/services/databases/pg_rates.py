@@ -71,16 +71,18 @@ def not_enough_time(window_s: float = MIN_WINDOW_S) -> PanelNote:
 
 class MovedOn:
     """The rates of one target's counters; ``read()`` once per poll. ``interval_s`` (the
-    target's poll interval) bounds the wait: it stays under 0.6 of the interval, so a poll
-    ends well inside its deadline (twice the interval by default)."""
+    target's poll interval) bounds the wait: it stays within one interval, so a poll ends
+    well inside its deadline (twice the interval by default)."""
 
     def __init__(self, interval_s: float = 10.0, sleep: Callable[[float], None] = time.sleep
                  ) -> None:
         self.tracker = RateTracker(min_window_s=MIN_WINDOW_S)
         self.min_window_s = MIN_WINDOW_S
         self.flush_wait_s = min(FLUSH_WAIT_S, 0.6 * interval_s)
-        self.early_wait_s = min(EARLY_WAIT_S, 0.25 * interval_s)  # both: under 0.85 interval
+        self.early_wait_s = min(EARLY_WAIT_S, 0.25 * interval_s)
+        self.burst_max_s = min(BURST_MAX_S, 0.15 * interval_s)  # the three: one interval at most
         self._sleep = sleep
+        self._align_first = False  # the first poll gives no rate: in the monitor it waits not
         self._start: tuple[tuple[float, ...], bool] | None = None  # window start: values, aligned
 
     def forget(self) -> None:
@@ -94,6 +96,7 @@ class MovedOn:
         the smaller that share."""
         self.min_window_s = self.tracker.min_window_s = window_s
         self.early_wait_s = window_s
+        self._align_first = True
 
     def read(self, run: Run, version_num: int) -> tuple[dict[str, float | None], PanelNote | None,
                                                         tuple[float, float] | None]:
@@ -122,6 +125,8 @@ class MovedOn:
         """The reading just after the counters moved on, and whether they did."""
         last = reading()
         since = self.tracker.since("commits", last[0])
+        if since is None and not self._align_first:
+            return last, False
         wait_from = last[0] if since is None else last[0] + max(0.0, self.min_window_s - since)
         if wait_from - last[0] > self.early_wait_s:
             return last, False  # too soon for a rate: the tracker keeps the window's start
@@ -145,7 +150,7 @@ class MovedOn:
             cur = reading()
             if cur[1] != end[1]:
                 end = cur
-            if cur[0] - end[0] >= SETTLE_S or cur[0] - first[0] >= BURST_MAX_S:
+            if cur[0] - end[0] >= SETTLE_S or cur[0] - first[0] >= self.burst_max_s:
                 return end
 
 
