@@ -7,12 +7,17 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QPixmapCache
 
 from erpconsole.widgets.ring_buffer import RingBuffer
+
+if TYPE_CHECKING:
+    from erpconsole.widgets.chart_curve import CurveItem
 from erpconsole.widgets.theme import Theme
 from erpconsole.widgets.units import BYTE_UNITS, format_value
 
@@ -42,7 +47,7 @@ class ChartSeries:
     name: str
     color: str | None  # None: taken from the theme's series colours
     own: RingBuffer
-    curve: pg.PlotDataItem
+    curve: CurveItem
     shared: RingBuffer | None = None  # filled by its owner; the chart only reads it
     drawn: tuple[RingBuffer, int] | None = None  # the buffer and its version last pushed
 
@@ -93,17 +98,6 @@ def nearest_index(ts: FloatArray, x: float) -> int:
     if i >= ts.size:
         return ts.size - 1
     return i if ts[i] - x < x - ts[i - 1] else i - 1
-
-
-def visible_min_max(ts: FloatArray, values: FloatArray, x0: float, x1: float) -> tuple[float, float] | None:
-    """Finite min and max of the values whose timestamps fall in [x0, x1], or None."""
-    lo = int(np.searchsorted(ts, x0, side="left"))
-    hi = int(np.searchsorted(ts, x1, side="right"))
-    chunk = values[lo:hi]
-    finite = chunk[np.isfinite(chunk)]
-    if finite.size == 0:
-        return None
-    return float(finite.min()), float(finite.max())
 
 
 def nice_step(raw: float) -> float:
@@ -209,22 +203,3 @@ class HoverOverlay:
 
     def is_shown(self) -> bool:
         return self.label.isVisible()
-
-
-GAP_FACTOR = 3.0  # a step this many times the usual one means no data came: break the line
-
-
-def with_gaps(ts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Copies of ``ts``/``values`` with a NaN after each point followed by a long silence, so a
-    curve drawn with connect="finite" shows the gap instead of a straight line across it."""
-    if len(ts) < 3:
-        return ts.copy(), values.copy()
-    steps = np.diff(ts)
-    usual = float(np.median(steps))
-    if usual <= 0:
-        return ts.copy(), values.copy()
-    gaps = np.nonzero(steps > GAP_FACTOR * usual)[0]
-    if len(gaps) == 0:
-        return ts.copy(), values.copy()
-    gap_ts = (ts[gaps] + ts[gaps + 1]) / 2
-    return np.insert(ts, gaps + 1, gap_ts), np.insert(values.astype(float), gaps + 1, np.nan)

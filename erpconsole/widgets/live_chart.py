@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
+from erpconsole.widgets.chart_curve import CurveItem
 from erpconsole.widgets.chart_export import install_chart_menu
 from erpconsole.widgets.chart_parts import (
     ChartSeries,
@@ -23,15 +24,12 @@ from erpconsole.widgets.chart_parts import (
     nearest_index,
     padded_range,
     snapped_x_range,
-    visible_min_max,
-    with_gaps,
 )
 from erpconsole.widgets.ring_buffer import FloatArray, RingBuffer
 from erpconsole.widgets.theme import FollowsAppTheme, chart_colors, current_theme_name, get_theme
 from erpconsole.widgets.units import format_local_time, format_value
 
 HOVER_RATE_HZ = 20
-AUTO_DOWNSAMPLE_FACTOR = 1.0
 
 
 class LiveChart(FollowsAppTheme, QWidget):
@@ -64,6 +62,7 @@ class LiveChart(FollowsAppTheme, QWidget):
         self._range_dirty = True
         self._x_range: tuple[float, float] | None = None
         self._y_range: tuple[float, float] | None = None
+        self._drawn_view: tuple[tuple[float, float] | None, int] | None = None  # x range, columns
         self._theme = self._app_theme = current_theme_name()
         self._build()
         self.apply_theme(self._theme)
@@ -111,8 +110,6 @@ class LiveChart(FollowsAppTheme, QWidget):
 
     def _configure_plot_item(self, item: pg.PlotItem) -> None:
         item.disableAutoRange()
-        item.setDownsampling(auto=True, mode="peak")
-        item.setClipToView(True)
         item.setMenuEnabled(False)
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
@@ -136,14 +133,10 @@ class LiveChart(FollowsAppTheme, QWidget):
         if key in self._series:
             raise ValueError(f"series {key!r} already exists")
         pen_color = color or self._auto_color(len(self._series))
-        curve = pg.PlotDataItem(name=name, pen=self._pen(pen_color), antialias=False, connect="finite")
-        # PlotItem.addItem imposes the plot's own downsampling and clipping: set them after.
-        self._plot.getPlotItem().addItem(curve)
-        curve.setDownsampling(auto=True, method="peak")
-        curve.setClipToView(True)
-        # pyqtgraph's default keeps ~5 samples per pixel, so 3,600 points on a 470 px chart
-        # are not downsampled at all; peak mode needs one bin (a min and a max) per pixel.
-        curve.opts["autoDownsampleFactor"] = AUTO_DOWNSAMPLE_FACTOR
+        # Our own curve, not a PlotDataItem: it draws the min/max of each pixel column
+        # (see chart_curve), and needs no bounds since auto-range is ours.
+        curve = CurveItem(self._pen(pen_color))
+        self._plot.getPlotItem().addItem(curve, ignoreBounds=True)
         self._series[key] = ChartSeries(key, name, color, RingBuffer(self._capacity), curve)
         self._update_legend()
 
@@ -198,7 +191,7 @@ class LiveChart(FollowsAppTheme, QWidget):
         for series in self._series.values():
             item.removeItem(series.curve)
         self._series.clear()
-        self._x_range = self._y_range = None
+        self._x_range = self._y_range = self._drawn_view = None
         if self._fixed_y is not None:
             item.setYRange(*fixed_view(self._fixed_y), padding=0)
         self._range_dirty = True
@@ -240,27 +233,40 @@ class LiveChart(FollowsAppTheme, QWidget):
         return self._range_dirty or any(s.dirty for s in self._series.values())
 
     def refresh(self) -> bool:
-        """Pushes changed data to the plot; False (and nothing done) if hidden or unchanged."""
-        if not self.isVisible():
+        """Pushes changed data to the plot; False (and nothing done) if hidden, scrolled out
+        of sight or unchanged."""
+        if not self.isVisible() or self.visibleRegion().isEmpty():
             return False
         data_changed = any(s.dirty for s in self._series.values())
-        if not (data_changed or self._range_dirty or self._window_slid()):
-            return False
-        for series in self._series.values():
-            if series.dirty:
-                self._push(series)
+        if not (data_changed or self._range_dirty or self._window_slid() or self._view() != self._drawn_view):
+            return False  # (the view changes without new data when the chart is resized)
         self._update_x_range()
+        view = self._view()
+        for series in self._series.values():
+            if series.dirty or view != self._drawn_view:
+                self._push(series, view)
+        self._drawn_view = view
         self._update_y_range()
         self._range_dirty = False
         self._update_empty_label()
         return True
 
-    def _push(self, series: ChartSeries) -> None:
-        ts, values = series.buffer.arrays()
-        # Copies (the ring buffer's views move when it compacts; pyqtgraph keeps a reference),
-        # with NaN breaks where the host was not polled.
-        series.curve.setData(*with_gaps(ts, values))
+    def _view(self) -> tuple[tuple[float, float] | None, int]:
+        """What the drawn points depend on besides the data: the x range and pixel columns."""
+        width = self._plot.getPlotItem().getViewBox().width()
+        return self._x_range, max(1, int(width * self._plot.devicePixelRatioF()))
+
+    def _push(self, series: ChartSeries, view: tuple[tuple[float, float] | None, int]) -> None:
+        x_range, columns = view
+        if x_range is None or len(series.buffer) == 0:
+            series.curve.clear()
+        else:  # only the slices of the line whose samples changed are computed again
+            series.curve.show_buffer(series.buffer, *x_range, columns)
         series.mark_drawn()
+
+    def drawn_points(self, key: str) -> tuple[FloatArray, FloatArray]:
+        """The points the series' line is drawn through (after decimation)."""
+        return self._get(key).curve.points()
 
     def _window_slid(self) -> bool:
         """With a time window, 'now' moves even when no data comes; so must the x range."""
@@ -288,9 +294,7 @@ class LiveChart(FollowsAppTheme, QWidget):
     def _update_y_range(self) -> None:
         if self._fixed_y is not None or self._x_range is None:
             return
-        found = [
-            visible_min_max(*s.buffer.arrays(), *self._x_range) for s in self._series.values() if len(s.buffer)
-        ]
+        found = [s.curve.value_range() for s in self._series.values()]  # what the curves hold
         bounds = [b for b in found if b is not None]
         if not bounds:
             return
@@ -386,7 +390,7 @@ class LiveChart(FollowsAppTheme, QWidget):
 
     @staticmethod
     def _pen(color: str) -> pg.QtGui.QPen:
-        pen = pg.mkPen(color, width=1)
-        pen.setCosmetic(True)
-        return pen
+        # Width 0: Qt's one-pixel hairline, cosmetic by definition, and the curve's bounding
+        # rect is its points' (a width-1 pen makes Qt stroke the whole path to find it).
+        return pg.mkPen(color, width=0)
 

@@ -25,6 +25,7 @@ class RingBuffer:
         self._end = 0
         self._len = 0
         self._version = 0
+        self._rewrites = 0
 
     @property
     def capacity(self) -> int:
@@ -35,6 +36,12 @@ class RingBuffer:
         """Counts changes: a view drawing a buffer someone else fills knows when to redraw."""
         return self._version
 
+    @property
+    def rewrites(self) -> int:
+        """Counts changes other than :meth:`append` (clear, extend): while it stands still the
+        buffer only gained newer items at its end and lost its oldest ones."""
+        return self._rewrites
+
     def __len__(self) -> int:
         return self._len
 
@@ -42,6 +49,7 @@ class RingBuffer:
         self._end = 0
         self._len = 0
         self._version += 1
+        self._rewrites += 1
 
     def append(self, ts: float, value: float) -> None:
         if self._end == self._ts.size:
@@ -57,6 +65,7 @@ class RingBuffer:
         val_arr = np.asarray(values, dtype=np.float64).ravel()
         if ts_arr.shape != val_arr.shape:
             raise ValueError(f"ts and values differ in length: {ts_arr.size} != {val_arr.size}")
+        self._rewrites += 1
         if ts_arr.size >= self._capacity:
             self._ts[: self._capacity] = ts_arr[-self._capacity :]
             self._values[: self._capacity] = val_arr[-self._capacity :]

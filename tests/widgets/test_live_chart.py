@@ -2,7 +2,9 @@ import time
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QPainter
 
+from erpconsole.widgets.chart_curve import CurveItem
 from erpconsole.widgets.live_chart import LiveChart
 from erpconsole.widgets.theme import DARK, LIGHT
 
@@ -32,8 +34,8 @@ def chart(qtbot, clock):
     return widget
 
 
-def _curve(chart, index=0):
-    return chart.plot_widget().getPlotItem().listDataItems()[index]
+def _drawn(chart, key):
+    return chart.drawn_points(key)
 
 
 def test_append_then_refresh_paints_once(chart, qtbot, paint_counter):
@@ -45,7 +47,7 @@ def test_append_then_refresh_paints_once(chart, qtbot, paint_counter):
         chart.append("rx", NOW - 5 + i, 1000.0 * i)
     assert chart.refresh() is True
     qtbot.waitUntil(lambda: counter.count >= 1, timeout=2000)
-    x, y = _curve(chart).getData()
+    x, y = _drawn(chart, "rx")
     assert y.tolist() == [0.0, 1000.0, 2000.0, 3000.0, 4000.0]
 
     counter.count = 0
@@ -59,11 +61,11 @@ def test_hidden_chart_does_not_repaint(chart, qtbot):
     chart.hide()
     chart.append("rx", NOW, 42.0)
     assert chart.refresh() is False
-    assert _curve(chart).getData()[1] is None
+    assert _drawn(chart, "rx")[1].size == 0
     chart.show()
     qtbot.waitExposed(chart)
     assert chart.refresh() is True
-    assert _curve(chart).getData()[1].tolist() == [42.0]
+    assert _drawn(chart, "rx")[1].tolist() == [42.0]
 
 
 def test_chart_on_a_hidden_parent_does_not_repaint(qtbot, clock):
@@ -92,7 +94,7 @@ def test_set_history_replaces_data(chart):
     assert got_ts.tolist() == ts.tolist()
     assert got_values.tolist() == [7.0] * ts.size
     assert chart.refresh() is True
-    assert _curve(chart).getData()[1].tolist() == [7.0] * ts.size
+    assert _drawn(chart, "rx")[1].tolist() == [7.0] * ts.size
 
 
 def test_set_history_longer_than_capacity_keeps_newest(chart):
@@ -174,12 +176,10 @@ def test_fixed_y_range_for_percentages(qtbot, clock):
 
 def test_curves_are_configured_for_streaming(chart):
     chart.add_series("rx", "eth0 in", color="#ff0000")
-    curve = _curve(chart)
-    assert curve.opts["autoDownsample"] is True
-    assert curve.opts["downsampleMethod"] == "peak"
-    assert curve.opts["clipToView"] is True
-    assert curve.opts["antialias"] is False
-    pen = curve.opts["pen"]
+    curve = chart._series["rx"].curve
+    assert not chart.plot_widget().renderHints() & QPainter.RenderHint.Antialiasing
+    assert curve.parentItem() is chart.plot_widget().getPlotItem().getViewBox().childGroup
+    pen = curve.pen()
     assert pen.width() <= 1 and pen.isCosmetic()
     assert pen.color().name() == "#ff0000"
 
@@ -209,10 +209,10 @@ def test_apply_theme_recolours_background_and_auto_series(chart):
     chart.apply_theme("dark")
     view = chart.plot_widget()
     assert view.backgroundBrush().color().name() == DARK.chart_background
-    assert _curve(chart).opts["pen"].color().name() == DARK.series[0]
+    assert chart._series["a"].curve.pen().color().name() == DARK.series[0]
     chart.apply_theme("light")
     assert view.backgroundBrush().color().name() == LIGHT.chart_background
-    assert _curve(chart).opts["pen"].color().name() == LIGHT.series[0]
+    assert chart._series["a"].curve.pen().color().name() == LIGHT.series[0]
     assert chart.theme_name() == "light"
 
 
@@ -222,20 +222,6 @@ def test_legend_lists_each_series_with_its_colour(chart):
     chart.add_series("tx", "eth0 out", color="#123456")
     assert chart.legend_entries() == [("eth0 <in>", DARK.series[0]), ("eth0 out", "#123456")]
     assert "eth0 &lt;in&gt;" in chart._legend_label.text()
-
-
-def test_a_silence_in_the_data_breaks_the_line():
-    import numpy as np
-
-    from erpconsole.widgets.chart_parts import with_gaps
-
-    ts = np.array([0.0, 5, 10, 15, 100, 105, 110])
-    values = np.array([1.0, 2, 3, 4, 5, 6, 7])
-    gts, gvalues = with_gaps(ts, values)
-    assert len(gts) == 8 and np.isnan(gvalues[4]) and 15 < gts[4] < 100
-    assert np.array_equal(gvalues[~np.isnan(gvalues)], values)
-    same_ts, same_values = with_gaps(ts[:4], values[:4])
-    assert np.array_equal(same_values, values[:4]) and same_ts is not ts
 
 
 def test_a_shared_buffer_is_drawn_not_copied(qtbot, clock):
@@ -256,10 +242,10 @@ def test_a_shared_buffer_is_drawn_not_copied(qtbot, clock):
         assert chart.is_dirty() and chart.refresh()
         ts, values = chart.series_data("cpu")
         assert np.shares_memory(values, shared.arrays()[1]) and values.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
-        assert _curve(chart).yData.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+        assert _drawn(chart, "cpu")[1].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
         assert not chart.refresh()  # nothing new in the buffer: nothing to draw
     shared.append(NOW - 4, 5.0)
-    assert charts[0].refresh() and _curve(charts[0]).yData[-1] == 5.0
+    assert charts[0].refresh() and _drawn(charts[0], "cpu")[1][-1] == 5.0
     with pytest.raises(ValueError, match="shared buffer"):
         charts[0].append("cpu", NOW, 1.0)
 
@@ -289,7 +275,7 @@ def test_reset_forgets_series_legend_and_ranges(chart, clock):
     chart.reset()
     assert chart.series_keys() == [] and chart.legend_entries() == []
     assert chart.y_range() is None and chart.x_range() is None
-    assert chart.plot_widget().getPlotItem().listDataItems() == []
+    assert not [i for i in chart.plot_widget().getPlotItem().items if isinstance(i, CurveItem)]
     assert chart.is_empty_hint_shown()
     chart.add_series("rx", "eth1 in")  # the same key again, for the next target
     chart.set_history("rx", [NOW - 10, NOW], [1.0, 2.0])

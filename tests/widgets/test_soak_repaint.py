@@ -3,7 +3,8 @@
 PySide6 6.12.0 on Python 3.11 drops a reference to None on every Python ``paint()`` override
 and dies with "Fatal Python error: none_dealloc" after a few thousand repaints (DESIGN.md).
 Both kinds of override are exercised here: pyqtgraph's ``GraphicsItem.paint`` (the chart's
-curve and axes) and a widget ``paintEvent`` (the sparkline). Each is counted, so the test
+hover line, shown over the streaming curve; the curve itself is painted by Qt, see
+chart_curve) and a widget ``paintEvent`` (the sparkline). Each is counted, so the test
 cannot pass without really painting.
 """
 
@@ -13,7 +14,7 @@ import time
 
 import numpy as np
 import pytest
-from pyqtgraph.graphicsItems.PlotCurveItem import PlotCurveItem
+from pyqtgraph.graphicsItems.InfiniteLine import InfiniteLine
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from erpconsole.widgets.live_chart import LiveChart
@@ -37,13 +38,13 @@ class CountingSparkline(Sparkline):
 @pytest.fixture
 def curve_paints(monkeypatch):
     counter = {"n": 0}
-    original = PlotCurveItem.paint
+    original = InfiniteLine.paint
 
     def counting_paint(self, painter, option, widget=None):
         counter["n"] += 1
         return original(self, painter, option, widget)
 
-    monkeypatch.setattr(PlotCurveItem, "paint", counting_paint)
+    monkeypatch.setattr(InfiniteLine, "paint", counting_paint)
     return counter
 
 
@@ -63,6 +64,7 @@ def test_twenty_thousand_repaints_survive(qtbot, qapp, curve_paints, paint_count
     host.show()
     chart.append("cpu", 1_699_999_999.0, 50.0)
     chart.refresh()
+    chart.show_hover_at(1_699_999_999.0)  # its line is in the region each new point repaints
     qtbot.waitUntil(lambda: spark.paints > 0 and curve_paints["n"] > 0, timeout=5000)
     viewport_paints = paint_counter(chart.plot_widget().viewport())
     refcount_none = sys.getrefcount(None)
@@ -78,6 +80,7 @@ def test_twenty_thousand_repaints_survive(qtbot, qapp, curve_paints, paint_count
         # alone would leave that to the event loop.
         chart.plot_widget().viewport().repaint()
         if i % 16 == 0:
+            chart.show_hover_at(t0 + i)  # a mouse resting near the newest point: in view
             qapp.processEvents()
     history = 50 + 40 * np.sin(np.arange(SPARK_REPAINTS + 900) / 25.0)
     spark_before = spark.paints
