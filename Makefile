@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # window and in PDF evidence), and the real servers and backup tools the tests use.
 SYSTEM_PACKAGES := python3-venv libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 \
 	fonts-dejavu-core fonts-wqy-microhei poppler-utils openssh-server openssh-client \
-	pgbackrest restic borgbackup barman postgresql-client mariadb-client
+	pgbackrest restic borgbackup barman postgresql-client mariadb-client iproute2 iputils-ping
 # What a desktop session needs for the console window (xcb platform plugin).
 GUI_PACKAGES := libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 \
 	libxcb-render-util0 libxcb-image0

@@ -249,6 +249,17 @@ def _pct(v: float | None) -> str:
     return "-" if v is None else f"{v:.0f}%"
 
 
+def _latency(s: HostSnapshot | None) -> str:
+    return "-" if s is None or s.latency_ms is None else _("{ms:.1f} ms").format(ms=s.latency_ms)
+
+
+def _loss(s: HostSnapshot | None) -> str:
+    """The share lost and of how many probes: one inspect round sends one poll's few."""
+    if s is None or s.loss_percent is None:
+        return "-"
+    return _("{pct:.0f}% of {n}").format(pct=s.loss_percent, n=s.loss_probes)
+
+
 def _columns(rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows]
@@ -286,7 +297,8 @@ def _access_rows(report: InspectionReport) -> list[tuple[str, ...]]:
 
 
 def to_table(report: InspectionReport) -> str:
-    rows = [(_("HOST"), _("STATUS"), _("CPU"), _("MEM"), _("DISK"), _("LOAD"), _("MESSAGE"))]
+    rows = [(_("HOST"), _("STATUS"), _("CPU"), _("MEM"), _("DISK"), _("LOAD"), _("LATENCY"),
+             _("LOSS"), _("MESSAGE"))]
     for h in report.hosts:
         s = h.snapshot
         disk = s.busiest_disk if s else None
@@ -294,7 +306,8 @@ def to_table(report: InspectionReport) -> str:
         rows.append((
             h.name, v.state, _pct(s.cpu_percent if s else None), _pct(s.mem_percent if s else None),
             f"{disk.mount} {disk.used_percent:.0f}%" if disk else "-",
-            f"{s.load[0]:.2f}" if s and s.load else "-", v.cause or h.message,
+            f"{s.load[0]:.2f}" if s and s.load else "-", _latency(s), _loss(s),
+            v.cause or h.message,
         ))
     lines = _columns(rows)
     if report.databases:
