@@ -30,6 +30,7 @@ from erpconsole.services.databases.mysql_errors import (
     PRIVILEGE_NEEDED,
     REFUSALS,
     TIMEOUT_CODES,
+    UNKNOWN_IS_TABLE,
     ErrorContext,
     classify,
     error_code,
@@ -118,6 +119,7 @@ class MySQLCollector(DatabaseCollector):
         trx = self._transactions(conn, notes)
         listed = self._guarded(notes, "activity", lambda: mysql_rows.sessions(
             self.query(conn, self.flavor.processlist_sql), trx, time.time()), ())
+        listed = self._metadata_blockers(conn, listed, notes)
         upstream = self._replication(conn, notes)
         if "Innodb_deadlocks" not in status:
             count = self._guarded(notes, "deadlocks", lambda: self.query(conn, mysql_sql.DEADLOCKS_SQL), [])
@@ -211,6 +213,23 @@ class MySQLCollector(DatabaseCollector):
                 "which session blocks which needs performance_schema on MySQL 8: set "
                 "performance_schema=ON in the server configuration and restart the server")))
         return mysql_rows.transactions(rows)
+
+    def _metadata_blockers(self, conn: Connection, listed: tuple, notes: list[PanelNote]) -> tuple:
+        """Who holds the metadata lock a session waits for, where MariaDB can say."""
+        if not self.flavor.mariadb or not any(map(mysql_rows.waits_for_metadata, listed)):
+            return listed
+
+        def refused(exc: sa_exc.DBAPIError) -> PanelNote:
+            if error_code(exc) != UNKNOWN_IS_TABLE:
+                return self._generic_note("activity", exc)
+            return PanelNote("activity", _(
+                "a session waits for a metadata lock and the server does not say who holds it: "
+                "an administrator can run INSTALL SONAME 'metadata_lock_info' for the console to "
+                "name the session"))
+
+        rows = self._guarded(notes, "metadata_locks", lambda: self.query(conn, mysql_sql.MDL_HELD_SQL),
+                             None, refused)
+        return listed if rows is None else mysql_rows.metadata_blockers(listed, rows)
 
     def _replication(self, conn: Connection, notes: list[PanelNote]) -> DbReplica | None:
         def read() -> list[dict]:

@@ -21,12 +21,13 @@ PRIVILEGE_NEEDED = 1227
 UNKNOWN_DATABASE = 1049
 UNKNOWN_THREAD = 1094
 NOT_THREAD_OWNER = 1095
+UNKNOWN_IS_TABLE = 1109  # unknown table in information_schema (a plugin's table not installed)
 # What a panel's statement gets from a missing grant or feature (no PROCESS, no
 # performance_schema, an older server without the table or column): held until the next slow
 # refresh. Any other error may pass, and the panel asks again at the next poll.
 REFUSALS = frozenset({DB_ACCESS_DENIED, TABLE_ACCESS_DENIED, PRIVILEGE_NEEDED,
                       1054,  # unknown column
-                      1109,  # unknown table in information_schema
+                      UNKNOWN_IS_TABLE,
                       1143,  # column access denied
                       1146,  # table does not exist
                       1289, 3167,  # a feature disabled in this build or by a setting

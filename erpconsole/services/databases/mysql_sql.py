@@ -81,6 +81,11 @@ TRX_LOCK_WAITS_PS = _TRX_COLUMNS.format(blocker="bt.PROCESSLIST_ID") + (
 
 TRX_ONLY = _TRX_COLUMNS.format(blocker="NULL")
 
+# MariaDB's metadata_lock_info plugin (INSTALL SONAME 'metadata_lock_info'): the table
+# metadata locks each thread holds, asked only while a session waits for one.
+MDL_HELD_SQL = ("SELECT THREAD_ID, TABLE_SCHEMA, TABLE_NAME FROM information_schema.METADATA_LOCK_INFO "
+                "WHERE LOCK_TYPE = 'Table metadata lock'")
+
 _SYSTEM_SCHEMAS = "('mysql', 'information_schema', 'performance_schema', 'sys')"
 
 
