@@ -105,10 +105,7 @@ def lossy_link(loss: float = 20, delay_ms: float = 50, seed: int = 1) -> Iterato
         how = "netem"
         _ip("link", "add", near_dev, "type", "veth", "peer", "name", far_dev)
         made.append(("link", "del", near_dev))
-        netem = subprocess.run(["tc", "qdisc", "add", "dev", near_dev, "root", "netem", "loss",
-                                f"{loss:g}%", "delay", f"{delay_ms:g}ms"],
-                               capture_output=True, text=True, timeout=10)
-        if netem.returncode != 0:
+        if not _netem(near_dev, loss, delay_ms):
             _ip("link", "del", near_dev)
             made.pop()
             how = "tun relay"
@@ -127,6 +124,15 @@ def lossy_link(loss: float = 20, delay_ms: float = 50, seed: int = 1) -> Iterato
                 relay.wait(5)
         for undo in reversed(made):
             subprocess.run(["ip", *undo], capture_output=True, timeout=10)
+
+
+def _netem(dev: str, loss: float, delay_ms: float) -> bool:
+    """True when the kernel's netem now drops and delays what ``dev`` sends."""
+    if shutil.which("tc") is None:
+        return False
+    done = subprocess.run(["tc", "qdisc", "add", "dev", dev, "root", "netem", "loss", f"{loss:g}%",
+                           "delay", f"{delay_ms:g}ms"], capture_output=True, text=True, timeout=10)
+    return done.returncode == 0
 
 
 def _address(dev: str, mine: str, other: str, how: str, netns: str | None) -> None:

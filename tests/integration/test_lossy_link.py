@@ -38,7 +38,7 @@ POLLS = -(-PROBES // PROBES_PER_POLL)  # 17 polls of 3 keepalive probes: 51
 def lossy() -> Iterator[netns.LossyLink]:
     require(netns.available() is None, f"network namespaces ({netns.available()})")
     require(shutil.which("ping") is not None, "ping (iputils-ping)")
-    require(shutil.which("tc") is not None, "tc (iproute2)")
+    require(shutil.which("tc") is not None, "tc (iproute2), to try netem first")
     with netns.lossy_link(loss=LOSS, delay_ms=DELAY_MS) as link:
         yield link
 
