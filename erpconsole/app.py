@@ -29,6 +29,11 @@ def default_store_url() -> str:
     return f"sqlite:///{data / 'store.sqlite3'}"
 
 
+def user_sops_folder() -> Path:
+    """Where the team's own SOP templates go on this machine (beside the inventory's folders)."""
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "sops"
+
+
 def settings_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "ui.ini"
 
@@ -156,7 +161,7 @@ class Console:
         try:
             from erpconsole.services.sop.service import SopService
 
-            sops = Path(platformdirs.user_data_dir(APP_NAME)) / "sops"
+            sops = user_sops_folder()
             try:  # the place for the team's own templates, there to be found and filled
                 sops.mkdir(parents=True, exist_ok=True)
             except OSError:

@@ -36,9 +36,17 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("gui", parents=[common], help="open the console (the default)")
     ins = sub.add_parser("inspect", parents=[common], help="one round of every collector and check, no GUI")
-    ins.add_argument("--format", choices=("table", "json"), default="table")
+    ins.add_argument("--format", choices=("table", "json", "nagios"), default="table",
+                     help="table (the default) for a person, json for scripts, nagios for a "
+                     "Nagios / Icinga / Naemon service check: a status line with performance data")
+    ins.add_argument("--only", metavar="PARTS", action="append",
+                     help="cover only these parts: hosts, databases, backups, access, sop (comma "
+                     "separated, or repeated; default hosts,databases,backups: the access review, "
+                     "slow and reading every account, runs only when named)")
+    ins.add_argument("--target", metavar="NAME", action="append",
+                     help="cover only this host, database or backup set (repeat for more)")
     ins.add_argument("--out", metavar="FILE", help="write the result to FILE instead of standard output")
-    ins.add_argument("--report", metavar="FILE", help="also write the daily report: FILE.html, or FILE.pdf by the extension")
+    ins.add_argument("--report", metavar="FILE", help="also write the daily report: FILE.html, or FILE.pdf by the extension (it covers the access review too, unless --only says otherwise)")
 
     shot = sub.add_parser("screenshot", parents=[common], help="render the real window offscreen to a PNG")
     shot.add_argument("file", metavar="FILE")
@@ -72,18 +80,46 @@ def _load_inventory(path: str | None):
         return None, str(exc)
 
 
+def _inspect_scope(args: argparse.Namespace):
+    """(inventory cut to --target, parts of --only, None) or (None, (), what is wrong)."""
+    from erpconsole.services import inspect_scope as scope
+
+    inv, error = _load_inventory(args.inventory)
+    if inv is None:
+        return None, (), error
+    try:
+        parts = scope.parse_parts(args.only, scope.REPORT_PARTS if args.report else scope.DEFAULT_PARTS)
+        inv = scope.select(inv, args.target)
+        scope.check_covered(inv, parts)
+    except scope.ScopeError as exc:
+        return None, (), str(exc)
+    return inv, parts, None
+
+
+def _sop_reader(args: argparse.Namespace, inv):
+    from erpconsole.app import default_store_url, user_sops_folder
+    from erpconsole.services.sop.inspect_sop import inspect_sop
+
+    url = args.store or default_store_url()
+    return lambda: inspect_sop(inv, url, (user_sops_folder(),))
+
+
 def _inspect(args: argparse.Namespace) -> int:
     from erpconsole.services.inspect import run_inspection, to_json, to_table
     from erpconsole.services.log_setup import setup_logging
+    from erpconsole.services.plugin_output import to_nagios, unknown
 
     log_path = setup_logging()
-    inv, error = _load_inventory(args.inventory)
+    inv, parts, error = _inspect_scope(args)
     if inv is None:
+        if args.format == "nagios":  # the monitoring system shows standard output only
+            sys.stdout.write(unknown(error))
         print(f"erpconsole: {error}", file=sys.stderr)
         return EXIT_UNKNOWN
-    report = run_inspection(inv)
+    report = run_inspection(inv, parts=parts, sop=_sop_reader(args, inv) if "sop" in parts else None)
     _say_unread_targets(report, log_path)
-    text = to_json(report) + "\n" if args.format == "json" else to_table(report)
+    text = (to_json(report) + "\n" if args.format == "json" else
+            to_nagios(report, inv) if args.format == "nagios" else to_table(report))
     if args.out:
         try:
             Path(args.out).write_text(text, encoding="utf-8")
@@ -302,7 +338,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse says 2 for bad usage: CRITICAL to a monitoring system
+        return EXIT_UNKNOWN if exc.code == 2 else int(exc.code or 0)
     command = args.command or "gui"
     if command in ("secret", "audit") and not logging.getLogger().handlers:  # inspect sets its own
         from erpconsole.guards.logs import stderr_handler

@@ -10,8 +10,10 @@ from datetime import datetime, timezone
 
 from erpconsole.config import Inventory
 from erpconsole.services import checks, metrics, units
+from erpconsole.services import inspect_scope as scope
 from erpconsole.services.access.inspect_access import access_json
 from erpconsole.services.backups.inspect_backups import backups_json
+from erpconsole.services.sop.inspect_sop import sop_json
 from erpconsole.services.databases import blockers as lock_text
 from erpconsole.services.databases.factory import database_targets
 from erpconsole.services.hosts.factory import host_targets
@@ -58,6 +60,8 @@ class InspectionReport:
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     access: object | None = None  # services.access.inspect_access.AccessReport
     backups: object | None = None  # services.backups.inspect_backups.BackupsReport
+    parts: tuple[str, ...] = scope.DEFAULT_PARTS  # what this run covered (--only)
+    sop: object | None = None  # services.sop.inspect_sop.SopReport
 
     @property
     def exit_code(self) -> int:
@@ -119,8 +123,10 @@ def _in_background(name: str, work) -> tuple[threading.Thread, list]:
     return thread, box
 
 
-def _side_result(name: str, thread: threading.Thread, box: list, timeout_s: float
+def _side_result(name: str, thread: threading.Thread | None, box: list, timeout_s: float
                  ) -> tuple[object | None, list[Finding]]:
+    if thread is None:  # a part this run does not cover
+        return None, []
     thread.join(timeout_s + 2.0)
     result = box[0] if box else None
     if result is None or isinstance(result, Exception):
@@ -130,7 +136,14 @@ def _side_result(name: str, thread: threading.Thread, box: list, timeout_s: floa
     return result, list(result.findings)
 
 
-def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
+def _part(parts: tuple[str, ...], name: str, work) -> tuple[threading.Thread | None, list]:
+    return _in_background(name, work) if name in parts and work is not None else (None, [])
+
+
+def run_inspection(inv: Inventory, timeout_s: float = 15.0, parts: tuple[str, ...] = scope.DEFAULT_PARTS,
+                   sop=None) -> InspectionReport:
+    """``parts``: what to cover (inspect_scope.PARTS); ``sop``: a callable giving the SOP part's
+    report (it reads the store, which the caller knows)."""
     from erpconsole.services.access.inspect_access import inspect_access
     from erpconsole.services.backups.inspect_backups import inspect_backups
     from erpconsole.services.hosts.login_gate import LoginGate
@@ -138,13 +151,14 @@ def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
     # The poll, the access review and the backup listing each log in to a host: an account
     # that refuses logins gets one failed attempt per run, not one from each of them.
     gate = LoginGate()
-    hosts = host_targets(inv, login_gate=gate)
-    databases = database_targets(inv)
+    hosts = host_targets(inv, login_gate=gate) if scope.HOSTS in parts else []
+    databases = database_targets(inv) if scope.DATABASES in parts else []
     for _name, collector, *_rest in databases:
         collector.hold_rates(DB_RATE_WINDOW_S)
-    access_job = _in_background("access", lambda: inspect_access(inv, timeout_s=timeout_s,
-                                                                  login_gate=gate))
-    backups_job = _in_background("backups", lambda: inspect_backups(inv, login_gate=gate))
+    access_job = _part(parts, scope.ACCESS, lambda: inspect_access(inv, timeout_s=timeout_s,
+                                                                    login_gate=gate))
+    backups_job = _part(parts, scope.BACKUPS, lambda: inspect_backups(inv, login_gate=gate))
+    sop_job = _part(parts, scope.SOP, sop)
     results = _run_all([t[1] for t in hosts] + [t[1] for t in databases], timeout_s)
     host_reports: list[HostReport] = []
     db_reports: list[DatabaseReport] = []
@@ -167,11 +181,12 @@ def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
         collector.close()
     access, access_findings = _side_result("access", *access_job, timeout_s)
     backups, backup_findings = _side_result("backups", *backups_job, timeout_s)
-    findings.extend(access_findings + backup_findings)
+    sops, sop_findings = _side_result("sop", *sop_job, timeout_s)
+    findings.extend(access_findings + backup_findings + sop_findings)
     worst = checks.worst(findings)
     status = "ok" if worst is None or worst is Severity.INFO else worst.value
     return InspectionReport(datetime.now(timezone.utc), status, tuple(host_reports),
-                            tuple(db_reports), tuple(findings), access, backups)
+                            tuple(db_reports), tuple(findings), access, backups, parts, sops)
 
 
 def _db_metrics(s: DatabaseSnapshot | None) -> dict:
@@ -237,6 +252,8 @@ def to_json(report: InspectionReport) -> str:
         ],
         "backups": backups_json(report.backups),
         "access": access_json(report.access),
+        "sop": sop_json(report.sop),
+        "covers": list(report.parts),
         "findings": [
             {"severity": f.severity.value, "target": f.target, "check": f.check, "message": f.message}
             for f in report.findings
@@ -309,7 +326,7 @@ def to_table(report: InspectionReport) -> str:
             f"{s.load[0]:.2f}" if s and s.load else "-", _latency(s), _loss(s),
             v.cause or h.message,
         ))
-    lines = _columns(rows)
+    lines = _columns(rows) if scope.HOSTS in report.parts else []
     if report.databases:
         lines.append("")
         lines.extend(_columns(_db_rows(report)))
