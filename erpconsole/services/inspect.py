@@ -99,7 +99,7 @@ def _run_all(collectors: list[Collector], timeout_s: float) -> list[tuple | None
 def _judge(name: str, result: tuple | None, timeout_s: float) -> tuple:
     """(status, message, snapshot, health finding or None) of one target's round."""
     if result is None:
-        err = PollError(name, Health.TIMEOUT, _("no answer within {s:g} s").format(s=timeout_s))
+        err = PollError(name, Health.TIMEOUT, _("no answer within {s}").format(s=units.duration(timeout_s)))
         snap = None
     else:
         snap, err, _gap = result
@@ -130,7 +130,7 @@ def _side_result(name: str, thread: threading.Thread | None, box: list, timeout_
     thread.join(timeout_s + 2.0)
     result = box[0] if box else None
     if result is None or isinstance(result, Exception):
-        why = str(result) if result is not None else _("no answer within {s:g} s").format(s=timeout_s)
+        why = str(result) if result is not None else _("no answer within {s}").format(s=units.duration(timeout_s))
         return None, [Finding(Severity.WARNING, name, f"{name}.source",
                               _("the {part} check could not run: {why}").format(part=name, why=why))]
     return result, list(result.findings)
@@ -289,7 +289,7 @@ def _db_rows(report: InspectionReport) -> list[tuple[str, ...]]:
         s = d.snapshot
         conn = f"{s.connections}/{s.max_connections}" if s and s.connections is not None else "-"
         tps = f"{s.tps:.1f}" if s and s.tps is not None else "-"
-        lag = f"{s.replication_lag_s:.0f}s" if s and s.replication_lag_s is not None else "-"
+        lag = units.duration(s.replication_lag_s) if s and s.replication_lag_s is not None else "-"
         v = word(d, report.findings)
         rows.append((d.name, d.kind, v.state, conn, tps,
                      _pct(s.cache_hit_percent if s else None), lag, v.cause or d.message))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from erpconsole.services.databases.base import first_line
 from erpconsole.services.errors import CollectorError
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.models import Health
 
 ACCESS_DENIED = 1045
@@ -115,8 +116,8 @@ def classify(exc: BaseException, ctx: ErrorContext) -> CollectorError | None:
         return CollectorError(Health.TIMEOUT, _("a statement ran past the {ms} ms statement timeout")
                               .format(ms=ctx.statement_timeout_ms), detail)
     if code == 2013 and "timed out" in detail:
-        return CollectorError(Health.TIMEOUT, _("{address} did not answer within {s:g} s")
-                              .format(address=ctx.address, s=ctx.read_timeout_s), detail)
+        return CollectorError(Health.TIMEOUT, _("{address} did not answer within {s}")
+                              .format(address=ctx.address, s=units.duration(ctx.read_timeout_s)), detail)
     if code == 2003 and "timed out" in detail:  # nothing answered the connect: as the scheduler's deadline says
         return CollectorError(Health.TIMEOUT, _("{address} did not answer the connect: is the address "
                                                 "right, and does a firewall drop the packets?")

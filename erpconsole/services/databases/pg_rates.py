@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.models import PanelNote
 from erpconsole.services.rates import RateTracker
 
@@ -65,8 +66,8 @@ Run = Callable[[str], list[tuple]]
 def not_enough_time(window_s: float = MIN_WINDOW_S) -> PanelNote:
     return PanelNote("rates", _(
         "not enough time for a rate: PostgreSQL publishes its counters about once a second, "
-        "so a rate needs readings at least {s:g} s apart; the next poll gives one").format(
-        s=window_s))
+        "so a rate needs readings at least {s} apart; the next poll gives one").format(
+        s=units.duration(window_s)))
 
 
 class MovedOn:
