@@ -78,6 +78,7 @@ class MySQLCollector(DatabaseCollector):
         self._slow = _SlowPanels()
         self._held: dict[str, PanelNote] = {}
         self._sees_all = True
+        self._window: tuple[float, float] | None = None
         # Maintenance actions run on other threads with a longer read timeout than polls.
         self._local = threading.local()
 
@@ -147,6 +148,7 @@ class MySQLCollector(DatabaseCollector):
             connections=connections, max_connections=self._slow.max_connections,
             connections_by_state=mysql_rows.state_counts(listed, connections, self._sees_all),
             commits_ps=rates.get("commits"), rollbacks_ps=rates.get("rollbacks"),
+            queries_ps=rates.get("questions"), rate_window=self._window,
             cache_hit_percent=_hit_percent(rates.get("read_requests"), rates.get("disk_reads")),
             rows_read_ps=rates.get("rows_read"), rows_inserted_ps=rates.get("rows_inserted"),
             rows_updated_ps=rates.get("rows_updated"), rows_deleted_ps=rates.get("rows_deleted"),
@@ -157,12 +159,17 @@ class MySQLCollector(DatabaseCollector):
             replicas=(upstream,) if upstream else (), notes=tuple(notes), queries=self.queries)
 
     def _rates(self, status: dict[str, float], now: float) -> dict[str, float | None]:
+        """Rates since the previous poll; the counters are live, so any gap will do."""
         counters = {}
         for key, names in mysql_sql.RATE_COUNTERS.items():
             found = next((n for n in names if n in status), None)
             if found is not None:
                 counters[key] = status[found]
-        return self.rates.rates(counters, now)
+        since = self.rates.since("commits", now)
+        rates = self.rates.rates(counters, now)
+        end = time.time() - (time.monotonic() - now)  # when the status was read
+        self._window = (end - since, end) if since and rates.get("commits") is not None else None
+        return rates
 
     def _guarded(self, notes: list[PanelNote], panel: str, fn: Callable[[], Any], default: Any,
                  note_for: Callable[[sa_exc.DBAPIError], PanelNote] | None = None) -> Any:
