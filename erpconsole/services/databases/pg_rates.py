@@ -78,8 +78,13 @@ class MovedOn:
         self.flush_wait_s = min(FLUSH_WAIT_S, 0.6 * interval_s)
         self.early_wait_s = min(EARLY_WAIT_S, 0.25 * interval_s)
         self.burst_max_s = min(BURST_MAX_S, 0.15 * interval_s)  # the three: one interval at most
-        self._sleep = sleep
+        self._pause = sleep
+        self.waited_s = 0.0  # slept in the last read(), for the benchmark's cost per poll
         self._align_first = False  # the first poll gives no rate: in the monitor it waits not
+
+    def _sleep(self, s: float) -> None:
+        self.waited_s += s
+        self._pause(s)
 
     def forget(self) -> None:
         self.tracker.forget()
@@ -97,6 +102,7 @@ class MovedOn:
                                                         tuple[float, float] | None]:
         """Rates per second by counter name (None on the first poll and when too soon), a
         note when too soon, and the window the rates span (server epoch seconds)."""
+        self.waited_s = 0.0
         run("BEGIN")
         try:
             fresh = version_num >= 150000
