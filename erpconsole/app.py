@@ -89,7 +89,7 @@ class Console:
         from erpconsole.ui.bridges import Bridges
         from erpconsole.ui.main_window import MainWindow
 
-        self.store = self.writer = None
+        self.store = self.writer = self.alerts = None
         self._access_service = self._backup_service = None  # what the SOP checks read
         self._store_url = store_url
         self._stopped = False
@@ -124,7 +124,21 @@ class Console:
         self._attach_access(store)
         self._attach_backups(store)
         self._attach_sop(store)
+        self._attach_alerts(store)
         self.bridges.attach_store(store, writer)
+
+    def _attach_alerts(self, store) -> None:
+        """Rules judge every poll (on the scheduler's workers) and write alerts and outbox rows,
+        while this process holds the store's alert lock; a failure leaves the rest running."""
+        try:
+            from erpconsole.services.alerts.service import AlertService
+
+            service = AlertService(store.engine, self.monitor.inventory)
+            service.start(self.monitor)
+        except Exception:  # noqa: BLE001 - the console goes on without alerts
+            log.exception("alert service")
+            return
+        self.alerts = service
 
     def _attach_access(self, store) -> None:
         """The access review keeps its campaigns in the store; a failure here leaves the rest running."""
@@ -198,6 +212,8 @@ class Console:
         self._stopped = True
         self._opener.join(10)
         self.monitor.stop()
+        if self.alerts is not None:
+            self.alerts.stop()
         self.bridges.shutdown()
         writer, store, self.writer, self.store = self.writer, self.store, None, None
         if writer is not None:
@@ -221,8 +237,10 @@ def _qt_app(argv: list[str]):
 
 
 def _inventory_for_gui(path: str | None):
+    from erpconsole.services.alerts.rules import checked
+
     try:
-        return (load_inventory(path) if path else load_default_inventory()), None
+        return checked(load_inventory(path) if path else load_default_inventory()), None
     except InventoryError as exc:
         return None, str(exc)
 

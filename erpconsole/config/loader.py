@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import platformdirs
 
 from erpconsole.config import toml_limits
+from erpconsole.config.alerts_schema import read_alerts
 from erpconsole.config.fields import clip, closest, refusal, size_text, url_secret
 from erpconsole.config.lines import Path_, SourceLines
 from erpconsole.config.models import (
@@ -30,7 +31,8 @@ from erpconsole.i18n import N_, _
 APP_NAME = "erpconsole"
 MAX_FILE_BYTES = 16 * 1024 * 1024
 _TOP = {"local": "[local]", "hosts": "[[hosts]]", "databases": "[[databases]]", "access": "[access]",
-        "backups": "[[backups]]", "sop": "[sop]"}
+        "backups": "[[backups]]", "sop": "[sop]", "alerts": "[alerts]", "rules": "[[rules]]",
+        "routes": "[[routes]]", "maintenance": "[[maintenance]]"}
 _SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "token"})
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_HINTS = {
@@ -265,8 +267,12 @@ def _inventory(src: _Source, doc: dict[str, Any]) -> Inventory:
                for w, raw in _entries(src, doc, "backups")]
     _refuse_duplicates(src, _("backup set"), backups)
     sop = read_table(src, ("sop",), doc.get("sop", {}), SOP, (), "[sop]")
+    targets = [entry for _w, entry in (*hosts, *databases)]
+    alerts = read_alerts(src, doc, src.lines.line_of, {LOCAL_HOST, *(t.name for t in targets)},
+                         {tag for t in targets for tag in t.tags})
     return Inventory(str(src.path), local, tuple(h for _w, h in hosts), tuple(d for _w, d in databases),
-                     _access(src, doc.get("access")), tuple(b for _w, b in backups), sop.get("folders", ()))
+                     _access(src, doc.get("access")), tuple(b for _w, b in backups), sop.get("folders", ()),
+                     alerts)
 
 
 def _unknown_top(key: str, value: Any) -> str:

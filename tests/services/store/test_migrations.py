@@ -9,7 +9,8 @@ from .helpers import rows
 
 TABLES = {"series", "samples", "rollup_1m", "rollup_1h", "rollup_state", "events", "alembic_version", "audit",
           "access_campaigns", "access_extractions", "access_decisions", "backup_verifications", "backup_drills",
-          "sop_runs", "sop_events", "audit_checkpoints"}
+          "sop_runs", "sop_events", "audit_checkpoints", "alerts", "alert_notes", "silences", "outbox",
+          "alert_lock"}
 
 
 def test_empty_file_migrates_to_head(store: Store) -> None:
