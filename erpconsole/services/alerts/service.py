@@ -3,8 +3,8 @@
 ``observe`` is called with every TargetStatus the monitor hands on (on the scheduler's worker
 thread, never the GUI's); ``tick`` runs on the service's own thread every second or so and
 moves what time alone moves: ``for_s`` and ``clear_s`` given in seconds, silences starting and
-ending, escalation and reminders. Only the process that holds the store's ``alert_lock`` row
-evaluates: a second console or agent on the same store reads the alerts and sends nothing.
+ending, escalation and reminders. Only the process that holds the store's ``rules`` lease
+(services/store/lock.py) evaluates: a second console or agent on the same store reads the alerts and sends nothing.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from erpconsole.services.alerts.rules import Rule, compile_rules, runbook_text
 from erpconsole.services.alerts.silences import silenced_by
 from erpconsole.services.alerts.store import AlertRow, AlertStore
 from erpconsole.services.models import TargetStatus
+from erpconsole.services.store.lock import RULES, StoreLease
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL_S = 30.0
+LOCK_TTL_S = 30.0  # renewed every tick
 TICK_S = 1.0
 
 
@@ -55,26 +56,30 @@ class AlertService:
         self._rules_for: dict[str, tuple[Rule, ...]] = {}
         self.evaluator = ev.Evaluator(self.config.for_s, self.config.clear_s)
         self.clock = clock
-        self.holder = holder or f"{person()}:{os.getpid()}"
-        self._ttl = lock_ttl_s
+        self.lease = StoreLease(engine, RULES, holder, lock_ttl_s)
+        self.holder = self.lease.holder
         self._lock = threading.Lock()
-        self._held_until = 0.0  # by the clock; past it this process does not evaluate
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    # -- the lock -------------------------------------------------------------------------------
+    # -- the lease ------------------------------------------------------------------------------
 
     @property
     def evaluating(self) -> bool:
-        return self.clock() < self._held_until
+        """True while this process holds the store's ``rules`` lease."""
+        return self.lease.held
 
-    def take_lock(self, now: float | None = None) -> bool:
-        now = self.clock() if now is None else now
-        held = self.store.take_lock(self.holder, now, self._ttl)
-        with self._lock:
-            if held and not self.evaluating:
+    def take_lock(self) -> bool:
+        """Takes or renews the lease; on taking it, carries on the alerts the store holds open."""
+        was = self.lease.held
+        try:
+            held = self.lease.try_acquire()
+        except Exception:  # noqa: BLE001 - the store is away: the lease runs out by itself
+            log.warning("alert lease could not be renewed", exc_info=True)
+            return self.lease.held
+        if held and not was:
+            with self._lock:
                 self._restore()
-            self._held_until = now + self._ttl * 0.8 if held else 0.0
         return held
 
     def _restore(self) -> None:
@@ -111,7 +116,7 @@ class AlertService:
 
     def tick(self, now: float | None = None) -> None:
         now = self.clock() if now is None else now
-        if not self.take_lock(now):
+        if not self.take_lock():
             return
         with self._lock:
             transitions = self.evaluator.tick(now)
@@ -232,9 +237,8 @@ class AlertService:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(10)
-        if self._held_until:
+        if self.lease.held:
             try:
-                self.store.release_lock(self.holder)
-            except Exception:  # noqa: BLE001 - the lock expires by itself
-                log.warning("could not release the alert lock", exc_info=True)
-        self._held_until = 0.0
+                self.lease.release()
+            except Exception:  # noqa: BLE001 - the lease runs out by itself
+                log.warning("could not give the alert lease up", exc_info=True)

@@ -15,7 +15,6 @@ from erpconsole.services.alerts.silences import Silence
 from erpconsole.services.store.db import placeholders
 
 ACTIVE_STATES = ("pending", "firing", "acknowledged", "silenced")
-LOCK_NAME = "rules"
 _COLUMNS = ("id, rule, target, severity, state, summary, value, runbook, started_at, fired_at, "
             "last_seen, resolved_at, acked_by, acked_at, comment, escalated_at, notified_at")
 
@@ -210,30 +209,6 @@ class AlertStore:
                                    "FROM silences WHERE removed_at IS NULL AND ends_at > ? ORDER BY id",
                              (now,)).fetchall()
         return [Silence(int(r[0]), *r[1:]) for r in rows]
-
-    # -- the evaluation lock --------------------------------------------------------------------
-
-    def take_lock(self, holder: str, now: float, ttl_s: float) -> bool:
-        """Held (taken or renewed) by ``holder`` until ``now + ttl_s``; False while another
-        process holds it and it has not expired."""
-        expires = now + ttl_s
-        with self.engine.begin() as conn:
-            if self._run(conn, "INSERT INTO alert_lock (name, holder, expires_at) VALUES (?, ?, ?) "
-                               "ON CONFLICT DO NOTHING", (LOCK_NAME, holder, expires)).rowcount == 1:
-                return True
-            return self._run(conn, "UPDATE alert_lock SET holder = ?, expires_at = ? WHERE name = ? AND "
-                                   "(holder = ? OR expires_at < ?)",
-                             (holder, expires, LOCK_NAME, holder, now)).rowcount == 1
-
-    def release_lock(self, holder: str) -> None:
-        with self.engine.begin() as conn:
-            self._run(conn, "DELETE FROM alert_lock WHERE name = ? AND holder = ?", (LOCK_NAME, holder))
-
-    def lock_holder(self) -> tuple[str, float] | None:
-        with self.engine.connect() as conn:
-            found = self._run(conn, "SELECT holder, expires_at FROM alert_lock WHERE name = ?",
-                              (LOCK_NAME,)).fetchone()
-        return (found[0], float(found[1])) if found else None
 
 
 def _values(row: AlertRow) -> tuple:

@@ -60,13 +60,15 @@ def make_service(tmp_path: Path, store_url: str) -> Iterator[Callable[..., Alert
     made: list[AlertService] = []
     engines = []
 
-    def make(inventory: str = INVENTORY, clock: Clock | None = None, holder: str | None = None) -> AlertService:
+    def make(inventory: str = INVENTORY, clock: Clock | None = None, holder: str | None = None,
+             lock_ttl_s: float = 30.0) -> AlertService:
         path = tmp_path / f"inv{len(made)}.toml"
         path.write_text(inventory, encoding="utf-8")
         engine = make_engine(store_url)
         migrate(engine)
         engines.append(engine)
-        service = AlertService(engine, load_inventory(path), clock=clock or Clock(), holder=holder)
+        service = AlertService(engine, load_inventory(path), clock=clock or Clock(), holder=holder,
+                               lock_ttl_s=lock_ttl_s)
         made.append(service)
         return service
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -127,16 +128,32 @@ def test_one_evaluator_per_store(make_service) -> None:
     assert second.store.alerts() == []  # the second process judged nothing
     alert_id = _fire(first, clock)
     assert len(first.store.outbox(alert_id)) == 2
-    # The holder stops (or dies): after the lock expires the other takes over the open alert.
-    clock.advance(31)
+    # The holder stops: the other takes over the open alert where it was.
+    first.stop()
     assert second.take_lock() is True
-    assert first.take_lock() is False
     second.observe(status(Health.UNREACHABLE))
     assert [r.id for r in second.store.alerts()] == [alert_id]
     assert len(second.store.outbox(alert_id)) == 2  # nothing fired twice
     second.observe(status(Health.OK))
     second.observe(status(Health.OK))
     assert second.store.get(alert_id).state == "resolved"
+
+
+def test_a_holder_that_died_is_replaced_after_its_lease(make_service) -> None:
+    """Killed without giving the lease up: the other evaluates once the lease has lapsed."""
+    clock = Clock()
+    dead = make_service(clock=clock, holder="a@x:1", lock_ttl_s=0.5)
+    other = make_service(clock=clock, holder="b@y:2", lock_ttl_s=0.5)
+    alert_id = _fire(dead, clock)
+    assert other.take_lock() is False
+    deadline = time.monotonic() + 10
+    while not other.take_lock():
+        assert time.monotonic() < deadline, "the lapsed lease was never taken over"
+        threading.Event().wait(0.05)
+    assert dead.take_lock() is False and not dead.evaluating
+    other.observe(status(Health.OK))
+    other.observe(status(Health.OK))
+    assert other.store.get(alert_id).state == "resolved"
 
 
 def test_a_silenced_alert_is_recorded_and_tells_no_one_until_the_silence_ends(make_service) -> None:

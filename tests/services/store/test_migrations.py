@@ -16,7 +16,7 @@ TABLES = {"series", "samples", "rollup_1m", "rollup_1h", "rollup_state", "events
 def test_empty_file_migrates_to_head(store: Store) -> None:
     assert TABLES <= set(inspect(store.engine).get_table_names())
     assert rows(store, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
-    assert head_revision() == "0008"
+    assert head_revision() == "0009"
 
 
 def test_data_tables_are_clustered_by_series_and_time(store: Store) -> None:

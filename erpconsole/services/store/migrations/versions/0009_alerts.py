@@ -1,10 +1,10 @@
 """Alerts: one row per alert (pending, firing, acknowledged, silenced, resolved), notes on them,
-silences, the outbox of notifications written in the same transaction as the transition that
-causes them (a sender marks each row sent), and the lock that lets one process per store
-evaluate the rules.
+silences, and the outbox of notifications written in the same transaction as the transition
+that causes them (a sender marks each row sent). The lease of the one process that evaluates
+is 0008's alert_lock.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
@@ -81,14 +81,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("alert_id", "transition", "channel", "created_at", name="uq_outbox_transition"),
     )
     op.create_index("ix_outbox_due", "outbox", ["sent_at", "next_try_at"])
-    op.create_table(
-        "alert_lock",
-        sa.Column("name", sa.Text, primary_key=True),
-        sa.Column("holder", sa.Text, nullable=False),
-        sa.Column("expires_at", _TS, nullable=False),
-    )
 
 
 def downgrade() -> None:
-    for table in ("alert_lock", "outbox", "silences", "alert_notes", "alerts"):
+    for table in ("outbox", "silences", "alert_notes", "alerts"):
         op.drop_table(table)
