@@ -3,11 +3,12 @@ the Monitoring Plugins development guidelines lay it out.
 
     ERPCONSOLE CRITICAL - 2 critical, 1 warning: erp-db-1 disk / at 96% (critical over 95%); ... | PERFDATA
     LONG OUTPUT, one finding or target a line
-    | MORE PERFDATA, one item a line
+    |MORE PERFDATA
 
 The first line is what the monitoring system shows and alerts with; the performance data of
-the values over their limits stands on it, the rest after the long output. The exit code
-(0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) is the inspection's own.
+the values over their limits stands on it, the rest on one line after the long output, which
+Nagios (everything after the second "|") and Icinga 2 (the rest of each line that holds a "|")
+both read. The exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) is the inspection's own.
 """
 
 from __future__ import annotations
@@ -98,8 +99,10 @@ def to_nagios(report, inv: Inventory) -> str:
         line += " | " + " ".join(p.text() for p in first)
     lines = [line, *_long_output(report)]
     if rest:
-        lines.append("| " + rest[0].text())
-        lines.extend(p.text() for p in rest[1:])
+        # One line, the bar right before the first item: Nagios reads everything after the
+        # second "|" as performance data, Icinga 2 only the rest of a line that holds a "|" (and
+        # a space after the bar there split the next label in two).
+        lines.append("|" + " ".join(p.text() for p in rest))
     return "\n".join(lines) + "\n"
 
 
