@@ -119,19 +119,20 @@ def _load_inventory(path: str | None):
 
 
 def _inspect_scope(args: argparse.Namespace):
-    """(inventory cut to --target, parts of --only, None) or (None, (), what is wrong)."""
+    """(inventory cut to --target, parts of --only, None, the whole inventory) or (None, (),
+    what is wrong, None)."""
     from erpconsole.services import inspect_scope as scope
 
-    inv, error = _load_inventory(args.inventory)
-    if inv is None:
-        return None, (), error
+    whole, error = _load_inventory(args.inventory)
+    if whole is None:
+        return None, (), error, None
     try:
         parts = scope.parse_parts(args.only, scope.REPORT_PARTS if args.report else scope.DEFAULT_PARTS)
-        inv = scope.select(inv, args.target)
+        inv = scope.select(whole, args.target)
         scope.check_covered(inv, parts)
     except scope.ScopeError as exc:
-        return None, (), str(exc)
-    return inv, parts, None
+        return None, (), str(exc), None
+    return inv, parts, None, whole
 
 
 def _sop_reader(args: argparse.Namespace, inv):
@@ -148,13 +149,14 @@ def _inspect(args: argparse.Namespace) -> int:
     from erpconsole.services.plugin_output import to_nagios, unknown
 
     log_path = setup_logging()
-    inv, parts, error = _inspect_scope(args)
+    inv, parts, error, whole = _inspect_scope(args)
     if inv is None:
         if args.format == "nagios":  # the monitoring system shows standard output only
             sys.stdout.write(unknown(error))
         print(f"erpconsole: {error}", file=sys.stderr)
         return EXIT_UNKNOWN
-    report = run_inspection(inv, parts=parts, sop=_sop_reader(args, inv) if "sop" in parts else None)
+    report = run_inspection(inv, parts=parts, sop=_sop_reader(args, inv) if "sop" in parts else None,
+                            whole=whole)
     _say_unread_targets(report, log_path)
     text = (to_json(report) + "\n" if args.format == "json" else
             to_nagios(report, inv) if args.format == "nagios" else to_table(report))

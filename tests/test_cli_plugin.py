@@ -155,3 +155,17 @@ def test_only_sop_warns_of_an_overdue_procedure_from_the_store(tmp_path):
     assert doc["covers"] == ["sop"] and doc["hosts"] == []
     started = [d for d in doc["sop"] if d["run_id"] is not None]
     assert [(d["template"], d["overdue"]) for d in started] == [("daily-inspection", True)]
+
+
+def test_a_backup_set_chosen_by_target_is_read_on_its_host_without_polling_it(tmp_path):
+    from tests.integration.sshd import free_port
+
+    path = tmp_path / "inv.toml"
+    path.write_text(f'[[hosts]]\nname = "erp-db-1"\naddress = "127.0.0.1"\nport = {free_port()}\n\n'
+                    '[[backups]]\nname = "dumps"\ntool = "dumpdir"\nrepo = "/srv/backup/erp"\n'
+                    'host = "erp-db-1"\n')
+    doc = json.loads(run("inspect", "--inventory", str(path), "--format", "json", "--target", "dumps").stdout)
+    assert doc["hosts"] == []  # the host's own check is another service
+    (backup,) = doc["backups"]
+    # It was "the backup set names host erp-db-1, which is not in the inventory".
+    assert backup["message"].startswith("erp-db-1: cannot connect to 127.0.0.1:"), backup

@@ -141,9 +141,10 @@ def _part(parts: tuple[str, ...], name: str, work) -> tuple[threading.Thread | N
 
 
 def run_inspection(inv: Inventory, timeout_s: float = 15.0, parts: tuple[str, ...] = scope.DEFAULT_PARTS,
-                   sop=None) -> InspectionReport:
+                   sop=None, whole: Inventory | None = None) -> InspectionReport:
     """``parts``: what to cover (inspect_scope.PARTS); ``sop``: a callable giving the SOP part's
-    report (it reads the store, which the caller knows)."""
+    report (it reads the store, which the caller knows); ``whole``: the inventory ``inv`` was
+    cut from by --target (the backup sets find their hosts there)."""
     from erpconsole.services.access.inspect_access import inspect_access
     from erpconsole.services.backups.inspect_backups import inspect_backups
     from erpconsole.services.hosts.login_gate import LoginGate
@@ -157,7 +158,8 @@ def run_inspection(inv: Inventory, timeout_s: float = 15.0, parts: tuple[str, ..
         collector.hold_rates(DB_RATE_WINDOW_S)
     access_job = _part(parts, scope.ACCESS, lambda: inspect_access(inv, timeout_s=timeout_s,
                                                                     login_gate=gate))
-    backups_job = _part(parts, scope.BACKUPS, lambda: inspect_backups(inv, login_gate=gate))
+    backups_job = _part(parts, scope.BACKUPS, lambda: inspect_backups(
+        scope.for_backups(inv, whole or inv), login_gate=gate))
     sop_job = _part(parts, scope.SOP, sop)
     results = _run_all([t[1] for t in hosts] + [t[1] for t in databases], timeout_s)
     host_reports: list[HostReport] = []

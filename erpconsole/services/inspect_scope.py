@@ -60,6 +60,12 @@ def select(inv: Inventory, targets: list[str] | None) -> Inventory:
                    backups=tuple(b for b in inv.backups if b.name in wanted))
 
 
+def for_backups(selected: Inventory, whole: Inventory) -> Inventory:
+    """The backup sets selected, with every host of the inventory: a set names the host its
+    backups are read on, which --target need not select (its poll is not this check's)."""
+    return replace(whole, backups=selected.backups)
+
+
 def check_covered(inv: Inventory, parts: tuple[str, ...]) -> None:
     """A check that covers nothing would say OK forever: refuse it instead."""
     present = {
