@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from erpconsole.config.alerts_models import AlertsConfig
+from erpconsole.config.channels import ChannelConfig
 
 # The name of the machine the console runs on; hosts may not take it.
 LOCAL_HOST = "This workstation"
@@ -169,3 +170,4 @@ class Inventory:
     backups: tuple[BackupSetConfig, ...] = ()
     sop_folders: tuple[str, ...] = ()  # [sop] folders: the team's own templates (a shared drive)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)  # [alerts], [[rules]], [[routes]]
+    channels: tuple[ChannelConfig, ...] = ()  # [[channels]]: where notifications go
