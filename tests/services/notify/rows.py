@@ -1,4 +1,4 @@
-"""An outbox as the alerts service leaves it: the agreed table, rows inserted by the test."""
+"""An outbox as the alerts service leaves it: the store migrated to head, rows inserted by the test."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import Engine, insert, select
 
 from erpconsole.config import load_inventory
 from erpconsole.services.notify.outbox import OUTBOX
-from erpconsole.services.store.db import make_engine
+from erpconsole.services.store.db import make_engine, migrate
 
 PAYLOAD = {"id": "a-7f3c", "rule": "disk_full", "target": "erp-db", "severity": "critical", "state": "firing",
            "summary": "disk / at 96%", "value": "96%", "started_at": 1_780_000_000.0, "resolved_at": None,
@@ -20,7 +20,7 @@ PAYLOAD = {"id": "a-7f3c", "rule": "disk_full", "target": "erp-db", "severity": 
 
 def outbox(tmp_path: Path) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    OUTBOX.metadata.create_all(engine)
+    migrate(engine)
     return engine
 
 
