@@ -285,16 +285,18 @@ def _columns(rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def _db_rows(report: InspectionReport) -> list[tuple[str, ...]]:
-    rows = [(_("DATABASE"), _("KIND"), _("STATUS"), _("CONN"), _("TPS"), _("CACHE"), _("LAG"),
-             _("MESSAGE"))]
+    rows = [(_("DATABASE"), _("KIND"), _("STATUS"), _("CONN"), _("TPS"), _("QPS"), _("CACHE"),
+             _("LAG"), _("MESSAGE"))]
     for d in report.databases:
         s = d.snapshot
         conn = f"{s.connections}/{s.max_connections}" if s and s.connections is not None else "-"
         tps = f"{s.tps:.1f}" if s and s.tps is not None else "-"
+        qps = f"{s.queries_ps:.1f}" if s and s.queries_ps is not None else "-"
         lag = units.duration(s.replication_lag_s) if s and s.replication_lag_s is not None else "-"
         v = word(d, report.findings)
-        rows.append((d.name, d.kind, v.state, conn, tps,
-                     _pct(s.cache_hit_percent if s else None), lag, v.cause or d.message))
+        rows.append((d.name, d.kind, v.state, conn, tps, qps,
+                     _pct(s.cache_hit_percent if s else None), lag,
+                     v.cause or d.message or (s.note("rates") if s else "")))
     return rows
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from erpconsole.config import DatabaseConfig, Inventory, LocalConfig
 from erpconsole.services.databases.mysql import MySQLCollector
-from erpconsole.services.inspect import run_inspection
+from erpconsole.services.inspect import run_inspection, to_table
 from erpconsole.services.models import Health
 from erpconsole.services.secrets import SecretStore
 from tests.conftest import require
@@ -93,3 +93,6 @@ def test_inspect_shows_sysbenchs_queries_per_transaction(my_database) -> None:
     s = d.snapshot
     assert s.tps and s.queries_ps and s.rate_window_s >= 1.0
     assert within(s.queries_ps / s.tps, per_transaction), (s.queries_ps / s.tps, per_transaction)
+    header, row = [line.split() for line in to_table(report).splitlines()
+                   if line.startswith(("DATABASE", "maria"))]
+    assert header[4:6] == ["TPS", "QPS"] and row[5] == f"{s.queries_ps:.1f}", (header, row)
