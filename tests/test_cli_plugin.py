@@ -169,3 +169,18 @@ def test_a_backup_set_chosen_by_target_is_read_on_its_host_without_polling_it(tm
     (backup,) = doc["backups"]
     # It was "the backup set names host erp-db-1, which is not in the inventory".
     assert backup["message"].startswith("erp-db-1: cannot connect to 127.0.0.1:"), backup
+
+
+def test_a_target_that_cannot_be_read_is_critical_on_the_first_line_once(tmp_path):
+    from tests.integration.sshd import free_port
+
+    path = tmp_path / "inv.toml"
+    path.write_text(f"[local]\nenabled = true\n[local.thresholds]\n{NEVER_CROSSED_TOML}\n"
+                    f'[[databases]]\nname = "gone"\nurl = "postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x"\n')
+    r = run("inspect", "--inventory", str(path), "--format", "nagios")
+    out = split_output(r.stdout)
+    assert r.returncode == 2, r.stdout
+    assert out.first_line.startswith("ERPCONSOLE CRITICAL - 1 critical: gone ")
+    assert sum("gone" in line for line in out.long_text) == 1, out.long_text
+    labels = [p["label"] for p in monitoring_plugin_parse(out.perfdata)]
+    assert labels and not any(label.startswith("gone_") for label in labels)  # nothing measured

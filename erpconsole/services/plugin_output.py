@@ -83,8 +83,9 @@ def items(report, inv: Inventory) -> list[perfdata.PerfItem]:
 
 def _long_output(report) -> list[str]:
     lines = [_clean(f"{f.severity.value.upper()} {f.target}: {f.message}") for f in report.findings]
+    said = {(f.target, f.message) for f in report.findings}
     for t in (*report.hosts, *report.databases):
-        if t.message:
+        if t.message and (t.name, t.message) not in said:  # a failed poll is its own finding
             lines.append(_clean(f"{t.name}: {t.status.value}: {t.message}"))
     return lines
 
