@@ -117,6 +117,7 @@ def db_items(name: str, snap: DatabaseSnapshot | None, t: DbThresholds) -> list[
         ("connections_used", s.connections_percent, "%", over(t.connections_warning),
          over(t.connections_critical), 0.0, 100.0),
         ("transactions_per_s", s.tps, "", "", "", 0.0, None),
+        ("queries_per_s", s.queries_ps, "", "", "", 0.0, None),
         ("cache_hit", s.cache_hit_percent, "%", under(t.cache_hit_warning), "", 0.0, 100.0),
         ("replication_lag", s.replication_lag_s, "s", over(t.replication_lag_warning_s),
          over(t.replication_lag_critical_s), 0.0, None),

@@ -57,3 +57,14 @@ def test_load_limits_are_per_core_times_the_cores():
     snap = HostSnapshot("h", 0.0, load=(3.0, 1.0, 1.0), cpu_count=2)
     (load,) = [i for i in perfdata.host_items("h", snap, Thresholds()) if i.label == "h_load1"]
     assert (load.warn, load.crit) == ("4", "8")
+
+
+def test_a_database_gives_its_rates_and_sizes_with_the_guidelines_units():
+    snap = DatabaseSnapshot("maria", 0.0, "mariadb", connections=12, max_connections=151,
+                            commits_ps=40.0, queries_ps=812.5, replication_lag_s=3.0, size_bytes=4096)
+    items = {i.label: i.text() for i in perfdata.db_items("maria", snap, DbThresholds())}
+    assert items["maria_connections"] == "'maria_connections'=12;;;0;151"
+    assert items["maria_transactions_per_s"] == "'maria_transactions_per_s'=40;;;0"
+    assert items["maria_queries_per_s"] == "'maria_queries_per_s'=812.5;;;0"
+    assert items["maria_replication_lag"] == "'maria_replication_lag'=3s;60;300;0"
+    assert items["maria_size"] == "'maria_size'=4096B;;;0"
