@@ -64,42 +64,63 @@ def alert_id(rule: str, target: str, since: float) -> str:
     return hashlib.sha1(f"{rule}\0{target}\0{since!r}".encode()).hexdigest()[:12]
 
 
-def conditions(status: TargetStatus, rules: tuple[Rule, ...], warn: bool
-               ) -> tuple[dict[str, Condition], set[str]]:
+class RuleSet:
+    """The rules that apply to one target, indexed so a round costs per finding, not per rule:
+    a target with no finding and a good poll is judged by its health rules alone."""
+
+    __slots__ = ("health", "by_check", "metric", "_judged_all", "_judged_health")
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.health = tuple(r for r in rules if r.kind == HEALTH)
+        self.metric = tuple(r for r in rules if r.kind == METRIC)
+        self.by_check: dict[str, tuple[Rule, ...]] = {}
+        for r in rules:
+            if r.kind == FINDING:
+                self.by_check[r.check] = (*self.by_check.get(r.check, ()), r)
+        self._judged_health = frozenset(r.name for r in self.health)
+        self._judged_all = frozenset(r.name for r in rules)
+
+    def for_check(self, check: str) -> tuple[Rule, ...]:
+        """Rules on ``check`` itself or on a family it belongs to ("access" for "access.stale")."""
+        found = self.by_check.get(check, ())
+        while "." in check:
+            check = check.rsplit(".", 1)[0]
+            found = found + self.by_check.get(check, ())
+        return found
+
+
+def conditions(status: TargetStatus, rules: RuleSet | tuple[Rule, ...], warn: bool
+               ) -> tuple[dict[str, Condition], frozenset[str]]:
     """({rule name: condition} of the rules whose condition holds, names of the rules judged).
 
     While the target cannot be read its findings and metrics are not known: those rules are
     not judged (their alerts neither fire anew nor resolve), only the health rules are."""
-    active: dict[str, Condition] = {}
-    judged: set[str] = set()
+    if not isinstance(rules, RuleSet):
+        rules = RuleSet(tuple(rules))
     health = status.health.value
-    readable = not status.health.is_failure and status.health.value != "pending"
-    samples = None
-    for rule in rules:
-        if rule.kind == HEALTH:
-            if health == "pending":
-                continue
-            judged.add(rule.name)
-            if health in rule.states:
-                active[rule.name] = Condition(rule, status.target, rule.severity or "critical", _(
-                    "{target}: {state}: {message}").format(
-                    target=status.target, state=health, message=status.message or health), health)
-        elif not readable:
-            continue
-        elif rule.kind == FINDING:
-            judged.add(rule.name)
+    if health == "pending":
+        return {}, frozenset()
+    active: dict[str, Condition] = {}
+    for rule in rules.health:
+        if health in rule.states:
+            active[rule.name] = Condition(rule, status.target, rule.severity or "critical", _(
+                "{target}: {state}: {message}").format(
+                target=status.target, state=health, message=status.message or health), health)
+    if status.health.is_failure:
+        return active, rules._judged_health
+    for f in status.findings:
+        for rule in rules.for_check(f.check):
             found = _finding_condition(status, rule, warn)
             if found is not None:
                 active[rule.name] = found
-        elif rule.kind == METRIC:
-            judged.add(rule.name)
-            if samples is None:
-                snap = status.snapshot
-                samples = snap.samples() if snap is not None else []
+    if rules.metric:
+        snap = status.snapshot
+        samples = snap.samples() if snap is not None else []
+        for rule in rules.metric:
             found = _metric_condition(status.target, rule, samples)
             if found is not None:
                 active[rule.name] = found
-    return active, judged
+    return active, rules._judged_all
 
 
 def _finding_condition(status: TargetStatus, rule: Rule, warn: bool) -> Condition | None:
@@ -152,7 +173,7 @@ class Evaluator:
     def forget(self, target: str) -> None:
         self._tracked.pop(target, None)
 
-    def observe(self, target: str, active: dict[str, Condition], judged: set[str], now: float
+    def observe(self, target: str, active: dict[str, Condition], judged: frozenset[str], now: float
                 ) -> list[Transition]:
         """One poll of ``target``: the conditions that hold and the rules that were judged."""
         per = self._tracked.get(target)

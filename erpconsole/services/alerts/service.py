@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from erpconsole.config import LOCAL_HOST, Inventory
 from erpconsole.services.alerts import engine as ev
 from erpconsole.services.alerts.routing import channels_for, escalation_for
-from erpconsole.services.alerts.rules import Rule, compile_rules, runbook_text
+from erpconsole.services.alerts.rules import compile_rules, runbook_text
 from erpconsole.services.alerts.silences import silenced_by
 from erpconsole.services.alerts.store import AlertRow, AlertStore
 from erpconsole.services.models import TargetStatus
@@ -53,7 +53,7 @@ class AlertService:
         self._tags: dict[str, frozenset[str]] = {LOCAL_HOST: frozenset()}
         for entry in (*inventory.hosts, *inventory.databases):
             self._tags[entry.name] = frozenset(entry.tags)
-        self._rules_for: dict[str, tuple[Rule, ...]] = {}
+        self._rules_for: dict[str, ev.RuleSet] = {}
         self.evaluator = ev.Evaluator(self.config.for_s, self.config.clear_s)
         self.clock = clock
         self.lease = StoreLease(engine, RULES, holder, lock_ttl_s)
@@ -61,6 +61,7 @@ class AlertService:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.last_tick_at: float | None = None  # by the clock: the last tick that evaluated
 
     # -- the lease ------------------------------------------------------------------------------
 
@@ -96,11 +97,12 @@ class AlertService:
 
     # -- the monitor's results ------------------------------------------------------------------
 
-    def rules_for(self, target: str) -> tuple[Rule, ...]:
+    def rules_for(self, target: str) -> ev.RuleSet:
         found = self._rules_for.get(target)
         if found is None:
             tags = self._tags.get(target, frozenset())
-            found = self._rules_for[target] = tuple(r for r in self.rules if r.applies_to(target, tags))
+            found = self._rules_for[target] = ev.RuleSet(
+                tuple(r for r in self.rules if r.applies_to(target, tags)))
         return found
 
     def observe(self, status: TargetStatus, now: float | None = None) -> list[ev.Transition]:
@@ -127,6 +129,7 @@ class AlertService:
             self._escalate(now)
         if self.config.repeat_s > 0:
             self._remind(now)
+        self.last_tick_at = now
 
     # -- writing --------------------------------------------------------------------------------
 
