@@ -155,7 +155,7 @@ def run_inspection(inv: Inventory, timeout_s: float = 15.0, parts: tuple[str, ..
     hosts = host_targets(inv, login_gate=gate) if scope.HOSTS in parts else []
     databases = database_targets(inv) if scope.DATABASES in parts else []
     for _name, collector, *_rest in databases:
-        collector.hold_rates(DB_RATE_WINDOW_S)
+        collector.hold_rates(min(DB_RATE_WINDOW_S, timeout_s / 3))  # well inside the deadline
     access_job = _part(parts, scope.ACCESS, lambda: inspect_access(inv, timeout_s=timeout_s,
                                                                     login_gate=gate))
     backups_job = _part(parts, scope.BACKUPS, lambda: inspect_backups(
