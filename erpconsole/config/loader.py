@@ -276,9 +276,23 @@ def _inventory(src: _Source, doc: dict[str, Any]) -> Inventory:
     targets = [entry for _w, entry in (*hosts, *databases)]
     alerts = read_alerts(src, doc, src.lines.line_of, {LOCAL_HOST, *(t.name for t in targets)},
                          {tag for t in targets for tag in t.tags})
+    _refuse_unknown_channels(src, alerts.routes, {c.name for _w, c in channels})
     return Inventory(str(src.path), local, tuple(h for _w, h in hosts), tuple(d for _w, d in databases),
                      _access(src, doc.get("access")), tuple(b for _w, b in backups), sop.get("folders", ()),
                      alerts, channels=tuple(c for _w, c in channels))
+
+
+def _refuse_unknown_channels(src: _Source, routes, known: set[str]) -> None:
+    """A route that names no [[channels]] entry would write outbox rows no sender can deliver."""
+    for i, route in enumerate(routes):
+        for key in ("channels", "escalate_to"):
+            for name in getattr(route, key):
+                if name not in known:
+                    guess = closest(name, sorted(known))
+                    hint = _('; did you mean "{guess}"?').format(guess=guess) if guess else ""
+                    src.fail(("routes", i, key), _(
+                        '{key} names "{name}", which is no [[channels]] entry{hint} Channels: {names}').format(
+                        key=key, name=clip(name), hint=hint or ".", names=", ".join(sorted(known)) or _("none")))
 
 
 def _unknown_top(key: str, value: Any) -> str:

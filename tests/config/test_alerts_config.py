@@ -44,6 +44,23 @@ targets = ["erp-app-1"]
 tag = "prod"
 every = "sunday 02:00-04:00"
 reason = "patch window"
+
+[[channels]]
+name = "oncall-mail"
+kind = "email"
+smtp_host = "127.0.0.1"
+tls = "none"
+from = "erpconsole@example.org"
+to = ["oncall@example.org"]
+
+[[channels]]
+name = "hook"
+kind = "webhook"
+url = "http://127.0.0.1:8099/alerts"
+
+[[channels]]
+name = "lead-dingtalk"
+kind = "dingtalk"
 """))
     a = inv.alerts
     assert (a.for_s, a.clear_s, a.escalate_after_s, a.repeat_s, a.warn) == (10, 10, 900, 3600, False)

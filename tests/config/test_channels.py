@@ -116,3 +116,16 @@ def test_the_command_line_exits_3_naming_the_line(tmp_path):
     r = subprocess.run([sys.executable, "-m", "erpconsole", "inspect", "--inventory", str(inv)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 3 and f"{inv}:3: kind must be one of" in r.stderr, r.stderr
+
+
+def test_a_route_naming_a_channel_that_is_not_declared_is_refused_at_its_line(tmp_path):
+    error = refused(tmp_path, ISSUE_EXAMPLE + '''
+[[routes]]
+severity = "critical"
+channels = ["oncall-mail", "hook"]
+escalate_to = ["lead-dingtlak"]
+''')
+    assert error.line == 19 and 'escalate_to names "lead-dingtlak", which is no [[channels]] entry' in error.message
+    assert "Channels: hook, oncall-mail" in error.message
+    error = refused(tmp_path, ISSUE_EXAMPLE + '\n[[routes]]\nchannels = ["oncall-mial"]\n')
+    assert error.line == 17 and 'did you mean "oncall-mail"?' in error.message

@@ -28,6 +28,23 @@ repeat_s = 3600
 severity = "critical"
 channels = ["oncall-mail", "hook"]
 escalate_to = ["lead-dingtalk"]
+
+[[channels]]
+name = "oncall-mail"
+kind = "email"
+smtp_host = "127.0.0.1"
+tls = "none"
+from = "erpconsole@example.org"
+to = ["oncall@example.org"]
+
+[[channels]]
+name = "hook"
+kind = "webhook"
+url = "http://127.0.0.1:8099/alerts"
+
+[[channels]]
+name = "lead-dingtalk"
+kind = "dingtalk"
 """
 
 
