@@ -89,7 +89,7 @@ class Console:
         from erpconsole.ui.bridges import Bridges
         from erpconsole.ui.main_window import MainWindow
 
-        self.store = self.writer = self.alerts = None
+        self.store = self.writer = self.alerts = self.sender = None
         self._access_service = self._backup_service = None  # what the SOP checks read
         self._store_url = store_url
         self._stopped = False
@@ -139,6 +139,20 @@ class Console:
             log.exception("alert service")
             return
         self.alerts = service
+        self._attach_sender(store, service)
+
+    def _attach_sender(self, store, service) -> None:
+        """Delivers the outbox while this process holds the alert lock (one sender per store)."""
+        try:
+            from erpconsole.services.notify.outbox import OutboxSender
+
+            sender = OutboxSender(store.engine, self.monitor.inventory.channels, self.monitor.secrets,
+                                  active=lambda: service.evaluating)
+            sender.start()
+        except Exception:  # noqa: BLE001 - alerts are still recorded and shown without it
+            log.exception("notification sender")
+            return
+        self.sender = sender
 
     def _attach_access(self, store) -> None:
         """The access review keeps its campaigns in the store; a failure here leaves the rest running."""
@@ -212,6 +226,8 @@ class Console:
         self._stopped = True
         self._opener.join(10)
         self.monitor.stop()
+        if self.sender is not None:
+            self.sender.stop()
         if self.alerts is not None:
             self.alerts.stop()
         self.bridges.shutdown()

@@ -173,7 +173,7 @@ def deliver_due(engine: Engine, channels: Iterable[ChannelConfig], secrets: Secr
         groups.setdefault(row.channel, []).append(row)
     if not groups:
         return DeliveryRound(claimed_elsewhere=lost)
-    with ThreadPoolExecutor(max_workers=min(8, len(groups)), thread_name_prefix="notify") as pool:
+    with ThreadPoolExecutor(max_workers=min(8, len(groups)), thread_name_prefix="notify-send") as pool:
         results = list(pool.map(lambda name: _deliver_channel(engine, by_name[name], groups[name], secrets,
                                                              clock, backoff), groups))
     return DeliveryRound(sent=sum(s for s, _f in results), failed=sum(f for _s, f in results), claimed_elsewhere=lost)
@@ -195,33 +195,45 @@ def waiting(engine: Engine) -> list[ChannelState]:
 
 
 class OutboxSender:
-    """Runs ``deliver_due`` every ``interval_s`` on the caller's worker thread until ``stop`` is set;
-    ``wake()`` (after the alerts service wrote rows) makes the next pass start at once."""
+    """Runs ``deliver_due`` every ``interval_s`` until stopped, on the caller's worker thread
+    (``run``) or its own (``start``/``stop``). ``active``: whether this process may send now (it
+    holds the store's rules lease), so a console attached to a store an agent serves does not
+    notify twice. ``wake()`` (after the alerts service wrote rows) starts the next pass at once."""
 
     def __init__(self, engine: Engine, channels: Iterable[ChannelConfig], secrets: SecretStore, *,
-                 interval_s: float = 1.0, backoff: Backoff = Backoff()) -> None:
+                 interval_s: float = 1.0, backoff: Backoff = Backoff(),
+                 active: Callable[[], bool] = lambda: True) -> None:
         self._engine = engine
         self._channels = tuple(channels)
         self._secrets = secrets
         self._interval_s = interval_s
         self._backoff = backoff
+        self._active = active
         self._woken = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def wake(self) -> None:
         self._woken.set()
 
-    def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
+    def run(self, stop: threading.Event | None = None) -> None:
+        stop = stop or self._stop
+        while not stop.is_set() and not self._stop.is_set():
             self._woken.clear()
             try:
-                deliver_due(self._engine, self._channels, self._secrets, backoff=self._backoff)
+                if self._channels and self._active():
+                    deliver_due(self._engine, self._channels, self._secrets, backoff=self._backoff)
             except Exception:  # the store away for a moment: try again next pass, never end the loop
                 log.exception("the sender could not read the outbox")
-            if self._woken.wait(self._interval_s):
-                continue
-            if stop.is_set():
-                break
+            self._woken.wait(self._interval_s)
 
-    def stop_waiting(self) -> None:
-        """Ends the current wait at once (call after setting the stop event)."""
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="outbox-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Ends the loop: a delivery under way finishes within its channel's deadline."""
+        self._stop.set()
         self._woken.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
