@@ -29,11 +29,6 @@ def default_store_url() -> str:
     return f"sqlite:///{data / 'store.sqlite3'}"
 
 
-def user_sops_folder() -> Path:
-    """Where the team's own SOP templates go on this machine (beside the inventory's folders)."""
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "sops"
-
-
 def settings_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "ui.ini"
 
@@ -82,27 +77,42 @@ def _safe_url(url: str) -> str:
 class Console:
     """Everything one running console owns, so tests and screenshot build exactly what run does."""
 
-    def __init__(self, inventory: Inventory, store_url: str | None, settings_file: Path) -> None:
+    def __init__(self, inventory: Inventory, store_url: str | None, settings_file: Path, *,
+                 open_store_now: bool = True) -> None:
         from PySide6.QtCore import QSettings
+        from PySide6.QtWidgets import QApplication
 
         from erpconsole.services.monitor import Monitor
         from erpconsole.ui.bridges import Bridges
         from erpconsole.ui.main_window import MainWindow
+        from erpconsole.widgets.theme import apply_theme
 
-        self.store = self.writer = self.alerts = self.sender = None
+        self.store = self.writer = None
         self._access_service = self._backup_service = None  # what the SOP checks read
         self._store_url = store_url
         self._stopped = False
         self.monitor = Monitor(inventory, None, states_from_store=True)
         self.bridges = Bridges.build(self.monitor, store_url or default_store_url(), str(log_file_path()))
         self.settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
+        # The palette before the widgets (applied after, it re-polishes every one of them),
+        # the style sheet once they are built (see apply_theme).
+        theme = str(self.settings.value("ui/theme", "dark"))
+        apply_theme(QApplication.instance(), theme, sheet=False)
         self.window = MainWindow(self.bridges, self.settings)
-        self.window.host_detail.restore_state(self.settings)
+        apply_theme(QApplication.instance(), self.window.theme)
         self.monitor.record_start(__version__)  # once the event log listens
         # Opening the store (SQLAlchemy, migrations) takes about a second: not on the way to
-        # the first painted window. What arrives meanwhile is held and written after.
+        # the first painted window, not even on another thread (its imports hold the GIL
+        # half the time), so the GUI opens it once the window is painted. What arrives
+        # meanwhile is held and written after.
         self._opener = threading.Thread(target=self._open_store, name="store-open", daemon=True)
-        self._opener.start()
+        if open_store_now:
+            self.open_store()
+
+    def open_store(self) -> None:
+        """Starts opening the store (once) on its own thread."""
+        if self._opener.ident is None and not self._stopped:
+            self._opener.start()
 
     def _open_store(self) -> None:
         from erpconsole.services.models import Event, Severity
@@ -124,35 +134,7 @@ class Console:
         self._attach_access(store)
         self._attach_backups(store)
         self._attach_sop(store)
-        self._attach_alerts(store)
         self.bridges.attach_store(store, writer)
-
-    def _attach_alerts(self, store) -> None:
-        """Rules judge every poll (on the scheduler's workers) and write alerts and outbox rows,
-        while this process holds the store's alert lock; a failure leaves the rest running."""
-        try:
-            from erpconsole.services.alerts.service import AlertService
-
-            service = AlertService(store.engine, self.monitor.inventory)
-            service.start(self.monitor)
-        except Exception:  # noqa: BLE001 - the console goes on without alerts
-            log.exception("alert service")
-            return
-        self.alerts = service
-        self._attach_sender(store, service)
-
-    def _attach_sender(self, store, service) -> None:
-        """Delivers the outbox while this process holds the alert lock (one sender per store)."""
-        try:
-            from erpconsole.services.notify.outbox import OutboxSender
-
-            sender = OutboxSender(store.engine, self.monitor.inventory.channels, self.monitor.secrets,
-                                  active=lambda: service.evaluating)
-            sender.start()
-        except Exception:  # noqa: BLE001 - alerts are still recorded and shown without it
-            log.exception("notification sender")
-            return
-        self.sender = sender
 
     def _attach_access(self, store) -> None:
         """The access review keeps its campaigns in the store; a failure here leaves the rest running."""
@@ -189,7 +171,7 @@ class Console:
         try:
             from erpconsole.services.sop.service import SopService
 
-            sops = user_sops_folder()
+            sops = Path(platformdirs.user_data_dir(APP_NAME)) / "sops"
             try:  # the place for the team's own templates, there to be found and filled
                 sops.mkdir(parents=True, exist_ok=True)
             except OSError:
@@ -210,6 +192,7 @@ class Console:
         return check_context(self.monitor, self._backup_service, self._access_service)
 
     def wait_store(self, timeout: float = 30.0) -> bool:
+        self.open_store()
         self._opener.join(timeout)
         return self.store is not None
 
@@ -224,12 +207,9 @@ class Console:
 
     def stop(self) -> None:
         self._stopped = True
-        self._opener.join(10)
+        if self._opener.ident is not None:
+            self._opener.join(10)
         self.monitor.stop()
-        if self.sender is not None:
-            self.sender.stop()
-        if self.alerts is not None:
-            self.alerts.stop()
         self.bridges.shutdown()
         writer, store, self.writer, self.store = self.writer, self.store, None, None
         if writer is not None:
@@ -240,12 +220,11 @@ class Console:
 
 def _qt_app(argv: list[str]):
     from PySide6.QtWidgets import QApplication
-    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    from erpconsole.ui.common.gc_timer import GcTimer
 
     app = QApplication.instance() or QApplication(argv)
-    # Python's GC collecting a QObject cycle in the middle of Qt work can crash (seen in the
-    # tests: SIGSEGV during a style change). Collect on a GUI-thread timer instead.
-    app._gc = GarbageCollector(interval=2.0)
+    app._gc = GcTimer(2.0, app)  # Python's GC on a GUI-thread timer (see GcTimer)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
@@ -253,10 +232,8 @@ def _qt_app(argv: list[str]):
 
 
 def _inventory_for_gui(path: str | None):
-    from erpconsole.services.alerts.rules import checked
-
     try:
-        return checked(load_inventory(path) if path else load_default_inventory()), None
+        return (load_inventory(path) if path else load_default_inventory()), None
     except InventoryError as exc:
         return None, str(exc)
 
@@ -288,8 +265,9 @@ def run_gui(args: argparse.Namespace) -> int:
         inventory = _refused_inventory(app, error)
         if inventory is None:
             return EXIT_UNKNOWN
-    console = Console(inventory, args.store, settings_path())
+    console = Console(inventory, args.store, settings_path(), open_store_now=False)
     console.start()
+    _after_first_paint(console.window, console.open_store)
     _watch_first_paint(console.window, app)
     console.window.show()
     code = app.exec()
@@ -300,6 +278,25 @@ def run_gui(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+STORE_OPEN_FALLBACK_MS = 2000  # should the window not paint (minimised at start)
+
+
+def _after_first_paint(window, call) -> None:
+    """``call()`` once the window has painted (or after STORE_OPEN_FALLBACK_MS)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class _Once(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint:
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, call)  # after this paint, not inside it
+            return False
+
+    window._after_paint = _Once(window)
+    window.installEventFilter(window._after_paint)
+    QTimer.singleShot(STORE_OPEN_FALLBACK_MS, call)
 
 
 def _watch_first_paint(window, app) -> None:

@@ -10,9 +10,6 @@ import logging
 import os
 import threading
 
-import keyring
-from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
-
 from erpconsole.i18n import _
 
 SERVICE = "erpconsole"
@@ -23,13 +20,27 @@ class SecretStoreError(Exception):
     """Keyring refused; the message says what to do."""
 
 
+def _keyring():
+    """keyring, loaded with the first secret asked for (its backends take 0.1 to 0.2 s to
+    load and find): not on the way to the first painted window."""
+    import keyring
+
+    return keyring
+
+
+def _errors():
+    from keyring import errors
+
+    return errors
+
+
 class SecretStore:
     def __init__(self) -> None:
         self._session: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def available(self) -> tuple[bool, str]:
-        backend = keyring.get_keyring()
+        backend = _keyring().get_keyring()
         priority = getattr(backend, "priority", 0)
         shown = f"{type(backend).__module__}.{type(backend).__qualname__}"  # "Keyring" alone says little
         if priority < 1:
@@ -44,18 +55,20 @@ class SecretStore:
         with self._lock:
             if name in self._session:
                 return self._session[name]
+        errors = _errors()
         try:
-            return keyring.get_password(SERVICE, name)
-        except (NoKeyringError, KeyringError) as exc:
+            return _keyring().get_password(SERVICE, name)
+        except (errors.NoKeyringError, errors.KeyringError) as exc:
             log.info("keyring unavailable for %s: %s", name, exc)
             return None
 
     def set(self, name: str, value: str) -> bool:
         """Store in keyring; returns False when only kept in memory for this session."""
+        errors = _errors()
         try:
-            keyring.set_password(SERVICE, name, value)
+            _keyring().set_password(SERVICE, name, value)
             return True
-        except (NoKeyringError, KeyringError) as exc:
+        except (errors.NoKeyringError, errors.KeyringError) as exc:
             log.info("keyring refused %s: %s", name, exc)
             with self._lock:
                 self._session[name] = value
@@ -65,12 +78,13 @@ class SecretStore:
         """Remove the secret; returns False when there was none."""
         with self._lock:
             had_session = self._session.pop(name, None) is not None
+        errors = _errors()
         try:
-            keyring.delete_password(SERVICE, name)
+            _keyring().delete_password(SERVICE, name)
             return True
-        except PasswordDeleteError:
+        except errors.PasswordDeleteError:
             return had_session
-        except (NoKeyringError, KeyringError) as exc:
+        except (errors.NoKeyringError, errors.KeyringError) as exc:
             if had_session:
                 return True
             raise SecretStoreError(_("keyring refused: {error}").format(error=exc)) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
@@ -24,18 +25,21 @@ from erpconsole.ui.access.access_page import AccessReviewPage
 from erpconsole.ui.backups.backups_page import BackupsPage
 from erpconsole.ui.bridges import Bridges
 from erpconsole.ui.common import target_summary
-from erpconsole.ui.databases.database_detail_page import DatabaseDetailPage
 from erpconsole.ui.help.menu import add_help_actions
 from erpconsole.ui.databases.databases_page import DatabasesPage
 from erpconsole.ui.events.event_log_page import EventLogPage
-from erpconsole.ui.hosts.host_detail_page import HostDetailPage
 from erpconsole.ui.hosts.hosts_page import HostsPage
+from erpconsole.ui.common.lazy_page import LazyPage
 from erpconsole.ui.common.series_store import SeriesStore
 from erpconsole.ui.common.store_status_label import StoreStatusLabel
 from erpconsole.ui.overview.overview_page import OverviewPage
 from erpconsole.ui.sop.sop_page import SopPage
 from erpconsole.ui.sop.status_label import SopStatusLabel
 from erpconsole.widgets.theme import apply_theme
+
+if TYPE_CHECKING:  # built when first shown: see LazyPage
+    from erpconsole.ui.databases.database_detail_page import DatabaseDetailPage
+    from erpconsole.ui.hosts.host_detail_page import HostDetailPage
 
 REPAINT_MS = 100  # 10 Hz at most, whatever the poll rate
 STATUS_MS = 1000
@@ -58,9 +62,9 @@ class MainWindow(QMainWindow):
         self.series = SeriesStore()
         self.overview = OverviewPage(bridges.overview, series=self.series)
         self.hosts = HostsPage(bridges.hosts)
-        self.host_detail = HostDetailPage(bridges.hosts, series=self.series)
+        self._host_detail = LazyPage(self._build_host_detail)
         self.databases = DatabasesPage(bridges.databases)
-        self.database_detail = DatabaseDetailPage(bridges.databases)
+        self._database_detail = LazyPage(self._build_database_detail)
         self.access = AccessReviewPage(bridges.access)
         self.backups = BackupsPage(bridges.backups)
         self.sop = SopPage(bridges.sop)
@@ -68,9 +72,9 @@ class MainWindow(QMainWindow):
         self._pages: list[tuple[str, str, QWidget]] = [
             ("overview", self.tr("Overview"), self.overview),
             ("hosts", self.tr("Hosts"), self.hosts),
-            ("host", self.tr("Host detail"), self.host_detail),
+            ("host", self.tr("Host detail"), self._host_detail),
             ("databases", self.tr("Databases"), self.databases),
-            ("database", self.tr("Database detail"), self.database_detail),
+            ("database", self.tr("Database detail"), self._database_detail),
             ("access", self.tr("Access"), self.access),
             ("backups", self.tr("Backups"), self.backups),
             ("sop", self.tr("SOPs"), self.sop),
@@ -93,6 +97,28 @@ class MainWindow(QMainWindow):
         self._restore()
 
     # -- building ------------------------------------------------------------------------
+
+    def _build_host_detail(self) -> HostDetailPage:
+        from erpconsole.ui.hosts.host_detail_page import HostDetailPage
+
+        page = HostDetailPage(self._bridges.hosts, series=self.series)
+        page.restore_state(self._settings)
+        return page
+
+    def _build_database_detail(self) -> DatabaseDetailPage:
+        from erpconsole.ui.databases.database_detail_page import DatabaseDetailPage
+
+        page = DatabaseDetailPage(self._bridges.databases)
+        page.restore_state(self._settings)
+        return page
+
+    @property
+    def host_detail(self) -> HostDetailPage:
+        return self._host_detail.page()
+
+    @property
+    def database_detail(self) -> DatabaseDetailPage:
+        return self._database_detail.page()
 
     def _build(self) -> None:
         self.setWindowTitle(self.tr("erpconsole"))
@@ -195,7 +221,8 @@ class MainWindow(QMainWindow):
         return [k for k, _t, _p in self._pages]
 
     def page(self, key: str) -> QWidget:
-        return next(p for k, _t, p in self._pages if k == key)
+        page = next(p for k, _t, p in self._pages if k == key)
+        return page.page() if isinstance(page, LazyPage) else page
 
     def current_page_key(self) -> str:
         return self._pages[self.stack.currentIndex()][0]
@@ -297,9 +324,8 @@ class MainWindow(QMainWindow):
         state = self._settings.value("ui/splitter")
         if isinstance(state, QByteArray):
             self.splitter.restoreState(state)
-        # Host detail is restored by the Console (app.py); the database pages here.
+        # The detail pages restore theirs when they are built.
         self.databases.restore_state(self._settings)
-        self.database_detail.restore_state(self._settings)
         self.access.restore_state(self._settings)
         self.backups.restore_state(self._settings)
         self.sop.restore_state(self._settings)

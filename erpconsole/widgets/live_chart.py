@@ -26,7 +26,7 @@ from erpconsole.widgets.chart_parts import (
     snapped_x_range,
 )
 from erpconsole.widgets.ring_buffer import FloatArray, RingBuffer
-from erpconsole.widgets.theme import FollowsAppTheme, chart_colors, current_theme_name, get_theme
+from erpconsole.widgets.theme import FollowsAppTheme, chart_colors, current_theme_name, get_theme, pyqtgraph_defaults
 from erpconsole.widgets.units import format_local_time, format_value
 
 HOVER_RATE_HZ = 20
@@ -70,6 +70,7 @@ class LiveChart(FollowsAppTheme, QWidget):
     # -- construction ---------------------------------------------------------------------
 
     def _build(self) -> None:
+        pyqtgraph_defaults(self._theme)  # the theme may have been applied before pyqtgraph loaded
         self._plot = pg.PlotWidget(
             axisItems={"bottom": pg.DateAxisItem(orientation="bottom"), "left": UnitAxisItem(self._unit)}
         )

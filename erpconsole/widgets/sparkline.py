@@ -7,7 +7,8 @@ from numpy.typing import ArrayLike
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
-from pyqtgraph.functions import arrayToQPath
+
+from erpconsole.widgets.qpath import polyline_path
 
 
 def peak_downsample(values: np.ndarray, bins: int) -> np.ndarray:
@@ -110,5 +111,5 @@ class Sparkline(QWidget):
         x = np.linspace(margin, width - margin, values.size)
         y_norm = (values - scale[0]) / (scale[1] - scale[0])
         y = (height - margin) - np.clip(y_norm, 0.0, 1.0) * (height - 2 * margin)
-        self._path = arrayToQPath(x, y, connect="finite")
+        self._path = polyline_path(x, y)
         return self._path

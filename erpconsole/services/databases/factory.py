@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy.engine import make_url
+from typing import TYPE_CHECKING
 
 from erpconsole.config import DatabaseConfig, Inventory
-from erpconsole.services.databases.base import DatabaseCollector
 from erpconsole.i18n import _
 from erpconsole.services.models import DbThresholds
-from erpconsole.services.secrets import SecretStore
 
-DbTarget = tuple[str, DatabaseCollector, float, float | None, DbThresholds]
+if TYPE_CHECKING:  # SQLAlchemy loads with the first database watched, not with the window
+    from erpconsole.services.databases.base import DatabaseCollector
+    from erpconsole.services.secrets import SecretStore
+
+DbTarget = tuple[str, "DatabaseCollector", float, float | None, DbThresholds]
 
 
 def database_collector(cfg: DatabaseConfig, secrets: SecretStore | None = None) -> DatabaseCollector:
+    from sqlalchemy.engine import make_url
+
     dialect = make_url(cfg.url).get_backend_name()
     if dialect == "postgresql":
         from erpconsole.services.databases.postgres import PostgresCollector

@@ -1,1 +1,0 @@
-"""Alerts: rules as data, their evaluation over a clock, silences, routing to the outbox."""
