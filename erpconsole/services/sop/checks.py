@@ -106,11 +106,12 @@ def _spec(fn: CheckFn, title: str, description: str, *params: Param) -> CheckSpe
 
 _PERCENT = (0.0, 100.0)
 CHECKS: dict[str, CheckSpec] = {spec.name: spec for spec in (
-    _spec(live.hosts_disk_below, N_("Disks below the limit"), N_(
-        "Every mounted file system of every host is used below max_percent. A full disk stops "
-        "the database, and the ERP with it."), Param("max_percent", 85.0, *_PERCENT)),
-    _spec(live.hosts_memory_below, N_("Memory below the limit"), N_(
-        "Memory use of every host is below max_percent; beyond it the system swaps or kills "
+    _spec(live.hosts_disk_below, N_("Disks not over the limit"), N_(
+        "No mounted file system of any host is used over max_percent (a value at the limit "
+        "passes, as in the findings). A full disk stops the database, and the ERP with it."),
+        Param("max_percent", 85.0, *_PERCENT)),
+    _spec(live.hosts_memory_below, N_("Memory not over the limit"), N_(
+        "Memory use of no host is over max_percent; beyond it the system swaps or kills "
         "processes."), Param("max_percent", 90.0, *_PERCENT)),
     _spec(live.hosts_reachable, N_("Hosts and databases answer"), N_(
         "No host or database is unreachable, timing out, refusing the login or failing to be "
@@ -118,17 +119,17 @@ CHECKS: dict[str, CheckSpec] = {spec.name: spec for spec in (
     _spec(live.no_hostkey_mismatch, N_("No changed SSH host key"), N_(
         "No host offers an SSH key different from the one on file: a changed key may be a man "
         "in the middle, or a reinstalled server that must be checked.")),
-    _spec(live.db_replication_lag_below, N_("Replication lag below the limit"), N_(
-        "Every replica (or this replica's upstream) is less than max_seconds behind; a lagging "
+    _spec(live.db_replication_lag_below, N_("Replication lag not over the limit"), N_(
+        "No replica (or this replica's upstream) is more than max_seconds behind; a lagging "
         "replica loses that much data on failover."), Param("max_seconds", 60.0, 0.0, 86400.0)),
-    _spec(live.db_connections_below, N_("Connections below the limit"), N_(
-        "Every database uses below max_percent of max_connections; at the limit new logins of "
+    _spec(live.db_connections_below, N_("Connections not over the limit"), N_(
+        "No database uses over max_percent of max_connections; at the limit new logins of "
         "the ERP are refused."), Param("max_percent", 80.0, *_PERCENT)),
     _spec(live.db_cache_hit_above, N_("Cache hit ratio above the limit"), N_(
         "Every database serves at least min_percent of reads from memory; fewer means reads from "
         "disk and slow screens."), Param("min_percent", 95.0, *_PERCENT)),
     _spec(live.db_no_long_queries, N_("No long-running statements"), N_(
-        "No statement has been running max_seconds or longer; long ones hold locks and block "
+        "No statement has been running longer than max_seconds; long ones hold locks and block "
         "others."), Param("max_seconds", 300.0, 1.0, 86400.0)),
     _spec(records.backups_within_rpo, N_("Newest backup within the RPO"), N_(
         "The newest good backup of every backup set is younger than the set's recovery point "

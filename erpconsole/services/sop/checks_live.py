@@ -74,7 +74,7 @@ def _disk_rows(ctx: CheckContext, p: Mapping[str, float]) -> list[Row]:
             rows.append(_no_data(s))
         elif not disks:
             rows.append((s.target, _("no disks reported"), None))
-        rows += [(f"{s.target} {d.mount}", _pct(d.used_percent), d.used_percent < p["max_percent"])
+        rows += [(f"{s.target} {d.mount}", _pct(d.used_percent), d.used_percent <= p["max_percent"])
                  for d in disks or ()]
     return rows
 
@@ -82,8 +82,8 @@ def _disk_rows(ctx: CheckContext, p: Mapping[str, float]) -> list[Row]:
 def hosts_disk_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
     limit = f"{p['max_percent']:g}%"
     return judge(_disk_rows(ctx, p), _(NO_HOSTS),
-                 Nn_("the {n} disk is below {limit}", "all {n} disks are below {limit}"),
-                 Nn_("{n} disk at or over {limit}: {items}", "{n} disks at or over {limit}: {items}"),
+                 Nn_("the {n} disk is not over {limit}", "all {n} disks are not over {limit}"),
+                 Nn_("{n} disk over {limit}: {items}", "{n} disks over {limit}: {items}"),
                  UNSURE, limit=limit)
 
 
@@ -91,13 +91,13 @@ def hosts_memory_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult
     rows: list[Row] = []
     for s in hosts(ctx):
         mem = getattr(s.snapshot, "mem_percent", None)
-        rows.append(_no_data(s) if mem is None else (s.target, _pct(mem), mem < p["max_percent"]))
+        rows.append(_no_data(s) if mem is None else (s.target, _pct(mem), mem <= p["max_percent"]))
     limit = f"{p['max_percent']:g}%"
     return judge(rows, _(NO_HOSTS),
-                 Nn_("memory use of the {n} host is below {limit}",
-                     "memory use of all {n} hosts is below {limit}"),
-                 Nn_("{n} host at or over {limit} memory: {items}",
-                     "{n} hosts at or over {limit} memory: {items}"), UNSURE, limit=limit)
+                 Nn_("memory use of the {n} host is not over {limit}",
+                     "memory use of all {n} hosts is not over {limit}"),
+                 Nn_("{n} host over {limit} memory: {items}",
+                     "{n} hosts over {limit} memory: {items}"), UNSURE, limit=limit)
 
 
 def hosts_reachable(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult:
@@ -153,7 +153,7 @@ def db_replication_lag_below(ctx: CheckContext, p: Mapping[str, float]) -> Check
 
     def figure(snap: DatabaseSnapshot) -> Row | None:
         if snap.replication_lag_s is not None:
-            return snap.target, units.duration(snap.replication_lag_s), snap.replication_lag_s < limit
+            return snap.target, units.duration(snap.replication_lag_s), snap.replication_lag_s <= limit
         if snap.is_replica or snap.replicas:
             return snap.target, _("lag not reported") + (f": {snap.note('replication')}"
                                                          if snap.note("replication") else ""), None
@@ -161,10 +161,10 @@ def db_replication_lag_below(ctx: CheckContext, p: Mapping[str, float]) -> Check
 
     rows = _db_rows(ctx, figure)
     return judge(rows, _("no database reports replication (no replica, no upstream): nothing to judge"),
-                 Nn_("replication lag is under {limit} on the {n} database",
-                     "replication lag is under {limit} on all {n} databases"),
-                 Nn_("{n} database lags {limit} or more: {items}",
-                     "{n} databases lag {limit} or more: {items}"), UNSURE,
+                 Nn_("replication lag is not over {limit} on the {n} database",
+                     "replication lag is not over {limit} on all {n} databases"),
+                 Nn_("{n} database lags more than {limit}: {items}",
+                     "{n} databases lag more than {limit}: {items}"), UNSURE,
                  limit=units.duration(limit))
 
 
@@ -176,13 +176,13 @@ def db_connections_below(ctx: CheckContext, p: Mapping[str, float]) -> CheckResu
         if used is None:
             return snap.target, _("connections not reported"), None
         return (snap.target, f"{snap.connections}/{snap.max_connections} ({_pct(used)})",
-                used < limit)
+                used <= limit)
 
     return judge(_db_rows(ctx, figure), _(NO_DATABASES),
-                 Nn_("the {n} database uses under {limit:g}% of its connections",
-                     "all {n} databases use under {limit:g}% of their connections"),
-                 Nn_("{n} database at or over {limit:g}% of max_connections: {items}",
-                     "{n} databases at or over {limit:g}% of max_connections: {items}"),
+                 Nn_("the {n} database uses at most {limit:g}% of its connections",
+                     "all {n} databases use at most {limit:g}% of their connections"),
+                 Nn_("{n} database over {limit:g}% of max_connections: {items}",
+                     "{n} databases over {limit:g}% of max_connections: {items}"),
                  UNSURE, limit=limit)
 
 
@@ -215,17 +215,17 @@ def db_no_long_queries(ctx: CheckContext, p: Mapping[str, float]) -> CheckResult
         else:
             rows += _long_rows(snap, limit)
     return judge(rows, _(NO_DATABASES),
-                 Nn_("no statement has run {limit} or longer on the {n} database",
-                     "no statement has run {limit} or longer on {n} databases"),
-                 Nn_("{n} statement running {limit} or longer: {items}",
-                     "{n} statements running {limit} or longer: {items}"),
+                 Nn_("no statement has run longer than {limit} on the {n} database",
+                     "no statement has run longer than {limit} on {n} databases"),
+                 Nn_("{n} statement running longer than {limit}: {items}",
+                     "{n} statements running longer than {limit}: {items}"),
                  UNSURE, limit=units.duration(limit))
 
 
 def _long_rows(snap: DatabaseSnapshot, limit: float) -> list[Row]:
     running = [x for x in snap.sessions
                if x.duration_s is not None and not x.state.startswith("idle") and x.state]
-    long = [x for x in running if x.duration_s >= limit]
+    long = [x for x in running if x.duration_s > limit]
     if not long:
         longest = max((x.duration_s for x in running), default=0.0)
         return [(snap.target, _("longest running statement {s}").format(s=units.duration(longest)), True)]

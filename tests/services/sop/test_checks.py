@@ -50,7 +50,7 @@ def test_disk_check_on_this_machine_passes_and_a_low_threshold_fails(local):
     c = ctx([host("This workstation", local)])
     fullest = max(d.used_percent for d in local.disks)
     ok = run_check("hosts_disk_below", c, {"max_percent": "100"})
-    assert ok.ok is True and "below 100%" in ok.message
+    assert ok.ok is True and "not over 100%" in ok.message
     assert len(ok.values) == len(local.disks)
     assert ok.values[0][0] == f"This workstation {local.disks[0].mount}"
     low = fullest / 2 if fullest > 0 else 0
@@ -58,6 +58,18 @@ def test_disk_check_on_this_machine_passes_and_a_low_threshold_fails(local):
     assert bad.ok is False
     assert f"This workstation {max(local.disks, key=lambda d: d.used_percent).mount}" in bad.message
     assert f"{fullest:.1f}%" in bad.message
+
+
+def test_a_disk_exactly_at_the_limit_passes_as_it_makes_no_finding():
+    from erpconsole.services import checks
+    from erpconsole.services.models import DiskUsage, HostSnapshot, Thresholds
+
+    at = HostSnapshot("erp-db-1", NOW, disks=(DiskUsage("/", 85.0, total_bytes=100, used_bytes=85),))
+    over = HostSnapshot("erp-db-1", NOW, disks=(DiskUsage("/", 85.2, total_bytes=100, used_bytes=85),))
+    assert checks.host_findings(at, Thresholds()) == []
+    assert run_check("hosts_disk_below", ctx([host("erp-db-1", at)]), {"max_percent": 85}).ok is True
+    assert checks.host_findings(over, Thresholds())
+    assert run_check("hosts_disk_below", ctx([host("erp-db-1", over)]), {"max_percent": 85}).ok is False
 
 
 def test_disk_check_does_not_pass_with_a_host_that_gave_no_data(local):
@@ -80,11 +92,11 @@ def test_memory(local):
 def test_counted_messages_agree_with_their_count(local):
     one = ctx([host("This workstation", local)])
     assert run_check("hosts_memory_below", one, {"max_percent": 100}).message.startswith(
-        "memory use of the 1 host is below")
+        "memory use of the 1 host is not over")
     two = ctx([host("This workstation", local), host("erp-app-1", local)])
     assert "all 2 hosts" in run_check("hosts_memory_below", two, {"max_percent": 100}).message
     failing = run_check("hosts_memory_below", one, {"max_percent": 0}).message
-    assert failing.startswith("1 host at or over 0% memory: ")
+    assert failing.startswith("1 host over 0% memory: ")
     assert run_check("hosts_reachable", one).message == "the 1 host or database answers"
     pending = run_check("hosts_reachable", ctx([host("erp-app-1", None, Health.PENDING, "")])).message
     assert pending.startswith("1 item could not be judged: ")
