@@ -5,10 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # What Qt needs to render offscreen, the fonts it draws with (WenQuanYi for Chinese names in the
-# window and in PDF evidence), and the real servers and backup tools the tests use.
+# window and in PDF evidence), the real servers and backup tools the tests use, and the parsers
+# that read the plugin output in the tests (Icinga 2, the Monitoring Plugins Perl library).
 SYSTEM_PACKAGES := python3-venv libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 \
 	fonts-dejavu-core fonts-wqy-microhei poppler-utils openssh-server openssh-client \
-	pgbackrest restic borgbackup barman postgresql-client mariadb-client
+	pgbackrest restic borgbackup barman postgresql-client mariadb-client sysbench iproute2 iputils-ping \
+	icinga2-bin libmonitoring-plugin-perl
 # What a desktop session needs for the console window (xcb platform plugin).
 GUI_PACKAGES := libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 \
 	libxcb-render-util0 libxcb-image0

@@ -29,6 +29,11 @@ def default_store_url() -> str:
     return f"sqlite:///{data / 'store.sqlite3'}"
 
 
+def user_sops_folder() -> Path:
+    """Where the team's own SOP templates go on this machine (beside the inventory's folders)."""
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "sops"
+
+
 def settings_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "ui.ini"
 
@@ -87,7 +92,7 @@ class Console:
         from erpconsole.ui.main_window import MainWindow
         from erpconsole.widgets.theme import apply_theme
 
-        self.store = self.writer = None
+        self.store = self.writer = self.alerts = self.sender = None
         self._access_service = self._backup_service = None  # what the SOP checks read
         self._store_url = store_url
         self._stopped = False
@@ -134,7 +139,35 @@ class Console:
         self._attach_access(store)
         self._attach_backups(store)
         self._attach_sop(store)
+        self._attach_alerts(store)
         self.bridges.attach_store(store, writer)
+
+    def _attach_alerts(self, store) -> None:
+        """Rules judge every poll (on the scheduler's workers) and write alerts and outbox rows,
+        while this process holds the store's alert lock; a failure leaves the rest running."""
+        try:
+            from erpconsole.services.alerts.service import AlertService
+
+            service = AlertService(store.engine, self.monitor.inventory)
+            service.start(self.monitor)
+        except Exception:  # noqa: BLE001 - the console goes on without alerts
+            log.exception("alert service")
+            return
+        self.alerts = service
+        self._attach_sender(store, service)
+
+    def _attach_sender(self, store, service) -> None:
+        """Delivers the outbox while this process holds the alert lock (one sender per store)."""
+        try:
+            from erpconsole.services.notify.outbox import OutboxSender
+
+            sender = OutboxSender(store.engine, self.monitor.inventory.channels, self.monitor.secrets,
+                                  active=lambda: service.evaluating)
+            sender.start()
+        except Exception:  # noqa: BLE001 - alerts are still recorded and shown without it
+            log.exception("notification sender")
+            return
+        self.sender = sender
 
     def _attach_access(self, store) -> None:
         """The access review keeps its campaigns in the store; a failure here leaves the rest running."""
@@ -171,7 +204,7 @@ class Console:
         try:
             from erpconsole.services.sop.service import SopService
 
-            sops = Path(platformdirs.user_data_dir(APP_NAME)) / "sops"
+            sops = user_sops_folder()
             try:  # the place for the team's own templates, there to be found and filled
                 sops.mkdir(parents=True, exist_ok=True)
             except OSError:
@@ -210,6 +243,10 @@ class Console:
         if self._opener.ident is not None:
             self._opener.join(10)
         self.monitor.stop()
+        if self.sender is not None:
+            self.sender.stop()
+        if self.alerts is not None:
+            self.alerts.stop()
         self.bridges.shutdown()
         writer, store, self.writer, self.store = self.writer, self.store, None, None
         if writer is not None:
@@ -232,8 +269,10 @@ def _qt_app(argv: list[str]):
 
 
 def _inventory_for_gui(path: str | None):
+    from erpconsole.services.alerts.rules import checked
+
     try:
-        return (load_inventory(path) if path else load_default_inventory()), None
+        return checked(load_inventory(path) if path else load_default_inventory()), None
     except InventoryError as exc:
         return None, str(exc)
 

@@ -36,9 +36,17 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("gui", parents=[common], help="open the console (the default)")
     ins = sub.add_parser("inspect", parents=[common], help="one round of every collector and check, no GUI")
-    ins.add_argument("--format", choices=("table", "json"), default="table")
+    ins.add_argument("--format", choices=("table", "json", "nagios"), default="table",
+                     help="table (the default) for a person, json for scripts, nagios for a "
+                     "Nagios / Icinga / Naemon service check: a status line with performance data")
+    ins.add_argument("--only", metavar="PARTS", action="append",
+                     help="cover only these parts: hosts, databases, backups, access, sop (comma "
+                     "separated, or repeated; default hosts,databases,backups: the access review, "
+                     "slow and reading every account, runs only when named)")
+    ins.add_argument("--target", metavar="NAME", action="append",
+                     help="cover only this host, database or backup set (repeat for more)")
     ins.add_argument("--out", metavar="FILE", help="write the result to FILE instead of standard output")
-    ins.add_argument("--report", metavar="FILE", help="also write the daily report: FILE.html, or FILE.pdf by the extension")
+    ins.add_argument("--report", metavar="FILE", help="also write the daily report: FILE.html, or FILE.pdf by the extension (it covers the access review too, unless --only says otherwise)")
 
     shot = sub.add_parser("screenshot", parents=[common], help="render the real window offscreen to a PNG")
     shot.add_argument("file", metavar="FILE")
@@ -57,33 +65,101 @@ def _parser() -> argparse.ArgumentParser:
                      "earlier, kept elsewhere; exit 2 when the chain no longer holds it")
     aud.add_argument("--limit", type=int, default=50, metavar="N", help="rows to list (default 50)")
 
+    _alerts_parser(sub, common)
     sec = sub.add_parser("secret", help="store or remove a secret in keyring")
     sec.add_argument("action", choices=("set", "delete"))
     sec.add_argument("name", metavar="NAME", help="for example ssh:erp-app-1 or db:erp-db")
     return p
 
 
+def _alerts_parser(sub, common) -> None:
+    al = sub.add_parser("alerts", help="list, acknowledge and silence alerts from the shell")
+    acts = al.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ls = acts.add_parser("list", parents=[common], help="active alerts (--all: resolved too)")
+    ls.add_argument("--format", choices=("table", "json"), default="table")
+    ls.add_argument("--all", action="store_true", dest="include_resolved")
+    ack = acts.add_parser("ack", parents=[common], help="acknowledge: stops escalation, not resolution")
+    ack.add_argument("alert_id", metavar="ID")
+    ack.add_argument("--comment", required=True, metavar="TEXT")
+    unack = acts.add_parser("unack", parents=[common], help="take an acknowledgement back")
+    unack.add_argument("alert_id", metavar="ID")
+    sil = acts.add_parser("silence", parents=[common], help="no notifications for a target or tag for a while")
+    which = sil.add_mutually_exclusive_group(required=True)
+    which.add_argument("--target", metavar="NAME")
+    which.add_argument("--tag", metavar="TAG")
+    sil.add_argument("--for", dest="duration", required=True, metavar="DURATION", help="30m, 2h, 1d")
+    sil.add_argument("--comment", required=True, metavar="TEXT")
+    unsil = acts.add_parser("unsilence", parents=[common], help="end a silence now")
+    unsil.add_argument("silence_id", metavar="ID")
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    from erpconsole.app import default_store_url
+    from erpconsole.services.alerts.commands import run
+
+    keys = ("alert_id", "comment", "target", "tag", "duration", "silence_id", "include_resolved")
+    kw = {k: getattr(args, k) for k in keys if hasattr(args, k)}
+    if hasattr(args, "format"):
+        kw["fmt"] = args.format
+    code, out, err = run(args.action, args.store or default_store_url(), **kw)
+    sys.stdout.write(out)
+    if err:
+        print(err, file=sys.stderr)
+    return code
+
+
 def _load_inventory(path: str | None):
     from erpconsole.config import InventoryError, load_default_inventory, load_inventory
+    from erpconsole.services.alerts.rules import checked
 
     try:
-        return (load_inventory(path) if path else load_default_inventory()), None
+        return checked(load_inventory(path) if path else load_default_inventory()), None
     except InventoryError as exc:
         return None, str(exc)
+
+
+def _inspect_scope(args: argparse.Namespace):
+    """(inventory cut to --target, parts of --only, None, the whole inventory) or (None, (),
+    what is wrong, None)."""
+    from erpconsole.services import inspect_scope as scope
+
+    whole, error = _load_inventory(args.inventory)
+    if whole is None:
+        return None, (), error, None
+    try:
+        parts = scope.parse_parts(args.only, scope.REPORT_PARTS if args.report else scope.DEFAULT_PARTS)
+        inv = scope.select(whole, args.target)
+        scope.check_covered(inv, parts)
+    except scope.ScopeError as exc:
+        return None, (), str(exc), None
+    return inv, parts, None, whole
+
+
+def _sop_reader(args: argparse.Namespace, inv):
+    from erpconsole.app import default_store_url, user_sops_folder
+    from erpconsole.services.sop.inspect_sop import inspect_sop
+
+    url = args.store or default_store_url()
+    return lambda: inspect_sop(inv, url, (user_sops_folder(),))
 
 
 def _inspect(args: argparse.Namespace) -> int:
     from erpconsole.services.inspect import run_inspection, to_json, to_table
     from erpconsole.services.log_setup import setup_logging
+    from erpconsole.services.plugin_output import to_nagios, unknown
 
     log_path = setup_logging()
-    inv, error = _load_inventory(args.inventory)
+    inv, parts, error, whole = _inspect_scope(args)
     if inv is None:
+        if args.format == "nagios":  # the monitoring system shows standard output only
+            sys.stdout.write(unknown(error))
         print(f"erpconsole: {error}", file=sys.stderr)
         return EXIT_UNKNOWN
-    report = run_inspection(inv)
+    report = run_inspection(inv, parts=parts, sop=_sop_reader(args, inv) if "sop" in parts else None,
+                            whole=whole)
     _say_unread_targets(report, log_path)
-    text = to_json(report) + "\n" if args.format == "json" else to_table(report)
+    text = (to_json(report) + "\n" if args.format == "json" else
+            to_nagios(report, inv) if args.format == "nagios" else to_table(report))
     if args.out:
         try:
             Path(args.out).write_text(text, encoding="utf-8")
@@ -302,9 +378,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse says 2 for bad usage: CRITICAL to a monitoring system
+        return EXIT_UNKNOWN if exc.code == 2 else int(exc.code or 0)
     command = args.command or "gui"
-    if command in ("secret", "audit") and not logging.getLogger().handlers:  # inspect sets its own
+    if command in ("secret", "audit", "alerts") and not logging.getLogger().handlers:  # inspect sets its own
         from erpconsole.guards.logs import stderr_handler
 
         # What Python's last-resort handler would print, with a URL's secrets masked.
@@ -315,6 +394,8 @@ def _run(argv: list[str] | None) -> int:
         return _secret(args)
     if command == "audit":
         return _audit(args)
+    if command == "alerts":
+        return _alerts(args)
     from erpconsole import app  # Qt is imported only for the commands that need it
 
     if command == "screenshot":

@@ -14,7 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Threads that a library owns for the life of the process, by name prefix, with the reason.
-ALLOWED_THREADS: dict[str, str] = {}
+ALLOWED_THREADS: dict[str, str] = {
+    # apprise 2 keeps process-wide pools for its service calls and name lookups (the notify
+    # sender names the first two; apprise names its resolver's).
+    "apprise-send": "apprise's shared pool of service calls",
+    "apprise-coordinate": "apprise's shared pool of coordinators",
+    "apprise-http-resolve": "apprise's shared pool of name lookups",
+}
 
 # A thread told to stop may still be finishing its last step (closing a socket, a last write).
 DEADLINE_S = 5.0

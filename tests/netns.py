@@ -1,6 +1,8 @@
 """Network namespaces a test makes for itself (iproute2, root): a veth link to a namespace of the
 test's own, and addresses behind it that drop every packet without a word (a black hole: no
-RST, no ICMP), as a host that has gone off the network looks from the console.
+RST, no ICMP), as a host that has gone off the network looks from the console; and a lossy
+link into a namespace (``lossy_link``): netem where the kernel has it, else a packet relay
+between two TUN devices (tests/lossy_relay.py) that drops and delays IP packets the same way.
 
 The names carry the test process's pid, so two runs on one machine do not meet; everything made is
 removed again, also when the test fails."""
@@ -10,9 +12,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+
+RELAY = Path(__file__).with_name("lossy_relay.py")
+RELAY_MAX_S = 600  # the relay stops by itself after this long, whatever happens to the test
 
 
 def _ip(*args: str, netns: str | None = None) -> None:
@@ -64,3 +71,86 @@ def black_hole(count: int = 8) -> Iterator[BlackHole]:
     finally:
         for undo in reversed(made):
             subprocess.run(["ip", *undo], capture_output=True, timeout=10)
+
+
+@dataclass(frozen=True)
+class LossyLink:
+    netns: str
+    near: str  # this side's address (the console's)
+    far: str  # the address inside the namespace, behind the lossy link
+    how: str  # "netem" or "tun relay"
+
+    def exec_prefix(self) -> list[str]:
+        """Put before a command to run it inside the namespace (a server at ``far``)."""
+        return ["ip", "netns", "exec", self.netns]
+
+
+@contextmanager
+def lossy_link(loss: float = 20, delay_ms: float = 50, seed: int = 1) -> Iterator[LossyLink]:
+    """A namespace reached over a link that drops ``loss`` % of the packets sent to it and
+    delays them by ``delay_ms``: ``tc qdisc add dev ... root netem loss 20% delay 50ms`` on this
+    side's veth, as on a real bad link. Where the kernel has no netem (`tc` answers "Specified
+    qdisc kind is unknown"), a relay process carries the IP packets between two TUN devices and
+    drops and delays them itself: below TCP, so a dropped segment must be resent, as with
+    netem. The answers coming back are neither dropped nor delayed in either case."""
+    tag = os.getpid() % 200 + 20
+    netns, near_dev, far_dev = f"erpc-ll{os.getpid()}", f"ell{os.getpid()}a", f"ell{os.getpid()}b"
+    near, far = f"10.{tag}.2.1", f"10.{tag}.2.2"
+    made: list[tuple[str, ...]] = []
+    relay: subprocess.Popen | None = None
+    try:
+        _ip("netns", "add", netns)
+        made.append(("netns", "del", netns))
+        _ip("link", "set", "lo", "up", netns=netns)
+        how = "netem"
+        _ip("link", "add", near_dev, "type", "veth", "peer", "name", far_dev)
+        made.append(("link", "del", near_dev))
+        if not _netem(near_dev, loss, delay_ms):
+            _ip("link", "del", near_dev)
+            made.pop()
+            how = "tun relay"
+            relay = _start_relay(near_dev, far_dev, loss, delay_ms, seed)
+        _ip("link", "set", far_dev, "netns", netns)
+        _address(near_dev, near, far, how, None)
+        _address(far_dev, far, near, how, netns)
+        yield LossyLink(netns, near, far, how)
+    finally:
+        if relay is not None:
+            relay.stdin.close()  # type: ignore[union-attr]
+            try:
+                relay.wait(10)
+            except subprocess.TimeoutExpired:
+                relay.kill()
+                relay.wait(5)
+        for undo in reversed(made):
+            subprocess.run(["ip", *undo], capture_output=True, timeout=10)
+
+
+def _netem(dev: str, loss: float, delay_ms: float) -> bool:
+    """True when the kernel's netem now drops and delays what ``dev`` sends."""
+    if shutil.which("tc") is None:
+        return False
+    done = subprocess.run(["tc", "qdisc", "add", "dev", dev, "root", "netem", "loss", f"{loss:g}%",
+                           "delay", f"{delay_ms:g}ms"], capture_output=True, text=True, timeout=10)
+    return done.returncode == 0
+
+
+def _address(dev: str, mine: str, other: str, how: str, netns: str | None) -> None:
+    if how == "tun relay":  # point to point: the peer is reached over the device itself
+        _ip("addr", "add", mine, "peer", other, "dev", dev, netns=netns)
+    else:
+        _ip("addr", "add", f"{mine}/30", "dev", dev, netns=netns)
+    _ip("link", "set", dev, "up", netns=netns)
+
+
+def _start_relay(near_dev: str, far_dev: str, loss: float, delay_ms: float, seed: int
+                 ) -> subprocess.Popen:
+    relay = subprocess.Popen(
+        [sys.executable, str(RELAY), near_dev, far_dev, f"{loss:g}", f"{delay_ms:g}", str(seed),
+         str(RELAY_MAX_S)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = relay.stdout.readline()  # type: ignore[union-attr]  # it prints at once, or exits
+    if line.strip() != "ready":
+        relay.kill()
+        relay.wait(5)
+        raise RuntimeError(f"the lossy relay did not start (exit {relay.poll()}): {line!r}")
+    return relay

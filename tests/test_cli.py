@@ -188,7 +188,7 @@ def test_inspect_gives_up_on_a_hung_host_at_its_deadline(monkeypatch):
             release.wait(30)
             return HostSnapshot("stuck", time.time())
 
-    monkeypatch.setattr(inspect_mod, "host_targets", lambda inv: [("stuck", Hung(), 5.0, None, Thresholds())])
+    monkeypatch.setattr(inspect_mod, "host_targets", lambda inv, **kw: [("stuck", Hung(), 5.0, None, Thresholds())])
     started = time.monotonic()
     report = inspect_mod.run_inspection(Inventory(), timeout_s=0.5)
     release.set()

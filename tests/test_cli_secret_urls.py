@@ -43,3 +43,11 @@ def test_a_store_url_with_secrets_is_shown_masked(tmp_path):
         assert r.returncode == 3 and "could not open" in r.stderr, r.stderr
         assert "127.0.0.1:1/store" in r.stderr and "password=***" in r.stderr
         assert SECRET not in r.stderr + r.stdout
+
+
+def test_a_store_password_with_a_slash_is_masked(tmp_path):
+    # SQLAlchemy reads the password to the "@", "/" and all: it was shown whole.
+    url = f"postgresql+psycopg://monitor:{SECRET}/1@127.0.0.1:1/store?connect_timeout=2"
+    r = run("audit", "verify", "--store", url, extra_env={"ERPCONSOLE_AUDIT_KEY": "k" * 64})
+    assert r.returncode == 3 and "postgresql+psycopg://monitor:***@127.0.0.1:1/store" in r.stderr, r.stderr
+    assert SECRET not in r.stderr + r.stdout

@@ -65,6 +65,12 @@ BAD_IMPORTS = {
         "PySide6",
         (_forbids("erpconsole.services", "PySide6"),),
     ),
+    "the alert core imports Qt": BadImport(
+        "erpconsole.services.alerts.engine",
+        "from PySide6.QtCore import QTimer",
+        "PySide6",
+        (_forbids("erpconsole.services", "PySide6"),),
+    ),
     "a widget imports services": BadImport(
         "erpconsole.widgets.live_chart",
         "from erpconsole.services.models import Sample",

@@ -240,6 +240,9 @@ def refusal(kind: str | None, name: str | None) -> str:
     elif kind == "ssh" and name:
         where = _("store it with `erpconsole secret set ssh:{name}`, or use a key file "
                   "(key_file) or ssh-agent").format(name=name)
+    elif kind == "channel" and name:
+        where = _("store it with `erpconsole secret set channel:{name}` or name an environment "
+                  "variable with password_env, token_env, secret_env or url_env").format(name=name)
     else:
         where = _("store it with `erpconsole secret set db:NAME` (or ssh:NAME) or name an "
                   "environment variable with password_env")

@@ -16,6 +16,8 @@ from typing import Any, NoReturn
 import platformdirs
 
 from erpconsole.config import toml_limits
+from erpconsole.config.alerts_schema import read_alerts
+from erpconsole.config.channels import read_channel
 from erpconsole.config.fields import clip, closest, refusal, size_text, url_secret
 from erpconsole.config.lines import Path_, SourceLines
 from erpconsole.config.models import (
@@ -30,7 +32,9 @@ from erpconsole.i18n import N_, _
 APP_NAME = "erpconsole"
 MAX_FILE_BYTES = 16 * 1024 * 1024
 _TOP = {"local": "[local]", "hosts": "[[hosts]]", "databases": "[[databases]]", "access": "[access]",
-        "backups": "[[backups]]", "sop": "[sop]"}
+        "backups": "[[backups]]", "sop": "[sop]", "alerts": "[alerts]", "rules": "[[rules]]",
+        "routes": "[[routes]]", "maintenance": "[[maintenance]]",
+        "channels": "[[channels]]"}
 _SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "token"})
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_HINTS = {
@@ -143,7 +147,8 @@ def _refuse_secrets(src: _Source, doc: dict[str, Any]) -> None:
         elif isinstance(node, list):
             for i, item in enumerate(node):
                 walk(where + (i,), item)
-        elif isinstance(node, str) and (part := url_secret(node)):
+        elif isinstance(node, str) and where[:1] != ("channels",) and (part := url_secret(node)):
+            # a channel's URL may say ?key=$secret: channels.py refuses the ones that hold one
             src.fail(where, _("{key} holds a secret ({part} in a URL): {refusal}").format(
                 key=clip(where[-1]) if where and isinstance(where[-1], str) else _("a value"),
                 part=part, refusal=_refusal_for(doc, where)))
@@ -153,7 +158,7 @@ def _refuse_secrets(src: _Source, doc: dict[str, Any]) -> None:
 
 def _refusal_for(doc: dict[str, Any], where: Path_) -> str:
     """Name the keyring entry of the host or database the secret sits in, when there is one."""
-    kinds = {"hosts": "ssh", "databases": "db"}
+    kinds = {"hosts": "ssh", "databases": "db", "channels": "channel"}
     if len(where) >= 2 and where[0] in kinds and isinstance(where[1], int):
         entries = doc.get(str(where[0]))
         entry = entries[where[1]] if isinstance(entries, list) else None
@@ -170,7 +175,8 @@ def _entries(src: _Source, doc: dict[str, Any], key: str) -> list[tuple[Path_, d
     raw = doc.get(key, [])
     if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
         src.fail((key,), _("write each entry as its own {title} table (two brackets), one per {what}").format(
-            title=_TOP[key], what={"hosts": _("host"), "databases": _("database")}.get(key, _("backup set"))))
+            title=_TOP[key], what={"hosts": _("host"), "databases": _("database"),
+                                   "channels": _("channel")}.get(key, _("backup set"))))
     return [((key, i), item) for i, item in enumerate(raw)]
 
 
@@ -265,8 +271,28 @@ def _inventory(src: _Source, doc: dict[str, Any]) -> Inventory:
                for w, raw in _entries(src, doc, "backups")]
     _refuse_duplicates(src, _("backup set"), backups)
     sop = read_table(src, ("sop",), doc.get("sop", {}), SOP, (), "[sop]")
+    channels = [(w, read_channel(src, w, raw, src.lines.line_of(w))) for w, raw in _entries(src, doc, "channels")]
+    _refuse_duplicates(src, _("channel"), channels)
+    targets = [entry for _w, entry in (*hosts, *databases)]
+    alerts = read_alerts(src, doc, src.lines.line_of, {LOCAL_HOST, *(t.name for t in targets)},
+                         {tag for t in targets for tag in t.tags})
+    _refuse_unknown_channels(src, alerts.routes, {c.name for _w, c in channels})
     return Inventory(str(src.path), local, tuple(h for _w, h in hosts), tuple(d for _w, d in databases),
-                     _access(src, doc.get("access")), tuple(b for _w, b in backups), sop.get("folders", ()))
+                     _access(src, doc.get("access")), tuple(b for _w, b in backups), sop.get("folders", ()),
+                     alerts, channels=tuple(c for _w, c in channels))
+
+
+def _refuse_unknown_channels(src: _Source, routes, known: set[str]) -> None:
+    """A route that names no [[channels]] entry would write outbox rows no sender can deliver."""
+    for i, route in enumerate(routes):
+        for key in ("channels", "escalate_to"):
+            for name in getattr(route, key):
+                if name not in known:
+                    guess = closest(name, sorted(known))
+                    hint = _('; did you mean "{guess}"?').format(guess=guess) if guess else ""
+                    src.fail(("routes", i, key), _(
+                        '{key} names "{name}", which is no [[channels]] entry{hint} Channels: {names}').format(
+                        key=key, name=clip(name), hint=hint or ".", names=", ".join(sorted(known)) or _("none")))
 
 
 def _unknown_top(key: str, value: Any) -> str:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from erpconsole.config.alerts_models import AlertsConfig
+from erpconsole.config.channels import ChannelConfig
+
 # The name of the machine the console runs on; hosts may not take it.
 LOCAL_HOST = "This workstation"
 
@@ -166,3 +169,5 @@ class Inventory:
     access: AccessPolicy = field(default_factory=AccessPolicy)
     backups: tuple[BackupSetConfig, ...] = ()
     sop_folders: tuple[str, ...] = ()  # [sop] folders: the team's own templates (a shared drive)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)  # [alerts], [[rules]], [[routes]]
+    channels: tuple[ChannelConfig, ...] = ()  # [[channels]]: where notifications go

@@ -22,6 +22,9 @@ _NOT_SECRET = frozenset({"passfile", "sslkey", "sslcert", "sslrootcert", "sslcrl
 
 _SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*://"
 _USERINFO_PASSWORD = re.compile(r"^(" + _SCHEME + r"[^/@\s:?#]*:)([^/\s]+)(@)")  # to the last @
+# As SQLAlchemy's make_url reads it (and hands it to the driver): the user runs to the first
+# ":" or "/", the password to the next "@", with any "/", "?", "#" or space in it.
+_DRIVER_PASSWORD = re.compile(r"^(" + _SCHEME + r"[^:/]*:)([^@]+)(@)")
 _URL_IN_TEXT = re.compile(_SCHEME + r"[^\s'\"<>()\[\]{}]+")
 _PAIR_IN_TEXT = re.compile(r"(?<![\w?&;])([A-Za-z_][\w\-.]*)\s*=\s*('[^']*'|\"[^\"]*\"|[^\s&;,)]+)")
 
@@ -50,8 +53,15 @@ def secret_query_keys(url: str) -> list[str]:
     return keys
 
 
+def _password_match(url: str) -> re.Match[str] | None:
+    """The ``user:password@`` part, read both ways (an unencoded "@" or "/" in a password),
+    the longer one: what a driver could take for the password is never shown."""
+    found = [m for m in (_USERINFO_PASSWORD.match(url), _DRIVER_PASSWORD.match(url)) if m]
+    return max(found, key=lambda m: m.end(), default=None)
+
+
 def has_userinfo_password(url: str) -> bool:
-    return bool(_USERINFO_PASSWORD.match(url.strip()))
+    return _password_match(url.strip()) is not None
 
 
 def url_secret(url: str) -> str | None:
@@ -66,7 +76,8 @@ def mask_url(url: str) -> str:
     """``url`` with the password of ``user:password@`` and every secret query value as ***."""
     if "://" not in url and "@" in url:  # not a URL as written: keep nothing before the @
         return url.rsplit("@", 1)[-1]
-    masked = _USERINFO_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), url, count=1)
+    found = _password_match(url)
+    masked = url if found is None else found.group(1) + MASK + found.group(3) + url[found.end():]
     head, sep, rest = masked.partition("?")
     if not sep or "://" not in head:
         return masked

@@ -10,8 +10,10 @@ from datetime import datetime, timezone
 
 from erpconsole.config import Inventory
 from erpconsole.services import checks, metrics, units
+from erpconsole.services import inspect_scope as scope
 from erpconsole.services.access.inspect_access import access_json
 from erpconsole.services.backups.inspect_backups import backups_json
+from erpconsole.services.sop.inspect_sop import sop_json
 from erpconsole.services.databases import blockers as lock_text
 from erpconsole.services.databases.factory import database_targets
 from erpconsole.services.hosts.factory import host_targets
@@ -58,6 +60,8 @@ class InspectionReport:
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     access: object | None = None  # services.access.inspect_access.AccessReport
     backups: object | None = None  # services.backups.inspect_backups.BackupsReport
+    parts: tuple[str, ...] = scope.DEFAULT_PARTS  # what this run covered (--only)
+    sop: object | None = None  # services.sop.inspect_sop.SopReport
 
     @property
     def exit_code(self) -> int:
@@ -95,7 +99,7 @@ def _run_all(collectors: list[Collector], timeout_s: float) -> list[tuple | None
 def _judge(name: str, result: tuple | None, timeout_s: float) -> tuple:
     """(status, message, snapshot, health finding or None) of one target's round."""
     if result is None:
-        err = PollError(name, Health.TIMEOUT, _("no answer within {s:g} s").format(s=timeout_s))
+        err = PollError(name, Health.TIMEOUT, _("no answer within {s}").format(s=units.duration(timeout_s)))
         snap = None
     else:
         snap, err, _gap = result
@@ -119,18 +123,28 @@ def _in_background(name: str, work) -> tuple[threading.Thread, list]:
     return thread, box
 
 
-def _side_result(name: str, thread: threading.Thread, box: list, timeout_s: float
+def _side_result(name: str, thread: threading.Thread | None, box: list, timeout_s: float
                  ) -> tuple[object | None, list[Finding]]:
+    if thread is None:  # a part this run does not cover
+        return None, []
     thread.join(timeout_s + 2.0)
     result = box[0] if box else None
     if result is None or isinstance(result, Exception):
-        why = str(result) if result is not None else _("no answer within {s:g} s").format(s=timeout_s)
+        why = str(result) if result is not None else _("no answer within {s}").format(s=units.duration(timeout_s))
         return None, [Finding(Severity.WARNING, name, f"{name}.source",
                               _("the {part} check could not run: {why}").format(part=name, why=why))]
     return result, list(result.findings)
 
 
-def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
+def _part(parts: tuple[str, ...], name: str, work) -> tuple[threading.Thread | None, list]:
+    return _in_background(name, work) if name in parts and work is not None else (None, [])
+
+
+def run_inspection(inv: Inventory, timeout_s: float = 15.0, parts: tuple[str, ...] = scope.DEFAULT_PARTS,
+                   sop=None, whole: Inventory | None = None) -> InspectionReport:
+    """``parts``: what to cover (inspect_scope.PARTS); ``sop``: a callable giving the SOP part's
+    report (it reads the store, which the caller knows); ``whole``: the inventory ``inv`` was
+    cut from by --target (the backup sets find their hosts there)."""
     from erpconsole.services.access.inspect_access import inspect_access
     from erpconsole.services.backups.inspect_backups import inspect_backups
     from erpconsole.services.hosts.login_gate import LoginGate
@@ -138,13 +152,15 @@ def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
     # The poll, the access review and the backup listing each log in to a host: an account
     # that refuses logins gets one failed attempt per run, not one from each of them.
     gate = LoginGate()
-    hosts = host_targets(inv, login_gate=gate)
-    databases = database_targets(inv)
+    hosts = host_targets(inv, login_gate=gate) if scope.HOSTS in parts else []
+    databases = database_targets(inv) if scope.DATABASES in parts else []
     for _name, collector, *_rest in databases:
-        collector.hold_rates(DB_RATE_WINDOW_S)
-    access_job = _in_background("access", lambda: inspect_access(inv, timeout_s=timeout_s,
-                                                                  login_gate=gate))
-    backups_job = _in_background("backups", lambda: inspect_backups(inv, login_gate=gate))
+        collector.hold_rates(min(DB_RATE_WINDOW_S, timeout_s / 3))  # well inside the deadline
+    access_job = _part(parts, scope.ACCESS, lambda: inspect_access(inv, timeout_s=timeout_s,
+                                                                    login_gate=gate))
+    backups_job = _part(parts, scope.BACKUPS, lambda: inspect_backups(
+        scope.for_backups(inv, whole or inv), login_gate=gate))
+    sop_job = _part(parts, scope.SOP, sop)
     results = _run_all([t[1] for t in hosts] + [t[1] for t in databases], timeout_s)
     host_reports: list[HostReport] = []
     db_reports: list[DatabaseReport] = []
@@ -167,11 +183,12 @@ def run_inspection(inv: Inventory, timeout_s: float = 15.0) -> InspectionReport:
         collector.close()
     access, access_findings = _side_result("access", *access_job, timeout_s)
     backups, backup_findings = _side_result("backups", *backups_job, timeout_s)
-    findings.extend(access_findings + backup_findings)
+    sops, sop_findings = _side_result("sop", *sop_job, timeout_s)
+    findings.extend(access_findings + backup_findings + sop_findings)
     worst = checks.worst(findings)
     status = "ok" if worst is None or worst is Severity.INFO else worst.value
     return InspectionReport(datetime.now(timezone.utc), status, tuple(host_reports),
-                            tuple(db_reports), tuple(findings), access, backups)
+                            tuple(db_reports), tuple(findings), access, backups, parts, sops)
 
 
 def _db_metrics(s: DatabaseSnapshot | None) -> dict:
@@ -237,6 +254,8 @@ def to_json(report: InspectionReport) -> str:
         ],
         "backups": backups_json(report.backups),
         "access": access_json(report.access),
+        "sop": sop_json(report.sop),
+        "covers": list(report.parts),
         "findings": [
             {"severity": f.severity.value, "target": f.target, "check": f.check, "message": f.message}
             for f in report.findings
@@ -249,22 +268,35 @@ def _pct(v: float | None) -> str:
     return "-" if v is None else f"{v:.0f}%"
 
 
+def _latency(s: HostSnapshot | None) -> str:
+    return "-" if s is None or s.latency_ms is None else _("{ms:.1f} ms").format(ms=s.latency_ms)
+
+
+def _loss(s: HostSnapshot | None) -> str:
+    """The share lost and of how many probes: one inspect round sends one poll's few."""
+    if s is None or s.loss_percent is None:
+        return "-"
+    return _("{pct:.0f}% of {n}").format(pct=s.loss_percent, n=s.loss_probes)
+
+
 def _columns(rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows]
 
 
 def _db_rows(report: InspectionReport) -> list[tuple[str, ...]]:
-    rows = [(_("DATABASE"), _("KIND"), _("STATUS"), _("CONN"), _("TPS"), _("CACHE"), _("LAG"),
-             _("MESSAGE"))]
+    rows = [(_("DATABASE"), _("KIND"), _("STATUS"), _("CONN"), _("TPS"), _("QPS"), _("CACHE"),
+             _("LAG"), _("MESSAGE"))]
     for d in report.databases:
         s = d.snapshot
         conn = f"{s.connections}/{s.max_connections}" if s and s.connections is not None else "-"
         tps = f"{s.tps:.1f}" if s and s.tps is not None else "-"
-        lag = f"{s.replication_lag_s:.0f}s" if s and s.replication_lag_s is not None else "-"
+        qps = f"{s.queries_ps:.1f}" if s and s.queries_ps is not None else "-"
+        lag = units.duration(s.replication_lag_s) if s and s.replication_lag_s is not None else "-"
         v = word(d, report.findings)
-        rows.append((d.name, d.kind, v.state, conn, tps,
-                     _pct(s.cache_hit_percent if s else None), lag, v.cause or d.message))
+        rows.append((d.name, d.kind, v.state, conn, tps, qps,
+                     _pct(s.cache_hit_percent if s else None), lag,
+                     v.cause or d.message or (s.note("rates") if s else "")))
     return rows
 
 
@@ -286,7 +318,8 @@ def _access_rows(report: InspectionReport) -> list[tuple[str, ...]]:
 
 
 def to_table(report: InspectionReport) -> str:
-    rows = [(_("HOST"), _("STATUS"), _("CPU"), _("MEM"), _("DISK"), _("LOAD"), _("MESSAGE"))]
+    rows = [(_("HOST"), _("STATUS"), _("CPU"), _("MEM"), _("DISK"), _("LOAD"), _("LATENCY"),
+             _("LOSS"), _("MESSAGE"))]
     for h in report.hosts:
         s = h.snapshot
         disk = s.busiest_disk if s else None
@@ -294,9 +327,10 @@ def to_table(report: InspectionReport) -> str:
         rows.append((
             h.name, v.state, _pct(s.cpu_percent if s else None), _pct(s.mem_percent if s else None),
             f"{disk.mount} {disk.used_percent:.0f}%" if disk else "-",
-            f"{s.load[0]:.2f}" if s and s.load else "-", v.cause or h.message,
+            f"{s.load[0]:.2f}" if s and s.load else "-", _latency(s), _loss(s),
+            v.cause or h.message,
         ))
-    lines = _columns(rows)
+    lines = _columns(rows) if scope.HOSTS in report.parts else []
     if report.databases:
         lines.append("")
         lines.extend(_columns(_db_rows(report)))

@@ -121,10 +121,15 @@ HOST_METRICS: tuple[Metric, ...] = (
            json_key="net_rx_bps", read=lambda s: s.net_rx_bps),
     Metric("net.tx_bps", "B/s", Kind.RATE, N_("Network send"), N_("send"),
            json_key="net_tx_bps", read=lambda s: s.net_tx_bps),
-    Metric("net.latency_ms", "ms", Kind.GAUGE, N_("Network latency"), N_("TCP connect"),
+    # Both from keepalive requests on the kept SSH connection (services/hosts/ssh_latency.py):
+    # the median of a poll's probes answered in time, and the share of the last probes (the
+    # window, loss_probes of them) that were not.
+    Metric("net.latency_ms", "ms", Kind.GAUGE, N_("Network latency"), N_("SSH keepalive"),
            json_key="latency_ms", read=lambda s: s.latency_ms),
     Metric("net.loss_percent", "%", Kind.GAUGE, N_("Packet loss"), N_("loss"),
-           y_range=PERCENT_RANGE, read=lambda s: s.loss_percent),
+           json_key="loss_percent", y_range=PERCENT_RANGE, read=lambda s: s.loss_percent),
+    Metric("net.loss_probes", "", Kind.GAUGE, N_("Packet loss window"), N_("probes"),
+           json_key="loss_probes", series=False, read=lambda s: s.loss_probes or None),
     Metric("temp.celsius", "°C", Kind.GAUGE, N_("Temperature {label}"), "", per="sensor",
            each=lambda s: ((t.label, t.celsius) for t in s.temperatures)),
 )

@@ -20,6 +20,7 @@ from typing import Protocol
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.lanes import Lane, Ticket
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.models import Health, HealthChange, HostSnapshot, PollError, PollOutcome
 
 log = logging.getLogger(__name__)
@@ -306,7 +307,7 @@ class Scheduler:
             err = PollError(
                 t.name,
                 Health.TIMEOUT,
-                _("no answer within {seconds:g} s; polling continues").format(seconds=t.timeout_s),
+                _("no answer within {seconds}; polling continues").format(seconds=units.duration(t.timeout_s)),
             )
             self._finish(t, None, err, now)
         return expired

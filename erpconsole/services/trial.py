@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from erpconsole.config import BackupSetConfig, DatabaseConfig, HostConfig
 from erpconsole.i18n import _, ngettext
+from erpconsole.services import units
 from erpconsole.services.models import ConnectionStep, DatabaseSnapshot
 from erpconsole.services.secrets import SecretStore
 
@@ -80,7 +81,7 @@ def try_database(cfg: DatabaseConfig, password: str | None = None, secrets: Secr
     if finished:
         closer.join()
     if not finished:
-        return [ConnectionStep("connect", False, _("no answer within {seconds:.0f} s").format(seconds=deadline_s),
+        return [ConnectionStep("connect", False, _("no answer within {seconds}").format(seconds=units.duration(deadline_s)),
                                _("check the host, the port and any firewall between"))]
     if error is not None:
         message = getattr(error, "message", None) or str(error)
@@ -116,7 +117,7 @@ def try_backup_set(cfg: BackupSetConfig, password: str | None = None, secrets: S
     finished, status, error = _within(lambda: source.read(cfg, store, known_hosts_path, hosts or {},
                                                           timeout_s=deadline_s), deadline_s + 2)
     if not finished:
-        return [ConnectionStep("read", False, _("no answer within {seconds:.0f} s").format(seconds=deadline_s))]
+        return [ConnectionStep("read", False, _("no answer within {seconds}").format(seconds=units.duration(deadline_s)))]
     if error is not None:
         log.info("trying backup set %s", cfg.name, exc_info=error)
         return [ConnectionStep("read", False, str(error))]

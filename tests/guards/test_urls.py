@@ -16,6 +16,11 @@ SECRET = "hunter22"
 @pytest.mark.parametrize("url, where", [
     (f"postgresql+psycopg://m:{SECRET}@h/db", "user:password@"),
     (f"postgresql+psycopg://m:p@ss:{SECRET}@h/db", "user:password@"),  # an @ in the password
+    # A "/", "?" or space in the password: SQLAlchemy reads it to the "@" and sends it.
+    (f"postgresql+psycopg://m:hun/{SECRET}@h:5432/db", "user:password@"),
+    (f"postgresql+psycopg://m:hun?{SECRET}@h/db", "user:password@"),
+    (f"postgresql+psycopg://m:hun {SECRET}@h/db", "user:password@"),
+    (f"postgresql+psycopg://m@erp-pg:{SECRET}/x@erp-pg.example.com/db", "user:password@"),  # Azure's user@server
     (f"postgresql+psycopg://m@h/db?password={SECRET}", "?password="),
     (f"mysql+pymysql://m@h/db?charset=utf8mb4&passwd={SECRET}", "?passwd="),
     (f"postgresql+psycopg://m@h/db?sslpassword={SECRET}#x", "?sslpassword="),
@@ -23,6 +28,7 @@ SECRET = "hunter22"
     ("postgresql+psycopg://m@h/db?sslmode=require&passfile=/etc/pgpass&sslkey=/k", None),
     ("sqlite:////var/lib/erp.db?mode=ro", None),
     ("postgresql+psycopg://m@h:5432/db", None),
+    ("postgresql+psycopg://m@[::1]:5432/db", None),
 ])
 def test_secrets_are_found_and_masked(url, where):
     assert url_secret(url) == where
@@ -32,6 +38,8 @@ def test_secrets_are_found_and_masked(url, where):
         assert masked == url
     else:
         assert "***" in masked and masked.startswith(url.split(":", 1)[0])
+        if where == "user:password@":  # where it leads is still shown
+            assert masked.rsplit("@", 1)[1] == url.rsplit("@", 1)[1]
 
 
 def test_urls_and_connection_strings_inside_a_message_are_masked():

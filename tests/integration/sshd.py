@@ -74,8 +74,12 @@ class Sshd:
     def __init__(self, folder: Path, keys: ClientKeys, port: int | None = None,
                  max_sessions: int = 10, max_startups: str = "10:30:100",
                  extra_config: str = "", mounts: dict[str, Path] | None = None,
-                 skel: Path | None = None) -> None:
+                 skel: Path | None = None,
+                 address: str = "127.0.0.1", prefix: tuple[str, ...] = ()) -> None:
         self.folder = folder
+        # Where it listens, and what its command runs under (``ip netns exec NS``: a server
+        # inside a network namespace, reached over the link the test made to it).
+        self.address, self.prefix = address, tuple(prefix)
         # {path on this machine: file shown there}: bound in a private mount namespace of
         # sshd's own, so a test controls /etc/passwd and the like without touching the host's.
         self.mounts = dict(mounts or {})
@@ -100,7 +104,7 @@ class Sshd:
 
     def _config_text(self, max_sessions: int, max_startups: str, extra: str) -> str:
         return f"""\
-ListenAddress 127.0.0.1
+ListenAddress {self.address}
 Port {self.port}
 HostKey {self.host_key}
 PidFile {self.pid_file}
@@ -127,7 +131,7 @@ SetEnv HOME={self.home}
 
     @property
     def known_hosts_line(self) -> str:
-        return f"[127.0.0.1]:{self.port} {self.host_key_type} {self.host_key_b64}\n"
+        return f"[{self.address}]:{self.port} {self.host_key_type} {self.host_key_b64}\n"
 
     def start(self, timeout: float = 10.0) -> Sshd:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation directory
@@ -139,14 +143,14 @@ SetEnv HOME={self.home}
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"sshd exited with {self.proc.returncode}: {self.log_tail()}")
-            if port_open(self.port):
+            if port_open(self.port, self.address):
                 return self
             time.sleep(0.02)
         self.kill()
         raise RuntimeError(f"sshd did not listen on port {self.port}: {self.log_tail()}")
 
     def command(self) -> list[str]:
-        cmd = [SSHD, "-D", "-e", "-f", str(self.config)]
+        cmd = [*self.prefix, SSHD, "-D", "-e", "-f", str(self.config)]
         if not self.mounts:
             return cmd
         # Imported here: benchmarks/ssh_poll.py loads this file alone, without mounts.
@@ -172,7 +176,7 @@ SetEnv HOME={self.home}
         self.proc.wait(5)
         self.proc = None
         deadline = time.monotonic() + 5
-        while port_open(self.port) and time.monotonic() < deadline:
+        while port_open(self.port, self.address) and time.monotonic() < deadline:
             time.sleep(0.02)
 
     stop = kill

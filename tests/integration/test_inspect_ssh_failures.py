@@ -23,7 +23,8 @@ def run_inspect(inv: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         env[var] = str(tmp_path / var.lower())
     return subprocess.run([sys.executable, "-m", "erpconsole", "inspect", "--inventory", str(inv),
-                           "--format", "json"], capture_output=True, text=True, timeout=90, env=env)
+                           "--format", "json", "--only", "hosts,backups,access"],
+                          capture_output=True, text=True, timeout=90, env=env)
 
 
 def log_file(tmp_path: Path) -> Path:

@@ -206,3 +206,87 @@ def test_inspect_names_the_blocker_in_json_and_in_the_table(tmp_path, pg_queue, 
     assert "WARNING   pg: 1 session waiting on a lock for up to " in table
     assert f"behind session {pg_queue.holder_pid} (user {pg_queue.user}, application {APP}" in table
     assert "WARNING   maria: 1 session waiting on a lock for up to " in table
+
+
+def _plugin_active(admin) -> bool:
+    with admin.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'METADATA_LOCK_INFO' "
+            "AND PLUGIN_STATUS = 'ACTIVE'")).scalar())
+
+
+def _set_plugin(admin, on: bool) -> None:
+    with admin.connect() as conn:
+        conn.execute(text("INSTALL SONAME 'metadata_lock_info'" if on else "UNINSTALL SONAME 'metadata_lock_info'"))
+
+
+def test_a_metadata_lock_wait_on_mariadb_names_the_open_transaction(my_database, my_admin) -> None:
+    """An ALTER TABLE queued behind a transaction that read the table: InnoDB's lock views do
+    not see it. Without MariaDB's metadata_lock_info plugin the finding says the holder is not
+    known and the Activity tab's note says how to name it; with the plugin the finding names
+    the transaction's session."""
+    from erpconsole.services import checks
+    from erpconsole.services.databases.mysql import MySQLCollector
+    from erpconsole.services.secrets import SecretStore
+
+    url, user = my_database(), unique("erpc_cron")
+    schema = make_url(url).database
+    had_plugin = _plugin_active(my_admin)
+    with my_admin.connect() as conn:
+        conn.execute(text(f"CREATE USER '{user}'@'%'"))
+        conn.execute(text(f"CREATE TABLE `{schema}`.acct (id int PRIMARY KEY, v int) ENGINE=InnoDB"))
+        conn.execute(text(f"GRANT SELECT ON `{schema}`.acct TO '{user}'@'%'"))
+    holder = pymysql.connect(host="127.0.0.1", user=user, database=schema, connect_timeout=3, autocommit=True)
+    alter = pymysql.connect(host="127.0.0.1", user="root", database=schema, connect_timeout=3, autocommit=True)
+    c = MySQLCollector(DatabaseConfig(name="maria", url=url), SecretStore())
+    c.slow_refresh_s = 0.0  # a refused panel is asked again at once, not a minute later
+    done = threading.Event()
+    try:
+        with holder.cursor() as cur:
+            cur.execute("BEGIN")
+            cur.execute("SELECT * FROM acct")  # its transaction keeps the table's metadata lock
+        with alter.cursor() as cur:
+            cur.execute("SET SESSION lock_wait_timeout = 60")
+
+        def run_alter() -> None:
+            with alter.cursor() as cur:
+                cur.execute("ALTER TABLE acct ADD COLUMN c int")
+
+        _waiting(run_alter, done)
+        mine = lambda s: next((x for x in s.sessions if x.pid == alter.thread_id()), None)  # noqa: E731
+
+        def poll(ok, timeout: float = 10.0):
+            deadline = time.monotonic() + timeout
+            while True:
+                snap = c.collect()
+                if ok(snap):
+                    return snap
+                assert time.monotonic() < deadline, (snap.sessions, snap.notes)
+                time.sleep(0.05)
+
+        if not had_plugin:
+            def unknown(s) -> bool:
+                return getattr(mine(s), "state", "") == "waiting" and any(
+                    "the server does not say which session holds it" in f.message
+                    for f in checks.db_findings(s, QUICK) if f.check == "db_lock_wait")
+
+            snap = poll(unknown)
+            assert mine(snap).blocked_by == () and "INSTALL SONAME 'metadata_lock_info'" in snap.note("activity")
+            _set_plugin(my_admin, True)
+        def named(s) -> list[str]:
+            return [f.message for f in checks.db_findings(s, QUICK) if f.check == "db_lock_wait"
+                    and f"behind session {holder.thread_id()} " in f.message]
+
+        snap = poll(lambda s: getattr(mine(s), "blocked_by", ()) == (holder.thread_id(),) and named(s))
+        found = named(snap)
+        assert len(found) == 1 and f"(user {user}, idle in transaction" in found[0], found
+        assert "ALTER TABLE" not in found[0]  # the blocker's query is named, not the waiter's
+    finally:
+        c.close()
+        holder.close()
+        assert done.wait(60)
+        alter.close()
+        if not had_plugin and _plugin_active(my_admin):
+            _set_plugin(my_admin, False)
+        with my_admin.connect() as conn:
+            conn.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))

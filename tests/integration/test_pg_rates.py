@@ -106,10 +106,11 @@ def test_inspect_tps_is_pgbench_tps_over_the_same_window(tmp_path, pg_database) 
         doc = to_json(report)
     assert '"rate_window_s"' in doc and '"qps"' in doc
     for snap in seen:
-        assert snap.rate_window is not None and snap.rate_window_s >= 3.9, snap.notes
+        assert snap.rate_window is not None, snap.notes
         want = bench.tps(snap.rate_window)
         assert want > 50, want  # the load ran through the window
         assert within(snap.tps, want, 0.15), (snap.tps, want, snap.rate_window_s)
+        assert snap.rate_window_s >= 3.9  # a second's late work is a small share of it
 
 
 def test_the_monitors_tps_is_pgbench_tps_over_each_window(tmp_path, pg_database) -> None:
@@ -117,7 +118,7 @@ def test_the_monitors_tps_is_pgbench_tps_over_each_window(tmp_path, pg_database)
     bench = PgBench(url, tmp_path, clients=4, seconds=22)
     bench.init()
     inv = Inventory(local=LocalConfig(enabled=False),
-                    databases=(DatabaseConfig(name="pg", url=url, interval_s=5.0),))
+                    databases=(DatabaseConfig(name="pg", url=url, interval_s=2.0),))
     monitor = Monitor(inv, None, max_workers=2)
     seen: dict[tuple[float, float], DatabaseSnapshot] = {}
     with bench:
@@ -125,7 +126,7 @@ def test_the_monitors_tps_is_pgbench_tps_over_each_window(tmp_path, pg_database)
         monitor.start()
         try:
             deadline = time.monotonic() + 25
-            while len(seen) < 3 and time.monotonic() < deadline:
+            while len(seen) < 5 and time.monotonic() < deadline:
                 status = {s.target: s for s in monitor.statuses()}["pg"]
                 snap = status.snapshot
                 if snap is not None and snap.rate_window is not None:
@@ -133,7 +134,7 @@ def test_the_monitors_tps_is_pgbench_tps_over_each_window(tmp_path, pg_database)
                 time.sleep(0.05)
         finally:
             monitor.stop()
-    assert len(seen) >= 3, seen
+    assert len(seen) >= 5, seen
     for window, snap in seen.items():
         want = bench.tps(window)
         assert want > 50, want
@@ -170,4 +171,4 @@ def test_cache_hit_is_the_servers_own_over_the_run_not_100_from_an_empty_delta(
     assert 20 < want < 80, want  # half the blocks miss the cache
     for snap in snaps:
         assert snap.cache_hit_percent is not None, snap.notes
-        assert abs(snap.cache_hit_percent - want) <= 3.0, (snap.cache_hit_percent, want)
+        assert abs(snap.cache_hit_percent - want) <= 6.0, (snap.cache_hit_percent, want)

@@ -11,9 +11,10 @@ from erpconsole.services import checks, metrics
 from erpconsole.services.metrics import HOST_METRICS, Kind
 from erpconsole.services.models import DiskUsage, HostSnapshot, Temperature, Thresholds
 
-# The host "metrics" keys of inspect's JSON as DESIGN.md (Contracts) fixes them, in order.
+# The host "metrics" keys of inspect's JSON as DESIGN.md (Contracts) fixes them, in order, then
+# the ones added since (loss, issue 15).
 CONTRACT_KEYS = ["cpu_percent", "mem_percent", "swap_percent", "load1", "uptime_s", "disks",
-                 "net_rx_bps", "net_tx_bps", "latency_ms"]
+                 "net_rx_bps", "net_tx_bps", "latency_ms", "loss_percent", "loss_probes"]
 
 
 def full_snapshot() -> HostSnapshot:
@@ -22,7 +23,7 @@ def full_snapshot() -> HostSnapshot:
         load=(0.5, 0.25, 0.125), mem_percent=40.0, swap_percent=1.5, uptime_s=3600.0,
         disks=(DiskUsage("/", 50.0, 100, 50), DiskUsage("/var", 91.0, 100, 91)),
         disk_read_bps=100.0, disk_write_bps=200.0, net_rx_bps=300.0, net_tx_bps=400.0,
-        latency_ms=0.75, loss_percent=0.0, temperatures=(Temperature("Package id 0", 45.0),))
+        latency_ms=0.75, loss_percent=0.0, loss_probes=100, temperatures=(Temperature("Package id 0", 45.0),))
 
 
 @pytest.mark.parametrize("m", HOST_METRICS, ids=lambda m: m.name)
@@ -90,12 +91,12 @@ def test_inspect_json_is_byte_for_byte_what_it_was():
     expected = ('{"cpu_percent": 12.5, "mem_percent": 40.0, "swap_percent": 1.5, "load1": 0.5, '
                 '"uptime_s": 3600.0, "disks": [{"mount": "/", "used_percent": 50.0}, '
                 '{"mount": "/var", "used_percent": 91.0}], "net_rx_bps": 300.0, "net_tx_bps": 400.0, '
-                '"latency_ms": 0.75}')
+                '"latency_ms": 0.75, "loss_percent": 0.0, "loss_probes": 100}')
     assert json.dumps(metrics.host_json(full_snapshot())) == expected
     empty = json.dumps(metrics.host_json(HostSnapshot("a", 0.0)))
     assert empty == ('{"cpu_percent": null, "mem_percent": null, "swap_percent": null, "load1": null, '
                      '"uptime_s": null, "disks": [], "net_rx_bps": null, "net_tx_bps": null, '
-                     '"latency_ms": null}')
+                     '"latency_ms": null, "loss_percent": null, "loss_probes": null}')
 
 
 def test_samples_are_the_declared_series():
@@ -126,6 +127,6 @@ def test_series_names_on_the_charts():
     assert metrics.legend("swap.percent", "") == "swap"
     assert metrics.legend("disk.used_percent", "/var") == "/var"
     assert metrics.legend("temp.celsius", "Package id 0") == "Package id 0"
-    assert metrics.legend("net.latency_ms", "") == "TCP connect"
+    assert metrics.legend("net.latency_ms", "") == "SSH keepalive"
     assert metrics.legend("no.such", "") == "no.such" and metrics.legend("no.such", "x") == "x"
     assert metrics.metric("disk.used_percent").label_for("/var") == "Disk /var"

@@ -29,3 +29,26 @@ def test_duration_never_has_more_than_three_significant_figures():
 ])
 def test_a_percentage_over_its_limit_does_not_read_as_the_limit(value, limit, text):
     assert units.percent(value, limit) == text
+
+
+def test_no_message_writes_a_measured_duration_by_hand():
+    """A "{x:.0f} s" or "{m:.1f} min" in a message is the sign of a duration formatted beside
+    services.units.duration, which would bring "0 min (warning at 0.166667 min)" back."""
+    import io
+    import re
+    import tokenize
+    from pathlib import Path
+
+    import erpconsole
+
+    by_hand = re.compile(r"\{\w+:[.0-9]*[gf]\} ?(s|min|h|d|seconds|minutes|hours|days)\b")
+    package = Path(erpconsole.__file__).parent
+    found = []
+    for path in sorted([*(package / "services").rglob("*.py"), package / "cli.py"]):
+        source = path.read_text(encoding="utf-8")
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.STRING and by_hand.search(tok.string):
+                found.append(f"{path.relative_to(package.parent)}:{tok.start[0]}: {tok.string}")
+    # A limit as the inventory wrote it ("RPO 26 h") is not a measurement.
+    allowed = {"RPO {h:g} h"}
+    assert [f for f in found if not any(a in f for a in allowed)] == []

@@ -15,6 +15,7 @@ from erpconsole.services.access.models import (
     DATABASE, ERP, OS, Account, Extraction, Person, SourceExtract,
 )
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.models import LOCAL_HOST
 
 log = logging.getLogger(__name__)
@@ -111,8 +112,8 @@ def _assemble(job_list: list[Job], futures: list[Future], ts: float, started: fl
     sources: list[SourceExtract] = []
     for job, future in zip(job_list, futures, strict=True):
         if not future.done() or future.cancelled():
-            sources.append(_failed(job, _("no answer within {s:g} s; try again, or check that "
-                                          "{system} is reachable").format(s=timeout_s, system=job.system),
+            sources.append(_failed(job, _("no answer within {s}; try again, or check that "
+                                          "{system} is reachable").format(s=units.duration(timeout_s), system=job.system),
                                    started))
             continue
         rows, extract = future.result()

@@ -34,6 +34,7 @@ from erpconsole.services.databases.base import DatabaseCollector, first_line
 from erpconsole.services.databases.mysql_errors import error_code, quote_account, server_text
 from erpconsole.services.errors import CollectorError
 from erpconsole.i18n import N_, _
+from erpconsole.services import units
 from erpconsole.services.models import Health
 from erpconsole.services.secrets import SecretStore
 
@@ -355,9 +356,9 @@ def _explain(cfg: DatabaseConfig, collector: DatabaseCollector | None, exc: Exce
         return first_line(exc)
     err = collector.classify(exc)
     if err.kind == Health.TIMEOUT:
-        return _("reading the ERP users of {name} ran past the {s:g} s statement timeout: the "
+        return _("reading the ERP users of {name} ran past the {s} statement timeout: the "
                  "server is overloaded or a lock holds the tables; try again later").format(
-                     name=cfg.name, s=timeout_ms / 1000)
+                     name=cfg.name, s=units.duration(timeout_ms / 1000))
     if err.kind in (Health.UNREACHABLE, Health.AUTH_FAILED):
         return err.message
     text = server_text(exc) if error_code(exc) is not None else first_line(exc)

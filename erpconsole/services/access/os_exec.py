@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.answer_limit import LIMIT_ENV, answer_limit, megabytes
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.models import Health
@@ -49,12 +50,12 @@ def run_local(command: str, timeout_s: float, listing: bool = True,
         _stop(proc)
         if not listing:
             raise CollectorError(Health.TIMEOUT, _(
-                "the command did not finish within {s:g} s and was stopped; check on this "
-                "workstation whether it ran").format(s=timeout_s)) from None
+                "the command did not finish within {s} and was stopped; check on this "
+                "workstation whether it ran").format(s=units.duration(timeout_s))) from None
         raise CollectorError(Health.TIMEOUT, _(
-            "listing the accounts of this workstation took longer than {s:g} s and was "
+            "listing the accounts of this workstation took longer than {s} and was "
             "stopped; a slow name service (LDAP) or a hung lastlog is the usual cause: try "
-            "again, or allow more time").format(s=timeout_s)) from None
+            "again, or allow more time").format(s=units.duration(timeout_s))) from None
     if out is None:
         _stop(proc)
         raise CollectorError(Health.PARSE_ERROR, _(
@@ -145,6 +146,6 @@ def _run_command(session, command: str, token: str, timeout_s: float) -> str:
         if exc.kind is not Health.TIMEOUT:
             raise
         raise CollectorError(Health.TIMEOUT, _(
-            "the host did not finish listing its accounts within {s:g} s; a slow name service "
+            "the host did not finish listing its accounts within {s}; a slow name service "
             "(LDAP) or a hung lastlog is the usual cause: try again, or allow more time").format(
-            s=timeout_s), exc.detail) from exc
+            s=units.duration(timeout_s)), exc.detail) from exc

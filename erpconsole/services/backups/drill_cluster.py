@@ -37,6 +37,7 @@ from erpconsole.services.backups.drill_proc import (
 )
 from erpconsole.services.backups.models import Backup, BackupSetConfig
 from erpconsole.i18n import _
+from erpconsole.services import units
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 OS_USER = "postgres"
@@ -189,7 +190,7 @@ class PgCluster:
                     log=self._log_tail()))
             if time.monotonic() > deadline:
                 raise RestoreError(_("the restored PostgreSQL did not accept connections within "
-                                     "{s:.0f} s: {log}").format(s=START_TIMEOUT_S, log=self._log_tail()))
+                                     "{s}: {log}").format(s=units.duration(START_TIMEOUT_S), log=self._log_tail()))
             time.sleep(0.2)
 
     def _log_tail(self) -> str:

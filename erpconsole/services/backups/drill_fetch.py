@@ -160,8 +160,8 @@ class RemoteDump:
             chan.settimeout(STALL_S)
             if not with_watchdog(_LOGIN_S, chan.close, lambda: chan.invoke_subsystem("sftp")):
                 raise RestoreError(_(
-                    "{host} did not answer the request for SFTP within {s:g} s; check that the "
-                    "host is not overloaded and drill again").format(host=host.name, s=_LOGIN_S))
+                    "{host} did not answer the request for SFTP within {s}; check that the "
+                    "host is not overloaded and drill again").format(host=host.name, s=units.duration(_LOGIN_S)))
             return paramiko.SFTPClient(chan)
         except SSHException as exc:
             if self.cancel is not None and self.cancel.is_set():  # the watcher closed the link
@@ -239,9 +239,9 @@ class RemoteDump:
             raise RestoreCancelled()
         if time.monotonic() > deadline:
             raise RestoreError(_(
-                "the copy of {name} from {host} did not finish within {s:g} s and was stopped; "
+                "the copy of {name} from {host} did not finish within {s} and was stopped; "
                 "check the link to the host, or allow more time").format(
-                name=self.name, host=host, s=self.timeout_s))
+                name=self.name, host=host, s=units.duration(self.timeout_s)))
 
     def _remote_error(self, exc: OSError, host: str) -> RestoreError:
         if exc.errno == errno.ENOENT:

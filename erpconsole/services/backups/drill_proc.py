@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from erpconsole.i18n import _
+from erpconsole.services import units
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +160,8 @@ def _wait(procs: list[subprocess.Popen], cancel: threading.Event | None, timeout
             raise RestoreCancelled()
         if time.monotonic() > deadline:
             _stop(procs, kill=True)
-            raise RestoreError(_("the restore took longer than {s:.0f} s and was stopped; allow "
-                                 "the drill more time or restore a smaller dump").format(s=timeout_s))
+            raise RestoreError(_("the restore took longer than {s} and was stopped; allow "
+                                 "the drill more time or restore a smaller dump").format(s=units.duration(timeout_s)))
         if progress is not None and size:
             progress(min(1.0, _read_bytes(procs[0].pid) / size))
 

@@ -25,6 +25,7 @@ from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.probe import MARKER, new_token, wrap_command
 from erpconsole.services.hosts.probe_answer import ProbeParseError, split_sections
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.secrets import SecretStore
 
 if TYPE_CHECKING:
@@ -236,8 +237,8 @@ class BackupSource:
         """``backups`` with the sizes ``job`` read, and why not where it could not."""
         left = deadline - time.monotonic()
         if left < SIZES_MIN_S:
-            return backups, _("no time was left to read the size after the list ({s:.0f} s "
-                              "remain of the read's deadline)").format(s=max(0.0, left))
+            return backups, _("no time was left to read the size after the list ({s} "
+                              "remain of the read's deadline)").format(s=units.duration(left))
         run = run_job(host, job, secrets, known_hosts_path, left, login_gate)
         try:
             self.check_run(run, cfg, left)
@@ -314,9 +315,9 @@ class BackupSource:
                                 "{package}").format(program=self.program, where=run.where,
                                                     package=self.package))
         if run.rc in TIMED_OUT:
-            raise SourceError(_("{program} did not finish within {s:g} s on {where} and was "
+            raise SourceError(_("{program} did not finish within {s} on {where} and was "
                                 "stopped; the repository may be slow or locked: try again, or "
-                                "allow more time").format(program=self.program, s=timeout_s,
+                                "allow more time").format(program=self.program, s=units.duration(timeout_s),
                                                           where=run.where))
         if run.rc != 0:
             raise SourceError(self.explain(run, cfg), run.err[-_EXCERPT:])

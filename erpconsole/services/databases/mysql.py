@@ -30,6 +30,7 @@ from erpconsole.services.databases.mysql_errors import (
     PRIVILEGE_NEEDED,
     REFUSALS,
     TIMEOUT_CODES,
+    UNKNOWN_IS_TABLE,
     ErrorContext,
     classify,
     error_code,
@@ -77,6 +78,7 @@ class MySQLCollector(DatabaseCollector):
         self._slow = _SlowPanels()
         self._held: dict[str, PanelNote] = {}
         self._sees_all = True
+        self._window: tuple[float, float] | None = None
         # Maintenance actions run on other threads with a longer read timeout than polls.
         self._local = threading.local()
 
@@ -118,6 +120,7 @@ class MySQLCollector(DatabaseCollector):
         trx = self._transactions(conn, notes)
         listed = self._guarded(notes, "activity", lambda: mysql_rows.sessions(
             self.query(conn, self.flavor.processlist_sql), trx, time.time()), ())
+        listed = self._metadata_blockers(conn, listed, notes)
         upstream = self._replication(conn, notes)
         if "Innodb_deadlocks" not in status:
             count = self._guarded(notes, "deadlocks", lambda: self.query(conn, mysql_sql.DEADLOCKS_SQL), [])
@@ -145,6 +148,7 @@ class MySQLCollector(DatabaseCollector):
             connections=connections, max_connections=self._slow.max_connections,
             connections_by_state=mysql_rows.state_counts(listed, connections, self._sees_all),
             commits_ps=rates.get("commits"), rollbacks_ps=rates.get("rollbacks"),
+            queries_ps=rates.get("questions"), rate_window=self._window,
             cache_hit_percent=_hit_percent(rates.get("read_requests"), rates.get("disk_reads")),
             rows_read_ps=rates.get("rows_read"), rows_inserted_ps=rates.get("rows_inserted"),
             rows_updated_ps=rates.get("rows_updated"), rows_deleted_ps=rates.get("rows_deleted"),
@@ -155,12 +159,17 @@ class MySQLCollector(DatabaseCollector):
             replicas=(upstream,) if upstream else (), notes=tuple(notes), queries=self.queries)
 
     def _rates(self, status: dict[str, float], now: float) -> dict[str, float | None]:
+        """Rates since the previous poll; the counters are live, so any gap will do."""
         counters = {}
         for key, names in mysql_sql.RATE_COUNTERS.items():
             found = next((n for n in names if n in status), None)
             if found is not None:
                 counters[key] = status[found]
-        return self.rates.rates(counters, now)
+        since = self.rates.since("commits", now)
+        rates = self.rates.rates(counters, now)
+        end = time.time() - (time.monotonic() - now)  # when the status was read
+        self._window = (end - since, end) if since and rates.get("commits") is not None else None
+        return rates
 
     def _guarded(self, notes: list[PanelNote], panel: str, fn: Callable[[], Any], default: Any,
                  note_for: Callable[[sa_exc.DBAPIError], PanelNote] | None = None) -> Any:
@@ -211,6 +220,23 @@ class MySQLCollector(DatabaseCollector):
                 "which session blocks which needs performance_schema on MySQL 8: set "
                 "performance_schema=ON in the server configuration and restart the server")))
         return mysql_rows.transactions(rows)
+
+    def _metadata_blockers(self, conn: Connection, listed: tuple, notes: list[PanelNote]) -> tuple:
+        """Who holds the metadata lock a session waits for, where MariaDB can say."""
+        if not self.flavor.mariadb or not any(map(mysql_rows.waits_for_metadata, listed)):
+            return listed
+
+        def refused(exc: sa_exc.DBAPIError) -> PanelNote:
+            if error_code(exc) != UNKNOWN_IS_TABLE:
+                return self._generic_note("activity", exc)
+            return PanelNote("activity", _(
+                "a session waits for a metadata lock and the server does not say who holds it: "
+                "an administrator can run INSTALL SONAME 'metadata_lock_info' for the console to "
+                "name the session"))
+
+        rows = self._guarded(notes, "metadata_locks", lambda: self.query(conn, mysql_sql.MDL_HELD_SQL),
+                             None, refused)
+        return listed if rows is None else mysql_rows.metadata_blockers(listed, rows)
 
     def _replication(self, conn: Connection, notes: list[PanelNote]) -> DbReplica | None:
         def read() -> list[dict]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from erpconsole.services.databases.base import first_line
 from erpconsole.services.errors import CollectorError
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.models import Health
 
 ACCESS_DENIED = 1045
@@ -21,12 +22,13 @@ PRIVILEGE_NEEDED = 1227
 UNKNOWN_DATABASE = 1049
 UNKNOWN_THREAD = 1094
 NOT_THREAD_OWNER = 1095
+UNKNOWN_IS_TABLE = 1109  # unknown table in information_schema (a plugin's table not installed)
 # What a panel's statement gets from a missing grant or feature (no PROCESS, no
 # performance_schema, an older server without the table or column): held until the next slow
 # refresh. Any other error may pass, and the panel asks again at the next poll.
 REFUSALS = frozenset({DB_ACCESS_DENIED, TABLE_ACCESS_DENIED, PRIVILEGE_NEEDED,
                       1054,  # unknown column
-                      1109,  # unknown table in information_schema
+                      UNKNOWN_IS_TABLE,
                       1143,  # column access denied
                       1146,  # table does not exist
                       1289, 3167,  # a feature disabled in this build or by a setting
@@ -114,8 +116,8 @@ def classify(exc: BaseException, ctx: ErrorContext) -> CollectorError | None:
         return CollectorError(Health.TIMEOUT, _("a statement ran past the {ms} ms statement timeout")
                               .format(ms=ctx.statement_timeout_ms), detail)
     if code == 2013 and "timed out" in detail:
-        return CollectorError(Health.TIMEOUT, _("{address} did not answer within {s:g} s")
-                              .format(address=ctx.address, s=ctx.read_timeout_s), detail)
+        return CollectorError(Health.TIMEOUT, _("{address} did not answer within {s}")
+                              .format(address=ctx.address, s=units.duration(ctx.read_timeout_s)), detail)
     if code == 2003 and "timed out" in detail:  # nothing answered the connect: as the scheduler's deadline says
         return CollectorError(Health.TIMEOUT, _("{address} did not answer the connect: is the address "
                                                 "right, and does a firewall drop the packets?")

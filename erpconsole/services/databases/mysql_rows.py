@@ -4,7 +4,7 @@ without a server."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from erpconsole.services.models import DbReplica, DbSession, DbStatement, DbTable
 
@@ -78,6 +78,33 @@ def sessions(rows: Iterable[Sequence], trx: Mapping[int, TrxInfo] | None,
             state=state, wait_event=wait, query=info or "", duration_s=duration,
             xact_age_s=t.age_s if t else None, blocked_by=t.blockers if t else (),
             query_start_ts=started))
+    return tuple(out)
+
+
+def waits_for_metadata(s: DbSession) -> bool:
+    """'Waiting for table metadata lock' (DDL queued behind an open transaction, or a query
+    queued behind that DDL): InnoDB's lock views do not see it."""
+    return s.state == WAITING and not s.blocked_by and "metadata lock" in s.wait_event.lower()
+
+
+def metadata_blockers(listed: tuple[DbSession, ...], rows: Iterable[Sequence]) -> tuple[DbSession, ...]:
+    """A session waiting for a table's metadata lock waits on the other threads holding a
+    metadata lock on a table it holds one on (an ALTER holds its table's shared-upgradable
+    lock while it waits to upgrade it). ``rows``: (thread id, schema, table) of the locks
+    held, from ``MDL_HELD_SQL``. A waiter that holds nothing there stays without a blocker."""
+    holders: dict[tuple[str, str], set[int]] = {}
+    tables: dict[int, set[tuple[str, str]]] = {}
+    for tid, schema, name in rows:
+        key = (str(schema or ""), str(name or ""))
+        holders.setdefault(key, set()).add(int(tid))
+        tables.setdefault(int(tid), set()).add(key)
+    out = []
+    for s in listed:
+        if waits_for_metadata(s):
+            others = {t for key in tables.get(s.pid, ()) for t in holders[key] if t != s.pid}
+            if others:
+                s = replace(s, blocked_by=tuple(sorted(others)))
+        out.append(s)
     return tuple(out)
 
 

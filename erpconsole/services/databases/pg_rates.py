@@ -10,10 +10,9 @@ So each poll reads the counters every ``STEP_S`` until they change, and takes th
 after the change; two such readings hold whole steps of work, and the time between them is the
 server's own (``clock_timestamp()``, or on 12-14 the statistics file's time). Rates span at
 least ``MIN_WINDOW_S``; a poll sooner than that gives none (and says so) and the window's
-start is kept. Counters that do not move within ``FLUSH_WAIT_S`` are taken as they are when
-they did not move since the window's start either (an idle server: 0 is true) or when the
-window is ``LONG_WINDOW_S`` or more; otherwise that poll gives no rate and the next one's
-window is longer.
+start is kept. Counters that do not move within ``FLUSH_WAIT_S`` are taken as they are: a
+server busy enough for a step to matter publishes more often than that, and a quiet one's
+late work is a few transactions.
 
 The readings run inside one read-only transaction: a backend does not publish its own
 counters while a transaction is open, so the console's own statements never count as the
@@ -26,6 +25,7 @@ import time
 from collections.abc import Callable
 
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.models import PanelNote
 from erpconsole.services.rates import RateTracker
 
@@ -33,9 +33,6 @@ STEP_S = 0.05
 FLUSH_WAIT_S = 1.2  # a busy backend publishes at least once in this long
 MIN_WINDOW_S = 1.5  # the two readings are then two steps apart: a step is a second's work
 EARLY_WAIT_S = 0.6  # a poll this much too soon waits for the window to fill; sooner: no rate
-# A reading taken while the counters stood still may hold up to a second's unpublished work:
-# a window with such an end gives a rate only when that long, so a step is at most 1/8 of it.
-LONG_WINDOW_S = 8.0
 # Backends that publish "together" land a few tens of milliseconds apart (more on a busy
 # machine): after the first change, the reading taken once they have been still this long.
 SETTLE_S = 0.2
@@ -65,8 +62,8 @@ Run = Callable[[str], list[tuple]]
 def not_enough_time(window_s: float = MIN_WINDOW_S) -> PanelNote:
     return PanelNote("rates", _(
         "not enough time for a rate: PostgreSQL publishes its counters about once a second, "
-        "so a rate needs readings at least {s:g} s apart; the next poll gives one").format(
-        s=window_s))
+        "so a rate needs readings at least {s} apart; the next poll gives one").format(
+        s=units.duration(window_s)))
 
 
 class MovedOn:
@@ -81,13 +78,16 @@ class MovedOn:
         self.flush_wait_s = min(FLUSH_WAIT_S, 0.6 * interval_s)
         self.early_wait_s = min(EARLY_WAIT_S, 0.25 * interval_s)
         self.burst_max_s = min(BURST_MAX_S, 0.15 * interval_s)  # the three: one interval at most
-        self._sleep = sleep
+        self._pause = sleep
+        self.waited_s = 0.0  # slept in the last read(), for the benchmark's cost per poll
         self._align_first = False  # the first poll gives no rate: in the monitor it waits not
-        self._start: tuple[tuple[float, ...], bool] | None = None  # window start: values, aligned
+
+    def _sleep(self, s: float) -> None:
+        self.waited_s += s
+        self._pause(s)
 
     def forget(self) -> None:
         self.tracker.forget()
-        self._start = None
 
     def hold(self, window_s: float) -> None:
         """Rates span at least ``window_s``: a one-off report (``inspect``) waits for it in its
@@ -102,21 +102,17 @@ class MovedOn:
                                                         tuple[float, float] | None]:
         """Rates per second by counter name (None on the first poll and when too soon), a
         note when too soon, and the window the rates span (server epoch seconds)."""
+        self.waited_s = 0.0
         run("BEGIN")
         try:
             fresh = version_num >= 150000
             if fresh:
                 run(FRESH)
-            (t, values), aligned = self._moved_on(lambda: _reading(run, clear=not fresh))
+            (t, values), _aligned = self._moved_on(lambda: _reading(run, clear=not fresh))
         finally:
             run("COMMIT")
         since = self.tracker.since("commits", t)
-        if since is not None and self._start is not None and since < LONG_WINDOW_S \
-                and not (aligned and self._start[1]) and values != self._start[0]:
-            return dict.fromkeys(COUNTERS), not_enough_time(self.min_window_s), None  # an end off its step
         rates = self.tracker.rates(dict(zip(COUNTERS, values, strict=True)), now=t)
-        if since is None or since >= self.min_window_s:
-            self._start = (values, aligned)
         too_soon = since is not None and 0 < since < self.min_window_s
         window = (t - since, t) if rates["commits"] is not None and since else None
         return rates, (not_enough_time(self.min_window_s) if too_soon else None), window

@@ -154,6 +154,11 @@ class PostgresCollector(DatabaseCollector):
     def hold_rates(self, window_s: float) -> None:
         self._moved_on.hold(window_s)
 
+    @property
+    def rate_wait_s(self) -> float:
+        """Seconds the last poll slept waiting for the counters to move on."""
+        return self._moved_on.waited_s
+
     def _replication(self, conn: Connection, notes: list[PanelNote], main: Main
                      ) -> tuple[DbReplica, ...]:
         if main["in_recovery"]:

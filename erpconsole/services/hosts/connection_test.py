@@ -18,6 +18,7 @@ from erpconsole.services.hosts.ssh_auth import secret_name
 from erpconsole.services.hosts.ssh_config import resolve
 from erpconsole.services.hosts.ssh_session import Timeouts
 from erpconsole.i18n import _, ngettext
+from erpconsole.services import units
 from erpconsole.services.models import ConnectionStep, Health
 from erpconsole.services.secrets import SecretStore
 
@@ -120,7 +121,7 @@ def _connect(target, timeouts: Timeouts, report: _Report) -> bool:
             hint = _("nothing listens on port {port}: is sshd running, and is the port right?").format(
                 port=target.port)
         elif isinstance(exc, TimeoutError | socket.timeout):
-            why = _("no answer within {s:g} s").format(s=timeouts.connect_s)
+            why = _("no answer within {s}").format(s=units.duration(timeouts.connect_s))
             hint = _("the host is down or a firewall drops the packets; check the address "
                      "and the network path")
         else:

@@ -1,9 +1,9 @@
 """A Linux host watched over SSH, agentless: one probe round trip per poll.
 
 ``collect()`` runs on a scheduler thread: the probe runs on the kept shell of the host's own
-``SSHSession`` and its answer becomes a ``HostSnapshot``; a keepalive request on the same
-connection gives latency, and the polls and keepalives that got no answer give loss. Slow facts (OS, kernel, CPU model, reboot required) are read every
-ten minutes inside a poll and kept in ``self.facts``. Errors leave as ``CollectorError`` with
+``SSHSession`` and its answer becomes a ``HostSnapshot``; a few keepalive requests on the same
+connection give latency and loss (ssh_latency.py: a probe answered late was lost and resent,
+not slow). Slow facts (OS, kernel, CPU model, reboot required) are read every ten minutes inside a poll and kept in ``self.facts``. Errors leave as ``CollectorError`` with
 the health state to show; an unknown host key is kept in ``offered_host_key`` until a person
 trusts it (``trust_offered_key()``) or not.
 """
@@ -28,19 +28,25 @@ from erpconsole.services.hosts.known_hosts import KnownHosts, fingerprint, key_t
 from erpconsole.services.hosts.login_gate import LoginGate
 from erpconsole.services.hosts.probe_snapshot import ProbeState, snapshot_from_sections
 from erpconsole.services.hosts.probe_answer import ProbeParseError, split_sections
+from erpconsole.services.hosts.ssh_latency import (
+    PROBES_PER_POLL,
+    WAIT_S,
+    KeepalivePinger,
+    Verdict,
+)
 from erpconsole.services.hosts.ssh_config import Endpoint, resolve
 from erpconsole.services.hosts.ssh_session import SessionLost, SSHSession, Timeouts, with_watchdog
+from erpconsole.services.hosts.ssh_socket import kernel_min_rtt
 from erpconsole.services.hosts.sysparse import HostFacts, parse_facts
 from erpconsole.i18n import _
-from erpconsole.services.models import Health, HostSnapshot
+from erpconsole.services.models import LOSS_WINDOW_PROBES, Health, HostSnapshot
 from erpconsole.services.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 
 FACTS_INTERVAL_S = 600.0
 FACTS_RETRY_S = 60.0
-LATENCY_TIMEOUT_S = 2.0
-LOSS_WINDOW = 20
+LOSS_WINDOW = LOSS_WINDOW_PROBES  # keepalive probes: 20 polls of 3
 
 
 class SSHCollector:
@@ -76,7 +82,8 @@ class SSHCollector:
         self._lock = threading.Lock()
         self._state: ProbeState | None = None
         self._facts_due = 0.0
-        self._probes: deque[bool] = deque(maxlen=LOSS_WINDOW)
+        self._probes: deque[bool] = deque(maxlen=LOSS_WINDOW)  # True: answered in time
+        self._pinger: KeepalivePinger | None = None
         self._endpoint: Endpoint | None = None
         self._jumps: tuple[Endpoint, ...] = ()
         self._closed = False
@@ -135,7 +142,7 @@ class SSHCollector:
                 text, token = self._probe(self._probe_command)
             except CollectorError as exc:
                 if exc.kind in (Health.UNREACHABLE, Health.TIMEOUT):
-                    self._probes.append(False)  # a lost poll counts as loss
+                    self._probes.extend([False] * PROBES_PER_POLL)  # its probes are lost too
                 raise
             latency = self._latency()
             now_mono, now_wall = self._clock(), self._wall()
@@ -148,7 +155,8 @@ class SSHCollector:
                 raise
             if now_mono >= self._facts_due:
                 self._refresh_facts(now_mono)
-            return dataclasses.replace(snap, latency_ms=latency, loss_percent=self._loss())
+            return dataclasses.replace(snap, latency_ms=latency, loss_percent=self._loss(),
+                                       loss_probes=len(self._probes))
 
     def facts_now(self) -> HostFacts:
         """Read the slow facts at once (the host page's refresh); raises CollectorError."""
@@ -214,22 +222,34 @@ class SSHCollector:
             self._facts_due = now + FACTS_RETRY_S
 
     def _latency(self) -> float | None:
-        """Milliseconds for a keepalive request and its reply on the kept connection. No new
-        connection per poll: a TCP connect to port 22 every 5 s forked an sshd on the host and
-        wrote a "Connection closed [preauth]" line to its auth.log each time (fail2ban bait)."""
+        """The median milliseconds of the keepalive probes answered in time on the kept
+        connection; each probe late or unanswered counts as lost. No new connection per poll:
+        a TCP connect to port 22 every 5 s forked an sshd on the host and wrote a "Connection
+        closed [preauth]" line to its auth.log each time (fail2ban bait), and its lost SYNs
+        read as one-second latencies."""
         if not self._measure_latency or self._jumps:
             return None  # through a jump host the figure would be the hops' sum
         transport = self._session.transport
         if transport is None:
             return None
-        start = time.perf_counter()
-        # OpenSSH answers an unknown global request with a failure: a reply all the same.
-        answered = with_watchdog(LATENCY_TIMEOUT_S, transport.close,
-                                 lambda: transport.global_request("keepalive@openssh.com", wait=True))
-        elapsed = (time.perf_counter() - start) * 1000.0
-        answered = answered and transport.is_active()
-        self._probes.append(answered)
-        return elapsed if answered else None
+        if self._pinger is None or self._pinger.transport is not transport:
+            # A new connection: its own round trips, the kernel's from the handshake first.
+            self._pinger = KeepalivePinger(transport, first_best_s=kernel_min_rtt(transport.sock))
+        pinger, box = self._pinger, []
+        try:
+            # The watchdog is for a send that blocks (a full window, a key exchange that hangs).
+            in_time = with_watchdog(WAIT_S + 1.0, transport.close,
+                                    lambda: box.append(pinger.burst()))
+        except (SSHException, EOFError, OSError):
+            in_time = False
+        if not in_time or not box:
+            self._probes.extend([False] * PROBES_PER_POLL)
+            return None
+        burst = box[0]
+        self._probes.extend(v is Verdict.ON_TIME for v in burst.verdicts)
+        if burst.lost == len(burst.verdicts):
+            transport.close()  # nothing came back in WAIT_S: the next poll connects again
+        return burst.latency_ms
 
     def _loss(self) -> float | None:
         if not self._probes:

@@ -10,6 +10,7 @@ from paramiko.ssh_exception import IncompatiblePeer, SSHException
 from erpconsole.services.errors import CollectorError
 from erpconsole.services.hosts.ssh_config import Endpoint
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.models import Health
 
 _NO_ROUTE = (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN)
@@ -36,8 +37,8 @@ def _connect_reason(exc: OSError, ep: Endpoint, timeout_s: float) -> tuple[Healt
     if isinstance(exc, ConnectionRefusedError):
         return Health.UNREACHABLE, _("connection refused — is sshd running and the port open?")
     if isinstance(exc, TimeoutError):
-        return Health.TIMEOUT, _("no answer within {s:g} s — is the host up and the port not "
-                                 "filtered by a firewall?").format(s=timeout_s)
+        return Health.TIMEOUT, _("no answer within {s} — is the host up and the port not "
+                                 "filtered by a firewall?").format(s=units.duration(timeout_s))
     if exc.errno in _NO_ROUTE:
         return Health.UNREACHABLE, _("no route to host — is the host up and the network "
                                      "reachable?")
@@ -56,9 +57,9 @@ def tunnel_error(exc: BaseException, hop: Endpoint, dest: Endpoint, timeout_s: f
                 hop=hop.label, where=dest.where), repr(exc))
     if code is None and "timeout" in str(exc).lower():
         return CollectorError(Health.TIMEOUT, _(
-            "cannot connect to {where} through jump host {hop}: no answer within {s:g} s — is "
+            "cannot connect to {where} through jump host {hop}: no answer within {s} — is "
             "the host up, and reachable from the jump host?").format(
-                where=dest.where, hop=hop.label, s=timeout_s), repr(exc))
+                where=dest.where, hop=hop.label, s=units.duration(timeout_s)), repr(exc))
     return CollectorError(Health.UNREACHABLE, _(
         "cannot connect to {where} through jump host {hop}: {error} — is the host up, sshd "
         "running there and its port reachable from the jump host?").format(

@@ -37,6 +37,7 @@ from erpconsole.services.answer_limit import answer_limit
 from erpconsole.services.hosts.ssh_read import AnswerTooLarge, ShellGone, TimedOut, round_trip
 from erpconsole.services.hosts.ssh_socket import open_socket
 from erpconsole.i18n import _
+from erpconsole.services import units
 from erpconsole.services.models import Health
 from erpconsole.services.secrets import SecretStore
 
@@ -213,7 +214,7 @@ class SSHSession:
                 raise CollectorError(
                     Health.TIMEOUT,
                     _("{where} accepted the connection but did not complete the SSH handshake "
-                      "within {s:g} s").format(where=ep.where, s=budget))
+                      "within {s}").format(where=ep.where, s=units.duration(budget)))
         if not t.is_active():
             exc = t.get_exception() or SSHException("negotiation failed")
             raise handshake_error(exc, ep) from exc
@@ -301,8 +302,8 @@ class SSHSession:
     def _timeout_error(self) -> CollectorError:
         return CollectorError(
             Health.TIMEOUT,
-            _("the host did not finish the probe within {s:g} s; the channel was closed and "
-              "the next poll opens another").format(s=self.timeouts.command_s))
+            _("the host did not finish the probe within {s}; the channel was closed and "
+              "the next poll opens another").format(s=units.duration(self.timeouts.command_s)))
 
     def _open(self, deadline: float) -> paramiko.Channel:
         if not self.connected:

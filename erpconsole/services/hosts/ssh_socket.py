@@ -4,6 +4,7 @@ immediate ACKs (sshd's small writes otherwise wait on our delayed ACK)."""
 from __future__ import annotations
 
 import socket
+import struct
 
 
 class _QuickAckSocket(socket.socket):
@@ -36,3 +37,24 @@ def open_socket(host: str, port: int, timeout: float) -> socket.socket:
         if hasattr(socket, opt):
             sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, opt), value)
     return sock
+
+
+# struct tcp_info (linux/tcp.h): tcpi_min_rtt, in microseconds, at byte 148 (Linux 4.10 on).
+_TCP_INFO = getattr(socket, "TCP_INFO", None)
+_MIN_RTT_AT = 148
+
+
+def kernel_min_rtt(sock: object) -> float | None:
+    """The kernel's smallest round trip of this TCP connection, in seconds (the SSH handshake
+    took several): a first deadline for keepalive probes before they have history of their own.
+    None where the kernel does not say (not Linux, not a TCP socket, a jump host's channel)."""
+    if _TCP_INFO is None or not isinstance(sock, socket.socket):
+        return None
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, _MIN_RTT_AT + 4)
+    except OSError:
+        return None
+    if len(info) < _MIN_RTT_AT + 4:
+        return None
+    (micros,) = struct.unpack_from("I", info, _MIN_RTT_AT)
+    return micros / 1e6 if micros else None

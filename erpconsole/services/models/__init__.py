@@ -19,7 +19,7 @@ from erpconsole.services.models.database import (
 from erpconsole.services.models.locks import PREPARED_XACT_PID, DbBlocker, blockers
 from erpconsole.services.models.host import (
     DiskUsage, ProcessInfo, Temperature, HostSnapshot, HostFacts, KnownKeyLine, HostKeyInfo,
-    ForgetResult, ConnectionStep,
+    ForgetResult, ConnectionStep, LOSS_WINDOW_PROBES,
 )
 from erpconsole.services.models.status import PollOutcome, TargetStatus, Verdict, verdict
 
@@ -28,6 +28,6 @@ __all__ = [
     "HealthChange", "Event", "Finding", "StatusSummary", "AuditEntry", "DbSession",
     "DbStatement", "DbTable", "DbIndex", "DbSequence", "DbReplica", "PanelNote",
     "DatabaseSnapshot", "DbAction", "DbActionResult", "DiskUsage", "ProcessInfo",
-    "Temperature", "HostSnapshot", "HostFacts", "KnownKeyLine", "HostKeyInfo", "ForgetResult",
+    "Temperature", "HostSnapshot", "HostFacts", "KnownKeyLine", "HostKeyInfo", "ForgetResult", "LOSS_WINDOW_PROBES",
     "ConnectionStep", "DbBlocker", "PREPARED_XACT_PID", "blockers", "PollOutcome", "TargetStatus", "Verdict", "verdict", "StoreHealth",
 ]

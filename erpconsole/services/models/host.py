@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from erpconsole.services.metrics import series_metrics
 from erpconsole.services.models.core import Health, Sample
 
+# A host's packet loss is the share of its last this-many keepalive probes (3 a poll: 20 polls)
+# that were not answered in time; the hosts page and inspect's JSON (``loss_probes``) say so.
+LOSS_WINDOW_PROBES = 60
+
 @dataclass(frozen=True, slots=True)
 class DiskUsage:
     mount: str
@@ -57,6 +61,7 @@ class HostSnapshot:
     net_tx_bps: float | None = None
     latency_ms: float | None = None
     loss_percent: float | None = None
+    loss_probes: int = 0  # how many keepalive probes loss_percent is over (the window, or fewer)
     temperatures: tuple[Temperature, ...] = ()
     processes: tuple[ProcessInfo, ...] = ()
 

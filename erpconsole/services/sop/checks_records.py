@@ -121,12 +121,14 @@ def access_review_signed_within(ctx: CheckContext, p: Mapping[str, float]) -> Ch
                            tuple((c.name, _("not signed")) for c in campaigns))
     newest = signed[-1]
     age_d = (ctx.now - newest.signed_ts) / DAY_S
-    values = ((newest.name, _("signed by {who}, {d:.0f} days ago").format(who=newest.signed_by, d=age_d)),)
+    age = units.duration(ctx.now - newest.signed_ts)
+    values = ((newest.name, _("signed by {who}, {age} ago").format(who=newest.signed_by, age=age)),)
     if age_d <= days:
-        return CheckResult(True, _('campaign "{name}" was signed {d:.0f} days ago (within {days:g})').format(
-            name=newest.name, d=age_d, days=days), values)
-    return CheckResult(False, _('the newest signed campaign "{name}" is {d:.0f} days old, more than {days:g}; '
-                                'run a new review').format(name=newest.name, d=age_d, days=days), values)
+        return CheckResult(True, _('campaign "{name}" was signed {age} ago (within {days})').format(
+            name=newest.name, age=age, days=units.duration(days * DAY_S)), values)
+    return CheckResult(False, _('the newest signed campaign "{name}" is {age} old, more than {days}; '
+                                'run a new review').format(name=newest.name, age=age,
+                                                           days=units.duration(days * DAY_S)), values)
 
 
 def _collected(ctx: CheckContext) -> CheckResult | None:

@@ -3,7 +3,6 @@ target, then a non-modal window with the phase, a Cancel button, and the result.
 
 from __future__ import annotations
 
-import re
 import time
 
 from PySide6.QtCore import Qt, Signal
@@ -11,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
+from erpconsole.guards.urls import mask_url
 from erpconsole.services.backups.models import Backup, BackupSetConfig, DrillResult
 from erpconsole.ui.common.message_bar import text_label
 from erpconsole.ui.backups import text as bt
@@ -18,12 +18,6 @@ from erpconsole.ui.common.words import counted
 from erpconsole.widgets.table_model import Column, RowsTableModel
 from erpconsole.widgets.table_view import DataTableView
 from erpconsole.widgets.units import humanise_bytes
-
-_PASSWORD = re.compile(r"(//[^:/@]+):[^@/]*@")
-
-
-def mask_url(url: str) -> str:
-    return _PASSWORD.sub(r"\1:***@", url)
 
 
 def _label(text: str = "") -> QLabel:

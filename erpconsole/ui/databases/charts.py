@@ -25,6 +25,9 @@ def _tr(text: str) -> str:
 def db_chart_specs() -> list[ChartSpec]:
     return [
         ChartSpec("tps", _tr("Transactions per second"), "/s", None, ("db.commits_ps", "db.rollbacks_ps")),
+        # MySQL/MariaDB: every statement clients send (Questions), the first figure a MySQL DBA
+        # reads; PostgreSQL has no such counter and the chart stays hidden.
+        ChartSpec("qps", _tr("Queries per second"), "/s", None, ("db.queries_ps",), hide_when_empty=True),
         ChartSpec("connections", _tr("Connections by state"), "", None,
                   ("db.connections_state", "db.max_connections")),
         ChartSpec("cache", _tr("Cache hit ratio"), "%", None, ("db.cache_hit_percent",), hide_when_empty=True),
@@ -49,8 +52,8 @@ def db_chart_specs() -> list[ChartSpec]:
 # connections, row counters or locks to count, only the file's size.
 CHARTS_FOR_KIND: dict[str, frozenset[str]] = {
     "sqlite": frozenset({"size"}),
-    "mysql": frozenset({"tps", "connections", "cache", "rows", "locks", "temp", "size", "lag_s"}),
-    "mariadb": frozenset({"tps", "connections", "cache", "rows", "locks", "temp", "size", "lag_s"}),
+    "mysql": frozenset({"tps", "qps", "connections", "cache", "rows", "locks", "temp", "size", "lag_s"}),
+    "mariadb": frozenset({"tps", "qps", "connections", "cache", "rows", "locks", "temp", "size", "lag_s"}),
 }
 
 
@@ -64,6 +67,7 @@ def db_series_name(metric: str, label: str) -> str:
     names = {
         "db.commits_ps": _tr("commits"),
         "db.rollbacks_ps": _tr("rollbacks"),
+        "db.queries_ps": _tr("statements"),
         "db.max_connections": _tr("maximum"),
         "db.cache_hit_percent": _tr("hit ratio"),
         "db.rows_read_ps": _tr("read"),

@@ -24,7 +24,7 @@ from erpconsole.widgets.table_setup import filter_line, filter_row, mode_combo, 
 from erpconsole.widgets.units import humanise_bytes
 
 _WIDTHS = {"name": 140, "kind": 95, "status": 100, "version": 130, "uptime": 80, "connections": 100,
-           "conn_pct": 75, "tps": 70, "cache": 80, "lag": 100, "size": 80}
+           "conn_pct": 75, "tps": 70, "qps": 70, "cache": 80, "lag": 100, "size": 80}
 
 
 def _lag_text(v: tuple[float | None, int | None]) -> str:
@@ -72,6 +72,7 @@ class DatabasesPage(TargetRowsMixin, QWidget):
                    lambda v: None if v is None else v[0]),
             Column("conn_pct", self.tr("Conn. %"), right, lambda v: f"{v:.0f}"),
             Column("tps", self.tr("TPS"), right, lambda v: f"{v:.1f}"),
+            Column("qps", self.tr("QPS"), right, lambda v: f"{v:.1f}"),
             Column("cache", self.tr("Cache hit %"), right, lambda v: f"{v:.1f}"),
             Column("lag", self.tr("Replication lag"), right, _lag_text, _lag_sort),
             Column("size", self.tr("Size"), right, humanise_bytes),
@@ -140,6 +141,7 @@ class DatabasesPage(TargetRowsMixin, QWidget):
             "connections": (snap.connections, snap.max_connections) if snap and snap.connections is not None else None,
             "conn_pct": snap.connections_percent if snap else None,
             "tps": snap.tps if snap else None,
+            "qps": snap.queries_ps if snap else None,
             "cache": snap.cache_hit_percent if snap else None,
             "lag": lag if lag != (None, None) else None,
             "size": snap.size_bytes if snap else None,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication
 
 from erpconsole.services import metrics
+from erpconsole.services.models import LOSS_WINDOW_PROBES
 
 
 def _tr(text: str) -> str:
@@ -39,7 +40,8 @@ def chart_specs() -> list[ChartSpec]:
         _spec("diskio", _tr("Disk read / write"), ("disk.read_bps", "disk.write_bps")),
         _spec("net", _tr("Network receive / send"), ("net.rx_bps", "net.tx_bps")),
         _spec("latency", _tr("Network latency"), ("net.latency_ms",), hide_when_empty=True),
-        _spec("loss", _tr("Packet loss"), ("net.loss_percent",), hide_when_empty=True),
+        _spec("loss", _tr("Packet loss (last {n} keepalive probes)").format(n=LOSS_WINDOW_PROBES),
+              ("net.loss_percent",), hide_when_empty=True),
         _spec("temp", _tr("Temperatures"), ("temp.celsius",), hide_when_empty=True),
     ]
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from erpconsole.services.models import LOCAL_HOST, Health, TargetStatus
+from erpconsole.services.models import LOCAL_HOST, LOSS_WINDOW_PROBES, Health, TargetStatus
 from erpconsole.ui.hosts.bridge import HostsApi
 from erpconsole.ui.hosts.inventory_actions import HostInventoryActions
 from erpconsole.ui.common.labels import display_name, seen_cell, status_cell, status_text
@@ -41,7 +41,7 @@ def humanise_duration(seconds: float) -> str:
 
 # Fit a 1400 px window without a scroll bar; long texts show whole in the tooltip.
 _WIDTHS = {"name": 150, "status": 130, "cpu": 60, "mem": 80, "disk": 100, "load": 55, "latency": 85,
-           "loss": 60, "uptime": 95, "os": 110, "kernel": 90, "reboot": 65}
+           "loss": 130, "uptime": 95, "os": 110, "kernel": 90, "reboot": 65}
 
 
 def _pct(v: float) -> str:
@@ -78,7 +78,8 @@ class HostsPage(TargetRowsMixin, QWidget):
                    lambda v: None if v is None else v[0]),
             Column("load", self.tr("Load"), right, lambda v: f"{v:.2f}"),
             Column("latency", self.tr("Latency ms"), right, lambda v: f"{v:.1f}"),
-            Column("loss", self.tr("Loss %"), right, lambda v: f"{v:.0f}"),
+            Column("loss", self.tr("Loss % (last {n} probes)").format(n=LOSS_WINDOW_PROBES), right,
+                   lambda v: f"{v:.0f}"),
             Column("uptime", self.tr("Uptime"), right, humanise_duration),
             Column("os", self.tr("OS")),
             Column("kernel", self.tr("Kernel")),

@@ -168,13 +168,14 @@ class SopBridge(QObject):
         command line never disagree."""
         try:
             from erpconsole.services.inspect import run_inspection
+            from erpconsole.services.inspect_scope import REPORT_PARTS
             from erpconsole.services.report import build_report, write_report
         except ImportError:
             return None
         monitor = self._monitor
 
         def run(service, path: str) -> str:
-            inspection = run_inspection(monitor.inventory)
+            inspection = run_inspection(monitor.inventory, parts=REPORT_PARTS)
             runs = service.runs(limit=200) if service is not None else None
             write_report(build_report(inspection, self._store_reader.store, runs), path)
             return path

@@ -163,3 +163,15 @@ def test_other_errors_are_left_to_the_base_class() -> None:
 def test_accounts_are_quoted_for_grant() -> None:
     assert quote_account("monitor@10.0.0.%") == "'monitor'@'10.0.0.%'"
     assert quote_account("o'neil@localhost") == "'o''neil'@'localhost'"
+
+
+def test_a_metadata_lock_waiter_waits_on_the_other_holders_of_its_table() -> None:
+    rows = [(10, "erp", "erp", "", None, 0.0), (11, "erp", "erp", "Query", "Waiting for table metadata lock", 5.0),
+            (12, "erp", "erp", "Query", "Waiting for table metadata lock", 4.0)]
+    listed = mysql_rows.sessions([(pid, user, "h", db, cmd, st, "ALTER TABLE t ADD c int", t)
+                                  for pid, user, db, cmd, st, t in rows], {10: mysql_rows.TrxInfo(30.0, False)})
+    assert [s.pid for s in listed if mysql_rows.waits_for_metadata(s)] == [11, 12]
+    # 10's transaction read t; 11 (ALTER) holds t's upgradable lock while it waits; 12 holds nothing.
+    held = [(10, "erp", "t"), (10, "erp", "other"), (11, "erp", "t"), (12, "erp", "unrelated")]
+    out = {s.pid: s.blocked_by for s in mysql_rows.metadata_blockers(listed, held)}
+    assert out == {10: (), 11: (10,), 12: ()}

@@ -24,6 +24,7 @@ import pytest
 
 from erpconsole.config import load_inventory
 from erpconsole.services.inspect import run_inspection
+from erpconsole.services.inspect_scope import REPORT_PARTS
 from erpconsole.services.access.models import rules
 from erpconsole.services.models import LOCAL_HOST, Event, Finding, Sample, Severity
 from erpconsole.services.report import build_report, write_report
@@ -63,7 +64,7 @@ def inspection(tmp_path_factory, pg_admin):  # noqa: F811
     folder = tmp_path_factory.mktemp("inv")
     with pytest.MonkeyPatch.context() as patch:
         show_to_local_runner(patch, folder, admin=True)
-        report = run_inspection(load_inventory(_inventory(folder)))
+        report = run_inspection(load_inventory(_inventory(folder)), parts=REPORT_PARTS)
     # The workstation under a hostile name: every path from a name to the page must escape it.
     host = dataclasses.replace(report.hosts[0], name=HOSTILE)
     return dataclasses.replace(report, hosts=(host, *report.hosts[1:]))
@@ -257,7 +258,7 @@ def test_access_findings_are_counted_under_their_titles(inspection, store):
 def test_every_section_is_there_when_empty(tmp_path):
     inv = tmp_path / "empty.toml"
     inv.write_text("")
-    report = build_report(run_inspection(load_inventory(inv)), store=None, sop_runs=None)
+    report = build_report(run_inspection(load_inventory(inv), parts=REPORT_PARTS), store=None, sop_runs=None)
     page = _parse(render_html(report))
     assert page.h2 == list(HEADINGS)
     said = " ".join(page.text)

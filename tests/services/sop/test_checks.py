@@ -224,7 +224,7 @@ def row(name: str, *findings: tuple[str, Severity], superuser: bool = False, own
 def test_access_review_signed_within():
     assert run_check("access_review_signed_within", ctx(access=review(signed_days=30))).ok is True
     old = run_check("access_review_signed_within", ctx(access=review(signed_days=120)), {"days": 92})
-    assert old.ok is False and "120 days old, more than 92" in old.message
+    assert old.ok is False and "120 d old, more than 92 d" in old.message
     unsigned = run_check("access_review_signed_within", ctx(access=review()))
     assert unsigned.ok is False
     # An older signed campaign counts while a newer one is still open.

@@ -324,3 +324,15 @@ def test_the_activity_tab_names_the_session_holding_up_the_others(detail, qtbot)
     console.bridges.databases.status_changed.emit(sample.status(sample.snapshot("erp-db", sessions=())))
     page.refresh()
     assert not line.isVisibleTo(page)
+
+
+def test_a_mariadb_server_charts_its_queries_per_second_and_postgresql_hides_the_chart(detail):
+    console, page = detail
+    feed(console.bridges.databases, n=3, kind="mariadb", queries_ps=15540.0)
+    page.refresh()
+    qps = page.charts["qps"]
+    assert qps.isVisibleTo(page) and qps.series_data("db.queries_ps|")[1][-1] == 15540.0
+    page.set_target("erp-replica")
+    feed(console.bridges.databases, target="erp-replica", n=3)  # PostgreSQL: no Questions
+    page.refresh()
+    assert not page.charts["qps"].isVisibleTo(page) and page.charts["tps"].isVisibleTo(page)

@@ -75,6 +75,7 @@ def test_table_lists_every_database_with_its_figures(console_factory, qtbot, tmp
     assert text("status") == "▲ warning" and text("uptime") == "3 d 2 h"
     assert text("connections") == "85 / 100" and text("conn_pct") == "85"
     assert text("tps") == "302.0" and text("cache") == "99.2" and text("size") == "5.0 GiB"
+    assert text("qps") == ""  # PostgreSQL counts no statements; MariaDB's Questions below
     assert text("message").startswith("85 of 100 connections")
     assert model.data(model.index(i, 0), LevelRole) == "warning"
     legacy = model.rows().index(page.row_for("legacy"))
@@ -203,3 +204,17 @@ def test_a_database_that_never_answered_still_shows_its_kind(console_factory, qt
     page._build()
     model = page.model
     assert model.display_text(0, model.column_index("kind")) == "PostgreSQL"
+
+
+def test_a_mariadb_row_shows_its_queries_per_second(console_factory, qtbot, tmp_path):
+    console = console_factory(db_inventory(tmp_path, "erp-db"))
+    window = shown(console, qtbot, "databases")
+    page = window.databases
+    snap = sample.snapshot("erp-db", kind="mariadb", commits_ps=777.0, rollbacks_ps=0.0,
+                           queries_ps=15540.0)
+    console.bridges.databases.status_changed.emit(sample.status(snap))
+    page._build()
+    model = page.model
+    i = next(n for n, r in enumerate(model.rows()) if r["target"] == "erp-db")
+    assert model.display_text(i, model.column_index("tps")) == "777.0"
+    assert model.display_text(i, model.column_index("qps")) == "15540.0"

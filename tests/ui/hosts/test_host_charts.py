@@ -35,6 +35,6 @@ def test_every_series_has_a_chart_and_a_name(qapp):
     assert names == {"cpu.percent": "total", "load.1": "1 min", "load.5": "5 min", "load.15": "15 min",
                      "mem.percent": "memory", "swap.percent": "swap", "disk.read_bps": "read",
                      "disk.write_bps": "write", "net.rx_bps": "receive", "net.tx_bps": "send",
-                     "net.latency_ms": "TCP connect", "net.loss_percent": "loss"}
+                     "net.latency_ms": "SSH keepalive", "net.loss_percent": "loss"}
     assert series_name("cpu.core_percent", "2") == "core 2"
     assert series_name("disk.used_percent", "/var") == "/var"

@@ -1,0 +1,133 @@
+"""``erpconsole alerts list|ack|unack|silence|unsilence``: the alerts from the shell, against
+the store. Each returns (exit code, text for stdout, text for stderr); cli.py prints them."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+
+from erpconsole.guards.urls import mask_text, mask_url
+from erpconsole.i18n import _, ngettext
+from erpconsole.services.alerts.service import person
+from erpconsole.services.alerts.silences import SilenceError, parse_duration
+from erpconsole.services.alerts.store import AlertRow, AlertStore
+
+EXIT_OK, EXIT_UNKNOWN = 0, 3
+Result = tuple[int, str, str]
+
+
+class _NoStore(Exception):
+    pass
+
+
+def _open(url: str) -> AlertStore:
+    from erpconsole.services.store.db import make_engine, migrate
+
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).expanduser().exists():
+        raise _NoStore(_("no store at {path}: the console has not recorded anything here yet (give "
+                         "--store URL for another one)").format(path=url.removeprefix("sqlite:///")))
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+    except Exception as exc:  # noqa: BLE001 - a message, not a traceback
+        raise _NoStore(_("the store at {url} could not open: {error}").format(
+            url=mask_url(url), error=mask_text(str(exc)))) from None
+    return AlertStore(engine)
+
+
+def run(action: str, url: str, **kw) -> Result:
+    try:
+        store = _open(url)
+    except _NoStore as exc:
+        return EXIT_UNKNOWN, "", _("erpconsole: {error}").format(error=exc)
+    try:
+        return _ACTIONS[action](store, **kw)
+    finally:
+        store.engine.dispose()
+
+
+def _iso(ts: float | None) -> str:
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
+
+
+def _list(store: AlertStore, fmt: str = "table", include_resolved: bool = False, **_kw) -> Result:
+    rows = store.alerts(include_resolved)
+    if fmt == "json":
+        return EXIT_OK, json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=1) + "\n", ""
+    if not rows:
+        return EXIT_OK, (_("no alerts") if include_resolved else _("no active alerts")) + "\n", ""
+    head = (_("ID"), _("STATE"), _("SEVERITY"), _("TARGET"), _("RULE"), _("SINCE"), _("SUMMARY"))
+    table = [head] + [(r.id, r.state, r.severity, r.target, r.rule, _iso(r.started_at), _summary(r))
+                      for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths)) + "  " + row[-1] for row in table]
+    return EXIT_OK, "\n".join(lines) + "\n", ""
+
+
+def _summary(r: AlertRow) -> str:
+    if r.acked_by:
+        return _("{summary} (acknowledged by {who}: {comment})").format(
+            summary=r.summary, who=r.acked_by, comment=r.comment or "")
+    return r.summary
+
+
+def _missing(alert_id: str) -> Result:
+    return EXIT_UNKNOWN, "", _("erpconsole: no alert {id}; `erpconsole alerts list --all` shows their "
+                               "ids").format(id=alert_id)
+
+
+def _ack(store: AlertStore, alert_id: str, comment: str, **_kw) -> Result:
+    if not comment.strip():
+        return EXIT_UNKNOWN, "", _("erpconsole: --comment must say what is being done about it")
+    row = store.ack(alert_id, person(), comment.strip(), time.time())
+    if row is None:
+        return _missing(alert_id)
+    if row.state == "resolved":
+        return EXIT_OK, _("{id} had already resolved at {when}; the acknowledgement is recorded on it\n").format(
+            id=row.id, when=_iso(row.resolved_at)), ""
+    return EXIT_OK, _("{id} acknowledged by {who}: no escalation while it lasts\n").format(
+        id=row.id, who=row.acked_by), ""
+
+
+def _unack(store: AlertStore, alert_id: str, **_kw) -> Result:
+    row = store.unack(alert_id, person(), time.time())
+    if row is None:
+        return _missing(alert_id)
+    return EXIT_OK, _("{id} is no longer acknowledged ({state})\n").format(id=row.id, state=row.state), ""
+
+
+def _silence(store: AlertStore, target: str | None, tag: str | None, duration: str, comment: str,
+             **_kw) -> Result:
+    try:
+        seconds = parse_duration(duration)
+    except SilenceError as exc:
+        return EXIT_UNKNOWN, "", _("erpconsole: --for: {error}").format(error=exc)
+    if not comment.strip():
+        return EXIT_UNKNOWN, "", _("erpconsole: --comment must give the reason for the silence")
+    now = time.time()
+    silence_id = store.add_silence(target, tag, now, now + seconds, comment.strip(), person(), now)
+    what = (_("target {name}").format(name=target) if target is not None
+            else _("tag {name}").format(name=tag))
+    return EXIT_OK, _("silence {id}: {what} until {end}; `erpconsole alerts unsilence {id}` ends it "
+                      "sooner\n").format(id=silence_id, what=what, end=_iso(now + seconds)), ""
+
+
+def _unsilence(store: AlertStore, silence_id: str, **_kw) -> Result:
+    try:
+        number = int(silence_id)
+    except ValueError:
+        number = -1
+    if not store.remove_silence(number, person(), time.time()):
+        active = store.silences(time.time())
+        return EXIT_UNKNOWN, "", ngettext(
+            "erpconsole: no active silence {id}; {n} silence is active: {ids}",
+            "erpconsole: no active silence {id}; {n} silences are active: {ids}", len(active)).format(
+            id=silence_id, n=len(active), ids=", ".join(str(s.id) for s in active) or "-")
+    return EXIT_OK, _("silence {id} ended\n").format(id=number), ""
+
+
+_ACTIONS = {"list": _list, "ack": _ack, "unack": _unack, "silence": _silence, "unsilence": _unsilence}

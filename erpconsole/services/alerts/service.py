@@ -1,0 +1,247 @@
+"""The alert loop of one process: poll results in, transitions and outbox rows out, in the store.
+
+``observe`` is called with every TargetStatus the monitor hands on (on the scheduler's worker
+thread, never the GUI's); ``tick`` runs on the service's own thread every second or so and
+moves what time alone moves: ``for_s`` and ``clear_s`` given in seconds, silences starting and
+ending, escalation and reminders. Only the process that holds the store's ``rules`` lease
+(services/store/lock.py) evaluates: a second console or agent on the same store reads the alerts and sends nothing.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from erpconsole.config import LOCAL_HOST, Inventory
+from erpconsole.services.alerts import engine as ev
+from erpconsole.services.alerts.routing import channels_for, escalation_for
+from erpconsole.services.alerts.rules import compile_rules, runbook_text
+from erpconsole.services.alerts.silences import silenced_by
+from erpconsole.services.alerts.store import AlertRow, AlertStore
+from erpconsole.services.models import TargetStatus
+from erpconsole.services.store.lock import RULES, StoreLease
+
+log = logging.getLogger(__name__)
+
+LOCK_TTL_S = 30.0  # renewed every tick
+TICK_S = 1.0
+
+
+def person() -> str:
+    """Who acts, as ``user@host``."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+class AlertService:
+    def __init__(self, engine: Engine, inventory: Inventory, *, clock: Callable[[], float] = time.time,
+                 holder: str | None = None, lock_ttl_s: float = LOCK_TTL_S) -> None:
+        self.store = AlertStore(engine)
+        self.config = inventory.alerts
+        self.rules = compile_rules(inventory)
+        self._by_name = {r.name: r for r in self.rules}
+        self._tags: dict[str, frozenset[str]] = {LOCAL_HOST: frozenset()}
+        for entry in (*inventory.hosts, *inventory.databases):
+            self._tags[entry.name] = frozenset(entry.tags)
+        self._rules_for: dict[str, ev.RuleSet] = {}
+        self.evaluator = ev.Evaluator(self.config.for_s, self.config.clear_s)
+        self.clock = clock
+        self.lease = StoreLease(engine, RULES, holder, lock_ttl_s)
+        self.holder = self.lease.holder
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_tick_at: float | None = None  # by the clock: the last tick that evaluated
+
+    # -- the lease ------------------------------------------------------------------------------
+
+    @property
+    def evaluating(self) -> bool:
+        """True while this process holds the store's ``rules`` lease."""
+        return self.lease.held
+
+    def take_lock(self) -> bool:
+        """Takes or renews the lease; on taking it, carries on the alerts the store holds open."""
+        was = self.lease.held
+        try:
+            held = self.lease.try_acquire()
+        except Exception:  # noqa: BLE001 - the store is away: the lease runs out by itself
+            log.warning("alert lease could not be renewed", exc_info=True)
+            return self.lease.held
+        if held and not was:
+            with self._lock:
+                self._restore()
+        return held
+
+    def _restore(self) -> None:
+        """Alerts left open in the store go on where they were (after a restart, or after the
+        lock came over from a process that stopped)."""
+        self.evaluator = ev.Evaluator(self.config.for_s, self.config.clear_s)
+        for row in self.store.open_alerts():
+            rule = self._by_name.get(row.rule)
+            if rule is None:
+                continue
+            self.evaluator.restore(ev.Tracked(rule, row.target, row.id, row.started_at, row.severity,
+                                              row.summary, row.value, row.last_seen,
+                                              firing=row.state != "pending"))
+
+    # -- the monitor's results ------------------------------------------------------------------
+
+    def rules_for(self, target: str) -> ev.RuleSet:
+        found = self._rules_for.get(target)
+        if found is None:
+            tags = self._tags.get(target, frozenset())
+            found = self._rules_for[target] = ev.RuleSet(
+                tuple(r for r in self.rules if r.applies_to(target, tags)))
+        return found
+
+    def observe(self, status: TargetStatus, now: float | None = None) -> list[ev.Transition]:
+        now = self.clock() if now is None else now
+        if not self.evaluating:
+            return []
+        active, judged = ev.conditions(status, self.rules_for(status.target), self.config.warn)
+        with self._lock:
+            transitions = self.evaluator.observe(status.target, active, judged, now)
+            if transitions:
+                self._write(transitions, now)
+        return transitions
+
+    def tick(self, now: float | None = None) -> None:
+        now = self.clock() if now is None else now
+        if not self.take_lock():
+            return
+        with self._lock:
+            transitions = self.evaluator.tick(now)
+            if transitions:
+                self._write(transitions, now)
+        self._silences(now)
+        if self.config.escalate_after_s > 0:
+            self._escalate(now)
+        if self.config.repeat_s > 0:
+            self._remind(now)
+        self.last_tick_at = now
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def _write(self, transitions: list[ev.Transition], now: float) -> None:
+        silences = self.store.silences(now) if any(t.kind == ev.FIRING for t in transitions) else []
+        with self.store.engine.begin() as conn:
+            for t in transitions:
+                self._write_one(conn, t, now, silences)
+
+    def _write_one(self, conn, t: ev.Transition, now: float, silences) -> None:
+        a, store = t.alert, self.store
+        if t.kind == ev.PENDING:
+            store.insert(conn, AlertRow(a.alert_id, a.rule.name, a.target, a.severity, "pending", a.summary,
+                                        a.value, runbook_text(a.rule), a.since, None, now, None, None, None,
+                                        None, None, None))
+        elif t.kind == ev.DROPPED:
+            store.delete_pending(conn, a.alert_id)
+        elif t.kind == ev.UPDATED:
+            store.touch(conn, a.alert_id, a.severity, a.summary, a.value, now)
+        elif t.kind == ev.FIRING:
+            store.touch(conn, a.alert_id, a.severity, a.summary, a.value, now)
+            tags = self._tags.get(a.target, frozenset())
+            if silenced_by(a.target, tags, now, silences, self.config.maintenance) is not None:
+                store.set_state(conn, a.alert_id, "silenced", now, fired_at=now)
+                return
+            self._fire(conn, a.alert_id, now)
+        elif t.kind == ev.RESOLVED:
+            before = store.get_in(conn, a.alert_id)
+            if before is None or not store.resolve(conn, a.alert_id, now):
+                return
+            if before.notified_at is not None:
+                row = store.get_in(conn, a.alert_id)
+                store.enqueue(conn, row, "resolved", self._channels(row), now)
+
+    def _fire(self, conn, alert_id: str, now: float) -> None:
+        """Firing and told: the route's channels get a row each, in this transaction."""
+        row = self.store.get_in(conn, alert_id)
+        channels = self._channels(row)
+        state = "acknowledged" if row.acked_by else "firing"
+        self.store.set_state(conn, alert_id, state, now, fired_at=row.fired_at or now,
+                             notified_at=now if channels else None)
+        if channels:
+            self.store.enqueue(conn, self.store.get_in(conn, alert_id), "firing", channels, now)
+
+    def _channels(self, row: AlertRow) -> tuple[str, ...]:
+        return channels_for(self.config.routes, row.severity, self._tags.get(row.target, frozenset()))
+
+    def _silences(self, now: float) -> None:
+        silences = self.store.silences(now)
+        for row in self.store.open_alerts():
+            if row.state not in ("firing", "silenced"):
+                continue
+            tags = self._tags.get(row.target, frozenset())
+            quiet = silenced_by(row.target, tags, now, silences, self.config.maintenance) is not None
+            if quiet and row.state == "firing":
+                with self.store.engine.begin() as conn:
+                    self.store.set_state(conn, row.id, "silenced", now)
+            elif not quiet and row.state == "silenced":
+                with self.store.engine.begin() as conn:
+                    if row.notified_at is None:
+                        self._fire(conn, row.id, now)
+                    else:
+                        self.store.set_state(conn, row.id, "firing", now)
+
+    def _escalate(self, now: float) -> None:
+        """Not acknowledged after escalate_after_s: the routes' escalate_to hear it, once."""
+        for row in self.store.due("escalated_at", now - self.config.escalate_after_s):
+            to = escalation_for(self.config.routes, row.severity, self._tags.get(row.target, frozenset()))
+            if not to:
+                continue
+            with self.store.engine.begin() as conn:
+                if self.store.mark(conn, row.id, "escalated_at", now, "firing"):
+                    self.store.enqueue(conn, self.store.get_in(conn, row.id), "escalated", to, now)
+
+    def _remind(self, now: float) -> None:
+        for row in self.store.due("notified_at", now - self.config.repeat_s):
+            channels = self._channels(row)
+            with self.store.engine.begin() as conn:
+                if channels and self.store.mark(conn, row.id, "notified_at", now, "firing", row.notified_at):
+                    self.store.enqueue(conn, self.store.get_in(conn, row.id), "reminder", channels, now)
+
+    # -- running --------------------------------------------------------------------------------
+
+    def start(self, monitor=None) -> None:
+        """Takes the lock if it can and ticks on a thread of its own; ``monitor``: subscribe to
+        its results (the console, the agent)."""
+        if monitor is not None:
+            monitor.subscribe(on_status=self._on_status)
+        self._thread = threading.Thread(target=self._run, name="alerts", daemon=True)
+        self._thread.start()
+
+    def _on_status(self, status: TargetStatus) -> None:
+        try:
+            self.observe(status)
+        except Exception:  # noqa: BLE001 - a store hiccup must not stop the monitor's callbacks
+            log.exception("alert evaluation for %s", status.target)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.tick()
+            except Exception:  # noqa: BLE001 - the next tick tries again
+                log.exception("alert tick")
+            if self._stop.wait(TICK_S):
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        if self.lease.held:
+            try:
+                self.lease.release()
+            except Exception:  # noqa: BLE001 - the lease runs out by itself
+                log.warning("could not give the alert lease up", exc_info=True)

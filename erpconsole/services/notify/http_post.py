@@ -1,0 +1,92 @@
+"""One HTTP POST with a deadline on the whole exchange and a limit on the answer's size.
+
+``http.client``'s timeout bounds each socket call, not the exchange: a server that trickles a
+byte every few seconds would hold the sender for ever. The shared deadline thread shuts the
+socket down when the whole delivery has taken ``timeout_s``. Name resolution runs before the
+socket exists and is bounded by the system resolver's own timeouts (resolv.conf).
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from erpconsole.guards.urls import mask_url
+from erpconsole.i18n import _
+from erpconsole.services import deadlines
+from erpconsole.services.notify.models import DeliveryError
+from erpconsole.services.units import duration
+
+ANSWER_LIMIT = 64 * 1024  # a robot or webhook answers in a few hundred bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    body: bytes
+
+
+def _abort(conn: http.client.HTTPConnection) -> None:
+    sock = conn.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float, *,
+         verify_tls: bool = True, shown_url: str | None = None, limit: int = ANSWER_LIMIT) -> Answer:
+    """POST ``body`` to ``url``; DeliveryError (no secret in it) when it could not be done.
+    ``shown_url`` is the URL as messages may name it (without the tokens filled in)."""
+    shown = mask_url(shown_url or url)
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        context = ssl.create_default_context()
+        if not verify_tls:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname or "", parts.port, timeout=timeout_s, context=context)
+    else:
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout_s)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    deadline = deadlines.arm(timeout_s, lambda: _abort(conn))
+    try:
+        conn.request("POST", path, body=body, headers={"Content-Length": str(len(body)), **headers})
+        response = conn.getresponse()
+        data = response.read(limit + 1)
+        if len(data) > limit:
+            raise DeliveryError(_("{url} answered with more than {n} KB; a notification's answer is "
+                                  "a few hundred bytes: check the url").format(url=shown, n=limit // 1024))
+        return Answer(response.status, data)
+    except DeliveryError:
+        raise
+    except socket.gaierror as exc:
+        raise DeliveryError(_("the name {host} in {url} does not resolve ({reason}); check the url and "
+                              "this machine's DNS").format(host=parts.hostname, url=shown, reason=exc.strerror)) from None
+    except ConnectionRefusedError:
+        raise DeliveryError(_("nothing answers at {url} (connection refused); check the url and that the "
+                              "service runs").format(url=shown)) from None
+    except ssl.SSLError as exc:
+        raise DeliveryError(_("the TLS handshake with {url} failed ({reason}); check the url, or the "
+                              "server's certificate").format(url=shown, reason=exc.reason or exc)) from None
+    except (TimeoutError, socket.timeout):
+        raise DeliveryError(_("{url} did not answer within {t}").format(url=shown, t=duration(timeout_s))) from None
+    except (OSError, http.client.HTTPException) as exc:
+        if not deadline.cancel():
+            raise DeliveryError(_("{url} did not answer within {t}").format(url=shown, t=duration(timeout_s))) from None
+        raise DeliveryError(_("the request to {url} failed: {reason}").format(
+            url=shown, reason=exc.__class__.__name__ if not str(exc) else str(exc)[:200])) from None
+    finally:
+        deadline.cancel()
+        conn.close()
+
+
+def answer_text(answer: Answer, limit: int = 300) -> str:
+    """The start of an answer's body, for a message: printable, cut short."""
+    text = answer.body.decode("utf-8", "replace").strip()
+    return text[:limit] + ("…" if len(text) > limit else "")
