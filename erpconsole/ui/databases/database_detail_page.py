@@ -277,6 +277,8 @@ class DatabaseDetailPage(DetailHistoryMixin, QWidget):
             lines.append(self._line("critical", down_since(status, time.time())))
         for f in status.findings:
             lines.append(self._line(f.severity.value, f.message))
+        if snap is not None and snap.note("rates"):  # why the rate charts have a gap
+            lines.append(self._line("pending", snap.note("rates")))
         self.message.setText("<br>".join(lines))
         self.message.setVisible(bool(lines))
 

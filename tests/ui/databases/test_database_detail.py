@@ -336,3 +336,13 @@ def test_a_mariadb_server_charts_its_queries_per_second_and_postgresql_hides_the
     feed(console.bridges.databases, target="erp-replica", n=3)  # PostgreSQL: no Questions
     page.refresh()
     assert not page.charts["qps"].isVisibleTo(page) and page.charts["tps"].isVisibleTo(page)
+
+
+def test_a_poll_too_soon_for_a_rate_says_so_instead_of_charting_a_wrong_one(detail):
+    console, page = detail
+    why = ("not enough time for a rate: PostgreSQL publishes its counters about once a second, "
+           "so a rate needs readings at least 1.5 s apart; the next poll gives one")
+    feed(console.bridges.databases, n=1, commits_ps=None, rollbacks_ps=None,
+         cache_hit_percent=None, notes=(PanelNote("rates", why),))
+    page.refresh()
+    assert why in page.findings_text()
