@@ -93,7 +93,7 @@ class Console:
         from erpconsole.widgets.theme import apply_theme
 
         self.store = self.writer = self.alerts = self.sender = None
-        self._access_service = self._backup_service = None  # what the SOP checks read
+        self._access_service = self._backup_service = self._sop_service = None  # what the SOP checks read
         self._store_url = store_url
         self._stopped = False
         self.monitor = Monitor(inventory, None, states_from_store=True)
@@ -148,7 +148,10 @@ class Console:
         try:
             from erpconsole.services.alerts.service import AlertService
 
+            from erpconsole.services.alerts.sources import attach_sources
+
             service = AlertService(store.engine, self.monitor.inventory)
+            attach_sources(service, self._backup_service, self._sop_service)
             service.start(self.monitor)
         except Exception:  # noqa: BLE001 - the console goes on without alerts
             log.exception("alert service")
@@ -216,6 +219,7 @@ class Console:
             log.exception("SOP service")
             self.bridges.sop.attach_sop(None, f"{type(exc).__name__}: {exc}")
             return
+        self._sop_service = service
         self.bridges.sop.attach_sop(service)
 
     def _sop_check_context(self):

@@ -274,7 +274,8 @@ def _inventory(src: _Source, doc: dict[str, Any]) -> Inventory:
     channels = [(w, read_channel(src, w, raw, src.lines.line_of(w))) for w, raw in _entries(src, doc, "channels")]
     _refuse_duplicates(src, _("channel"), channels)
     targets = [entry for _w, entry in (*hosts, *databases)]
-    alerts = read_alerts(src, doc, src.lines.line_of, {LOCAL_HOST, *(t.name for t in targets)},
+    alerts = read_alerts(src, doc, src.lines.line_of,
+                         {LOCAL_HOST, *(t.name for t in targets), *(b.name for _w, b in backups)},
                          {tag for t in targets for tag in t.tags})
     _refuse_unknown_channels(src, alerts.routes, {c.name for _w, c in channels})
     return Inventory(str(src.path), local, tuple(h for _w, h in hosts), tuple(d for _w, d in databases),

@@ -62,6 +62,7 @@ class AlertService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_tick_at: float | None = None  # by the clock: the last tick that evaluated
+        self._sources: list[list] = []  # [read(now) -> statuses, every_s, next_at]
 
     # -- the lease ------------------------------------------------------------------------------
 
@@ -124,12 +125,32 @@ class AlertService:
             transitions = self.evaluator.tick(now)
             if transitions:
                 self._write(transitions, now)
+        self._pull(now)
         self._silences(now)
         if self.config.escalate_after_s > 0:
             self._escalate(now)
         if self.config.repeat_s > 0:
             self._remind(now)
         self.last_tick_at = now
+
+    def add_source(self, read: Callable[[float], list[TargetStatus]], every_s: float = 60.0) -> None:
+        """What the monitor does not poll (backup sets, SOP schedules): ``read(now)`` gives a
+        status per target with its findings, asked on the ticks ``every_s`` apart."""
+        self._sources.append([read, every_s, 0.0])
+
+    def _pull(self, now: float) -> None:
+        for source in self._sources:
+            read, every_s, next_at = source
+            if now < next_at:
+                continue
+            source[2] = now + every_s
+            try:
+                statuses = read(now)
+            except Exception:  # noqa: BLE001 - one source failing leaves the others judged
+                log.exception("alert source")
+                continue
+            for status in statuses:
+                self.observe(status, now)
 
     # -- writing --------------------------------------------------------------------------------
 
