@@ -18,15 +18,11 @@ from erpconsole.ui.common.excepthook import install_excepthook
 from erpconsole.config import Inventory, InventoryError, load_default_inventory, load_inventory
 from erpconsole.guards.urls import mask_text, mask_url
 from erpconsole.services.log_setup import log_file_path, setup_logging
+from erpconsole.services.store.db import default_store_url  # noqa: F401 - cli's commands use it too
 
 APP_NAME = "erpconsole"
 log = logging.getLogger(__name__)
 EXIT_UNKNOWN = 3
-
-
-def default_store_url() -> str:
-    data = Path(platformdirs.user_data_dir(APP_NAME))
-    return f"sqlite:///{data / 'store.sqlite3'}"
 
 
 def user_sops_folder() -> Path:

@@ -55,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--theme", choices=("light", "dark"), help="theme for the picture (default: the saved one)")
     shot.add_argument("--size", metavar="WxH", default="1400x900")
 
+    agent = sub.add_parser("agent", parents=[common], help="headless: polling, alert rules and "
+                           "notifications without a window, until SIGTERM or Ctrl+C")
+    agent.add_argument("--print-systemd-unit", action="store_true",
+                       help="print a systemd unit that runs this agent with these arguments, and exit")
+    agent.add_argument("--lease", metavar="SECONDS", type=_lease_seconds, default=30.0,
+                       help="how long another agent on the same store waits after this one stops "
+                       "answering before it takes over the alert rules (default 30)")
+
     aud = sub.add_parser("audit", parents=[common], help="check, list or sign the audit trail")
     aud.add_argument("action", choices=("verify", "list", "head"),
                      help="verify: walk the hash chain and hold it against the signed checkpoints "
@@ -106,6 +114,16 @@ def _alerts(args: argparse.Namespace) -> int:
     if err:
         print(err, file=sys.stderr)
     return code
+
+
+def _lease_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 1.0 <= value <= 3600.0:
+        raise argparse.ArgumentTypeError(_("--lease takes seconds from 1 to 3600, not {value!r}").format(value=text))
+    return value
 
 
 def _load_inventory(path: str | None):
@@ -396,6 +414,10 @@ def _run(argv: list[str] | None) -> int:
         return _audit(args)
     if command == "alerts":
         return _alerts(args)
+    if command == "agent":
+        from erpconsole import agent  # no Qt: a contract keeps it so
+
+        return agent.run(args)
     from erpconsole import app  # Qt is imported only for the commands that need it
 
     if command == "screenshot":

@@ -83,6 +83,18 @@ BAD_IMPORTS = {
         "erpconsole.services.backups.models",
         (_forbids("erpconsole.config", "erpconsole.services"), _layers),
     ),
+    "the agent imports Qt": BadImport(
+        "erpconsole.agent",
+        "from PySide6.QtCore import QCoreApplication",
+        "PySide6",
+        (_forbids("erpconsole.agent", "PySide6"),),
+    ),
+    "the agent imports the console's app": BadImport(
+        "erpconsole.agent",
+        "from erpconsole.app import Console",
+        "erpconsole.app",
+        (_forbids("erpconsole.agent", "erpconsole.app"), _layers),
+    ),
     "the shared guards import a widget": BadImport(
         "erpconsole.guards.csv_cells",
         "from erpconsole.widgets.table_export import write_csv",
@@ -96,6 +108,10 @@ GOOD_IMPORTS = {
     "the package as it is": None,
     "a bridge imports its service": (
         "erpconsole.ui.backups.bridge",
+        "from erpconsole.services.backups.service import BackupService",
+    ),
+    "the agent imports a service": (
+        "erpconsole.agent",
         "from erpconsole.services.backups.service import BackupService",
     ),
     "a widget imports the shared guards": (

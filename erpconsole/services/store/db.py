@@ -18,7 +18,15 @@ from sqlalchemy.pool import NullPool, StaticPool
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+APP_NAME = "erpconsole"
 BUSY_TIMEOUT_MS = 5000
+
+
+def default_store_url() -> str:
+    """SQLite in the user's data folder: the console's and the agent's store unless told."""
+    import platformdirs
+
+    return f"sqlite:///{Path(platformdirs.user_data_dir(APP_NAME)) / 'store.sqlite3'}"
 
 
 def make_engine(url: str) -> Engine:

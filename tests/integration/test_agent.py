@@ -1,0 +1,116 @@
+"""`erpconsole agent` as a real subprocess: it polls a loopback sshd host and the machine's
+PostgreSQL into the store, stops on SIGTERM or SIGINT within 10 s with exit 0, refuses a bad
+inventory with FILE:LINE and exit 3, loads no Qt, and of two agents on one store one
+evaluates the rules until it is killed, then the other takes over."""
+
+from __future__ import annotations
+
+import signal
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.integration.agent_proc import AgentProc, agent_env, store_rows, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def inventory(tmp_path: Path, server, client_keys, db_url: str | None = None) -> Path:
+    known = tmp_path / "known_hosts"
+    known.write_text(server.known_hosts_line)
+    text = ("[local]\nenabled = false\n\n"
+            f'[[hosts]]\nname = "app-1"\naddress = "127.0.0.1"\nport = {server.port}\nuser = "root"\n'
+            f'key_file = "{client_keys.plain}"\nknown_hosts = "{known}"\ninterval_s = 1\n\n')
+    if db_url:
+        text += f'[[databases]]\nname = "erp-db"\nurl = "{db_url}"\ninterval_s = 1\n'
+    path = tmp_path / "inventory.toml"
+    path.write_text(text)
+    return path
+
+
+def samples_of(store: str) -> set[str]:
+    return {t for (t,) in store_rows(store, "SELECT DISTINCT s.target FROM samples x "
+                                            "JOIN series s ON s.id = x.series_id")}
+
+
+def notify_socket(tmp_path: Path) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify.sock"))
+    sock.settimeout(30)
+    return sock
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_the_agent_polls_into_the_store_and_stops_on_a_signal(tmp_path, sshd, client_keys,
+                                                              pg_database, signum):
+    server = sshd()
+    store = pg_database()
+    inv = inventory(tmp_path, server, client_keys, pg_database())
+    sock = notify_socket(tmp_path)
+    agent = AgentProc(["--inventory", str(inv), "--store", store],
+                      agent_env(tmp_path, NOTIFY_SOCKET=str(tmp_path / "notify.sock")))
+    try:
+        assert sock.recv(4096) == b"READY=1"
+        agent.wait_line("evaluates the alert rules and sends the notifications", 60)
+        assert sock.recv(4096).startswith(b"STATUS=this agent")
+        wait_until(lambda: samples_of(store) == {"app-1", "erp-db"}, 60,
+                   "samples of the sshd host and the database in the store")
+        maps = agent.loaded_libraries()
+        assert "PySide6" not in maps and "libQt6" not in maps
+
+        code, elapsed = agent.stop(signum)
+        assert code == 0, agent.lines
+        assert elapsed < 10, elapsed
+        assert sock.recv(4096) == b"STOPPING=1"
+    finally:
+        agent.kill()
+        sock.close()
+    assert agent.said("agent stopped")
+    events = [m for (m,) in store_rows(store, "SELECT message FROM events WHERE kind = 'agent' ORDER BY id")]
+    assert events[0].startswith("agent started") and events[-1].startswith("agent stopped"), events
+    assert store_rows(store, "SELECT holder FROM alert_lock") == []  # given up at the stop
+
+
+def test_a_bad_inventory_is_refused_with_its_line_and_exit_3(tmp_path):
+    inv = tmp_path / "inventory.toml"
+    inv.write_text('[[hosts]]\nname = "app-1"\naddress = "127.0.0.1"\nport = "twenty-two"\n')
+    agent = AgentProc(["--inventory", str(inv), "--store", f"sqlite:///{tmp_path / 's.sqlite3'}"],
+                      agent_env(tmp_path))
+    try:
+        code = agent.proc.wait(60)
+    finally:
+        agent.kill()
+    assert code == 3
+    assert any(f"{inv}:4" in line for line in agent.lines), agent.lines
+    assert not (tmp_path / "s.sqlite3").exists()  # refused before anything started
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_of_two_agents_on_one_store_the_second_takes_over_when_the_first_is_killed(
+        tmp_path, sshd, client_keys, pg_database, backend):
+    server = sshd()
+    store = pg_database() if backend == "postgresql" else f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    inv = inventory(tmp_path, server, client_keys)
+    args = ["--inventory", str(inv), "--store", store, "--lease", "3"]
+    first = AgentProc(args, agent_env(tmp_path))
+    second = None
+    try:
+        first.wait_line("evaluates the alert rules", 60)
+        second = AgentProc(args, agent_env(tmp_path))
+        line = second.wait_line("runs the collectors only", 60)
+        assert f":{first.pid} evaluates the alert rules" in line, line
+        assert [h for (h,) in store_rows(store, "SELECT holder FROM alert_lock")][0].endswith(f":{first.pid}")
+
+        first.proc.send_signal(signal.SIGKILL)  # no clean stop: the lease is left to lapse
+        first.proc.wait(10)
+        line = second.wait_line(f":{second.pid}) evaluates the alert rules and sends", 30)
+        assert line.startswith("erpconsole: this agent ("), line
+        assert [h for (h,) in store_rows(store, "SELECT holder FROM alert_lock")][0].endswith(f":{second.pid}")
+        code, elapsed = second.stop(signal.SIGTERM)
+        assert code == 0 and elapsed < 10
+    finally:
+        first.kill()
+        if second is not None:
+            second.kill()
+    assert "app-1" in samples_of(store)  # both polled all along
