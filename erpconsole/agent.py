@@ -28,6 +28,7 @@ from erpconsole.services.log_setup import setup_logging
 from erpconsole.services.models import Event, Severity
 from erpconsole.services.store.db import default_store_url
 from erpconsole.services.store.lock import DEFAULT_TTL_S, RULES, StoreLease, default_holder
+from erpconsole.services.units import duration
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ EXIT_OK, EXIT_UNKNOWN = 0, 3
 TICK_S = 1.0
 STOP_BUDGET_S = 9.0  # under the 10 s of the contract and systemd's TimeoutStopSec
 STORE_RETRY_S = (5.0, 10.0, 20.0, 40.0, 60.0)
+LEASE_LOOK_S = 2.0  # how soon a change of holder is said
 KIND = "agent"  # the event log's kind for what the agent itself says
 
 Duty = Callable[[], None]
@@ -61,7 +63,7 @@ class Agent:
         self.holder = holder or default_holder()
         self.monitor = Monitor(inventory, None, states_from_store=True)
         self.monitor.subscribe(on_event=_log_event)
-        self.store = self.writer = self.lease = self.reads = None
+        self.store = self.writer = self.lease = self.reads = self.alerts = None
         self.duties: list[Duty] = []
         self.role = ""  # "rules" while holding the lease, "collectors" while another does
         self._stop = threading.Event()
@@ -85,7 +87,7 @@ class Agent:
             now = time.monotonic()
             if now >= next_lease:
                 self._renew()
-                next_lease = now + self.lease_s / 3
+                next_lease = now + min(self.lease_s / 3, LEASE_LOOK_S)
             self.reads.tick(now)
             if self.lease.held:
                 for duty in list(self.duties):
@@ -104,8 +106,9 @@ class Agent:
             except Exception as exc:  # noqa: BLE001 - said, then tried again
                 wait = STORE_RETRY_S[min(attempt, len(STORE_RETRY_S) - 1)]
                 log.warning("%s", _("the store at {url} could not open ({error}); trying again in "
-                                    "{s:g} s, polling meanwhile").format(
-                    url=self.shown_url, error=mask_text(f"{type(exc).__name__}: {exc}"), s=wait))
+                                    "{wait}, polling meanwhile").format(
+                    url=self.shown_url, error=mask_text(f"{type(exc).__name__}: {exc}"),
+                    wait=duration(wait)))
                 if self._stop.wait(wait):
                     return False
         self.store, self.writer = store, StoreWriter(store)
@@ -113,8 +116,26 @@ class Agent:
         self.monitor.attach_writer(self.writer)
         self.monitor.attach_audit(store.audit)
         self.reads = self._periodic_reads(store)
-        self.lease = StoreLease(store.engine, RULES, self.holder, self.lease_s)
+        self.alerts = self._alert_service(store)
+        # The alert service renews the lease on its own thread; without one the agent holds
+        # it itself, so the sender still runs in one process per store.
+        self.lease = (self.alerts.lease if self.alerts is not None
+                      else StoreLease(store.engine, RULES, self.holder, self.lease_s))
         return True
+
+    def _alert_service(self, store):
+        """Rules judge every poll (on the scheduler's workers) and write alerts and outbox rows
+        while this agent holds the lease; a failure leaves the polling running."""
+        try:
+            from erpconsole.services.alerts.service import AlertService
+
+            service = AlertService(store.engine, self.inventory, holder=self.holder,
+                                   lock_ttl_s=self.lease_s)
+            service.start(self.monitor)
+            return service
+        except Exception:  # noqa: BLE001 - said in the log; the agent polls without alerts
+            log.exception("alert service")
+            return None
 
     def _periodic_reads(self, store):
         from erpconsole.services.headless import PeriodicReads
@@ -123,8 +144,10 @@ class Agent:
                              _sop_service(self.monitor, store))
 
     def _renew(self) -> None:
+        """Who evaluates: the alert service takes and renews the lease each second; this only
+        looks (and takes it itself when there is no alert service)."""
         try:
-            held = self.lease.try_acquire()
+            held = self.lease.held if self.alerts is not None else self.lease.try_acquire()
             other = None if held else self.lease.current()
         except Exception as exc:  # noqa: BLE001 - the lease runs out by itself; said once
             if not self._lease_failing:
@@ -134,6 +157,8 @@ class Agent:
             self._lease_failing = True
             return
         self._lease_failing = False
+        if not held and (other is None or other.lapsed or other.holder == self.holder):
+            return  # nobody else holds it: the alert service takes it at its next tick
         self._set_role("rules" if held else "collectors", other)
 
     def _set_role(self, role: str, other) -> None:
@@ -148,8 +173,8 @@ class Agent:
             left = max(0.0, other.remaining_s) if other is not None else self.lease_s
             line = _("{other} evaluates the alert rules and sends the notifications for the store "
                      "{url}: this agent runs the collectors only, and takes over if that one stops "
-                     "(its lease runs for {s:.0f} s more)").format(
-                other=who, url=self.shown_url, s=left)
+                     "(its lease runs for {left} more)").format(
+                other=who, url=self.shown_url, left=duration(left))
         say(line)
         self.monitor.record(Event(time.time(), "", Severity.INFO, line, kind=KIND))
         systemd.notify(f"STATUS={line}")
@@ -163,7 +188,9 @@ class Agent:
         self._loop.join(3.0)
         if self.reads is not None:
             self.reads.shutdown()
-        if self.lease is not None and self.lease.held:
+        if self.alerts is not None:
+            self.alerts.stop()  # gives the lease up
+        elif self.lease is not None and self.lease.held:
             _guarded(self.lease.release)
         self.monitor.record(Event(time.time(), "", Severity.INFO, _("agent stopped ({holder})").format(
             holder=self.holder), kind=KIND))
@@ -234,8 +261,10 @@ def run(args: argparse.Namespace) -> int:
     if args.print_systemd_unit:
         return _print_unit(inventory_path, store_url, args.lease)
     setup_logging()
+    from erpconsole.services.alerts.rules import checked
+
     try:
-        inventory = load_inventory(inventory_path) if inventory_path else load_default_inventory()
+        inventory = checked(load_inventory(inventory_path) if inventory_path else load_default_inventory())
     except InventoryError as exc:
         print(f"erpconsole: {exc}", file=sys.stderr)
         return EXIT_UNKNOWN
@@ -274,8 +303,8 @@ def _stop(agent: Agent) -> int:
 
 def _out_of_time() -> None:
     names = ", ".join(sorted(t.name for t in threading.enumerate() if t is not threading.current_thread()))
-    log.warning("%s", _("the agent did not finish stopping within {s:g} s; leaving now (still "
-                        "running: {names})").format(s=STOP_BUDGET_S, names=names))
+    log.warning("%s", _("the agent did not finish stopping within {budget}; leaving now (still "
+                        "running: {names})").format(budget=duration(STOP_BUDGET_S), names=names))
     sys.stderr.flush()
     os._exit(EXIT_OK)
 

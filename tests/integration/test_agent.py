@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.limits import NEVER_CROSSED_TOML
 from tests.integration.agent_proc import AgentProc, agent_env, store_rows, wait_until
 
 pytestmark = pytest.mark.integration
@@ -21,7 +22,8 @@ def inventory(tmp_path: Path, server, client_keys, db_url: str | None = None) ->
     known.write_text(server.known_hosts_line)
     text = ("[local]\nenabled = false\n\n"
             f'[[hosts]]\nname = "app-1"\naddress = "127.0.0.1"\nport = {server.port}\nuser = "root"\n'
-            f'key_file = "{client_keys.plain}"\nknown_hosts = "{known}"\ninterval_s = 1\n\n')
+            f'key_file = "{client_keys.plain}"\nknown_hosts = "{known}"\ninterval_s = 1\n'
+            f"[hosts.thresholds]\n{NEVER_CROSSED_TOML}\n")  # a busy test machine fires no load alert
     if db_url:
         text += f'[[databases]]\nname = "erp-db"\nurl = "{db_url}"\ninterval_s = 1\n'
     path = tmp_path / "inventory.toml"
@@ -72,9 +74,17 @@ def test_the_agent_polls_into_the_store_and_stops_on_a_signal(tmp_path, sshd, cl
     assert store_rows(store, "SELECT holder FROM alert_lock") == []  # given up at the stop
 
 
-def test_a_bad_inventory_is_refused_with_its_line_and_exit_3(tmp_path):
+BAD_INVENTORIES = {
+    "a port that is not a number": '[[hosts]]\nname = "app-1"\naddress = "127.0.0.1"\nport = "twenty-two"\n',
+    "a rule on a metric that does not exist": '[[hosts]]\nname = "app-1"\naddress = "127.0.0.1"\n\n'
+                                               '[[rules]]\nname = "hot"\nmetric = "no_such_metric"\nthreshold = 1\n',
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INVENTORIES))
+def test_a_bad_inventory_is_refused_with_its_line_and_exit_3(tmp_path, case):
     inv = tmp_path / "inventory.toml"
-    inv.write_text('[[hosts]]\nname = "app-1"\naddress = "127.0.0.1"\nport = "twenty-two"\n')
+    inv.write_text(BAD_INVENTORIES[case])
     agent = AgentProc(["--inventory", str(inv), "--store", f"sqlite:///{tmp_path / 's.sqlite3'}"],
                       agent_env(tmp_path))
     try:
@@ -82,7 +92,7 @@ def test_a_bad_inventory_is_refused_with_its_line_and_exit_3(tmp_path):
     finally:
         agent.kill()
     assert code == 3
-    assert any(f"{inv}:4" in line for line in agent.lines), agent.lines
+    assert any(f"{inv}:" in line for line in agent.lines), agent.lines
     assert not (tmp_path / "s.sqlite3").exists()  # refused before anything started
 
 
@@ -114,3 +124,32 @@ def test_of_two_agents_on_one_store_the_second_takes_over_when_the_first_is_kill
         if second is not None:
             second.kill()
     assert "app-1" in samples_of(store)  # both polled all along
+
+
+def test_the_lease_holder_fires_an_alert_for_a_dead_host_and_the_other_agent_writes_none(
+        tmp_path, sshd, client_keys):
+    server = sshd()
+    store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    inv = inventory(tmp_path, server, client_keys)
+    inv.write_text("[alerts]\nfor_s = 2\nclear_s = 2\n\n" + inv.read_text())
+    args = ["--inventory", str(inv), "--store", store, "--lease", "3"]
+    first = AgentProc(args, agent_env(tmp_path))
+    second = None
+    try:
+        first.wait_line("evaluates the alert rules", 60)
+        second = AgentProc(args, agent_env(tmp_path))
+        second.wait_line("runs the collectors only", 60)
+        wait_until(lambda: "app-1" in samples_of(store), 60, "samples of app-1")
+
+        server.kill()  # both agents see app-1 unreachable; one judges it
+        wait_until(lambda: store_rows(store, "SELECT state FROM alerts WHERE target = 'app-1' "
+                                             "AND rule = 'target_down'") == [("firing",)], 60,
+                   "one firing alert for app-1")
+        server.start()
+        wait_until(lambda: store_rows(store, "SELECT state FROM alerts WHERE target = 'app-1'")
+                   == [("resolved",)], 60, "the alert resolved once app-1 answers")
+        assert store_rows(store, "SELECT COUNT(*) FROM alerts") == [(1,)]  # not one per agent
+    finally:
+        first.kill()
+        if second is not None:
+            second.kill()
