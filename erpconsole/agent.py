@@ -37,10 +37,8 @@ TICK_S = 1.0
 STOP_BUDGET_S = 9.0  # under the 10 s of the contract and systemd's TimeoutStopSec
 STORE_RETRY_S = (5.0, 10.0, 20.0, 40.0, 60.0)
 LEASE_LOOK_S = 2.0  # how soon a change of holder is said
+SEND_EVERY_S = 1.0
 KIND = "agent"  # the event log's kind for what the agent itself says
-
-Duty = Callable[[], None]
-
 
 def say(line: str) -> None:
     """A line for the person or the journal reading stderr, and for the log file."""
@@ -49,8 +47,8 @@ def say(line: str) -> None:
 
 
 class Agent:
-    """Everything one running agent owns. ``duties``: what the lease holder does each tick
-    (evaluate the rules, send the outbox), each called on the agent's loop thread."""
+    """Everything one running agent owns: the monitor, the store and its writer, the periodic
+    reads, the alert service (rules, under the lease) and the sender (the outbox, likewise)."""
 
     def __init__(self, inventory, store_url: str, lease_s: float = DEFAULT_TTL_S,
                  holder: str | None = None) -> None:
@@ -64,10 +62,10 @@ class Agent:
         self.monitor = Monitor(inventory, None, states_from_store=True)
         self.monitor.subscribe(on_event=_log_event)
         self.store = self.writer = self.lease = self.reads = self.alerts = None
-        self.duties: list[Duty] = []
         self.role = ""  # "rules" while holding the lease, "collectors" while another does
         self._stop = threading.Event()
         self._loop = threading.Thread(target=self._run, name="agent-loop", daemon=True)
+        self._sender: threading.Thread | None = None
         self._lease_failing = False
 
     # -- running ----------------------------------------------------------------------------
@@ -89,9 +87,6 @@ class Agent:
                 self._renew()
                 next_lease = now + min(self.lease_s / 3, LEASE_LOOK_S)
             self.reads.tick(now)
-            if self.lease.held:
-                for duty in list(self.duties):
-                    _guarded(duty)
             self._stop.wait(TICK_S)
 
     def _open_store(self) -> bool:
@@ -121,7 +116,21 @@ class Agent:
         # it itself, so the sender still runs in one process per store.
         self.lease = (self.alerts.lease if self.alerts is not None
                       else StoreLease(store.engine, RULES, self.holder, self.lease_s))
+        if self.inventory.channels:
+            self._sender = threading.Thread(target=self._send, args=(store.engine,),
+                                            name="agent-send", daemon=True)
+            self._sender.start()
         return True
+
+    def _send(self, engine) -> None:
+        """The outbox, delivered while this agent holds the lease, on a thread of its own: a
+        channel that hangs until its deadline holds up neither the polls nor the rules."""
+        from erpconsole.services.notify.outbox import deliver_due
+
+        channels = self.inventory.channels
+        while not self._stop.wait(SEND_EVERY_S):
+            if self.lease.held:
+                _guarded(lambda: deliver_due(engine, channels, self.monitor.secrets))
 
     def _alert_service(self, store):
         """Rules judge every poll (on the scheduler's workers) and write alerts and outbox rows
@@ -186,6 +195,8 @@ class Agent:
         is queued. Nothing here waits on a target: each wait has its own bound."""
         self._stop.set()
         self._loop.join(3.0)
+        if self._sender is not None:
+            self._sender.join(2.0)  # a send in flight keeps its row claimed: sent after the claim lapses
         if self.reads is not None:
             self.reads.shutdown()
         if self.alerts is not None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.limits import NEVER_CROSSED_TOML
+from tests.services.notify.servers import HttpServer
 from tests.integration.agent_proc import AgentProc, agent_env, store_rows, wait_until
 
 pytestmark = pytest.mark.integration
@@ -126,30 +127,36 @@ def test_of_two_agents_on_one_store_the_second_takes_over_when_the_first_is_kill
     assert "app-1" in samples_of(store)  # both polled all along
 
 
-def test_the_lease_holder_fires_an_alert_for_a_dead_host_and_the_other_agent_writes_none(
-        tmp_path, sshd, client_keys):
+def test_the_lease_holder_fires_one_alert_for_a_dead_host_and_sends_it_once(tmp_path, sshd, client_keys):
     server = sshd()
     store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    inv = inventory(tmp_path, server, client_keys)
-    inv.write_text("[alerts]\nfor_s = 2\nclear_s = 2\n\n" + inv.read_text())
-    args = ["--inventory", str(inv), "--store", store, "--lease", "3"]
-    first = AgentProc(args, agent_env(tmp_path))
-    second = None
-    try:
-        first.wait_line("evaluates the alert rules", 60)
-        second = AgentProc(args, agent_env(tmp_path))
-        second.wait_line("runs the collectors only", 60)
-        wait_until(lambda: "app-1" in samples_of(store), 60, "samples of app-1")
+    with HttpServer() as hook:
+        inv = inventory(tmp_path, server, client_keys)
+        inv.write_text("[alerts]\nfor_s = 2\nclear_s = 2\n\n" + inv.read_text() +
+                       f'\n[[channels]]\nname = "hook"\nkind = "webhook"\nurl = "{hook.url}/alerts"\n'
+                       '\n[[routes]]\nseverity = "critical"\nchannels = ["hook"]\n')
+        args = ["--inventory", str(inv), "--store", store, "--lease", "3"]
+        first = AgentProc(args, agent_env(tmp_path))
+        second = None
+        try:
+            first.wait_line("evaluates the alert rules", 60)
+            second = AgentProc(args, agent_env(tmp_path))
+            second.wait_line("runs the collectors only", 60)
+            wait_until(lambda: "app-1" in samples_of(store), 60, "samples of app-1")
 
-        server.kill()  # both agents see app-1 unreachable; one judges it
-        wait_until(lambda: store_rows(store, "SELECT state FROM alerts WHERE target = 'app-1' "
-                                             "AND rule = 'target_down'") == [("firing",)], 60,
-                   "one firing alert for app-1")
-        server.start()
-        wait_until(lambda: store_rows(store, "SELECT state FROM alerts WHERE target = 'app-1'")
-                   == [("resolved",)], 60, "the alert resolved once app-1 answers")
-        assert store_rows(store, "SELECT COUNT(*) FROM alerts") == [(1,)]  # not one per agent
-    finally:
-        first.kill()
-        if second is not None:
-            second.kill()
+            server.kill()  # both agents see app-1 unreachable; one judges it and sends
+            wait_until(lambda: [r.json()["transition"] for r in hook.requests] == ["firing"], 60,
+                       "the webhook told of the firing alert")
+            body = hook.requests[0].json()
+            assert (body["rule"], body["target"], body["severity"], body["state"]) == (
+                "target_down", "app-1", "critical", "firing")
+            server.start()
+            wait_until(lambda: [r.json()["transition"] for r in hook.requests] == ["firing", "resolved"],
+                       90, "the webhook told of the resolution once app-1 answers")
+            assert store_rows(store, "SELECT rule, state FROM alerts") == [("target_down", "resolved")]
+            assert store_rows(store, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]
+        finally:
+            first.kill()
+            if second is not None:
+                second.kill()
+    assert len(hook.requests) == 2  # one agent judged and sent: not one alert or mail per agent
