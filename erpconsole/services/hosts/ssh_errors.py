@@ -60,11 +60,13 @@ def tunnel_error(exc: BaseException, hop: Endpoint, dest: Endpoint, timeout_s: f
             "cannot connect to {where} through jump host {hop}: no answer within {s} — is "
             "the host up, and reachable from the jump host?").format(
                 where=dest.where, hop=hop.label, s=units.duration(timeout_s)), repr(exc))
+    # paramiko's EOFError (and a bare OSError) say nothing: the sentence must still have a cause.
+    error = getattr(exc, "text", None) or str(exc) or (
+        _("the jump host closed the connection") if isinstance(exc, EOFError) else type(exc).__name__)
     return CollectorError(Health.UNREACHABLE, _(
         "cannot connect to {where} through jump host {hop}: {error} — is the host up, sshd "
         "running there and its port reachable from the jump host?").format(
-            where=dest.where, hop=hop.label,
-            error=getattr(exc, "text", None) or exc or type(exc).__name__), repr(exc))
+            where=dest.where, hop=hop.label, error=error), repr(exc))
 
 
 def at_jump_host(exc: CollectorError, hop: Endpoint) -> CollectorError:
