@@ -90,7 +90,9 @@ class AlertService:
         self.evaluator = ev.Evaluator(self.config.for_s, self.config.clear_s)
         for row in self.store.open_alerts():
             rule = self._by_name.get(row.rule)
-            if rule is None:
+            if rule is None or not rule.enabled:  # removed or disabled in the inventory since
+                with self.store.engine.begin() as conn:
+                    self._resolve(conn, row.id, self.clock())
                 continue
             self.evaluator.restore(ev.Tracked(rule, row.target, row.id, row.started_at, row.severity,
                                               row.summary, row.value, row.last_seen,
@@ -169,7 +171,10 @@ class AlertService:
         elif t.kind == ev.DROPPED:
             store.delete_pending(conn, a.alert_id)
         elif t.kind == ev.UPDATED:
+            before = store.get_in(conn, a.alert_id)
             store.touch(conn, a.alert_id, a.severity, a.summary, a.value, now)
+            if before is not None and before.state == "firing" and before.severity != a.severity:
+                self._worse(conn, before, now)
         elif t.kind == ev.FIRING:
             store.touch(conn, a.alert_id, a.severity, a.summary, a.value, now)
             tags = self._tags.get(a.target, frozenset())
@@ -178,19 +183,34 @@ class AlertService:
                 return
             self._fire(conn, a.alert_id, now)
         elif t.kind == ev.RESOLVED:
-            before = store.get_in(conn, a.alert_id)
-            if before is None or not store.resolve(conn, a.alert_id, now):
-                return
-            if before.notified_at is not None:
-                row = store.get_in(conn, a.alert_id)
-                store.enqueue(conn, row, "resolved", self._channels(row), now)
+            self._resolve(conn, a.alert_id, now)
+
+    def _resolve(self, conn, alert_id: str, now: float) -> None:
+        """Resolved; whoever heard of it hears that it ended, and after how long."""
+        before = self.store.get_in(conn, alert_id)
+        if before is None or not self.store.resolve(conn, alert_id, now):
+            return
+        if before.notified_at is not None:
+            row = self.store.get_in(conn, alert_id)
+            self.store.enqueue(conn, row, "resolved", self._channels(row), now)
+
+    def _worse(self, conn, before: AlertRow, now: float) -> None:
+        """A warning that became critical reaches the routes of critical alerts too, once."""
+        row = self.store.get_in(conn, before.id)
+        told = set(self._channels(before))
+        new = [ch for ch in self._channels(row) if ch not in told]
+        if new:
+            self.store.enqueue(conn, row, "firing", new, now)
+            self.store.set_state(conn, row.id, row.state, now, notified_at=now)
 
     def _fire(self, conn, alert_id: str, now: float) -> None:
         """Firing and told: the route's channels get a row each, in this transaction."""
         row = self.store.get_in(conn, alert_id)
         channels = self._channels(row)
         state = "acknowledged" if row.acked_by else "firing"
-        self.store.set_state(conn, alert_id, state, now, fired_at=row.fired_at or now,
+        # Silenced from the start: escalate_after_s counts from when people were first told.
+        fired = now if row.state == "silenced" or row.fired_at is None else row.fired_at
+        self.store.set_state(conn, alert_id, state, now, fired_at=fired,
                              notified_at=now if channels else None)
         if channels:
             self.store.enqueue(conn, self.store.get_in(conn, alert_id), "firing", channels, now)
