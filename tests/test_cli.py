@@ -167,6 +167,12 @@ def test_secret_set_with_a_failing_keyring_says_nothing_was_saved_and_what_to_do
     assert "ERP_DB_PASSWORD" in r.stderr and "s3cret" not in r.stderr
     r = run("secret", "set", "audit:signing-key", input="k3y\n", extra_env=failing)
     assert r.returncode == 3 and "nothing was saved" in r.stderr and "ERPCONSOLE_AUDIT_KEY" in r.stderr
+    inv.write_text('[[channels]]\nname = "lead"\nkind = "dingtalk"\ntoken_env = "DT_TOKEN"\nsecret_env = "DT_SECRET"\n'
+                   '\n[[channels]]\nname = "mail"\nkind = "email"\nsmtp_host = "h"\nfrom = "a@b.org"\nto = ["a@b.org"]\n')
+    for entry, words in (("channel:lead", "DT_TOKEN"), ("channel:lead:secret", "DT_SECRET"),
+                         ("channel:mail", 'the [[channels]] entry "mail"')):
+        r = run("--inventory", str(inv), "secret", "set", entry, input="t0ken\n", extra_env=failing)
+        assert r.returncode == 3 and words in r.stderr and "t0ken" not in r.stderr, r.stderr
     r = run("secret", "set", "db:erp-db", input="s3cret\n", extra_env=failing)  # no inventory
     assert r.returncode == 3 and 'password_env = "..."' in r.stderr and '"erp-db"' in r.stderr
 

@@ -210,3 +210,18 @@ def read_channel(src: Source, where: Path_, raw: Any, line: int | None) -> Chann
                 kind=kind, key=key, example=_EXAMPLES.get(key, '"..."')))
     values = {_RENAMED.get(k, k): allowed[k](src, where + (k,), v) for k, v in raw.items() if k != "kind"}
     return ChannelConfig(kind=kind, line=line, **values)
+
+
+def credential_env(channels: tuple[ChannelConfig, ...], entry: str) -> str | None:
+    """The variable a channel reads in place of keyring ``channel:ENTRY``: ``NAME`` holds the
+    kind's credential (SMTP password, robot token, apprise URL, webhook $secret), ``NAME:secret``
+    a robot's signing secret."""
+    name, _sep, part = entry.partition(":")
+    for channel in channels:
+        if channel.name != name:
+            continue
+        if part == "secret":
+            return channel.secret_env
+        return {EMAIL: channel.password_env, WEBHOOK: channel.secret_env, APPRISE: channel.url_env}.get(
+            channel.kind, channel.token_env)
+    return None

@@ -93,12 +93,17 @@ class SecretStore:
 def environment_for(name: str, inventory=None) -> str | None:
     """The environment variable the console reads in place of keyring entry ``name``, if any:
     ERPCONSOLE_AUDIT_KEY for the audit key, the ``password_env`` the inventory names for a
-    database or a backup set. SSH secrets are read from keyring only."""
+    database or a backup set, the ``password_env`` / ``token_env`` / ``secret_env`` / ``url_env``
+    of a channel. SSH secrets are read from keyring only."""
     from erpconsole.services.store.audit_key import KEY_ENV, KEY_NAME
 
     if name == KEY_NAME:
         return KEY_ENV
     kind, _sep, target = name.partition(":")
+    if kind == "channel":
+        from erpconsole.config.channels import credential_env
+
+        return credential_env(getattr(inventory, "channels", ()), target)
     entries = {"db": getattr(inventory, "databases", ()), "backup": getattr(inventory, "backups", ())}
     for entry in entries.get(kind, ()):
         if entry.name == target and entry.password_env:
@@ -118,6 +123,10 @@ def not_saved_advice(name: str, why: str, inventory=None) -> str:
         other = _('or give it in an environment variable: name the variable with password_env = '
                   '"..." in the {table} entry "{target}" of the inventory').format(
             table="[[databases]]" if kind == "db" else "[[backups]]", target=target)
+    elif kind == "channel":
+        other = _('or give it in an environment variable: name the variable in the [[channels]] entry '
+                  '"{target}" of the inventory (password_env for mail, token_env for a robot, secret_env '
+                  "for a signing or webhook secret, url_env for apprise)").format(target=target.partition(":")[0])
     elif kind == "ssh":
         other = _("or log in with a key file (key_file) or ssh-agent: an SSH password or key "
                   "passphrase is read from keyring only")
