@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+from erpconsole.guards.sql_secrets import mask_statement
 from erpconsole.i18n import _, ngettext
 from erpconsole.services.models import PREPARED_XACT_PID, DbBlocker, DbSession
 from erpconsole.services.units import duration as span
@@ -15,8 +16,9 @@ QUERY_CHARS = 120  # of the blocker's query in a finding: one line of the event 
 
 
 def cut_query(query: str, limit: int = QUERY_CHARS) -> str:
-    """The query on one line, cut at ``limit`` characters with an ellipsis."""
-    line = " ".join(query.split())
+    """The query on one line, its secret literals masked (it goes on to the store and the
+    notifications), cut at ``limit`` characters with an ellipsis."""
+    line = " ".join(mask_statement(query).split())
     return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
 
 

@@ -5,6 +5,7 @@ The real blocking pairs are in tests/integration/test_lock_blockers.py."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from erpconsole.services import checks
 from erpconsole.services.databases import blockers as lock_text
@@ -97,3 +98,13 @@ def test_json_gives_the_fields_and_a_cut_query() -> None:
     assert len(doc["query"]) == 1000 and doc["query"].endswith("…") and "\n" not in doc["query"]
     assert (doc["waiting"], doc["waiting_pids"], doc["longest_wait_s"]) == (1, [10], 2.5)
 
+
+
+def test_a_secret_in_the_blockers_query_reaches_neither_the_finding_nor_the_json() -> None:
+    # The finding goes on to the event log in the store and to the notifications.
+    setting = replace(holder(), query="ALTER ROLE odoo_cron PASSWORD 'hunter22'")
+    snap = DatabaseSnapshot("erp-db", NOW, "postgresql", sessions=(setting, waiter(10, (4711,), 40.0)))
+    [finding] = lock_findings(snap)
+    assert finding.message.endswith("): ALTER ROLE odoo_cron PASSWORD '***'"), finding.message
+    [b] = blockers(snap.sessions)
+    assert lock_text.to_json(b)["query"] == "ALTER ROLE odoo_cron PASSWORD '***'"
