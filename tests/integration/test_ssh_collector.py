@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -340,3 +341,29 @@ def test_the_slow_facts_come_back_in_one_piece(sshd, make_collector, monkeypatch
     facts = collector.facts_now()
     assert facts.os_name and facts.kernel and facts.cpu_count >= 1
     assert len(packets) <= 3, len(packets)
+
+
+def test_an_idle_connection_sleeps_until_a_packet_or_a_close(sshd, make_collector, monkeypatch):
+    """Between polls paramiko's reader thread does not wake: it woke every second to look for
+    a close request, 70 us of CPU each time, 0.35 ms per host between polls 5 s apart (100 idle
+    hosts measured). Closing the connection still ends that thread at once, also where the
+    server has nothing to answer (a watchdog closes the transport, not the kept channel first).
+    """
+    import paramiko
+
+    collector = make_collector(sshd())
+    collector.collect()
+    reader = collector._session.transport  # the Transport is its reader thread
+    woke = threading.Event()
+    check = paramiko.packet.Packetizer._check_keepalive
+
+    def counted(self):  # what read_all runs each time its recv timed out
+        woke.set()
+        return check(self)
+
+    monkeypatch.setattr(paramiko.packet.Packetizer, "_check_keepalive", counted)
+    assert not woke.wait(1.5), "the reader thread woke up with nothing to read"
+    reader.close()
+    reader.join(5)
+    assert not reader.is_alive(), "closing the connection did not wake its reader thread"
+    collector.close()

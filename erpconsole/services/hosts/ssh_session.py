@@ -35,7 +35,7 @@ from erpconsole.services.hosts.ssh_errors import (
 )
 from erpconsole.services.answer_limit import answer_limit
 from erpconsole.services.hosts.ssh_read import AnswerTooLarge, ShellGone, TimedOut, round_trip
-from erpconsole.services.hosts.ssh_socket import open_socket
+from erpconsole.services.hosts.ssh_socket import IDLE_READ_S, open_socket
 from erpconsole.i18n import _
 from erpconsole.services import units
 from erpconsole.services.models import Health
@@ -43,10 +43,6 @@ from erpconsole.services.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 
-# paramiko's transport thread wakes every 0.1 s to look for a close request: 2,000 wake-ups a
-# second for 200 idle hosts, ~15% of a core measured. Once logged in, once a second will do
-# (a close or a dead peer still ends the read at once).
-_IDLE_WAKE_S = 1.0
 # Where a known_hosts file names a type, the handshake asks for the matching algorithms first.
 _ALGORITHMS_OF = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")}
 
@@ -176,7 +172,10 @@ class SSHSession:
             self._handshake(t, ep)
             self._check_host_key(t, ep)
             authenticate(t, ep, self.name, self.secrets)
-            t.sock.settimeout(_IDLE_WAKE_S)
+            # paramiko's reader thread wakes every 0.1 s to look for a close request (2,000
+            # wake-ups a second for 200 idle hosts, ~15% of a core); once logged in it sleeps
+            # until a packet, a close (which shuts the socket down) or a dead peer.
+            t.sock.settimeout(IDLE_READ_S)
         except CollectorError as exc:
             t.close()
             if jump:

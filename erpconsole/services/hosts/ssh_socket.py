@@ -1,13 +1,73 @@
-"""The TCP socket under an SSH transport: short connect timeout, NODELAY, keepalive, and
-immediate ACKs (sshd's small writes otherwise wait on our delayed ACK)."""
+"""The TCP socket under an SSH transport: short connect timeout, NODELAY, keepalive, immediate
+ACKs (sshd's small writes otherwise wait on our delayed ACK), and a ``close()`` that wakes the
+transport's reader thread at once, so that thread may sleep in ``recv`` between polls."""
 
 from __future__ import annotations
 
+import errno
 import socket
 import struct
+import threading
+
+_TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 
-class _QuickAckSocket(socket.socket):
+class _MonitorSocket(socket.socket):
+    """``close()`` shuts the connection down first: a thread blocked in ``recv`` on it returns
+    now (a bare close leaves it waiting until its timeout), so paramiko's reader thread need not
+    wake every second to see whether its transport was closed (``IDLE_READ_S``).
+
+    While another thread is inside ``recv`` or ``send``, the descriptor is closed by that thread
+    on its way out, not under it: closed at once, its number could be given to a new file before
+    the reader's ``poll`` began, which would then wait on that file for ``IDLE_READ_S`` (seen
+    when a jump host's login was closed right after it)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._use = threading.Lock()
+        self._users = 0
+        self._closing = False
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        self._enter()
+        try:
+            return super().recv(bufsize, flags)
+        finally:
+            self._leave()
+
+    def send(self, data: bytes, flags: int = 0) -> int:  # type: ignore[override]
+        self._enter()
+        try:
+            return super().send(data, flags)
+        finally:
+            self._leave()
+
+    def close(self) -> None:
+        try:
+            self.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # not connected, or closed already
+        with self._use:
+            self._closing = True
+            if self._users:
+                return  # woken by the shutdown, the last one inside closes it
+        super().close()
+
+    def _enter(self) -> None:
+        with self._use:
+            if self._closing:
+                raise OSError(errno.EBADF, "socket closed")
+            self._users += 1
+
+    def _leave(self) -> None:
+        with self._use:
+            self._users -= 1
+            last = self._closing and not self._users
+        if last:
+            super().close()
+
+
+class _QuickAckSocket(_MonitorSocket):
     """Acknowledges every segment at once. sshd sets TCP_NODELAY only on sessions with a
     pty, so the probe's many small writes reach us under Nagle: each waits for our ACK of
     the one before, which Linux delays by 40 ms or more after an idle spell. Measured on
@@ -22,15 +82,19 @@ class _QuickAckSocket(socket.socket):
         return data
 
 
-_TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+# How long paramiko's reader thread sleeps in recv with nothing arriving, once logged in. It
+# woke every second before (to look for a close request): 70 us of CPU each time, 0.35 ms per
+# host between two polls 5 s apart, measured on 100 idle hosts. A close wakes it now, a dead
+# peer ends the read through TCP keepalive, and a rekey is started on the next packet.
+IDLE_READ_S = 60.0
 
 
 def open_socket(host: str, port: int, timeout: float) -> socket.socket:
     """A TCP connection with the options a monitoring link wants (see DESIGN: NODELAY)."""
-    sock = socket.create_connection((host, port), timeout=timeout)
-    if _TCP_QUICKACK is not None:
-        sock = _QuickAckSocket(sock.family, sock.type, sock.proto, fileno=sock.detach())
-        sock.settimeout(timeout)
+    plain = socket.create_connection((host, port), timeout=timeout)
+    cls = _QuickAckSocket if _TCP_QUICKACK is not None else _MonitorSocket
+    sock = cls(plain.family, plain.type, plain.proto, fileno=plain.detach())
+    sock.settimeout(timeout)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     for opt, value in (("TCP_KEEPIDLE", 30), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3)):
