@@ -18,8 +18,8 @@ PAYLOAD = {"id": "a-7f3c", "rule": "disk_full", "target": "erp-db", "severity": 
            "transition": "firing"}
 
 
-def outbox(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+def outbox(tmp_path: Path, url: str | None = None) -> Engine:
+    engine = make_engine(url or f"sqlite:///{tmp_path / 'store.db'}")
     migrate(engine)
     return engine
 
