@@ -159,6 +159,9 @@ def _deliver_channel(engine: Engine, channel: ChannelConfig, rows: list[Any], se
                 continue
         _mark_failed(engine, row, down, clock(), backoff)
         failed += 1
+    if down is not None:  # once per channel and pass: the agent's journal says why, without a secret
+        log.warning("%s (channel %s, %d waiting, attempt %d)", mask_text(down), channel.name, failed,
+                    rows[sent].attempts + 1)
     return sent, failed
 
 

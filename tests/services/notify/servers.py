@@ -171,6 +171,7 @@ class HttpServer:
     answer: Callable[[Request], tuple[int, bytes]] | None = None
     requests: list[Request] = field(default_factory=list)
     hang: bool = False
+    tls_files: tuple[Path, Path] | None = None  # (cert, key): https
 
     def __post_init__(self) -> None:
         outer = self
@@ -198,6 +199,11 @@ class HttpServer:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        if self.tls_files:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*map(str, self.tls_files))
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, name="http-server", daemon=True)
 
     def __enter__(self) -> HttpServer:

@@ -156,3 +156,22 @@ def test_apprise_with_no_url_in_keyring_says_where_to_put_it(tmp_path):
     assert rows.row(engine, row_id).last_error == (
         "notification not delivered: no apprise URL for this channel: store it with "
         "`erpconsole secret set channel:tail` or set $TAIL_URL")
+
+
+def test_https_checks_the_certificate_unless_told_not_to(tmp_path, caplog):
+    from tests.services.notify.servers import self_signed
+
+    cert, key = self_signed(tmp_path)
+    engine = rows.outbox(tmp_path)
+    with HttpServer(tls_files=(cert, key)) as server:
+        channels = rows.channels(tmp_path, hook(f"{server.url}/alerts"))
+        row_id = rows.add(engine, "hook")
+        deliver_due(engine, channels, SecretStore())
+        error = rows.row(engine, row_id).last_error
+        assert error.startswith(f"webhook call not delivered: the TLS handshake with {server.url}/alerts failed "
+                                "(CERTIFICATE_VERIFY_FAILED)"), error
+        assert server.requests == []
+        assert f"{error} (channel hook, 1 waiting, attempt 1)" in caplog.text  # the agent's journal
+        lax = rows.channels(tmp_path, hook(f"{server.url}/alerts", "verify_tls = false\n"))
+        assert deliver_due(engine, lax, SecretStore(), clock=lambda: time.time() + 3600).sent == 1
+    assert server.requests[0].json()["id"] == "a-7f3c"
