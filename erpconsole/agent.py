@@ -24,6 +24,7 @@ from erpconsole.config import InventoryError, load_default_inventory, load_inven
 from erpconsole.guards.urls import mask_text, mask_url
 from erpconsole.i18n import _
 from erpconsole.services import systemd
+from erpconsole.services.headless import PeriodicReads
 from erpconsole.services.log_setup import setup_logging
 from erpconsole.services.models import Event, Severity
 from erpconsole.services.store.db import default_store_url
@@ -92,7 +93,7 @@ class Agent:
     def _open_store(self) -> bool:
         """Retries until the store opens or the agent stops: polling goes on meanwhile, and
         what arrives is held (up to the monitor's bound) and written once it opens."""
-        from erpconsole.services.store import Store, StoreWriter
+        from erpconsole.services.store import Store
 
         for attempt in range(1_000_000):
             try:
@@ -106,12 +107,19 @@ class Agent:
                     wait=duration(wait)))
                 if self._stop.wait(wait):
                     return False
+        self._attach(store)
+        return True
+
+    def _attach(self, store) -> None:
+        from erpconsole.services.store import StoreWriter
+
         self.store, self.writer = store, StoreWriter(store)
         self.monitor.attach_states(_last_states(store))
         self.monitor.attach_writer(self.writer)
         self.monitor.attach_audit(store.audit)
-        self.reads = self._periodic_reads(store)
-        self.alerts = self._alert_service(store)
+        backups, sop = _backup_service(self.monitor, store), _sop_service(self.monitor, store)
+        self.reads = PeriodicReads(self.monitor, backups, sop)
+        self.alerts = self._alert_service(store, backups, sop)
         # The alert service renews the lease on its own thread; without one the agent holds
         # it itself, so the sender still runs in one process per store.
         self.lease = (self.alerts.lease if self.alerts is not None
@@ -120,7 +128,6 @@ class Agent:
             self._sender = threading.Thread(target=self._send, args=(store.engine,),
                                             name="agent-send", daemon=True)
             self._sender.start()
-        return True
 
     def _send(self, engine) -> None:
         """The outbox, delivered while this agent holds the lease, on a thread of its own: a
@@ -132,25 +139,22 @@ class Agent:
             if self.lease.held:
                 _guarded(lambda: deliver_due(engine, channels, self.monitor.secrets))
 
-    def _alert_service(self, store):
-        """Rules judge every poll (on the scheduler's workers) and write alerts and outbox rows
-        while this agent holds the lease; a failure leaves the polling running."""
+    def _alert_service(self, store, backups, sop):
+        """Rules judge every poll (on the scheduler's workers), the backup sets' newest reads and
+        the SOP schedule, and write alerts and outbox rows while this agent holds the lease; a
+        failure leaves the polling running."""
         try:
             from erpconsole.services.alerts.service import AlertService
+            from erpconsole.services.alerts.sources import attach_sources
 
             service = AlertService(store.engine, self.inventory, holder=self.holder,
                                    lock_ttl_s=self.lease_s)
+            attach_sources(service, backups, sop)
             service.start(self.monitor)
             return service
         except Exception:  # noqa: BLE001 - said in the log; the agent polls without alerts
             log.exception("alert service")
             return None
-
-    def _periodic_reads(self, store):
-        from erpconsole.services.headless import PeriodicReads
-
-        return PeriodicReads(self.monitor, _backup_service(self.monitor, store),
-                             _sop_service(self.monitor, store))
 
     def _renew(self) -> None:
         """Who evaluates: the alert service takes and renews the lease each second; this only

@@ -160,3 +160,22 @@ def test_the_lease_holder_fires_one_alert_for_a_dead_host_and_sends_it_once(tmp_
             if second is not None:
                 second.kill()
     assert len(hook.requests) == 2  # one agent judged and sent: not one alert or mail per agent
+
+
+def test_the_agent_reads_the_backup_sets_and_logs_what_it_found(tmp_path):
+    missing = tmp_path / "no-such-dumps"
+    inv = tmp_path / "inventory.toml"
+    inv.write_text('[local]\nenabled = false\n\n[[backups]]\nname = "erp dumps"\ntool = "dumpdir"\n'
+                   f'repo = "{missing}"\npattern = "*.dump"\n')
+    store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    agent = AgentProc(["--inventory", str(inv), "--store", store], agent_env(tmp_path))
+    try:
+        wait_until(lambda: store_rows(store, "SELECT level FROM events WHERE kind = 'backup' "
+                                             "AND target = 'erp dumps'") == [("critical",)], 60,
+                   "the set read and its state in the event log")
+        line = agent.wait_line("backup set erp dumps", 10)  # a warning on stderr, one line
+        assert str(missing) in line or "erp dumps" in line
+        code, _elapsed = agent.stop()
+        assert code == 0
+    finally:
+        agent.kill()
