@@ -4,8 +4,9 @@ A chart 470 pixels wide cannot show 3,600 samples; drawing them all costs a full
 and rasterisation per frame. Each pixel column keeps its lowest and highest sample instead, in
 the order they came, so a one-sample spike is still drawn and the line still reads left to
 right. The columns are drawn in a few slices (``CHUNKS``), each one path painted by Qt itself
-(no Python ``paint()``); a new sample changes the newest slice and the oldest one, so only
-those are computed and handed to Qt again. Hover and CSV export read the chart's full
+(no Python ``paint()``); a new sample changes the newest slice, so only that one is computed
+and handed to Qt again (and the oldest one, once a full buffer has dropped all of a pixel
+column's samples). Hover and CSV export read the chart's full
 buffers, never this.
 """
 
@@ -21,6 +22,7 @@ from erpconsole.widgets.ring_buffer import RingBuffer
 FloatArray = np.ndarray
 GAP_FACTOR = 3.0  # a step this many times the usual one means no data came: break the line
 CHUNKS = 12  # slices of the plot's width, each its own path
+_NOTHING = np.iinfo(np.int64).min  # no sample id (the ids may be negative)
 _STRIDE_FOR_USUAL = 16  # the usual step is the median of every 16th step: cheap, and robust
 
 
@@ -145,7 +147,8 @@ class CurveItem(QGraphicsPathItem):
         self._key: tuple | None = None
         self._usual = 0.0
         self._edges = np.empty(0)
-        self._drawn_ids = np.full(CHUNKS + 1, -1, dtype=np.int64)
+        self._drawn_ids = np.full(CHUNKS + 1, _NOTHING, dtype=np.int64)
+        self._first_column: int | None = None  # of the first slice's first sample, as drawn
         self.setPen(pen)
 
     def setPen(self, pen: QPen) -> None:  # noqa: N802 - Qt's name
@@ -177,23 +180,39 @@ class CurveItem(QGraphicsPathItem):
         if key != self._key:
             self._key, self._usual = key, usual_step(ts)
             self._edges = column_edges(x0, x1, columns) if x1 > x0 else np.array([x0])
-            self._drawn_ids[:] = -1
+            self._drawn_ids[:] = _NOTHING
         per = -(-columns // CHUNKS)
         inner = np.searchsorted(ts, self._edges[np.minimum(np.arange(1, CHUNKS) * per, self._edges.size - 1)])
         bounds = np.concatenate(([0], inner, [ts.size]))
         # Each sample's id stays while only appends happen: the buffer's version counts them.
         ids = bounds + (buffer.version - len(buffer) + part.start)
-        changed = np.flatnonzero((ids[:-1] != self._drawn_ids[:-1]) | (ids[1:] != self._drawn_ids[1:]))
+        changed = (ids[:-1] != self._drawn_ids[:-1]) | (ids[1:] != self._drawn_ids[1:])
+        if changed[0] and not raw and self._only_oldest_left(ids, ts, int(bounds[1])):
+            changed[0] = False
+            ids[0] = self._drawn_ids[0]  # still drawn from there
+        changed = np.flatnonzero(changed)
         for i in changed:
             self._draw_chunk(int(i), ts, values, int(bounds[i]), int(bounds[i + 1]), raw)
         self._drawn_ids = ids
         return changed.size
+
+    def _only_oldest_left(self, ids: np.ndarray, ts: FloatArray, first_end: int) -> bool:
+        """True when the first slice only lost its oldest samples and its first pixel column
+        still has samples: that column is drawn again once its last sample is gone (the
+        stalest it shows is one column of points just dropped), not on every drop, which a
+        full buffer does with each new point."""
+        drawn = self._drawn_ids
+        if drawn[0] == _NOTHING or self._first_column is None or ids[1] != drawn[1] or ids[0] <= drawn[0] or first_end == 0:
+            return False
+        return int(np.searchsorted(self._edges, ts[0], side="right")) - 1 == self._first_column
 
     def _draw_chunk(self, i: int, ts: FloatArray, values: FloatArray, a: int, b: int, raw: bool) -> None:
         end = min(b + 1, ts.size)  # and the next slice's first sample, to join it
         gaps = _gap_mask(ts[a:end], self._usual)
         chunk_ts, chunk_values = ts[a:b], values[a:b].astype(np.float64, copy=False)
         column = None if raw else _columns_of(chunk_ts, self._edges)
+        if i == 0:
+            self._first_column = int(column[0]) if column is not None and column.size else None
         pts = _points_of(chunk_ts, chunk_values, column, gaps[: max(0, b - a - 1)])
         gap_after = a < b < ts.size and bool(gaps[b - a - 1])
         joined = a < b < ts.size and not gap_after

@@ -80,9 +80,16 @@ def test_streaming_redraws_few_slices_and_draws_what_decimate_gives(qapp):
         if i % 37 == 0 or i == 149:
             want_ts, want_values = decimate(*buffer.arrays(), x0, x1, columns)
             got_ts, got_values = curve.points()
-            assert np.array_equal(got_ts, want_ts)
-            assert np.array_equal(got_values, want_values, equal_nan=True)
-    assert max(redrawn) <= 2  # the newest slice and the oldest: not the whole line
+            # The first pixel column may still show samples just dropped (it is drawn again
+            # when its last one goes); everything after it is what decimate gives.
+            edges = column_edges(x0, x1, columns)
+            first = np.searchsorted(edges, buffer.arrays()[0][0], side="right") - 1
+            after = edges[first + 1]
+            assert np.array_equal(got_ts[got_ts >= after], want_ts[want_ts >= after])
+            assert np.array_equal(got_values[got_ts >= after], want_values[want_ts >= after], equal_nan=True)
+            assert np.all(got_ts[got_ts < after] >= edges[first - 1])  # at most one column stale
+    assert max(redrawn) <= 2  # the newest slice, and the oldest when a column emptied
+    assert sum(redrawn) < 1.5 * len(redrawn)  # mostly the newest alone
     assert curve.show_buffer(buffer, x0, x1, columns) == 0  # nothing new: nothing computed
     buffer.clear()
     buffer.extend([T0, T0 + 1], [1.0, 2.0])  # rewritten: drawn again from scratch
