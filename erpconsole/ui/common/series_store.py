@@ -43,7 +43,12 @@ class SeriesStore:
             return False
         self._last_ts[target] = ts
         for key, value in points:
-            self.buffer(target, key).append(ts, value)
+            buf = self.buffer(target, key)
+            last = buf.last()
+            # Already there when the store's history seeded it while this poll was on its
+            # way here as a status: each poll once, the buffer in time order.
+            if last is None or ts > last[0]:
+                buf.append(ts, value)
         return True
 
     def record_host(self, snap: HostSnapshot) -> bool:
