@@ -40,6 +40,18 @@ def test_seed_puts_older_stored_points_in_front_whoever_asks_first():
     assert ("mem.percent", "") not in store.series("a")
 
 
+def test_a_poll_seeded_from_the_store_before_its_status_arrives_counts_once():
+    """A page built while polls run asks the store for history; the poll just written there
+    may still be on its way as a status."""
+    store = SeriesStore(100)
+    cpu, mem = ("cpu.percent", ""), ("mem.percent", "")
+    store.seed("a", {cpu: (np.array([40.0, 70.0]), np.array([7.0, 8.0]))})
+    assert store.record("a", 70.0, [(cpu, 8.0), (mem, 50.0)]) is True
+    assert store.record("a", 75.0, [(cpu, 9.0), (mem, 51.0)]) is True
+    assert store.buffer("a", cpu).arrays()[0].tolist() == [40.0, 70.0, 75.0]
+    assert store.buffer("a", mem).arrays()[0].tolist() == [70.0, 75.0]  # not seeded: kept
+
+
 def test_seed_keeps_the_newest_when_the_store_has_more_than_fits():
     store = SeriesStore(4)
     key = ("cpu.percent", "")
