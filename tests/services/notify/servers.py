@@ -77,7 +77,7 @@ class _Handler:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         mail = Mail(envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.original_content),
-                    session.ssl is not None,
+                    session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
                     session.auth_data.decode() if isinstance(session.auth_data, bytes) else session.auth_data)
         with self.lock:
             self.mails.append(mail)
@@ -89,7 +89,7 @@ class SmtpServer:
     when given); ``tls_files``: (cert, key) to offer STARTTLS."""
 
     def __init__(self, users: dict[str, str] | None = None, tls_files: tuple[Path, Path] | None = None,
-                 require_tls: bool = False) -> None:
+                 require_tls: bool = False, implicit_tls: bool = False) -> None:
         self.handler = _Handler()
         self.port = free_port()
         context = None
@@ -97,10 +97,11 @@ class SmtpServer:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(*map(str, tls_files))
         self.users = users or {}
+        tls = {"ssl_context": context} if implicit_tls else {"tls_context": context, "require_starttls": require_tls}
         self.controller = Controller(
-            self.handler, hostname="127.0.0.1", port=self.port, tls_context=context,
-            require_starttls=require_tls, authenticator=self._auth if users else None,
-            auth_required=bool(users), auth_require_tls=bool(tls_files))
+            self.handler, hostname="127.0.0.1", port=self.port, **tls,
+            authenticator=self._auth if users else None,
+            auth_required=bool(users), auth_require_tls=bool(tls_files) and not implicit_tls)
 
     def _auth(self, server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and self.users.get(auth_data.login.decode()) == auth_data.password.decode()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from erpconsole.services.notify.outbox import Backoff, deliver_due, waiting
 from erpconsole.services.secrets import SecretStore
 from tests.services.notify import rows
@@ -149,3 +151,30 @@ def test_a_server_that_never_answers_costs_the_deadline_and_no_more(tmp_path):
     for row_id in (first, second):
         assert rows.row(engine, row_id).last_error == (
             f"mail not delivered: the mail server at 127.0.0.1:{silent.port} did not answer within 0.5 s")
+
+
+# aiosmtpd warns of AUTH without STARTTLS; it does not see that the whole session is TLS here.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_ssl_from_the_first_byte_with_a_login(tmp_path):
+    cert, key = self_signed(tmp_path)
+    engine = rows.outbox(tmp_path)
+    secrets = SecretStore()
+    secrets.set("channel:oncall-mail", "s3cret-pass")
+    with SmtpServer(users={"alerts": "s3cret-pass"}, tls_files=(cert, key), implicit_tls=True) as server:
+        channels = rows.channels(tmp_path, mail_channel(server.port, f'user = "alerts"\nca_file = "{cert}"\n',
+                                                        tls="ssl"))
+        row_id = rows.add(engine, "oncall-mail")
+        assert deliver_due(engine, channels, secrets).sent == 1, rows.row(engine, row_id).last_error
+        (mail,) = server.mails
+    assert mail.tls and mail.login == "alerts"
+
+
+def test_a_plain_server_asked_for_starttls_is_not_sent_to_in_clear(tmp_path):
+    engine = rows.outbox(tmp_path)
+    with SmtpServer() as server:
+        channels = rows.channels(tmp_path, mail_channel(server.port, tls="starttls"))
+        row_id = rows.add(engine, "oncall-mail")
+        deliver_due(engine, channels, SecretStore())
+        assert server.mails == []
+    assert rows.row(engine, row_id).last_error.startswith(
+        f"mail not delivered: the mail server at 127.0.0.1:{server.port} does not offer STARTTLS")
