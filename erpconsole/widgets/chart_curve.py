@@ -144,6 +144,8 @@ class CurveItem(QGraphicsPathItem):
         self._points: list[tuple[FloatArray, FloatArray]] = [(np.empty(0), np.empty(0))] * CHUNKS
         self._breaks_after = np.zeros(CHUNKS, dtype=bool)
         self._ranges = np.full((CHUNKS, 2), np.nan)  # finite min, max of each slice in view
+        self._stale = False  # a slice was drawn since _range was found
+        self._range: tuple[float, float] | None = None
         self._key: tuple | None = None
         self._usual = 0.0
         self._edges = np.empty(0)
@@ -165,6 +167,7 @@ class CurveItem(QGraphicsPathItem):
             self._set_part(i, np.empty(0), np.empty(0), None)
         self._breaks_after[:] = False
         self._ranges[:] = np.nan
+        self._stale, self._range = False, None
 
     def show_buffer(self, buffer: RingBuffer, x0: float, x1: float, columns: int) -> int:
         """Draws ``buffer``'s samples on ``columns`` pixel columns spanning [x0, x1]; returns
@@ -219,20 +222,23 @@ class CurveItem(QGraphicsPathItem):
         self._set_part(i, *pts, (ts[b], values[b]) if joined else None)
         self._breaks_after[i] = gap_after
         self._ranges[i] = np.inf  # found when asked (charts with a fixed axis never ask)
+        self._stale = True
 
     def value_range(self) -> tuple[float, float] | None:
         """Finite min and max of the samples inside the x range last drawn, or None. The
         points drawn hold each pixel column's min and max, so they give the same answer."""
         if self._key is None:
             return None
-        x0, x1 = self._key[2], self._key[3]
-        for i in np.flatnonzero(np.isinf(self._ranges[:, 0])):
-            ts, values = self._points[i]
-            inside = values[(ts >= x0) & (ts <= x1) & np.isfinite(values)]
-            self._ranges[i] = (inside.min(), inside.max()) if inside.size else (np.nan, np.nan)
-        if np.isnan(self._ranges[:, 0]).all():
-            return None
-        return float(np.nanmin(self._ranges[:, 0])), float(np.nanmax(self._ranges[:, 1]))
+        if self._stale:
+            self._stale = False
+            x0, x1 = self._key[2], self._key[3]
+            for i in np.flatnonzero(np.isinf(self._ranges[:, 0])):
+                ts, values = self._points[i]
+                inside = values[(ts >= x0) & (ts <= x1) & np.isfinite(values)]
+                self._ranges[i] = (inside.min(), inside.max()) if inside.size else (np.nan, np.nan)
+            lo, hi = float(np.fmin.reduce(self._ranges[:, 0])), float(np.fmax.reduce(self._ranges[:, 1]))
+            self._range = None if np.isnan(lo) else (lo, hi)  # fmin/fmax pass over NaN
+        return self._range
 
     def _set_part(self, i: int, ts: FloatArray, values: FloatArray, join: tuple[float, float] | None) -> None:
         self._points[i] = (ts, values)
