@@ -51,3 +51,13 @@ def test_a_store_password_with_a_slash_is_masked(tmp_path):
     r = run("audit", "verify", "--store", url, extra_env={"ERPCONSOLE_AUDIT_KEY": "k" * 64})
     assert r.returncode == 3 and "postgresql+psycopg://monitor:***@127.0.0.1:1/store" in r.stderr, r.stderr
     assert SECRET not in r.stderr + r.stdout
+
+
+def test_a_wecom_robot_url_with_its_key_is_refused_on_its_line(tmp_path):
+    # WeCom gives the robot as one URL, ...send?key=...: that key is the credential.
+    inv = tmp_path / "inv.toml"
+    inv.write_text('[[channels]]\nname = "ops-wecom"\nkind = "wecom"\n'
+                   f'url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={SECRET}"\n')
+    r = run("inspect", "--inventory", str(inv))
+    assert r.returncode == 3 and r.stderr.startswith(f"erpconsole: {inv}:4: url holds a secret (?key=)"), r.stderr
+    assert SECRET not in r.stderr + r.stdout

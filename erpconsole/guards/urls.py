@@ -15,10 +15,10 @@ MASK = "***"
 # A query key names a secret when it holds one of these ...
 _SECRET_PARTS = ("password", "passwd", "passphrase", "secret", "token", "credential", "apikey")
 # ... or one of its words (split at _ - .) is one of these.
-_SECRET_WORDS = frozenset({"pass", "pwd", "pw"})
+_SECRET_WORDS = frozenset({"pass", "pwd", "pw", "key"})  # key: WeCom's robot, Google's APIs
 # ... unless it names where a secret is, not the secret: libpq's passfile, sslkey (a file).
 _NOT_SECRET = frozenset({"passfile", "sslkey", "sslcert", "sslrootcert", "sslcrl", "sslcrldir",
-                         "ssl_key", "ssl_cert", "ssl_ca", "password_env", "key_file"})
+                         "ssl_key", "ssl-key", "ssl_cert", "ssl_ca", "password_env", "key_file"})
 
 _SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*://"
 _USERINFO_PASSWORD = re.compile(r"^(" + _SCHEME + r"[^/@\s:?#]*:)([^/\s]+)(@)")  # to the last @
@@ -30,7 +30,8 @@ _PAIR_IN_TEXT = re.compile(r"(?<![\w?&;])([A-Za-z_][\w\-.]*)\s*=\s*('[^']*'|\"[^
 
 
 def is_secret_key(key: str) -> bool:
-    """``password``, ``sslpassword``, ``passwd``, ``pass``, ``api_token``; not ``passfile``."""
+    """``password``, ``sslpassword``, ``passwd``, ``pass``, ``api_token``, ``key``; not
+    ``passfile`` or ``sslkey`` (where a secret is kept, not the secret)."""
     lowered = unquote_plus(key).strip().lower()
     if lowered in _NOT_SECRET or lowered.endswith("_env"):
         return False

@@ -26,6 +26,10 @@ SECRET = "hunter22"
     (f"postgresql+psycopg://m@h/db?sslpassword={SECRET}#x", "?sslpassword="),
     (f"postgresql+psycopg://m@h/db?Pass%77ord={SECRET}", "?Password="),
     ("postgresql+psycopg://m@h/db?sslmode=require&passfile=/etc/pgpass&sslkey=/k", None),
+    ("mysql+pymysql://m@h/db?ssl_ca=/ca.pem&ssl_key=/k.pem&ssl_cert=/c.pem", None),
+    # WeCom's robot URL is the whole credential: its key was neither refused nor masked.
+    (f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={SECRET}", "?key="),
+    (f"https://maps.example.org/v1?api_key={SECRET}&q=1", "?api_key="),
     ("sqlite:////var/lib/erp.db?mode=ro", None),
     ("postgresql+psycopg://m@h:5432/db", None),
     ("postgresql+psycopg://m@[::1]:5432/db", None),
