@@ -1,8 +1,8 @@
 """From a condition that has held for for_s to the mail accepted by a local SMTP server: the
 real AlertService fires (one outbox row, same transaction), the real sender loop delivers it to
 aiosmtpd on loopback. Timed from the observe() call that fires the alert to the server's
-DATA accepted, over --alerts alerts; with the loop polling every second as the console and
-agent run it, and with the alerts service waking it (``OutboxSender.wake``) for comparison.
+DATA accepted, over --alerts alerts; with the loop passing every 0.25 s as the console runs it,
+and with the alerts service waking it (``OutboxSender.wake``) for comparison.
 
     .venv/bin/python benchmarks/notify.py [--alerts 40]
 

