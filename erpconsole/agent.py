@@ -101,10 +101,10 @@ class Agent:
                 break
             except Exception as exc:  # noqa: BLE001 - said, then tried again
                 wait = STORE_RETRY_S[min(attempt, len(STORE_RETRY_S) - 1)]
-                log.warning("%s", _("the store at {url} could not open ({error}); trying again in "
-                                    "{wait}, polling meanwhile").format(
-                    url=self.shown_url, error=mask_text(f"{type(exc).__name__}: {exc}"),
-                    wait=duration(wait)))
+                log.warning("%s", _("the store at {url} could not open; trying again in {wait}, "
+                                    "polling meanwhile: {error}").format(
+                    url=self.shown_url, wait=duration(wait), error=_first_line(exc)))
+                log.info("the store's error in full", exc_info=True)
                 if self._stop.wait(wait):
                     return False
         self._attach(store)
@@ -165,8 +165,8 @@ class Agent:
         except Exception as exc:  # noqa: BLE001 - the lease runs out by itself; said once
             if not self._lease_failing:
                 log.warning("%s", _("the store at {url} could not be asked who evaluates the "
-                                    "alert rules ({error}); this agent keeps polling").format(
-                    url=self.shown_url, error=mask_text(f"{type(exc).__name__}: {exc}")))
+                                    "alert rules; this agent keeps polling: {error}").format(
+                    url=self.shown_url, error=_first_line(exc)))
             self._lease_failing = True
             return
         self._lease_failing = False
@@ -214,6 +214,12 @@ class Agent:
             self.writer.close(timeout=3.0)
         if self.store is not None:
             self.store.close()
+
+
+def _first_line(exc: Exception) -> str:
+    """An error in one line with its secrets masked: a driver's message runs over several."""
+    lines = str(exc).strip().splitlines()
+    return mask_text(f"{type(exc).__name__}: {lines[0] if lines else ''}")
 
 
 def _guarded(call: Callable[[], object]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,100 @@ def test_the_agent_reads_the_backup_sets_and_logs_what_it_found(tmp_path):
         assert code == 0
     finally:
         agent.kill()
+
+
+def test_a_poll_hung_on_a_frozen_host_does_not_hold_the_stop(tmp_path, sshd, client_keys):
+    import psutil
+
+    server = sshd()
+    inv = inventory(tmp_path, server, client_keys)
+    inv.write_text(inv.read_text().replace("interval_s = 1\n", "interval_s = 1\ntimeout_s = 120\n"))
+    store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    agent = AgentProc(["--inventory", str(inv), "--store", store], agent_env(tmp_path))
+    frozen = []
+    try:
+        wait_until(lambda: "app-1" in samples_of(store), 60, "samples of app-1")
+        root = psutil.Process(server.proc.pid)
+        frozen = [root, *root.children(recursive=True)]
+        for p in frozen:  # the kernel still answers TCP; sshd says nothing more
+            p.send_signal(signal.SIGSTOP)
+        # No sample for 2 s at a 1 s interval: a poll waits on the frozen host (its deadline
+        # is 120 s), and the stop must not wait for it.
+        wait_until(lambda: store_rows(store, "SELECT MAX(ts) FROM samples")[0][0] < time.time() - 2, 30,
+                   "app-1 answering no more")
+        code, elapsed = agent.stop(signal.SIGTERM)
+        assert code == 0, agent.lines
+        assert elapsed < 10, elapsed
+    finally:
+        agent.kill()
+        for p in frozen:
+            try:
+                p.send_signal(signal.SIGCONT)
+            except psutil.NoSuchProcess:
+                pass
+
+
+def test_a_store_that_is_not_there_yet_is_waited_for_and_what_was_polled_meanwhile_is_kept(
+        tmp_path, sshd, client_keys, pg_admin):
+    from sqlalchemy import text
+
+    from tests.dbservers import unique
+
+    server = sshd()
+    name = unique("erpc_test_later")
+    store = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    agent = AgentProc(["--inventory", str(inventory(tmp_path, server, client_keys)), "--store", store],
+                      agent_env(tmp_path))
+    try:
+        agent.wait_line("could not open", 60)
+        agent.wait_line("polling meanwhile", 1)
+        with pg_admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        agent.wait_line("evaluates the alert rules", 60)  # the retry 5 s later opened it
+        opened = time.time()
+        wait_until(lambda: "app-1" in samples_of(store), 30, "samples in the store once it opened")
+        first = store_rows(store, "SELECT MIN(x.ts) FROM samples x")[0][0]
+        assert first < opened - 1  # polled while the store was away, written once it opened
+        code, _elapsed = agent.stop()
+        assert code == 0
+    finally:
+        agent.kill()
+        with pg_admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_a_notification_not_delivered_when_the_agent_is_killed_is_sent_by_the_next_one(
+        tmp_path, sshd, client_keys):
+    server = sshd()
+    store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    with HttpServer(answer=lambda _request: (500, b"gateway down")) as hook:
+        inv = inventory(tmp_path, server, client_keys)
+        inv.write_text("[alerts]\nfor_s = 2\n\n" + inv.read_text() +
+                       f'\n[[channels]]\nname = "hook"\nkind = "webhook"\nurl = "{hook.url}/alerts"\n'
+                       '\n[[routes]]\nseverity = "critical"\nchannels = ["hook"]\n')
+        args = ["--inventory", str(inv), "--store", store, "--lease", "3"]
+        first = AgentProc(args, agent_env(tmp_path))
+        second = None
+        try:
+            first.wait_line("evaluates the alert rules", 60)
+            wait_until(lambda: "app-1" in samples_of(store), 60, "samples of app-1")
+            server.kill()
+            wait_until(lambda: store_rows(store, "SELECT last_error FROM outbox WHERE sent_at IS NULL "
+                                                 "AND last_error IS NOT NULL"), 60,
+                       "the firing row tried once and kept with why it was not delivered")
+            first.proc.send_signal(signal.SIGKILL)
+            first.proc.wait(10)
+            hook.answer = None  # the gateway answers again
+
+            second = AgentProc(args, agent_env(tmp_path))
+            second.wait_line(f":{second.pid}) evaluates the alert rules", 60)
+            wait_until(lambda: store_rows(store, "SELECT COUNT(*) FROM outbox WHERE transition = 'firing' "
+                                                 "AND sent_at IS NOT NULL") == [(1,)], 90,
+                       "the firing row delivered by the agent that took over")
+        finally:
+            first.kill()
+            if second is not None:
+                second.kill()
+    firing = [r for r in hook.requests if r.json()["transition"] == "firing"]
+    assert len({r.headers["idempotency-key"] for r in firing}) == 1  # one notification, retried
+    assert firing[-1].json()["target"] == "app-1"
