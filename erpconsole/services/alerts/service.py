@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import queue
 import socket
 import threading
 import time
@@ -26,7 +27,7 @@ from erpconsole.services.alerts.rules import compile_rules, runbook_text
 from erpconsole.services.alerts.silences import silenced_by
 from erpconsole.services.alerts.store import AlertRow, AlertStore
 from erpconsole.services.models import TargetStatus
-from erpconsole.services.store.lock import RULES, StoreLease
+from erpconsole.services.store.lock import RULES, STATEMENT_TIMEOUT_MS, StoreLease
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,12 @@ class AlertService:
         self._thread: threading.Thread | None = None
         self.last_tick_at: float | None = None  # by the clock: the last tick that evaluated
         self._sources: list[list] = []  # [read(now) -> statuses, every_s, next_at]
+        # Transitions wait here for the alerts thread (or are written at once before start).
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._failed: tuple | None = None
+        self._write_lock = threading.Lock()
+        self._threaded = False
+        self._wake = threading.Event()  # a transition is waiting
 
     # -- the lease ------------------------------------------------------------------------------
 
@@ -116,7 +123,9 @@ class AlertService:
         with self._lock:
             transitions = self.evaluator.observe(status.target, active, judged, now)
             if transitions:
-                self._write(transitions, now)
+                self._submit(transitions, now)  # in the evaluator's order
+        if transitions and not self._threaded:
+            self._drain()
         return transitions
 
     def tick(self, now: float | None = None) -> None:
@@ -126,8 +135,9 @@ class AlertService:
         with self._lock:
             transitions = self.evaluator.tick(now)
             if transitions:
-                self._write(transitions, now)
+                self._submit(transitions, now)
         self._pull(now)
+        self._drain()
         self._silences(now)
         if self.config.escalate_after_s > 0:
             self._escalate(now)
@@ -156,9 +166,34 @@ class AlertService:
 
     # -- writing --------------------------------------------------------------------------------
 
+    def _submit(self, transitions: list[ev.Transition], now: float) -> None:
+        self._queue.put((transitions, now))
+        self._wake.set()
+
+    def _drain(self) -> None:
+        """Writes what the evaluator decided, in order. On the alerts thread when started, so a
+        store that is slow or gone never holds a poll's worker; a batch that fails is tried
+        again, first, on the next round."""
+        with self._write_lock:
+            while True:
+                if self._failed is None:
+                    try:
+                        self._failed = self._queue.get_nowait()
+                    except queue.Empty:
+                        return
+                transitions, now = self._failed
+                try:
+                    self._write(transitions, now)
+                except Exception:  # noqa: BLE001 - kept, and written when the store answers
+                    log.warning("alert transitions not written yet", exc_info=True)
+                    return
+                self._failed = None
+
     def _write(self, transitions: list[ev.Transition], now: float) -> None:
         silences = self.store.silences(now) if any(t.kind == ev.FIRING for t in transitions) else []
         with self.store.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # a store that hangs fails and is tried again
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
             for t in transitions:
                 self._write_one(conn, t, now, silences)
 
@@ -259,6 +294,7 @@ class AlertService:
         its results (the console, the agent)."""
         if monitor is not None:
             monitor.subscribe(on_status=self._on_status)
+        self._threaded = True
         self._thread = threading.Thread(target=self._run, name="alerts", daemon=True)
         self._thread.start()
 
@@ -269,16 +305,22 @@ class AlertService:
             log.exception("alert evaluation for %s", status.target)
 
     def _run(self) -> None:
-        while True:
-            try:
-                self.tick()
-            except Exception:  # noqa: BLE001 - the next tick tries again
-                log.exception("alert tick")
-            if self._stop.wait(TICK_S):
-                return
+        next_tick = 0.0
+        while not self._stop.is_set():
+            if time.monotonic() >= next_tick:
+                next_tick = time.monotonic() + TICK_S
+                try:
+                    self.tick()
+                except Exception:  # noqa: BLE001 - the next tick tries again
+                    log.exception("alert tick")
+            self._wake.wait(max(0.0, next_tick - time.monotonic()))
+            self._wake.clear()
+            self._drain()
+        self._drain()  # what was decided before the stop is in the store
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(10)
         if self.lease.held:
