@@ -57,6 +57,8 @@ def test_list_ack_unack_as_the_contract_says(fired) -> None:
         alert_id, "firing", "target_down", "erp-app-1")
     table = run("alerts", "list", "--store", url)
     assert table.returncode == 0 and alert_id in table.stdout and "firing" in table.stdout
+    # The service that fired it stopped (and gave its lease up): the list says nobody keeps it.
+    assert "no console or agent evaluates the rules for this store now" in table.stdout
 
     done = run("alerts", "ack", alert_id, "--comment", "restarting sshd", "--store", url)
     assert done.returncode == 0, done.stderr
@@ -106,3 +108,17 @@ def test_a_rule_on_a_metric_that_does_not_exist_is_refused_at_load(tmp_path: Pat
     done = run("inspect", "--inventory", str(inv))
     assert done.returncode == 3
     assert f"{inv}:1: " in done.stderr and 'metric "cpu.procent" does not exist' in done.stderr
+
+
+def test_the_list_names_the_process_that_keeps_it_up_to_date(fired, tmp_path: Path) -> None:
+    url, _id = fired
+    inv = tmp_path / "inv.toml"
+    engine = make_engine(url)
+    service = AlertService(engine, load_inventory(inv), holder="ops@noc-1:4242")
+    try:
+        assert service.take_lock()
+        done = run("alerts", "list", "--store", url)
+        assert done.returncode == 0 and "rules evaluated by ops@noc-1:4242" in done.stdout
+    finally:
+        service.stop()
+        engine.dispose()

@@ -58,14 +58,29 @@ def _list(store: AlertStore, fmt: str = "table", include_resolved: bool = False,
     rows = store.alerts(include_resolved)
     if fmt == "json":
         return EXIT_OK, json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=1) + "\n", ""
+    who = _evaluator(store)
     if not rows:
-        return EXIT_OK, (_("no alerts") if include_resolved else _("no active alerts")) + "\n", ""
+        return EXIT_OK, (_("no alerts") if include_resolved else _("no active alerts")) + "\n" + who, ""
     head = (_("ID"), _("STATE"), _("SEVERITY"), _("TARGET"), _("RULE"), _("SINCE"), _("SUMMARY"))
     table = [head] + [(r.id, r.state, r.severity, r.target, r.rule, _iso(r.started_at), _summary(r))
                       for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths)) + "  " + row[-1] for row in table]
-    return EXIT_OK, "\n".join(lines) + "\n", ""
+    return EXIT_OK, "\n".join(lines) + "\n" + who, ""
+
+
+def _evaluator(store: AlertStore) -> str:
+    """Who keeps these alerts up to date: a list read while no process evaluates is stale."""
+    from erpconsole.services.store.lock import RULES, StoreLease
+
+    try:
+        holder = StoreLease(store.engine, RULES, holder="-").current()
+    except Exception:  # noqa: BLE001 - the table is the answer; this line is a courtesy
+        return ""
+    if holder is None or holder.lapsed:
+        return _("no console or agent evaluates the rules for this store now: these alerts are not "
+                 "kept up to date\n")
+    return _("rules evaluated by {holder}\n").format(holder=holder.holder)
 
 
 def _summary(r: AlertRow) -> str:
