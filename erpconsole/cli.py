@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from erpconsole import __version__
+from erpconsole import __version__, shell_alerts
 from erpconsole.i18n import _, ngettext
 
 EXIT_OK, EXIT_WARNING, EXIT_CRITICAL, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -73,47 +73,11 @@ def _parser() -> argparse.ArgumentParser:
                      "earlier, kept elsewhere; exit 2 when the chain no longer holds it")
     aud.add_argument("--limit", type=int, default=50, metavar="N", help="rows to list (default 50)")
 
-    _alerts_parser(sub, common)
+    shell_alerts.add_parsers(sub, common)
     sec = sub.add_parser("secret", help="store or remove a secret in keyring")
     sec.add_argument("action", choices=("set", "delete"))
     sec.add_argument("name", metavar="NAME", help="for example ssh:erp-app-1 or db:erp-db")
     return p
-
-
-def _alerts_parser(sub, common) -> None:
-    al = sub.add_parser("alerts", help="list, acknowledge and silence alerts from the shell")
-    acts = al.add_subparsers(dest="action", metavar="ACTION", required=True)
-    ls = acts.add_parser("list", parents=[common], help="active alerts (--all: resolved too)")
-    ls.add_argument("--format", choices=("table", "json"), default="table")
-    ls.add_argument("--all", action="store_true", dest="include_resolved")
-    ack = acts.add_parser("ack", parents=[common], help="acknowledge: stops escalation, not resolution")
-    ack.add_argument("alert_id", metavar="ID")
-    ack.add_argument("--comment", required=True, metavar="TEXT")
-    unack = acts.add_parser("unack", parents=[common], help="take an acknowledgement back")
-    unack.add_argument("alert_id", metavar="ID")
-    sil = acts.add_parser("silence", parents=[common], help="no notifications for a target or tag for a while")
-    which = sil.add_mutually_exclusive_group(required=True)
-    which.add_argument("--target", metavar="NAME")
-    which.add_argument("--tag", metavar="TAG")
-    sil.add_argument("--for", dest="duration", required=True, metavar="DURATION", help="30m, 2h, 1d")
-    sil.add_argument("--comment", required=True, metavar="TEXT")
-    unsil = acts.add_parser("unsilence", parents=[common], help="end a silence now")
-    unsil.add_argument("silence_id", metavar="ID")
-
-
-def _alerts(args: argparse.Namespace) -> int:
-    from erpconsole.app import default_store_url
-    from erpconsole.services.alerts.commands import run
-
-    keys = ("alert_id", "comment", "target", "tag", "duration", "silence_id", "include_resolved")
-    kw = {k: getattr(args, k) for k in keys if hasattr(args, k)}
-    if hasattr(args, "format"):
-        kw["fmt"] = args.format
-    code, out, err = run(args.action, args.store or default_store_url(), **kw)
-    sys.stdout.write(out)
-    if err:
-        print(err, file=sys.stderr)
-    return code
 
 
 def _lease_seconds(text: str) -> float:
@@ -401,7 +365,7 @@ def _run(argv: list[str] | None) -> int:
     except SystemExit as exc:  # argparse says 2 for bad usage: CRITICAL to a monitoring system
         return EXIT_UNKNOWN if exc.code == 2 else int(exc.code or 0)
     command = args.command or "gui"
-    if command in ("secret", "audit", "alerts") and not logging.getLogger().handlers:  # inspect sets its own
+    if command in ("secret", "audit", "alerts", "notify") and not logging.getLogger().handlers:  # inspect sets its own
         from erpconsole.guards.logs import stderr_handler
 
         # What Python's last-resort handler would print, with a URL's secrets masked.
@@ -413,7 +377,9 @@ def _run(argv: list[str] | None) -> int:
     if command == "audit":
         return _audit(args)
     if command == "alerts":
-        return _alerts(args)
+        return shell_alerts.alerts(args)
+    if command == "notify":
+        return shell_alerts.notify(args, _load_inventory)
     if command == "agent":
         from erpconsole import agent  # no Qt: a contract keeps it so
 

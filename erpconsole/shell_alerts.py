@@ -1,0 +1,71 @@
+"""The shell's side of alerts and notifications: `erpconsole alerts list|ack|unack|silence|
+unsilence` and `erpconsole notify status|test`, parsed here and run by their services (cli.py
+stays the entry and the other commands)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_UNKNOWN = 3
+
+
+def add_parsers(sub, common) -> None:
+    al = sub.add_parser("alerts", help="list, acknowledge and silence alerts from the shell")
+    acts = al.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ls = acts.add_parser("list", parents=[common], help="active alerts (--all: resolved too)")
+    ls.add_argument("--format", choices=("table", "json"), default="table")
+    ls.add_argument("--all", action="store_true", dest="include_resolved")
+    ack = acts.add_parser("ack", parents=[common], help="acknowledge: stops escalation, not resolution")
+    ack.add_argument("alert_id", metavar="ID")
+    ack.add_argument("--comment", required=True, metavar="TEXT")
+    unack = acts.add_parser("unack", parents=[common], help="take an acknowledgement back")
+    unack.add_argument("alert_id", metavar="ID")
+    sil = acts.add_parser("silence", parents=[common], help="no notifications for a target or tag for a while")
+    which = sil.add_mutually_exclusive_group(required=True)
+    which.add_argument("--target", metavar="NAME")
+    which.add_argument("--tag", metavar="TAG")
+    sil.add_argument("--for", dest="duration", required=True, metavar="DURATION", help="30m, 2h, 1d")
+    sil.add_argument("--comment", required=True, metavar="TEXT")
+    unsil = acts.add_parser("unsilence", parents=[common], help="end a silence now")
+    unsil.add_argument("silence_id", metavar="ID")
+    nt = sub.add_parser("notify", help="what the outbox holds undelivered and why; a test message")
+    nacts = nt.add_subparsers(dest="action", metavar="ACTION", required=True)
+    nacts.add_parser("status", parents=[common], help="channels with notifications waiting, and why").add_argument(
+        "--format", choices=("table", "json"), default="table")
+    nacts.add_parser("test", parents=[common], help="send a test message through a channel now").add_argument(
+        "channel", metavar="CHANNEL", help="a [[channels]] name")
+
+
+def alerts(args: argparse.Namespace) -> int:
+    from erpconsole.services.alerts.commands import run
+    from erpconsole.services.store.db import default_store_url  # app's is this one, without Qt
+
+    keys = ("alert_id", "comment", "target", "tag", "duration", "silence_id", "include_resolved")
+    kw = {k: getattr(args, k) for k in keys if hasattr(args, k)}
+    if hasattr(args, "format"):
+        kw["fmt"] = args.format
+    code, out, err = run(args.action, args.store or default_store_url(), **kw)
+    sys.stdout.write(out)
+    if err:
+        print(err, file=sys.stderr)
+    return code
+
+
+def notify(args: argparse.Namespace, load_inventory) -> int:
+    from erpconsole.services.notify import commands
+
+    if args.action == "status":
+        from erpconsole.services.store.db import default_store_url
+
+        code, out, err = commands.status(args.store or default_store_url(), args.format)
+    else:
+        from erpconsole.services.alerts.service import person
+
+        inventory, error = load_inventory(args.inventory)
+        code, out, err = (EXIT_UNKNOWN, "", f"erpconsole: {error}") if inventory is None else \
+            commands.test(inventory, args.channel, person())
+    sys.stdout.write(out)
+    if err:
+        print(err, file=sys.stderr)
+    return code
