@@ -51,10 +51,11 @@ class AlertService:
         self.config = inventory.alerts
         self.rules = compile_rules(inventory)
         self._by_name = {r.name: r for r in self.rules}
-        self._tags: dict[str, frozenset[str]] = {LOCAL_HOST: frozenset()}
-        for entry in (*inventory.hosts, *inventory.databases):
-            self._tags[entry.name] = frozenset(entry.tags)
+        self._tags: dict[str, frozenset[str]] = {}
         self._rules_for: dict[str, ev.RuleSet] = {}
+        self._inventory = None
+        self._targets_from(inventory)
+        self._monitor = None
         self.evaluator = ev.Evaluator(self.config.for_s, self.config.clear_s)
         self.clock = clock
         self.lease = StoreLease(engine, RULES, holder, lock_ttl_s)
@@ -107,6 +108,16 @@ class AlertService:
 
     # -- the monitor's results ------------------------------------------------------------------
 
+    def _targets_from(self, inventory: Inventory) -> None:
+        """Each target's tags, which rules and routes select by; again when the monitor's
+        inventory changed (a host added or edited in the window)."""
+        if inventory is self._inventory:
+            return
+        tags = {LOCAL_HOST: frozenset()}
+        for entry in (*inventory.hosts, *inventory.databases):
+            tags[entry.name] = frozenset(entry.tags)
+        self._inventory, self._tags, self._rules_for = inventory, tags, {}
+
     def rules_for(self, target: str) -> ev.RuleSet:
         found = self._rules_for.get(target)
         if found is None:
@@ -132,6 +143,8 @@ class AlertService:
         now = self.clock() if now is None else now
         if not self.take_lock():
             return
+        if self._monitor is not None:
+            self._targets_from(self._monitor.inventory)
         with self._lock:
             transitions = self.evaluator.tick(now)
             if transitions:
@@ -293,10 +306,15 @@ class AlertService:
         """Takes the lock if it can and ticks on a thread of its own; ``monitor``: subscribe to
         its results (the console, the agent)."""
         if monitor is not None:
-            monitor.subscribe(on_status=self._on_status)
+            self.watch(monitor)
         self._threaded = True
         self._thread = threading.Thread(target=self._run, name="alerts", daemon=True)
         self._thread.start()
+
+    def watch(self, monitor) -> None:
+        """Judge every result ``monitor`` hands on; its inventory's tags follow its changes."""
+        self._monitor = monitor
+        monitor.subscribe(on_status=self._on_status)
 
     def _on_status(self, status: TargetStatus) -> None:
         try:

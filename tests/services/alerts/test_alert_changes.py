@@ -116,3 +116,23 @@ def test_a_window_across_midnight_runs_into_the_next_day(when: str, inside: bool
     window = MaintenanceConfig("backup", target="erp-app-1", weekday=6, start_min=23 * 60, end_min=60)
     ts = time.mktime(datetime.strptime(when, "%Y-%m-%d %H:%M").timetuple())
     assert in_window(window, "erp-app-1", (), ts) is inside
+
+
+def test_a_host_added_in_the_window_is_routed_by_its_tags(make_service) -> None:
+    from erpconsole.config import HostConfig
+    from erpconsole.services.monitor import Monitor
+
+    tagged = HOOKS.replace('[[routes]]\nchannels = ["chat"]', '[[routes]]\ntags = ["db"]\nchannels = ["chat"]')
+    service = make_service(tagged)
+    monitor = Monitor(service._inventory, None, max_workers=1)
+    try:
+        service.watch(monitor)
+        monitor.add_host(HostConfig(name="erp-db-2", address="127.0.0.1", tags=("db",)))
+        assert service.take_lock()
+        service.tick()
+        for _ in range(2):
+            service.observe(status(Health.UNREACHABLE, target="erp-db-2"))
+        [alert] = service.store.alerts()
+        assert sorted(ch for _a, _t, ch, *_r in service.store.outbox(alert.id)) == ["chat", "pager"]
+    finally:
+        monitor.stop()
