@@ -38,10 +38,11 @@ def _name_its_pools(apprise_module) -> None:
 
 
 def send(channel: ChannelConfig, rendered: Rendered, url: str) -> None:
+    # apprise 2 imports imghdr (deprecated in 3.11) as it loads its plugins, at first use:
+    # not a warning for the person reading the agent's journal.
+    warnings.filterwarnings("ignore", "'imghdr' is deprecated", DeprecationWarning)
     try:
-        with warnings.catch_warnings():  # apprise 1.x imports imghdr, deprecated in 3.11
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import apprise
+        import apprise
     except ImportError:
         raise DeliveryError(_("apprise is not installed; install it with pip install apprise")) from None
     _name_its_pools(apprise)
