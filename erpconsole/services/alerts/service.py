@@ -56,6 +56,7 @@ class AlertService:
         self._inventory = None
         self._targets_from(inventory)
         self._monitor = None
+        self._polled: set[str] = set()  # targets whose results came from the monitor
         self.evaluator = ev.Evaluator(self.config.for_s, self.config.clear_s)
         self.clock = clock
         self.lease = StoreLease(engine, RULES, holder, lock_ttl_s)
@@ -145,6 +146,7 @@ class AlertService:
             return
         if self._monitor is not None:
             self._targets_from(self._monitor.inventory)
+            self._drop_unwatched(now)
         with self._lock:
             transitions = self.evaluator.tick(now)
             if transitions:
@@ -311,12 +313,33 @@ class AlertService:
         self._thread = threading.Thread(target=self._run, name="alerts", daemon=True)
         self._thread.start()
 
+    def _drop_unwatched(self, now: float) -> None:
+        """A target taken out of the monitor (removed in the window) resolves its alerts: nobody
+        would ever see them clear."""
+        with self._lock:
+            gone = {t.target for t in self.evaluator.tracked()
+                    if t.target in self._polled and not self._monitor.is_watched(t.target)}
+            for target in gone:
+                self.evaluator.forget(target)
+                self._polled.discard(target)
+        if not gone:
+            return
+        self._drain()
+        with self.store.engine.begin() as conn:
+            for row in self.store.open_alerts():
+                if row.target in gone:
+                    if row.state == "pending":
+                        self.store.delete_pending(conn, row.id)
+                    else:
+                        self._resolve(conn, row.id, now)
+
     def watch(self, monitor) -> None:
         """Judge every result ``monitor`` hands on; its inventory's tags follow its changes."""
         self._monitor = monitor
         monitor.subscribe(on_status=self._on_status)
 
     def _on_status(self, status: TargetStatus) -> None:
+        self._polled.add(status.target)
         try:
             self.observe(status)
         except Exception:  # noqa: BLE001 - a store hiccup must not stop the monitor's callbacks

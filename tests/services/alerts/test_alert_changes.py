@@ -136,3 +136,27 @@ def test_a_host_added_in_the_window_is_routed_by_its_tags(make_service) -> None:
         assert sorted(ch for _a, _t, ch, *_r in service.store.outbox(alert.id)) == ["chat", "pager"]
     finally:
         monitor.stop()
+
+
+def test_a_host_removed_in_the_window_resolves_its_alerts(make_service) -> None:
+    from erpconsole.config import HostConfig
+    from erpconsole.services.monitor import Monitor
+
+    clock = Clock()
+    service = make_service(clock=clock)
+    monitor = Monitor(service._inventory, None, max_workers=1)
+    try:
+        service.watch(monitor)
+        monitor.add_host(HostConfig(name="erp-app-9", address="127.0.0.1", tags=("prod",)))
+        assert service.take_lock()
+        for _ in range(2):
+            service._on_status(status(Health.UNREACHABLE, target="erp-app-9"))
+        [alert] = service.store.alerts()
+        monitor.remove_host("erp-app-9")
+        clock.advance(30)
+        service.tick()
+        row = service.store.get(alert.id)
+        assert (row.state, row.resolved_at) == ("resolved", clock.now)
+        assert [t for _a, t, *_r in service.store.outbox(alert.id)] == ["firing", "firing", "resolved", "resolved"]
+    finally:
+        monitor.stop()
