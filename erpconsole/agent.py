@@ -38,8 +38,8 @@ TICK_S = 1.0
 STOP_BUDGET_S = 9.0  # under the 10 s of the contract and systemd's TimeoutStopSec
 STORE_RETRY_S = (5.0, 10.0, 20.0, 40.0, 60.0)
 LEASE_LOOK_S = 2.0  # how soon a change of holder is said
-SEND_EVERY_S = 1.0
 KIND = "agent"  # the event log's kind for what the agent itself says
+
 
 def say(line: str) -> None:
     """A line for the person or the journal reading stderr, and for the log file."""
@@ -66,7 +66,7 @@ class Agent:
         self.role = ""  # "rules" while holding the lease, "collectors" while another does
         self._stop = threading.Event()
         self._loop = threading.Thread(target=self._run, name="agent-loop", daemon=True)
-        self._sender: threading.Thread | None = None
+        self._sender = None  # the OutboxSender, when there are [[channels]]
         self._lease_failing = False
 
     # -- running ----------------------------------------------------------------------------
@@ -124,20 +124,23 @@ class Agent:
         # it itself, so the sender still runs in one process per store.
         self.lease = (self.alerts.lease if self.alerts is not None
                       else StoreLease(store.engine, RULES, self.holder, self.lease_s))
-        if self.inventory.channels:
-            self._sender = threading.Thread(target=self._send, args=(store.engine,),
-                                            name="agent-send", daemon=True)
-            self._sender.start()
+        self._sender = self._outbox_sender(store)
 
-    def _send(self, engine) -> None:
+    def _outbox_sender(self, store):
         """The outbox, delivered while this agent holds the lease, on a thread of its own: a
         channel that hangs until its deadline holds up neither the polls nor the rules."""
-        from erpconsole.services.notify.outbox import deliver_due
+        if not self.inventory.channels:
+            return None
+        try:
+            from erpconsole.services.notify.outbox import OutboxSender
 
-        channels = self.inventory.channels
-        while not self._stop.wait(SEND_EVERY_S):
-            if self.lease.held:
-                _guarded(lambda: deliver_due(engine, channels, self.monitor.secrets))
+            sender = OutboxSender(store.engine, self.inventory.channels, self.monitor.secrets,
+                                  active=lambda: self.lease.held)
+            sender.start()
+            return sender
+        except Exception:  # noqa: BLE001 - alerts are still recorded without it
+            log.exception("notification sender")
+            return None
 
     def _alert_service(self, store, backups, sop):
         """Rules judge every poll (on the scheduler's workers), the backup sets' newest reads and
@@ -200,7 +203,7 @@ class Agent:
         self._stop.set()
         self._loop.join(3.0)
         if self._sender is not None:
-            self._sender.join(2.0)  # a send in flight keeps its row claimed: sent after the claim lapses
+            self._sender.stop(2.0)  # a send in flight keeps its row claimed: sent after the claim lapses
         if self.reads is not None:
             self.reads.shutdown()
         if self.alerts is not None:
