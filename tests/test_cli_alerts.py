@@ -67,6 +67,11 @@ def test_list_ack_unack_as_the_contract_says(fired) -> None:
     assert alert["acked_at"] > 0
 
     assert run("alerts", "unack", alert_id, "--store", url).returncode == 0
+    audit = run("audit", "list", "--store", url)
+    assert audit.returncode == 0, audit.stderr
+    [ack_line] = [ln for ln in audit.stdout.splitlines() if "alert.ack" in ln]
+    assert ME in ack_line and "erp-app-1" in ack_line and "restarting sshd" in ack_line
+    assert any("alert.unack" in ln for ln in audit.stdout.splitlines())
     [alert] = _list(url)
     assert (alert["state"], alert["acked_by"]) == ("firing", None)
 

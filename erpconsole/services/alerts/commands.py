@@ -101,6 +101,7 @@ def _ack(store: AlertStore, alert_id: str, comment: str, **_kw) -> Result:
     row = store.ack(alert_id, person(), comment.strip(), time.time())
     if row is None:
         return _missing(alert_id)
+    _audit(store, "alert.ack", row.target, {"alert": row.id, "rule": row.rule, "comment": row.comment})
     if row.state == "resolved":
         return EXIT_OK, _("{id} had already resolved at {when}; the acknowledgement is recorded on it\n").format(
             id=row.id, when=_iso(row.resolved_at)), ""
@@ -112,6 +113,7 @@ def _unack(store: AlertStore, alert_id: str, **_kw) -> Result:
     row = store.unack(alert_id, person(), time.time())
     if row is None:
         return _missing(alert_id)
+    _audit(store, "alert.unack", row.target, {"alert": row.id, "rule": row.rule})
     return EXIT_OK, _("{id} is no longer acknowledged ({state})\n").format(id=row.id, state=row.state), ""
 
 
@@ -125,6 +127,8 @@ def _silence(store: AlertStore, target: str | None, tag: str | None, duration: s
         return EXIT_UNKNOWN, "", _("erpconsole: --comment must give the reason for the silence")
     now = time.time()
     silence_id = store.add_silence(target, tag, now, now + seconds, comment.strip(), person(), now)
+    _audit(store, "alert.silence", target or "", {"silence": silence_id, "tag": tag, "until": now + seconds,
+                                                  "comment": comment.strip()})
     what = (_("target {name}").format(name=target) if target is not None
             else _("tag {name}").format(name=tag))
     return EXIT_OK, _("silence {id}: {what} until {end}; `erpconsole alerts unsilence {id}` ends it "
@@ -142,7 +146,15 @@ def _unsilence(store: AlertStore, silence_id: str, **_kw) -> Result:
             "erpconsole: no active silence {id}; {n} silence is active: {ids}",
             "erpconsole: no active silence {id}; {n} silences are active: {ids}", len(active)).format(
             id=silence_id, n=len(active), ids=", ".join(str(s.id) for s in active) or "-")
+    _audit(store, "alert.unsilence", "", {"silence": number})
     return EXIT_OK, _("silence {id} ended\n").format(id=number), ""
+
+
+def _audit(store: AlertStore, action: str, target: str, details: dict) -> None:
+    """What a person did to an alert goes into the audit trail too (the incident's timeline)."""
+    from erpconsole.services.store.audit import AuditTrail
+
+    AuditTrail(store.engine).append(action, target, details, actor=person())
 
 
 _ACTIONS = {"list": _list, "ack": _ack, "unack": _unack, "silence": _silence, "unsilence": _unsilence}
