@@ -20,6 +20,7 @@ from erpconsole.services.hosts.probe_answer import (
     line_problem,
     to_float,
     to_int,
+    to_ints,
 )
 
 SECTOR_BYTES = 512  # /proc/diskstats counts 512-byte sectors whatever the device's own size
@@ -77,7 +78,7 @@ def _cpu_times(fields: list[str]) -> CpuTimes:
     # are already counted in user and nice, so the total stops at steal.
     if len(fields) < 4:
         raise ValueError("too few fields")
-    values = [to_int(f) for f in fields]
+    values = to_ints(fields)
     total = sum(values[:8])
     idle = values[3] + (values[4] if len(values) > 4 else 0)
     return CpuTimes(busy=total - idle, total=total)
@@ -112,11 +113,18 @@ class MemInfo:
 
 
 _MEMINFO_RE = re.compile(r"([^:\s][^:]*):\s*([0-9]{1,30})(?:\s+(kB))?\s*")
+# The same lines as _MEMINFO_RE takes, read all at once where every line is one of them (as
+# the kernel writes them): a pattern match per line was the dearest part of a poll's parsing.
+_MEMINFO_LINES_RE = re.compile(r"^[ \t]*([^:\s][^:\n]*):[ \t]*([0-9]{1,30})(?:[ \t]+(kB))?[ \t]*$",
+                               re.MULTILINE)
 
 
 def meminfo_values(text: str, section: str = "meminfo") -> dict[str, int]:
     """Every ``Key: value [kB]`` line, in bytes where the kernel gives kB."""
-    values: dict[str, int] = {}
+    found = _MEMINFO_LINES_RE.findall(text)
+    if len(found) == text.count("\n") + 1:
+        return {key: int(number) * (1024 if kb else 1) for key, number, kb in found}
+    values: dict[str, int] = {}  # blank lines, odd white space, or garbage: line by line
     for n, line in content_lines(text):
         m = _MEMINFO_RE.fullmatch(line.strip())
         if m is None:
@@ -217,7 +225,7 @@ def parse_net_dev(text: str) -> dict[str, NetCounters]:
         if not sep or not name.strip() or len(fields) != 16:
             raise fail("net_dev", line_problem(n, line, _("does not hold 16 counters")), text, n)
         try:
-            v = [to_int(f) for f in fields]
+            v = to_ints(fields)
         except ValueError:
             raise bad_numbers("net_dev", n, line, text) from None
         out[name.strip()] = NetCounters(v[0], v[1], v[2], v[3], v[8], v[9], v[10], v[11])
@@ -267,7 +275,7 @@ def parse_diskstats(text: str) -> dict[str, DiskStat]:
             problem = _("has {count} fields, not 14, 18 or 20").format(count=len(f))
             raise fail("diskstats", line_problem(n, line, problem), text, n)
         try:
-            nums = [to_int(x) for x in f[:2] + f[3:14]]
+            nums = to_ints(f[:2] + f[3:14])
         except ValueError:
             raise bad_numbers("diskstats", n, line, text) from None
         major, minor, s = nums[0], nums[1], nums[2:]

@@ -110,6 +110,35 @@ def test_numbers_no_kernel_writes_are_refused():
         pp.parse_stat("cpu 1_000 0 0 1\n")
 
 
+@pytest.mark.parametrize("bad", ["\u00b2", "\u0663", "1" * 31, "+1", "-1", "0x1f", "1_0"])
+def test_counters_read_many_at_once_refuse_what_no_kernel_writes(bad):
+    """stat, net/dev and diskstats check each line's numbers in one go: the same rule as one
+    number at a time (ASCII digits, 30 at most)."""
+    disk = "8 0 sda 1 2 3 4 5 6 7 8 0 10 11"
+    net = "  eth0: " + " ".join(["1"] * 16)
+    for parse, good, line in ((pp.parse_stat, "cpu 1 2 3 4", f"cpu 1 {bad} 3 4"),
+                              (pp.parse_net_dev, net, net.replace(": 1 ", f": {bad} ", 1)),
+                              (pp.parse_diskstats, disk, disk.replace(" 5 ", f" {bad} "))):
+        assert parse(good)
+        with pytest.raises(ProbeParseError):
+            parse(line)
+    with pytest.raises(ProbeParseError):
+        pp.parse_meminfo(f"MemTotal: 1 kB\nMemFree: {bad} kB\n")
+
+
+def test_meminfo_lines_the_kernel_does_not_write_are_read_as_before():
+    """All lines read at once where each is as the kernel writes it; a blank line or odd white
+    space is read line by line, with the same values."""
+    usual = "MemTotal:       16 kB\nMemFree:         8 kB\nHugePages_Total:       0\n"
+    odd = "MemTotal:\x0b16 kB\n\nMemFree: 8\x0ckB\n  HugePages_Total: 0  \n"
+    assert pp.meminfo_values(usual) == pp.meminfo_values(odd) == {
+        "MemTotal": 16 * KIB, "MemFree": 8 * KIB, "HugePages_Total": 0}
+    for garbage in ("MemTotal: 16 kB\nMemFree: 8 KB\n", "MemTotal: 16 kB\n: 8 kB\n",
+                    "MemTotal: 16 kB kB\n", "MemTotal 16 kB\n"):
+        with pytest.raises(ProbeParseError):
+            pp.meminfo_values(garbage)
+
+
 def test_net_dev_samples():
     d = pp.parse_net_dev(sample("debian12-vm", "net_dev"))
     assert sorted(d) == ["eth0", "ifb0", "ifb1", "lo"]
