@@ -17,8 +17,9 @@ from erpconsole import __version__
 from erpconsole.ui.common.excepthook import install_excepthook
 from erpconsole.config import Inventory, InventoryError, load_default_inventory, load_inventory
 from erpconsole.guards.urls import mask_text, mask_url
+from erpconsole.i18n import _
 from erpconsole.services.log_setup import log_file_path, setup_logging
-from erpconsole.services.store.db import default_store_url  # noqa: F401 - cli's commands use it too
+from erpconsole.services.store_location import default_store_url  # noqa: F401 - cli's commands use it too
 
 APP_NAME = "erpconsole"
 log = logging.getLogger(__name__)
@@ -57,8 +58,9 @@ def open_store(url: str | None):
     except Exception as exc:  # noqa: BLE001 - shown to the user, the console goes on without history
         shown = _safe_url(url)
         log.exception("store %s", shown)
-        return None, None, mask_text(f"the metric store at {shown} could not open ({type(exc).__name__}: "
-                                     f"{exc}); live data only, no history".replace(url, shown))
+        detail = mask_text(f"{type(exc).__name__}: {exc}".replace(url, shown))
+        return None, None, _("the metric store at {url} could not open ({detail}); live data only, "
+                             "no history").format(url=shown, detail=detail)
 
 
 def _last_states(store) -> dict:

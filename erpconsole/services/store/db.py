@@ -15,18 +15,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool, StaticPool
 
+from erpconsole.services.store_location import default_store_url  # noqa: F401 - callers import it from here too
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 APP_NAME = "erpconsole"
 BUSY_TIMEOUT_MS = 5000
-
-
-def default_store_url() -> str:
-    """SQLite in the user's data folder: the console's and the agent's store unless told."""
-    import platformdirs
-
-    return f"sqlite:///{Path(platformdirs.user_data_dir(APP_NAME)) / 'store.sqlite3'}"
 
 
 def make_engine(url: str) -> Engine:
