@@ -75,6 +75,11 @@ class PeriodicReads:
             self._monitor.states.offer(SOP_KIND, template.id, "overdue" if late else "ok",
                                        lambda before, t=template, d=late: _sop_event(t, d, before))
 
+    def settled(self) -> bool:
+        """Nothing submitted is still running."""
+        with self._lock:
+            return not self._busy
+
     def shutdown(self) -> None:
         """Reads in flight are not waited for (each has its own deadline)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
