@@ -26,7 +26,8 @@ ANSWER_LIMIT = 64 * 1024  # a robot or webhook answers in a few hundred bytes
 @dataclass(frozen=True, slots=True)
 class Answer:
     status: int
-    body: bytes
+    body: bytes  # at most the limit
+    cut: bool = False  # the server sent more than the limit: the rest was not read
 
 
 def _abort(conn: http.client.HTTPConnection) -> None:
@@ -59,10 +60,9 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float, *,
         conn.request("POST", path, body=body, headers={"Content-Length": str(len(body)), **headers})
         response = conn.getresponse()
         data = response.read(limit + 1)
-        if len(data) > limit:
-            raise DeliveryError(_("{url} answered with more than {n} KB; a notification's answer is "
-                                  "a few hundred bytes: check the url").format(url=shown, n=limit // 1024))
-        return Answer(response.status, data)
+        # The status is in: what was sent was taken or not. A long body is not read on (a robot's
+        # sender refuses it, it cannot be its few bytes of JSON; a webhook's 2xx still counts).
+        return Answer(response.status, data[:limit], cut=len(data) > limit)
     except DeliveryError:
         raise
     except socket.gaierror as exc:

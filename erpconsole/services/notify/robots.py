@@ -80,6 +80,9 @@ def send(channel: ChannelConfig, rendered: Rendered, token: str, secret: str | N
     if answer.status != 200:
         raise DeliveryError(_("the {vendor} robot answered HTTP {status}: {answer}").format(
             vendor=vendor, status=answer.status, answer=http_post.answer_text(answer)))
+    if answer.cut:
+        raise DeliveryError(_("the {vendor} robot's answer is over {n} KB, not the few bytes of JSON it "
+                              "sends: check the url").format(vendor=vendor, n=http_post.ANSWER_LIMIT // 1024))
     try:
         parsed = json.loads(answer.body)
     except ValueError:

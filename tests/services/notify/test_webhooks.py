@@ -175,3 +175,26 @@ def test_https_checks_the_certificate_unless_told_not_to(tmp_path, caplog):
         lax = rows.channels(tmp_path, hook(f"{server.url}/alerts", "verify_tls = false\n"))
         assert deliver_due(engine, lax, SecretStore(), clock=lambda: time.time() + 3600).sent == 1
     assert server.requests[0].json()["id"] == "a-7f3c"
+
+
+def test_a_webhook_that_answers_200_with_a_huge_page_has_it_and_is_not_called_again(tmp_path):
+    engine = rows.outbox(tmp_path)
+    with HttpServer(answer=lambda request: (200, b"<html>" + b"x" * 2_000_000)) as server:
+        channels = rows.channels(tmp_path, hook(f"{server.url}/alerts"))
+        row_id = rows.add(engine, "hook")
+        assert deliver_due(engine, channels, SecretStore()).sent == 1, rows.row(engine, row_id).last_error
+        assert deliver_due(engine, channels, SecretStore(), clock=lambda: time.time() + 3600).sent == 0
+    assert len(server.requests) == 1
+
+
+def test_a_robot_url_that_answers_with_a_huge_page_is_not_taken_for_the_robot(tmp_path):
+    engine = rows.outbox(tmp_path)
+    secrets = SecretStore()
+    secrets.set("channel:robot", "t")
+    with HttpServer(answer=lambda request: (200, b'{"errcode": 0, "pad": "' + b"x" * 100_000 + b'"}')) as server:
+        channels = rows.channels(tmp_path, f'[[channels]]\nname = "robot"\nkind = "wecom"\nurl = "{server.url}/send"\n')
+        row_id = rows.add(engine, "robot")
+        deliver_due(engine, channels, secrets)
+    assert rows.row(engine, row_id).last_error == (
+        "WeCom message not delivered: the WeCom robot's answer is over 64 KB, not the few bytes of JSON it sends: "
+        "check the url")
