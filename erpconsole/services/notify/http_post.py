@@ -8,11 +8,13 @@ socket exists and is bounded by the system resolver's own timeouts (resolv.conf)
 
 from __future__ import annotations
 
+import base64
 import http.client
 import socket
 import ssl
+import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from erpconsole.guards.urls import mask_url
 from erpconsole.i18n import _
@@ -39,22 +41,50 @@ def _abort(conn: http.client.HTTPConnection) -> None:
             pass
 
 
+def _proxy(parts) -> tuple[str, int, dict[str, str]] | None:
+    """The proxy the environment names for this URL (https_proxy, http_proxy, no_proxy), as
+    curl and urllib read them: a console in a company network reaches DingTalk through one."""
+    host = parts.hostname or ""
+    found = urllib.request.getproxies().get(parts.scheme)
+    if not found or host in ("localhost", "::1") or host.startswith("127.") or urllib.request.proxy_bypass(host):
+        return None  # a relay or hook on this machine is never behind the company's proxy
+    proxy = urlsplit(found if "://" in found else f"http://{found}")
+    auth = {}
+    if proxy.username:
+        pair = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}".encode("utf-8")
+        auth["Proxy-Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    return proxy.hostname or "", proxy.port or 8080, auth
+
+
+def _connection(parts, timeout_s: float, verify_tls: bool):
+    """(connection, request target, extra headers) for ``parts``, through the proxy if any."""
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    proxy = _proxy(parts)
+    if parts.scheme == "https":
+        context = ssl.create_default_context()
+        if not verify_tls:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        if proxy is None:
+            return http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout_s,
+                                               context=context), path, {}
+        conn = http.client.HTTPSConnection(proxy[0], proxy[1], timeout=timeout_s, context=context)
+        conn.set_tunnel(parts.hostname or "", parts.port or 443, headers=proxy[2])  # CONNECT, then TLS
+        return conn, path, {}
+    if proxy is None:
+        return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout_s), path, {}
+    target = f"http://{parts.netloc.rpartition('@')[2]}{path}"  # a proxy takes the absolute URL
+    return http.client.HTTPConnection(proxy[0], proxy[1], timeout=timeout_s), target, proxy[2]
+
+
 def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float, *,
          verify_tls: bool = True, shown_url: str | None = None, limit: int = ANSWER_LIMIT) -> Answer:
     """POST ``body`` to ``url``; DeliveryError (no secret in it) when it could not be done.
     ``shown_url`` is the URL as messages may name it (without the tokens filled in)."""
     shown = mask_url(shown_url or url)
     parts = urlsplit(url)
-    if parts.scheme == "https":
-        context = ssl.create_default_context()
-        if not verify_tls:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-            parts.hostname or "", parts.port, timeout=timeout_s, context=context)
-    else:
-        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout_s)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    conn, path, extra = _connection(parts, timeout_s, verify_tls)
+    headers = {**extra, **headers}
     deadline = deadlines.arm(timeout_s, lambda: _abort(conn))
     try:
         conn.request("POST", path, body=body, headers={"Content-Length": str(len(body)), **headers})

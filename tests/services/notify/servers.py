@@ -216,3 +216,65 @@ class HttpServer:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(5)
+
+
+class ConnectProxy:
+    """An HTTP proxy on loopback: absolute-URL requests (plain http) are recorded and answered
+    like a webhook; CONNECT tunnels (https) go to ``tunnel_to`` whatever host is asked for."""
+
+    def __init__(self, tunnel_to: int | None = None) -> None:
+        outer = self
+        self.seen: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                outer.seen.append(f"POST {self.path} {self.headers.get('Proxy-Authorization', '')}".strip())
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def do_CONNECT(self):  # noqa: N802
+                outer.seen.append(f"CONNECT {self.path}")
+                upstream = socket.create_connection(("127.0.0.1", tunnel_to), timeout=5)
+                self.send_response(200, "Connection established")
+                self.end_headers()
+                pipes = [threading.Thread(target=_pipe, args=(a, b), daemon=True)
+                         for a, b in ((self.connection, upstream), (upstream, self.connection))]
+                for t in pipes:
+                    t.start()
+                for t in pipes:
+                    t.join(10)
+                upstream.close()
+                self.close_connection = True
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="proxy", daemon=True)
+
+    def __enter__(self) -> ConnectProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(5)
+
+
+def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    try:
+        while data := src.recv(65536):
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass

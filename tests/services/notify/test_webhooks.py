@@ -198,3 +198,30 @@ def test_a_robot_url_that_answers_with_a_huge_page_is_not_taken_for_the_robot(tm
     assert rows.row(engine, row_id).last_error == (
         "WeCom message not delivered: the WeCom robot's answer is over 64 KB, not the few bytes of JSON it sends: "
         "check the url")
+
+
+def test_through_the_proxy_the_environment_names_as_curl_does(tmp_path, monkeypatch):
+    from tests.services.notify.servers import ConnectProxy, self_signed
+
+    engine = rows.outbox(tmp_path)
+    cert, key = self_signed(tmp_path)
+    with HttpServer(tls_files=(cert, key)) as robot, ConnectProxy(tunnel_to=robot.port) as proxy:
+        monkeypatch.setenv("http_proxy", proxy.url.replace("http://", "http://ops:pa%20ss@"))
+        monkeypatch.setenv("https_proxy", proxy.url)
+        monkeypatch.setenv("no_proxy", "intranet.example.org")
+        channels = rows.channels(tmp_path, hook("http://alerts.example.invalid/hook") + '''
+[[channels]]
+name = "robot"
+kind = "wecom"
+url = "https://qyapi.example.invalid/cgi-bin/webhook/send"
+verify_tls = false
+''')
+        secrets = SecretStore()
+        secrets.set("channel:robot", "k")
+        rows.add(engine, "hook")
+        rows.add(engine, "robot")
+        result = deliver_due(engine, channels, secrets)
+        assert result.sent == 2, [rows.row(engine, i).last_error for i in (1, 2)]
+    assert sorted(proxy.seen) == ["CONNECT qyapi.example.invalid:443",
+                                  "POST http://alerts.example.invalid/hook Basic b3BzOnBhIHNz"]  # ops:pa ss
+    assert robot.requests[0].path == "/cgi-bin/webhook/send?key=k"
