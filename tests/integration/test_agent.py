@@ -277,3 +277,19 @@ def test_a_notification_not_delivered_when_the_agent_is_killed_is_sent_by_the_ne
     firing = [r for r in hook.requests if r.json()["transition"] == "firing"]
     assert len({r.headers["idempotency-key"] for r in firing}) == 1  # one notification, retried
     assert firing[-1].json()["target"] == "app-1"
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--store", "nonsense://nowhere"], "is not a store URL this console can open"),
+    (["--lease", "0"], "--lease takes seconds from 1 to 3600"),
+])
+def test_a_bad_store_url_or_lease_is_refused_with_exit_3(tmp_path, args, said):
+    inv = tmp_path / "inventory.toml"
+    inv.write_text("[local]\nenabled = false\n")
+    agent = AgentProc(["--inventory", str(inv), *args], agent_env(tmp_path))
+    try:
+        code = agent.proc.wait(60)
+    finally:
+        agent.kill()
+    assert code == 3
+    assert any(said in line for line in agent.lines), agent.lines
