@@ -92,6 +92,8 @@ class Scheduler:
         self._max_backoff = max_backoff_s
         self._jitter = jitter
         self._targets: dict[str, _Target] = {}
+        self._live: dict[int, _Target] = {}  # polls whose deadline runs, by id(): all a wake reads
+        self._wake_at = 0.0  # when the loop wakes on its own: only a sooner deadline notifies
         self._heap: list[tuple[float, int, str]] = []
         self._seq = 0
         self._cond = threading.Condition()
@@ -126,6 +128,7 @@ class Scheduler:
             t = self._targets.pop(name, None)
             if t is not None:
                 t.generation += 1
+                self._live.pop(id(t), None)
                 self._size_lanes()
         close = getattr(t.collector, "close", None) if t else None
         if close is not None:
@@ -235,7 +238,11 @@ class Scheduler:
                 expired = self._expire_timeouts(now)
                 self._start_due(now)
                 if not expired:
-                    self._wait(self._cond, self._wait_time(self._clock()))
+                    now = self._clock()
+                    wait = self._wait_time(now)
+                    self._wake_at = now + wait
+                    self._wait(self._cond, wait)
+                    self._wake_at = float("-inf")  # awake: no notify needed
             for t in expired:  # outside the lock: closing a socket may take a moment
                 abort = getattr(t.collector, "abort", None)
                 if abort is not None:
@@ -245,9 +252,8 @@ class Scheduler:
         wait = 1.0
         if self._heap:
             wait = min(wait, self._heap[0][0] - now)
-        for t in self._targets.values():
-            if t.in_flight is not None and t.running and not t.timed_out:
-                wait = min(wait, t.started + t.timeout_s - now)
+        for t in self._live.values():
+            wait = min(wait, t.started + t.timeout_s - now)
         return max(0.0, wait)
 
     def _start_due(self, now: float) -> None:
@@ -289,15 +295,18 @@ class Scheduler:
         with self._cond:
             if gen == t.generation:
                 t.started, t.running = self._clock(), True
-                self._cond.notify()
+                self._live[id(t)] = t
+                if t.started + t.timeout_s < self._wake_at:  # the loop wakes once a second
+                    self._cond.notify()
 
     def _expire_timeouts(self, now: float) -> list[_Target]:
         expired = []
-        for t in self._targets.values():
+        for t in list(self._live.values()):
             # The same sum as in _wait_time: with `now - started < timeout` a deadline reached
             # in floating point could wait 0 s and yet not expire, a busy loop.
-            if t.in_flight is None or not t.running or t.timed_out or now < t.started + t.timeout_s:
+            if now < t.started + t.timeout_s:
                 continue
+            del self._live[id(t)]
             # The worker cannot be killed: it is given up on (its lane makes another), its
             # connection aborted, and the poll stays "in flight" (no pile-up of threads for one
             # target) until it returns; its late result is dropped.
@@ -318,11 +327,10 @@ class Scheduler:
         snapshot, err = result
         with self._cond:
             t.in_flight, t.running = None, False
+            self._live.pop(id(t), None)
             if t.timed_out or gen != t.generation or t.name not in self._targets:
-                self._cond.notify()
                 return
             self._finish(t, snapshot, err, self._clock())
-            self._cond.notify()
 
     def _finish(
         self, t: _Target, snapshot: HostSnapshot | None, err: PollError | None, now: float

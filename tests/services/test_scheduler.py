@@ -335,3 +335,27 @@ def test_an_unreachable_target_is_retried_soon_and_other_failures_back_off_longe
     broken_gaps = [b - a for a, b in zip(broken.calls, broken.calls[1:])]
     assert max(down_gaps) == pytest.approx(0.2)
     assert max(broken_gaps) == pytest.approx(1.0)
+
+
+def test_a_poll_starting_and_ending_does_not_wake_the_loop():
+    """The loop wakes when a poll is due or a deadline passes; a poll that starts (its deadline
+    is later than the loop's next wake-up) or ends need not wake it. Each of those woke it, and
+    each wake-up looked at every target: 500 hosts made that a third of the scheduler's CPU."""
+    wakes = []
+
+    def counted(cond: threading.Condition, timeout: float) -> None:
+        wakes.append(timeout)
+        cond.wait(timeout)
+
+    s = Scheduler(max_workers=4, wait=counted)
+    rec = Recorder()
+    s.subscribe(rec.on_outcome)
+    for i in range(20):
+        s.add_target(f"t{i}", Quick(f"t{i}"), interval_s=0.5, timeout_s=2.0)
+    s.start()
+    try:
+        rec.wait_for(lambda: len(rec.outcomes) >= 200, timeout=30)
+        polls, loops = len(rec.outcomes), len(wakes)
+    finally:
+        s.stop()
+    assert loops < 1.3 * polls, (loops, polls)  # one per due poll, and a few more
