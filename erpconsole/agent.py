@@ -24,6 +24,7 @@ from erpconsole.config import InventoryError, load_default_inventory, load_inven
 from erpconsole.guards.urls import mask_text, mask_url
 from erpconsole.i18n import _
 from erpconsole.services import systemd
+from erpconsole.services.alerts.rules import checked
 from erpconsole.services.headless import PeriodicReads
 from erpconsole.services.log_setup import setup_logging
 from erpconsole.services.models import Event, Severity
@@ -284,9 +285,11 @@ def run(args: argparse.Namespace) -> int:
     inventory_path = getattr(args, "inventory", None)
     if args.print_systemd_unit:
         return _print_unit(inventory_path, store_url, args.lease)
+    # First: a stop asked for while the inventory loads or the store opens still ends in 0.
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _n, _f: stop.set())
     setup_logging()
-    from erpconsole.services.alerts.rules import checked
-
     try:
         inventory = checked(load_inventory(inventory_path) if inventory_path else load_default_inventory())
     except InventoryError as exc:
@@ -297,9 +300,6 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"erpconsole: {problem}", file=sys.stderr)
         return EXIT_UNKNOWN
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda _n, _f: stop.set())
     agent = Agent(inventory, url, lease_s=args.lease)
     agent.start()
     systemd.notify("READY=1")
