@@ -14,6 +14,12 @@ start is kept. Counters that do not move within ``FLUSH_WAIT_S`` are taken as th
 server busy enough for a step to matter publishes more often than that, and a quiet one's
 late work is a few transactions.
 
+Those waits are counted in the server's time, which on 12-14 is the statistics file's: with
+the collector stalled it stands still, and a wait for it to move would never end. So the wait
+also has a deadline of its own on this machine's monotonic clock (``wait_limit_s``, below the
+poll's deadline of twice the interval), after which the reading in hand is taken; when the
+server's time has not moved since the last poll that gives no rate, and a note says why.
+
 The readings run inside one read-only transaction: a backend does not publish its own
 counters while a transaction is open, so the console's own statements never count as the
 change it waits for, and the wait adds one commit, not one per reading.
@@ -37,6 +43,9 @@ EARLY_WAIT_S = 0.6  # a poll this much too soon waits for the window to fill; so
 # machine): after the first change, the reading taken once they have been still this long.
 SETTLE_S = 0.2
 BURST_MAX_S = 0.6
+# The statements' own time on top of the waits, within the poll's deadline (twice the interval,
+# at least 1 s: a 0.5 s interval waits 0.5 s at most, then has 0.25 s more).
+SLACK_S = 0.3
 
 COUNTERS = ("commits", "rollbacks", "blks_read", "blks_hit", "tup_returned", "tup_inserted",
             "tup_updated", "tup_deleted", "deadlocks", "temp_files", "temp_bytes")
@@ -66,25 +75,43 @@ def not_enough_time(window_s: float = MIN_WINDOW_S) -> PanelNote:
         s=units.duration(window_s)))
 
 
+def stood_still(waited_s: float) -> PanelNote:
+    return PanelNote("rates", _(
+        "not enough time for a rate: the server's statistics did not move on within {s} "
+        "(on PostgreSQL 12-14 a stalled statistics collector does this); the counters are "
+        "shown as it last published them").format(s=units.duration(waited_s)))
+
+
 class MovedOn:
     """The rates of one target's counters; ``read()`` once per poll. ``interval_s`` (the
     target's poll interval) bounds the wait: it stays within one interval, so a poll ends
     well inside its deadline (twice the interval by default)."""
 
-    def __init__(self, interval_s: float = 10.0, sleep: Callable[[float], None] = time.sleep
-                 ) -> None:
+    def __init__(self, interval_s: float = 10.0, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.tracker = RateTracker(min_window_s=MIN_WINDOW_S)
         self.min_window_s = MIN_WINDOW_S
         self.flush_wait_s = min(FLUSH_WAIT_S, 0.6 * interval_s)
         self.early_wait_s = min(EARLY_WAIT_S, 0.25 * interval_s)
         self.burst_max_s = min(BURST_MAX_S, 0.15 * interval_s)  # the three: one interval at most
-        self._pause = sleep
+        self._slack_s = min(SLACK_S, 0.5 * interval_s)
+        self._pause, self._clock = sleep, clock
+        self._until = float("inf")  # the running read()'s deadline on the local clock
         self.waited_s = 0.0  # slept in the last read(), for the benchmark's cost per poll
         self._align_first = False  # the first poll gives no rate: in the monitor it waits not
 
+    @property
+    def wait_limit_s(self) -> float:
+        """The longest one read() waits, on the local clock, whatever the server's time does."""
+        return self.early_wait_s + self.flush_wait_s + self.burst_max_s + self._slack_s
+
     def _sleep(self, s: float) -> None:
+        s = max(0.0, min(s, self._until - self._clock()))
         self.waited_s += s
         self._pause(s)
+
+    def _out_of_time(self) -> bool:
+        return self._clock() >= self._until
 
     def forget(self) -> None:
         self.tracker.forget()
@@ -101,8 +128,11 @@ class MovedOn:
     def read(self, run: Run, version_num: int) -> tuple[dict[str, float | None], PanelNote | None,
                                                         tuple[float, float] | None]:
         """Rates per second by counter name (None on the first poll and when too soon), a
-        note when too soon, and the window the rates span (server epoch seconds)."""
+        note when too soon or when the server's time stood still since the last poll, and the
+        window the rates span (server epoch seconds)."""
         self.waited_s = 0.0
+        started = self._clock()
+        self._until = started + self.wait_limit_s
         run("BEGIN")
         try:
             fresh = version_num >= 150000
@@ -110,12 +140,16 @@ class MovedOn:
                 run(FRESH)
             (t, values), _aligned = self._moved_on(lambda: _reading(run, clear=not fresh))
         finally:
+            self._until = float("inf")
             run("COMMIT")
         since = self.tracker.since("commits", t)
         rates = self.tracker.rates(dict(zip(COUNTERS, values, strict=True)), now=t)
-        too_soon = since is not None and 0 < since < self.min_window_s
         window = (t - since, t) if rates["commits"] is not None and since else None
-        return rates, (not_enough_time(self.min_window_s) if too_soon else None), window
+        if since is not None and 0 < since < self.min_window_s:
+            return rates, not_enough_time(self.min_window_s), window
+        if since is not None and since <= 0:  # the server's time stood still since the last
+            return rates, stood_still(self._clock() - started), window
+        return rates, None, window
 
     def _moved_on(self, reading: Callable[[], Reading]) -> tuple[Reading, bool]:
         """The reading just after the counters moved on, and whether they did."""
@@ -130,7 +164,7 @@ class MovedOn:
             self._sleep(wait_from - last[0] - STEP_S)
             last = reading()
         give_up = max(wait_from, last[0]) + self.flush_wait_s
-        while last[0] < give_up:
+        while last[0] < give_up and not self._out_of_time():
             self._sleep(STEP_S)
             cur = reading()
             if cur[1] != last[1] and cur[0] >= wait_from:
@@ -147,6 +181,8 @@ class MovedOn:
             if cur[1] != end[1]:
                 end = cur
             if cur[0] - end[0] >= SETTLE_S or cur[0] - first[0] >= self.burst_max_s:
+                return end
+            if self._out_of_time():
                 return end
 
 

@@ -51,3 +51,42 @@ def test_readings_just_after_a_step_give_the_true_rate():
     assert got["blks_hit"] is not None
     # One transaction around the readings, and fresh counters at every one of them.
     assert server.statements[:2] == ["BEGIN", "SET"] and "COMMIT" in server.statements
+
+
+class StalledServer(SteppedServer):
+    """PostgreSQL 12-14 with its statistics collector stalled: every reading returns the same
+    statistics file, its time and counters. The local clock moves with each sleep and
+    statement. A fake: the real server (15) takes a new snapshot in every transaction, so its
+    statistics time cannot be held still from one poll to the next (see
+    tests/integration/test_pg_stats_stalled.py for the wait inside one poll, on the real one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.local = 0.0
+
+    def clock(self) -> float:
+        return self.local
+
+    def sleep(self, s: float) -> None:
+        self.local += s
+
+    def run(self, sql: str) -> list[tuple]:
+        self.local += 0.002
+        if sql is not pg_rates.READ:
+            return []
+        return [(100.0, 5000.0, 0, 10, 990) + (0,) * (len(COUNTERS) - 4)]
+
+
+def test_a_stalled_statistics_time_ends_the_wait_at_the_local_deadline_and_says_why():
+    server = StalledServer()
+    rates = MovedOn(interval_s=10.0, sleep=server.sleep, clock=server.clock)
+    rates.hold(4.0)  # inspect's: the longest wait there is
+    for poll in range(3):
+        started = server.local
+        got, note, window = rates.read(server.run, 140000)
+        assert server.local - started <= rates.wait_limit_s + 0.01
+        assert got["commits"] is None and window is None
+        if poll:  # the first poll gives no rate in any case, and says nothing
+            assert note is not None and note.message.startswith("not enough time for a rate")
+            assert "did not move on" in note.message, note.message
+    assert rates.wait_limit_s < 2 * 10.0  # inside the poll's deadline, twice the interval
