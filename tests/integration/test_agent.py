@@ -293,3 +293,41 @@ def test_a_bad_store_url_or_lease_is_refused_with_exit_3(tmp_path, args, said):
         agent.kill()
     assert code == 3
     assert any(said in line for line in agent.lines), agent.lines
+
+
+def test_everything_the_agent_writes_is_inside_the_units_writable_paths(tmp_path, sshd, client_keys):
+    """ProtectSystem=strict and ProtectHome=read-only leave only ReadWritePaths writable: an
+    agent that wrote anywhere else would fail under the printed unit."""
+    import os
+    import subprocess
+    import sys
+
+    server = sshd()
+    stores = tmp_path / "stores"
+    stores.mkdir()
+    store = f"sqlite:///{stores / 'store.sqlite3'}"
+    inv = inventory(tmp_path, server, client_keys)
+    env = agent_env(tmp_path)
+    unit = subprocess.run([sys.executable, "-m", "erpconsole", "agent", "--print-systemd-unit",
+                           "--inventory", str(inv), "--store", store],
+                          capture_output=True, text=True, timeout=60, env=env, check=True).stdout
+    [paths] = [line.split("=", 1)[1] for line in unit.splitlines() if line.startswith("ReadWritePaths=")]
+    writable = [Path(p.lstrip("-")) for p in paths.split()]
+    before = {p for p in tmp_path.rglob("*") if p.is_file()}
+    started = time.time()
+
+    agent = AgentProc(["--inventory", str(inv), "--store", store], env)
+    try:
+        wait_until(lambda: "app-1" in samples_of(store), 60, "samples of app-1")
+        code, _elapsed = agent.stop()
+        assert code == 0
+    finally:
+        agent.kill()
+    home = Path(os.environ["HOME"])
+    watched = [home, stores, *(tmp_path / v for v in ("xdg_config_home", "xdg_data_home",
+                                                      "xdg_state_home", "xdg_cache_home"))]
+    written = [p for root in watched if root.exists() for p in root.rglob("*")
+               if p.is_file() and (p not in before or p.stat().st_mtime >= started)]
+    assert any(p.name == "store.sqlite3" for p in written) and any(p.suffix == ".log" for p in written)
+    outside = [str(p) for p in written if not any(p.is_relative_to(w) for w in writable)]
+    assert outside == [], (outside, writable)
