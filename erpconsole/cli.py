@@ -377,7 +377,7 @@ def _run(argv: list[str] | None) -> int:
     if command == "audit":
         return _audit(args)
     if command == "alerts":
-        return shell_alerts.alerts(args)
+        return shell_alerts.alerts(args, _load_inventory)
     if command == "notify":
         return shell_alerts.notify(args, _load_inventory)
     if command == "agent":

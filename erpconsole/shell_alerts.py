@@ -27,6 +27,9 @@ def add_parsers(sub, common) -> None:
     which.add_argument("--tag", metavar="TAG")
     sil.add_argument("--for", dest="duration", required=True, metavar="DURATION", help="30m, 2h, 1d")
     sil.add_argument("--comment", required=True, metavar="TEXT")
+    oc = acts.add_parser("oncall", parents=[common], help="who is on call now (and second in line)")
+    oc.add_argument("--at", metavar="ISO", help="another moment, like 2026-12-24T20:00 (the rota's time zone)")
+    oc.add_argument("--format", choices=("table", "json"), default="table")
     unsil = acts.add_parser("unsilence", parents=[common], help="end a silence now")
     unsil.add_argument("silence_id", metavar="ID")
     nt = sub.add_parser("notify", help="what the outbox holds undelivered and why; a test message")
@@ -37,8 +40,41 @@ def add_parsers(sub, common) -> None:
         "channel", metavar="CHANNEL", help="a [[channels]] name")
 
 
-def alerts(args: argparse.Namespace) -> int:
+def oncall(args: argparse.Namespace, load_inventory) -> int:
+    import time
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from erpconsole.i18n import _
+    from erpconsole.services.alerts.oncall import report
+
+    inventory, error = load_inventory(getattr(args, "inventory", None))
+    if inventory is None:
+        print(f"erpconsole: {error}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    at = time.time()
+    if args.at:
+        try:
+            moment = datetime.fromisoformat(args.at)
+        except ValueError:
+            print(_("erpconsole: --at takes a date and time like 2026-12-24T20:00 or "
+                    "2026-12-24T20:00+08:00 (got {got!r})").format(got=args.at), file=sys.stderr)
+            return EXIT_UNKNOWN
+        if moment.tzinfo is None and inventory.oncall is not None:
+            moment = moment.replace(tzinfo=ZoneInfo(inventory.oncall.time_zone))
+        at = moment.timestamp()
+    code, out, err = report(inventory, at, args.format)
+    sys.stdout.write(out)
+    if err:
+        print(err, file=sys.stderr)
+    return code
+
+
+def alerts(args: argparse.Namespace, load_inventory=None) -> int:
     from erpconsole.services.alerts.commands import run
+
+    if args.action == "oncall":
+        return oncall(args, load_inventory)
     from erpconsole.services.store.db import default_store_url  # app's is this one, without Qt
 
     keys = ("alert_id", "comment", "target", "tag", "duration", "silence_id", "include_resolved")

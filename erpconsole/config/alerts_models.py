@@ -30,6 +30,8 @@ class RouteConfig:
     severity: str | None = None
     tags: tuple[str, ...] = ()
     escalate_to: tuple[str, ...] = ()
+    person: str | None = None  # "oncall" | "second": that person's contact goes with each row
+    escalate_person: str | None = None  # the same for the escalation (to escalate_to, or channels)
     line: int | None = None
 
 
@@ -59,3 +61,9 @@ class AlertsConfig:
     rules: tuple[RuleConfig, ...] = ()
     routes: tuple[RouteConfig, ...] = ()
     maintenance: tuple[MaintenanceConfig, ...] = field(default_factory=tuple)
+    # [alerts.respond_within]: (severity, seconds) pairs; the escalation deadline of that severity
+    respond_within: tuple[tuple[str, float], ...] = ()
+
+    def deadline_s(self, severity: str) -> float:
+        """Seconds to respond to an alert of ``severity`` before it escalates (0: never)."""
+        return dict(self.respond_within).get(severity, self.escalate_after_s)

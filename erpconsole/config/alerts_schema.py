@@ -17,6 +17,7 @@ from erpconsole.config.fields import (
 )
 from erpconsole.config.alerts_models import AlertsConfig, MaintenanceConfig, RouteConfig, RuleConfig
 from erpconsole.config.lines import Path_
+from erpconsole.config.oncall_schema import read_respond_within
 from erpconsole.config.schema import read_table
 from erpconsole.i18n import _
 
@@ -40,12 +41,12 @@ def _read_table(src: Source, where: Path_, raw: Any, spec: dict, title: str) -> 
 
 
 SETTINGS = {"for_s": _seconds, "clear_s": _seconds, "escalate_after_s": _seconds, "repeat_s": _seconds,
-            "warn": read_bool}
+            "warn": read_bool, "respond_within": read_respond_within}
 RULE = {"name": read_name, "check": read_text, "metric": read_text, "threshold": read_number,
         "below": read_bool, "severity": _severity, "for_s": _seconds, "clear_s": _seconds,
         "targets": read_names_list, "tags": read_tags, "runbook": read_text, "enabled": read_bool}
 ROUTE = {"channels": read_names_list, "severity": _severity, "tags": read_tags,
-         "escalate_to": read_names_list}
+         "escalate_to": read_names_list, "person": read_text, "escalate_person": read_text}
 MAINTENANCE = {"target": read_text, "tag": read_text, "every": read_text, "from": lambda s, w, v: v,
                "to": lambda s, w, v: v, "reason": read_text}
 

@@ -18,6 +18,7 @@ import platformdirs
 from erpconsole.config import toml_limits
 from erpconsole.config.alerts_schema import read_alerts
 from erpconsole.config.channels import read_channel
+from erpconsole.config.oncall_schema import check_route_people, read_oncall, read_people
 from erpconsole.config.fields import clip, closest, refusal, size_text, url_secret
 from erpconsole.config.lines import Path_, SourceLines
 from erpconsole.config.models import (
@@ -34,7 +35,7 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 _TOP = {"local": "[local]", "hosts": "[[hosts]]", "databases": "[[databases]]", "access": "[access]",
         "backups": "[[backups]]", "sop": "[sop]", "alerts": "[alerts]", "rules": "[[rules]]",
         "routes": "[[routes]]", "maintenance": "[[maintenance]]",
-        "channels": "[[channels]]"}
+        "channels": "[[channels]]", "people": "[[people]]", "oncall": "[oncall]"}
 _SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "token"})
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _TOML_HINTS = {
@@ -278,9 +279,12 @@ def _inventory(src: _Source, doc: dict[str, Any]) -> Inventory:
                          {LOCAL_HOST, *(t.name for t in targets), *(b.name for _w, b in backups)},
                          {tag for t in targets for tag in t.tags})
     _refuse_unknown_channels(src, alerts.routes, {c.name for _w, c in channels})
+    people = read_people(src, doc, src.lines.line_of)
+    oncall = read_oncall(src, doc, src.lines.line_of, {p.name for p in people})
+    check_route_people(src, alerts.routes, oncall)
     return Inventory(str(src.path), local, tuple(h for _w, h in hosts), tuple(d for _w, d in databases),
                      _access(src, doc.get("access")), tuple(b for _w, b in backups), sop.get("folders", ()),
-                     alerts, channels=tuple(c for _w, c in channels))
+                     alerts, channels=tuple(c for _w, c in channels), people=people, oncall=oncall)
 
 
 def _refuse_unknown_channels(src: _Source, routes, known: set[str]) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from erpconsole.config.alerts_models import AlertsConfig
 from erpconsole.config.channels import ChannelConfig
+from erpconsole.config.oncall_models import OncallConfig, PersonConfig
 
 # The name of the machine the console runs on; hosts may not take it.
 LOCAL_HOST = "This workstation"
@@ -171,3 +172,5 @@ class Inventory:
     sop_folders: tuple[str, ...] = ()  # [sop] folders: the team's own templates (a shared drive)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)  # [alerts], [[rules]], [[routes]]
     channels: tuple[ChannelConfig, ...] = ()  # [[channels]]: where notifications go
+    people: tuple[PersonConfig, ...] = ()  # [[people]]: who may be on call, a contact per channel
+    oncall: OncallConfig | None = None  # [oncall]: the rota

@@ -22,7 +22,9 @@ from sqlalchemy import Engine
 
 from erpconsole.config import LOCAL_HOST, Inventory
 from erpconsole.services.alerts import engine as ev
-from erpconsole.services.alerts.routing import channels_for, escalation_for
+from erpconsole.services.alerts.oncall import recipients
+from erpconsole.services.alerts.escalation import escalate
+from erpconsole.services.alerts.routing import channels_for, roles_for
 from erpconsole.services.alerts.rules import compile_rules, runbook_text
 from erpconsole.services.alerts.silences import silenced_by
 from erpconsole.services.alerts.store import AlertRow, AlertStore
@@ -49,6 +51,7 @@ class AlertService:
                  holder: str | None = None, lock_ttl_s: float = LOCK_TTL_S) -> None:
         self.store = AlertStore(engine)
         self.config = inventory.alerts
+        self._rota = inventory  # [[people]], [oncall] and the channels' kinds
         self.rules = compile_rules(inventory)
         self._by_name = {r.name: r for r in self.rules}
         self._tags: dict[str, frozenset[str]] = {}
@@ -154,8 +157,7 @@ class AlertService:
         self._pull(now)
         self._drain()
         self._silences(now)
-        if self.config.escalate_after_s > 0:
-            self._escalate(now)
+        self._escalate(now)
         if self.config.repeat_s > 0:
             self._remind(now)
         self.last_tick_at = now
@@ -242,7 +244,8 @@ class AlertService:
             return
         if before.notified_at is not None:
             row = self.store.get_in(conn, alert_id)
-            self.store.enqueue(conn, row, "resolved", self._channels(row), now)
+            channels = self._channels(row)
+            self.store.enqueue(conn, row, "resolved", channels, now, self._people(row, channels, now))
 
     def _worse(self, conn, before: AlertRow, now: float) -> None:
         """A warning that became critical reaches the routes of critical alerts too, once."""
@@ -250,7 +253,7 @@ class AlertService:
         told = set(self._channels(before))
         new = [ch for ch in self._channels(row) if ch not in told]
         if new:
-            self.store.enqueue(conn, row, "firing", new, now)
+            self.store.enqueue(conn, row, "firing", new, now, self._people(row, new, now))
             self.store.set_state(conn, row.id, row.state, now, notified_at=now)
 
     def _fire(self, conn, alert_id: str, now: float) -> None:
@@ -263,10 +266,21 @@ class AlertService:
         self.store.set_state(conn, alert_id, state, now, fired_at=fired,
                              notified_at=now if channels else None)
         if channels:
-            self.store.enqueue(conn, self.store.get_in(conn, alert_id), "firing", channels, now)
+            self.store.enqueue(conn, self.store.get_in(conn, alert_id), "firing", channels, now,
+                               self._people(row, channels, now))
 
     def _channels(self, row: AlertRow) -> tuple[str, ...]:
         return channels_for(self.config.routes, row.severity, self._tags.get(row.target, frozenset()))
+
+    def _people(self, row: AlertRow, channels, now: float, escalation: bool = False) -> dict[str, dict]:
+        """{channel: the rota's person for it}: who is on call (or second) at ``now``, the time
+        of the transition, with their contact on that channel."""
+        roles = roles_for(self.config.routes, row.severity, self._tags.get(row.target, frozenset()),
+                          escalation)
+        out: dict[str, dict] = {}
+        for role in set(roles.values()):
+            out.update(recipients(self._rota, role, [ch for ch in channels if roles.get(ch) == role], now))
+        return out
 
     def _silences(self, now: float) -> None:
         silences = self.store.silences(now)
@@ -286,14 +300,7 @@ class AlertService:
                         self.store.set_state(conn, row.id, "firing", now)
 
     def _escalate(self, now: float) -> None:
-        """Not acknowledged after escalate_after_s: the routes' escalate_to hear it, once."""
-        for row in self.store.due("escalated_at", now - self.config.escalate_after_s):
-            to = escalation_for(self.config.routes, row.severity, self._tags.get(row.target, frozenset()))
-            if not to:
-                continue
-            with self.store.engine.begin() as conn:
-                if self.store.mark(conn, row.id, "escalated_at", now, "firing"):
-                    self.store.enqueue(conn, self.store.get_in(conn, row.id), "escalated", to, now)
+        escalate(self, now)
 
     def _remind(self, now: float) -> None:
         for row in self.store.due("notified_at", now - self.config.repeat_s):

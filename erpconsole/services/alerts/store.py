@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine
 from erpconsole.services.alerts.silences import Silence
 from erpconsole.services.store.db import placeholders
 
+MISSED = "missed_response"  # the alert_notes kind of a time to respond that ran out
 ACTIVE_STATES = ("pending", "firing", "acknowledged", "silenced")
 _COLUMNS = ("id, rule, target, severity, state, summary, value, runbook, started_at, fired_at, "
             "last_seen, resolved_at, acked_by, acked_at, comment, escalated_at, notified_at")
@@ -49,11 +50,12 @@ class AlertRow:
                 "escalated_at": self.escalated_at}
 
 
-def payload(row: AlertRow, transition: str) -> str:
-    """The outbox row's JSON: what the notification says, whatever the channel."""
+def payload(row: AlertRow, transition: str, extra: dict | None = None) -> str:
+    """The outbox row's JSON: what the notification says, whatever the channel; ``extra``: the
+    person it is for on this channel (person, role, to, mention), from the rota."""
     end = row.resolved_at
     duration = (end - row.started_at) if end is not None else None
-    return json.dumps({"id": row.id, "rule": row.rule, "target": row.target, "severity": row.severity,
+    return json.dumps({**(extra or {}), "id": row.id, "rule": row.rule, "target": row.target, "severity": row.severity,
                        "state": row.state, "summary": row.summary, "value": row.value,
                        "started_at": row.started_at, "resolved_at": end,
                        "duration_s": round(duration, 3) if duration is not None else None,
@@ -103,9 +105,12 @@ class AlertStore:
                          params).rowcount == 1
 
     def enqueue(self, conn: Connection, row: AlertRow, transition: str, channels: Iterable[str],
-                when: float) -> int:
+                when: float, people: dict[str, dict] | None = None) -> int:
+        """``people``: {channel: fields} for the channels that go to a person of the rota."""
         body = payload(row, transition)
-        rows = [(row.id, transition, ch, body, when, when) for ch in channels]
+        people = people or {}
+        rows = [(row.id, transition, ch, payload(row, transition, people[ch]) if ch in people else body,
+                 when, when) for ch in channels]
         for params in rows:
             self._run(conn, "INSERT INTO outbox (alert_id, transition, channel, payload, created_at, "
                             "next_try_at) VALUES (?, ?, ?, ?, ?, ?)", params)
@@ -182,6 +187,24 @@ class AlertStore:
     def _note(self, conn: Connection, alert_id: str, when: float, person: str, kind: str, text: str) -> None:
         self._run(conn, "INSERT INTO alert_notes (alert_id, ts, author, kind, text) VALUES (?, ?, ?, ?, ?)",
                   (alert_id, when, person, kind, text))
+
+    def missed(self, conn: Connection, alert_id: str, when: float, text: str) -> None:
+        """A time to respond that ran out unacknowledged, as a note of kind missed_response."""
+        self._note(conn, alert_id, when, "erpconsole", MISSED, text)
+
+    def missed_responses(self, tz=None) -> dict[str, int]:
+        """{"YYYY-MM": alerts whose time to respond ran out that month} (in ``tz``, else local
+        time), for the monthly figures."""
+        from datetime import datetime
+
+        with self.engine.connect() as conn:
+            rows = self._run(conn, "SELECT ts FROM alert_notes WHERE kind = ?", (MISSED,)).fetchall()
+        out: dict[str, int] = {}
+        for (ts,) in rows:
+            month = (datetime.fromtimestamp(ts, tz) if tz else datetime.fromtimestamp(ts).astimezone()
+                     ).strftime("%Y-%m")
+            out[month] = out.get(month, 0) + 1
+        return dict(sorted(out.items()))
 
     def notes(self, alert_id: str) -> list[tuple[float, str, str, str]]:
         with self.engine.connect() as conn:
