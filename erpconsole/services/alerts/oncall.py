@@ -74,13 +74,12 @@ def on_call_at(rota: OncallConfig, at: float) -> OnCall:
 
 
 def contact(person: PersonConfig, kind: str) -> dict:
-    """What a sender of ``kind`` needs to reach ``person``: ``to`` (the address or user id for
-    that channel) and ``mention`` (the mobile number a chat robot @-mentions)."""
+    """What a sender of ``kind`` needs to reach ``person``: ``to`` (the e-mail address, or the
+    user id on a chat service) and ``mention`` (the mobile number a chat robot @-mentions)."""
     if kind == "email":
         return {"to": person.email, "mention": None}
-    if kind in ROBOTS:
-        user_id = getattr(person, kind)
-        return {"to": user_id or person.mobile, "mention": person.mobile or user_id}
+    if kind in ROBOTS:  # the user id on that service (None: not given), the mobile to @-mention
+        return {"to": getattr(person, kind), "mention": person.mobile}
     return {"to": person.mobile or person.email, "mention": person.mobile}
 
 

@@ -45,7 +45,10 @@ def cut(text: str, limit: int) -> str:
     return data[:limit - 3].decode("utf-8", "ignore") + "…"
 
 
-def _request(channel: ChannelConfig, text: str, token: str, secret: str | None) -> tuple[str, dict[str, Any]]:
+def _request(channel: ChannelConfig, text: str, token: str, secret: str | None, to: str | None = None,
+             mention: str | None = None) -> tuple[str, dict[str, Any]]:
+    """``to``/``mention``: the on-call person's user id on the service and mobile (from the
+    outbox payload), @-mentioned the way each robot does it."""
     base = channel.endpoint
     join = "&" if "?" in base else "?"
     if channel.kind == DINGTALK:
@@ -53,10 +56,21 @@ def _request(channel: ChannelConfig, text: str, token: str, secret: str | None) 
         if secret:
             stamp = int(time.time() * 1000)
             url += f"&timestamp={stamp}&sign={dingtalk_sign(secret, stamp)}"
-        return url, {"msgtype": "text", "text": {"content": text}}
+        body: dict[str, Any] = {"msgtype": "text", "text": {"content": text}}
+        if to or mention:  # DingTalk highlights an @ only when the text holds it too
+            body["text"]["content"] = text + "".join(f"\n@{who}" for who in (mention, to) if who)
+            body["at"] = {"atMobiles": [mention] if mention else [], "atUserIds": [to] if to else []}
+        return url, body
     if channel.kind == WECOM:
-        return f"{base}{join}key={quote_plus(token)}", {"msgtype": "text", "text": {"content": text}}
-    body: dict[str, Any] = {"msg_type": "text", "content": {"text": text}}
+        body = {"msgtype": "text", "text": {"content": text}}
+        if to:
+            body["text"]["mentioned_list"] = [to]
+        if mention:
+            body["text"]["mentioned_mobile_list"] = [mention]
+        return f"{base}{join}key={quote_plus(token)}", body
+    if to:  # Feishu @-mentions by user id (open_id) only
+        text = f'<at user_id="{to}"></at> {text}'
+    body = {"msg_type": "text", "content": {"text": text}}
     if secret:
         stamp = int(time.time())
         body.update(timestamp=str(stamp), sign=feishu_sign(secret, stamp))
@@ -70,9 +84,11 @@ def _error_code(answer: dict[str, Any]) -> tuple[Any, str]:
     return None, ""
 
 
-def send(channel: ChannelConfig, rendered: Rendered, token: str, secret: str | None) -> None:
-    text = cut(f"{rendered.title}\n\n{rendered.text}", TEXT_LIMITS[channel.kind])
-    url, body = _request(channel, text, token, secret)
+def send(channel: ChannelConfig, rendered: Rendered, token: str, secret: str | None,
+         to: str | None = None, mention: str | None = None) -> None:
+    room = 2 * 210 if to or mention else 0  # for the @-mentions added to the text
+    text = cut(f"{rendered.title}\n\n{rendered.text}", TEXT_LIMITS[channel.kind] - room)
+    url, body = _request(channel, text, token, secret, to, mention)
     answer = http_post.post(url, json.dumps(body, ensure_ascii=False).encode("utf-8"),
                             {"Content-Type": "application/json; charset=utf-8", "User-Agent": "erpconsole"},
                             channel.timeout_s, verify_tls=channel.verify_tls, shown_url=channel.endpoint)

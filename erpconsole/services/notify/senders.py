@@ -44,7 +44,7 @@ def _deliver(channel: ChannelConfig, payload: dict[str, Any], key: str, secrets:
     name = channel.keyring_name
     if channel.kind == EMAIL:
         password = secrets.get(name, channel.password_env) if channel.user else None
-        message = smtp_send.build(channel, rendered, key, str(payload.get("id", "")))
+        message = smtp_send.build(channel, rendered, key, str(payload.get("id", "")), _text(payload.get("to")))
         smtp_send.send(channel, message, password)
     elif channel.kind == WEBHOOK:
         secret = secrets.get(name, channel.secret_env) if webhook.uses_secret(channel) else None
@@ -52,7 +52,12 @@ def _deliver(channel: ChannelConfig, payload: dict[str, Any], key: str, secrets:
     elif channel.kind in (DINGTALK, WECOM, FEISHU):
         token = _needed(secrets, name, channel.token_env, _("robot token"))
         secret = secrets.get(f"{name}:secret", channel.secret_env) if channel.kind != WECOM else None
-        robots.send(channel, rendered, token, secret)
+        robots.send(channel, rendered, token, secret, _text(payload.get("to")), _text(payload.get("mention")))
     else:
         url = _needed(secrets, name, channel.url_env, _("apprise URL"))
         apprise_send.send(channel, rendered, url)
+
+
+def _text(value: Any) -> str | None:
+    """A rota field of the payload (the on-call person's address, id or mobile), if one."""
+    return (value.strip()[:200] or None) if isinstance(value, str) else None

@@ -22,11 +22,17 @@ from erpconsole.services.units import duration
 REPLY_TEXT = 200  # of a server's reply shown in a message
 
 
-def build(channel: ChannelConfig, rendered: Rendered, key: str, alert_id: str) -> EmailMessage:
+def build(channel: ChannelConfig, rendered: Rendered, key: str, alert_id: str, person: str | None = None
+          ) -> EmailMessage:
+    """``person``: the on-call person's address (the route sends to the rota): To is them and
+    the channel's own list is copied."""
     msg = EmailMessage()
     msg["Subject"] = rendered.title
     msg["From"] = channel.sender or ""
-    msg["To"] = ", ".join(channel.to)
+    team = [a for a in channel.to if a != person]
+    msg["To"] = person if person else ", ".join(channel.to)
+    if person and team:
+        msg["Cc"] = ", ".join(team)
     msg["Date"] = formatdate(localtime=True)
     domain = (channel.sender or "erpconsole@localhost").rpartition("@")[2] or "localhost"
     msg["Message-ID"] = f"<{key}@{domain}>"

@@ -148,7 +148,7 @@ def test_route_to_oncall_names_the_person_then_escalates_to_the_second_and_recor
     [escalated] = [json.loads(p) for _a, t, ch, p, *_r in service.store.outbox(row.id) if t == "escalated"]
     # bo took over at 16:00, so the second in line at the escalation is chen, on DingTalk by mobile.
     assert {k: escalated[k] for k in ("person", "role", "to", "mention")} == {
-        "person": "chen", "role": "second", "to": "13800000003", "mention": "13800000003"}
+        "person": "chen", "role": "second", "to": None, "mention": "13800000003"}
     notes = [n for n in service.store.notes(row.id) if n[2] == "missed_response"]
     assert len(notes) == 1 and "5 min" in notes[0][3]
     month = datetime.fromtimestamp(clock.now).astimezone().strftime("%Y-%m")
