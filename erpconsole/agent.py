@@ -116,7 +116,7 @@ class Agent:
 
         self.store, self.writer = store, StoreWriter(store)
         self.monitor.attach_states(_last_states(store))
-        self.monitor.attach_writer(self.writer)
+        self.monitor.attach_writer(_StandbyQuiet(self.writer, lambda: self.role != "collectors"))
         self.monitor.attach_audit(store.audit)
         backups, sop = _backup_service(self.monitor, store), _sop_service(self.monitor, store)
         self.reads = PeriodicReads(self.monitor, backups, sop)
@@ -218,6 +218,26 @@ class Agent:
             self.writer.close(timeout=3.0)
         if self.store is not None:
             self.store.close()
+
+
+class _StandbyQuiet:
+    """The store writer as the monitor sees it: while another agent holds the rules, this one's
+    event lines (health changes, backup and SOP states) stay out of the store, where the
+    holder's already are; its samples and its own lines (kind "agent") go in."""
+
+    def __init__(self, writer, recording) -> None:
+        self._writer = writer
+        self._recording = recording
+
+    def put(self, samples) -> None:
+        self._writer.put(samples)
+
+    def put_event(self, event: Event) -> None:
+        if event.kind == KIND or self._recording():
+            self._writer.put_event(event)
+
+    def subscribe(self, on_health) -> None:
+        self._writer.subscribe(on_health)
 
 
 def _first_line(exc: Exception) -> str:

@@ -148,6 +148,9 @@ def test_the_lease_holder_fires_one_alert_for_a_dead_host_and_sends_it_once(tmp_
             server.kill()  # both agents see app-1 unreachable; one judges it and sends
             wait_until(lambda: [r.json()["transition"] for r in hook.requests] == ["firing"], 60,
                        "the webhook told of the firing alert")
+            wait_until(lambda: store_rows(store, "SELECT COUNT(*) FROM events WHERE target = 'app-1' "
+                                                 "AND state = 'unreachable'") == [(1,)], 30,
+                       "the holder's line for app-1 in the event log")
             body = hook.requests[0].json()
             assert (body["rule"], body["target"], body["severity"], body["state"]) == (
                 "target_down", "app-1", "critical", "firing")
@@ -156,6 +159,10 @@ def test_the_lease_holder_fires_one_alert_for_a_dead_host_and_sends_it_once(tmp_
                        90, "the webhook told of the resolution once app-1 answers")
             assert store_rows(store, "SELECT rule, state FROM alerts") == [("target_down", "resolved")]
             assert store_rows(store, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]
+            # Both agents saw it go down and come back; the event log has it once, the holder's.
+            assert store_rows(store, "SELECT state, COUNT(*) FROM events WHERE target = 'app-1' "
+                                     "AND kind = 'health' GROUP BY state ORDER BY state") == [
+                ("ok", 2), ("unreachable", 1)]
         finally:
             first.kill()
             if second is not None:
