@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from erpconsole.config import DatabaseConfig, Inventory, LocalConfig
@@ -47,6 +48,36 @@ class Sysbench:
         self.queries, self.qps = int(q[1]), float(q[2])
 
 
+def wait_running(url: str, threads: int, timeout: float = 20.0) -> None:
+    """sysbench's threads all connected to the schema, each past a whole transaction (20
+    statements in oltp_read_write): it runs steady. Fails, saying which, when that is not so
+    within ``timeout``."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    # MariaDB's QUERY_ID: the number of each session's current statement (performance_schema,
+    # which would count per session, is off on this server).
+    sessions = text("SELECT ID, QUERY_ID FROM information_schema.PROCESSLIST "
+                    "WHERE DB = DATABASE() AND ID <> CONNECTION_ID()")
+    deadline = time.monotonic() + timeout
+    try:
+        with engine.connect() as conn:
+            def query_ids() -> dict[int, int]:
+                return dict(conn.execute(sessions).all())
+
+            until(lambda: len(query_ids()) >= threads, deadline,
+                  f"{threads} sysbench thread(s) connected")
+            first = query_ids()
+            until(lambda: all(q - first.get(i, q) >= 20 for i, q in query_ids().items()),
+                  deadline, "every sysbench thread past its first transaction")
+    finally:
+        engine.dispose()
+
+
+def until(condition, deadline: float, what: str) -> None:
+    while not condition():
+        assert time.monotonic() < deadline, f"not within the deadline: {what}"
+        time.sleep(0.05)
+
+
 def within(got: float, want: float, share: float = 0.15) -> bool:
     return abs(got - want) <= share * want
 
@@ -81,7 +112,7 @@ def test_inspect_shows_sysbenchs_queries_per_transaction(my_database) -> None:
     proc = subprocess.Popen(["sysbench", *bench.common, *bench.run_args, "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(2.0)  # sysbench connects, then runs steady
+        wait_running(url, threads=4)
         report = run_inspection(inv)
     finally:
         out, _err = proc.communicate(timeout=60)

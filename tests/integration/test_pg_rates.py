@@ -69,21 +69,32 @@ class PgBench:
 
 
 def wait_running(url: str, clients: int, timeout: float = 15.0) -> None:
+    """Every pgbench client connected and its counters published twice: they move in steps
+    now. Fails, saying which, when that is not so within ``timeout``."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    connected = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench' "
+                     "AND datname = current_database()")
+    # Each statement is a transaction of its own here: it reads the counters as last published.
+    commits = text("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
     deadline = time.monotonic() + timeout
     try:
         with engine.connect() as conn:
-            while True:
-                n = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE "
-                                      "application_name = 'pgbench' AND datname = current_database() "
-                                      "AND xact_start IS NOT NULL")).scalar()
-                if n >= 1 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.05)
-        # Every client connected and past its first second: the counters move in steps now.
-        time.sleep(1.0)
+            until(lambda: conn.execute(connected).scalar() >= clients, deadline,
+                  f"{clients} pgbench client(s) connected")
+            # A backend publishes its first transaction at once, then at most once a second:
+            # the second step seen means the clients are past their first second.
+            for step in ("first", "second"):
+                seen = conn.execute(commits).scalar()
+                until(lambda: conn.execute(commits).scalar() > seen, deadline,
+                      f"pgbench's {step} step of commits published in pg_stat_database")
     finally:
         engine.dispose()
+
+
+def until(condition, deadline: float, what: str) -> None:
+    while not condition():
+        assert time.monotonic() < deadline, f"not within the deadline: {what}"
+        time.sleep(0.05)
 
 
 def within(got: float, want: float, share: float) -> bool:
