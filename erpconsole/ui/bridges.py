@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from erpconsole.ui.access.bridge import AccessBridge
+from erpconsole.ui.alerts.bridge import AlertsBridge
 from erpconsole.ui.backups.bridge import BackupsBridge
 from erpconsole.ui.common.bridge_base import StoreReader
 from erpconsole.ui.databases.bridge import DatabasesBridge
@@ -28,6 +29,7 @@ class Bridges:
     events: EventsBridge
     overview: OverviewBridge
     help: HelpBridge
+    alerts: AlertsBridge
 
     @classmethod
     def build(cls, monitor, store_url: str = "", log_file: str = "") -> Bridges:
@@ -44,16 +46,17 @@ class Bridges:
         sop = SopBridge(monitor, store)
         help_bridge = HelpBridge(lambda: monitor.inventory.path, store_url, log_file, str(evidence_dir()))
         return cls(store, hosts, databases, access, backups, sop, EventsBridge(monitor, store),
-                   OverviewBridge(hosts, backups, sop), help_bridge)
+                   OverviewBridge(hosts, backups, sop), help_bridge,
+                   AlertsBridge(monitor, store))
 
     def attach_store(self, store, writer=None) -> None:
         self.store.attach_store(store, writer)
 
     def shutdown(self) -> None:
-        for bridge in (self.backups, self.sop, self.hosts, self.access, self.databases, self.store):
+        for bridge in (self.alerts, self.backups, self.sop, self.hosts, self.access, self.databases, self.store):
             bridge.shutdown()
 
     def delete_later(self) -> None:
-        for bridge in (self.help, self.overview, self.events, self.sop, self.backups, self.access, self.databases,
+        for bridge in (self.alerts, self.help, self.overview, self.events, self.sop, self.backups, self.access, self.databases,
                        self.hosts, self.store):
             bridge.deleteLater()

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 from erpconsole import __version__
 from erpconsole.services.models import TargetStatus
 from erpconsole.ui.access.access_page import AccessReviewPage
+from erpconsole.ui.alerts.alerts_page import AlertsPage
+from erpconsole.ui.alerts.badge import AlertsBadge
 from erpconsole.ui.backups.backups_page import BackupsPage
 from erpconsole.ui.bridges import Bridges
 from erpconsole.ui.common import target_summary
@@ -69,6 +71,7 @@ class MainWindow(QMainWindow):
         self.backups = BackupsPage(bridges.backups)
         self.sop = SopPage(bridges.sop)
         self.event_log = EventLogPage(bridges.events)
+        self.alerts = AlertsPage(bridges.alerts)
         self._pages: list[tuple[str, str, QWidget]] = [
             ("overview", self.tr("Overview"), self.overview),
             ("hosts", self.tr("Hosts"), self.hosts),
@@ -79,6 +82,7 @@ class MainWindow(QMainWindow):
             ("backups", self.tr("Backups"), self.backups),
             ("sop", self.tr("SOPs"), self.sop),
             ("events", self.tr("Event log"), self.event_log),
+            ("alerts", self.tr("Alerts"), self.alerts),  # Ctrl+0
         ]
         self._build()
 
@@ -89,6 +93,8 @@ class MainWindow(QMainWindow):
         self.overview.backups_requested.connect(lambda: self.show_page("backups"))
         self.overview.sop_requested.connect(lambda: self.show_page("sop"))
         self.sop.page_requested.connect(self._on_page_requested)
+        self.alerts.target_requested.connect(
+            lambda kind, t: (self._on_database_requested if kind == "database" else self._on_host_requested)(t))
         bridges.hosts.status_changed.connect(self._on_status)
         bridges.store.store_ready.connect(self._on_store_ready)
         bridges.events.event_logged.connect(self._on_event)
@@ -167,7 +173,10 @@ class MainWindow(QMainWindow):
         self.store_label = StoreStatusLabel(self._bridges.store)  # size, or writes failing
         self.last_poll_label = QLabel()
         self.sop_label = SopStatusLabel(self._bridges.sop)  # "checking…" until it knows
-        for w in (self.sop_label, self.targets_label, self.store_label, self.last_poll_label):
+        self.alerts_label = QLabel()
+        self.alerts_badge = AlertsBadge(self.alerts, self.nav.item(self.page_keys().index("alerts")),
+                                        self.alerts_label, self.tr("Alerts"))
+        for w in (self.alerts_label, self.sop_label, self.targets_label, self.store_label, self.last_poll_label):
             bar.addPermanentWidget(w)
         self._update_status_bar()
 
@@ -191,7 +200,7 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu(self.tr("&View"))
         for i, (key, title, _page) in enumerate(self._pages):
             act = QAction(title, self)
-            act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            act.setShortcut(QKeySequence(f"Ctrl+{(i + 1) % 10}"))
             act.triggered.connect(lambda _=False, k=key: self.show_page(k))
             view.addAction(act)
         view.addSeparator()

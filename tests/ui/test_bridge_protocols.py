@@ -15,6 +15,7 @@ from PySide6.QtCore import Signal
 
 import erpconsole.ui
 from erpconsole.ui.access.bridge import AccessApi, AccessBridge
+from erpconsole.ui.alerts.bridge import AlertsApi, AlertsBridge
 from erpconsole.ui.backups.bridge import BackupsApi, BackupsBridge
 from erpconsole.ui.common.bridge_base import StoreReader
 from erpconsole.ui.databases.bridge import DatabasesApi, DatabasesBridge
@@ -38,6 +39,7 @@ DOMAINS = {
     "sop": (SopApi, SopBridge, [SopRecording]),
     "events": (EventsApi, EventsBridge, [fakes.FakeEventsBridge]),
     "overview": (OverviewApi, OverviewBridge, []),
+    "alerts": (AlertsApi, AlertsBridge, []),
 }
 
 

@@ -46,6 +46,8 @@ FACTORIES = {
     "ShortcutsDialog": lambda: _shortcuts_dialog(),
     "DatabaseDialog": lambda: _ui("databases.database_dialog").DatabaseDialog(_EntryBridge()),
     "BackupSetDialog": lambda: _ui("backups.set_dialog").BackupSetDialog(_EntryBridge()),
+    "CommentDialog": lambda: _ui("alerts.dialogs").CommentDialog("Acknowledge", "2 alerts", "&Comment:"),
+    "SilenceDialog": lambda: _ui("alerts.dialogs").SilenceDialog("erp-app-1", []),
 }
 
 
@@ -119,7 +121,7 @@ def test_the_walk_sees_a_clash(qtbot):
 
 
 # Bases, walked through the dialogs built on them.
-BASES = {"EntryDialog"}
+BASES = {"EntryDialog", "_Form"}
 
 
 def test_every_dialog_has_a_factory_here():

@@ -26,12 +26,12 @@ def _start(console, qtbot):
 
 def test_window_opens_and_every_page_shows(console_factory, qtbot):
     window = _start(console_factory(), qtbot)
-    assert window.page_keys() == ["overview", "hosts", "host", "databases", "database", "access", "backups", "sop", "events"]
+    assert window.page_keys() == ["overview", "hosts", "host", "databases", "database", "access", "backups", "sop", "events", "alerts"]
     for key in window.page_keys():
         window.show_page(key)
         assert window.current_page_key() == key
         assert window.page(key).isVisible()
-    assert window.nav.count() == 9
+    assert window.nav.count() == 10
 
 
 def test_overview_tile_shows_live_values(console_factory, qtbot):

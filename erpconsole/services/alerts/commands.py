@@ -48,6 +48,12 @@ def run(action: str, url: str, **kw) -> Result:
         store.engine.dispose()
 
 
+def act(store: AlertStore, action: str, **kw) -> Result:
+    """One of the shell's acts on an open store (the window's Alerts page): the same checks,
+    messages and audit rows as ``erpconsole alerts ACTION``."""
+    return _ACTIONS[action](store, **kw)
+
+
 def _iso(ts: float | None) -> str:
     if ts is None:
         return ""
@@ -150,6 +156,17 @@ def _unsilence(store: AlertStore, silence_id: str, **_kw) -> Result:
     return EXIT_OK, _("silence {id} ended\n").format(id=number), ""
 
 
+def _add_note(store: AlertStore, alert_id: str, text: str, **_kw) -> Result:
+    row = store.get(alert_id)
+    if row is None:
+        return _missing(alert_id)
+    if not text.strip():
+        return EXIT_UNKNOWN, "", _("erpconsole: a note must say something")
+    store.note(alert_id, person(), text.strip(), time.time())
+    _audit(store, "alert.note", row.target, {"alert": row.id, "rule": row.rule, "text": text.strip()})
+    return EXIT_OK, _("note added to {id}\n").format(id=row.id), ""
+
+
 def _audit(store: AlertStore, action: str, target: str, details: dict) -> None:
     """What a person did to an alert goes into the audit trail too (the incident's timeline)."""
     from erpconsole.services.store.audit import AuditTrail
@@ -157,4 +174,5 @@ def _audit(store: AlertStore, action: str, target: str, details: dict) -> None:
     AuditTrail(store.engine).append(action, target, details, actor=person())
 
 
-_ACTIONS = {"list": _list, "ack": _ack, "unack": _unack, "silence": _silence, "unsilence": _unsilence}
+_ACTIONS = {"list": _list, "ack": _ack, "unack": _unack, "silence": _silence, "unsilence": _unsilence,
+            "note": _add_note}

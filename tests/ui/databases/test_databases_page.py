@@ -190,7 +190,7 @@ def test_database_tile_sparkline_and_click(console_factory, qtbot, tmp_path):
 def test_pages_and_navigation(console_factory, qtbot, tmp_path):
     console = console_factory(db_inventory(tmp_path, "erp-db"))
     window = shown(console, qtbot, "overview")
-    assert window.page_keys() == ["overview", "hosts", "host", "databases", "database", "access", "backups", "sop", "events"]
+    assert window.page_keys() == ["overview", "hosts", "host", "databases", "database", "access", "backups", "sop", "events", "alerts"]
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert "Databases" in titles and "Database detail" in titles
 

@@ -1,0 +1,214 @@
+"""The alerts the store holds, active first: acknowledge with a comment (A), take it back,
+silence a target or a tag, add a note, open the target; the resolved ones on demand."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from erpconsole.ui.alerts.bridge import AlertsApi
+from erpconsole.ui.alerts.dialogs import CommentDialog, SilenceDialog
+from erpconsole.ui.common.labels import display_name
+from erpconsole.ui.common.message_bar import MessageBar
+from erpconsole.ui.common.words import counted
+from erpconsole.widgets.table_model import Column, RowsTableModel
+from erpconsole.widgets.table_setup import filter_line, rows_table
+from erpconsole.widgets.theme import GLYPHS
+
+RELOAD_MS = 5000  # the badge and the table follow the store this often
+_STATE_ORDER = {"firing": 0, "pending": 1, "acknowledged": 2, "silenced": 3, "resolved": 4}
+_SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
+
+
+def _severity(word: str) -> str:
+    """"■ critical", "▲ warning": the shape of the other pages beside the colour."""
+    return f"{GLYPHS[word]} {word}" if word in GLYPHS else word
+
+
+def firing_unacknowledged(rows) -> int:
+    return sum(1 for r in rows if r.state == "firing")
+
+
+class AlertsPage(QWidget):
+    target_requested = Signal(str, str)  # kind ("host" | "database"), target
+    count_changed = Signal(int)  # firing and not acknowledged
+    new_critical = Signal(str, str)  # target, summary: a critical alert not seen before
+
+    def __init__(self, bridge: AlertsApi, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._seen: set[str] | None = None  # alert ids seen; None before the first load
+        self._theme = "dark"
+        self.model = RowsTableModel(
+            [
+                Column("state", self.tr("State"), sort_key=lambda s: _STATE_ORDER.get(s, 9)),
+                Column("severity", self.tr("Severity"), fmt=_severity,
+                       sort_key=lambda s: _SEVERITY_ORDER.get(s, 9)),
+                Column("rule", self.tr("Rule")),
+                Column("target", self.tr("Target"), fmt=display_name),
+                Column("summary", self.tr("Summary")),
+                Column("started_at", self.tr("Since"), fmt=_when, room=_when(1.0)),
+                Column("acked_by", self.tr("Acknowledged by")),
+                Column("acked_at", self.tr("Acknowledged at"), fmt=_when, room=_when(1.0)),
+                Column("comment", self.tr("Comment")),
+            ],
+            row_level=lambda r: None if r.state == "resolved" else r.severity,
+        )
+        self.table = rows_table(self.model, "alertsTable", sort=("state", Qt.SortOrder.AscendingOrder),
+                                widths={"summary": 380, "comment": 220})
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.filter = filter_line(self.tr("Filter by any text (target, rule, state, summary)…"),
+                                  self.table.set_filter_text)
+        self.history = QCheckBox(self.tr("Show &resolved alerts (history)"))
+        self.history.toggled.connect(self.reload)
+        self.message = MessageBar("alertsMessage")
+
+        self.ack_button = QPushButton(self.tr("&Acknowledge…"))
+        self.ack_button.setToolTip(self.tr("Acknowledge the selected alerts with a comment (key A)"))
+        self.ack_button.clicked.connect(self.acknowledge_selected)
+        self.unack_button = QPushButton(self.tr("&Unacknowledge"))
+        self.unack_button.clicked.connect(self.unacknowledge_selected)
+        self.silence_button = QPushButton(self.tr("&Silence…"))
+        self.silence_button.clicked.connect(self.silence_selected)
+        self.note_button = QPushButton(self.tr("Add &note…"))
+        self.note_button.clicked.connect(self.note_selected)
+        self.open_button = QPushButton(self.tr("&Open target"))
+        self.open_button.clicked.connect(self.open_selected)
+        shortcut = QShortcut(QKeySequence(Qt.Key.Key_A), self.table)
+        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        shortcut.activated.connect(self.acknowledge_selected)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.history)
+        buttons = QHBoxLayout()
+        for b in (self.ack_button, self.unack_button, self.silence_button, self.note_button, self.open_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+        bridge.alerts_loaded.connect(self._on_loaded)
+        bridge.acted.connect(self._on_acted)
+        self._timer = QTimer(self)
+        self._timer.setInterval(RELOAD_MS)
+        self._timer.timeout.connect(self.reload)
+        self._timer.start()
+        self._update_buttons()
+        self.reload()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._bridge.request_alerts(self.history.isChecked())
+
+    def _on_loaded(self, rows, include_resolved: bool) -> None:
+        if include_resolved != self.history.isChecked():
+            return  # an answer to the other view: the next one is on its way
+        chosen = {r.id for r in self.selected()}
+        first_fill = self.model.rowCount() == 0
+        self.model.set_rows(list(rows))
+        if first_fill and rows:
+            for key in ("state", "severity", "rule", "target"):
+                self.table.resizeColumnToContents(self.model.column_index(key))
+        self._reselect(chosen)
+        self.count_changed.emit(firing_unacknowledged(rows))
+        fresh = [r for r in rows if r.state == "firing" and r.severity == "critical"
+                 and self._seen is not None and r.id not in self._seen]
+        self._seen = (self._seen or set()) | {r.id for r in rows}
+        for row in fresh:
+            self.new_critical.emit(row.target, row.summary)
+        self._update_buttons()
+
+    def _reselect(self, ids: set[str]) -> None:
+        if not ids:
+            return
+        selection = self.table.selectionModel()
+        for view_row in range(self.table.model().rowCount()):
+            if self.model.row(self.table.source_row(view_row)).id in ids:
+                selection.select(self.table.model().index(view_row, 0),
+                                 selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+
+    def rows(self) -> list:
+        return self.model.rows()
+
+    def selected(self) -> list:
+        picked = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return [self.model.row(self.table.source_row(i.row())) for i in picked]
+
+    def _update_buttons(self, *_args) -> None:
+        chosen = self.selected()
+        active = [r for r in chosen if r.state != "resolved"]
+        self.ack_button.setEnabled(bool(active))
+        self.unack_button.setEnabled(any(r.acked_by for r in chosen))
+        self.note_button.setEnabled(len(chosen) == 1)
+        self.open_button.setEnabled(len(chosen) == 1)
+
+    # -- acting ---------------------------------------------------------------------------------
+
+    def acknowledge_selected(self) -> None:
+        chosen = [r for r in self.selected() if r.state != "resolved"]
+        if not chosen:
+            self.message.say(self.tr("Select the alerts to acknowledge first."), "warning", self._theme)
+            return
+        dialog = CommentDialog(
+            self.tr("Acknowledge alerts"),
+            counted(self, "%n alert is acknowledged: its escalation stops; it still resolves by itself.",
+                    "%n alerts are acknowledged: their escalation stops; they still resolve by themselves.",
+                    len(chosen)),
+            self.tr("&Comment:"), self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._bridge.acknowledge([r.id for r in chosen], dialog.text())
+            self.message.say(self.tr("Acknowledging…"), "", self._theme)
+
+    def unacknowledge_selected(self) -> None:
+        chosen = [r.id for r in self.selected() if r.acked_by]
+        if chosen:
+            self._bridge.unacknowledge(chosen)
+
+    def silence_selected(self) -> None:
+        chosen = self.selected()
+        dialog = SilenceDialog(chosen[0].target if chosen else "", [], self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._bridge.silence(*dialog.values())
+
+    def note_selected(self) -> None:
+        chosen = self.selected()
+        if len(chosen) != 1:
+            return
+        dialog = CommentDialog(self.tr("Add a note"), self.tr("The note is kept with alert {0} and in the "
+                                                                "audit trail.").format(chosen[0].id),
+                               self.tr("&Note:"), self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._bridge.add_note(chosen[0].id, dialog.text())
+
+    def open_selected(self) -> None:
+        chosen = self.selected()
+        if len(chosen) != 1:
+            return
+        kind = self._bridge.target_kind(chosen[0].target)
+        if kind:
+            self.target_requested.emit(kind, chosen[0].target)
+        else:
+            self.message.say(self.tr("{0} is not watched by this console: it has no page to open.").format(
+                display_name(chosen[0].target)), "warning", self._theme)
+
+    def _on_acted(self, text: str, level: str) -> None:
+        self.message.say(text, level, self._theme)
+        self.reload()
+
+    def apply_theme(self, name: str) -> None:
+        self._theme = name
+        self.model.set_theme(name)
+        self.message.apply_theme(name)

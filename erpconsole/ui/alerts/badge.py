@@ -1,0 +1,40 @@
+"""The count of alerts firing and not acknowledged, on the Alerts entry of the navigation and
+in the status bar, and a desktop notification for a new critical alert where the desktop has a
+system tray (offscreen and on many bare window managers it has none: then nothing is shown)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication, QLabel, QListWidgetItem, QStyle, QSystemTrayIcon
+
+from erpconsole.ui.alerts.alerts_page import AlertsPage
+from erpconsole.ui.common.labels import display_name
+from erpconsole.ui.common.words import counted
+
+
+class AlertsBadge(QObject):
+    def __init__(self, page: AlertsPage, item: QListWidgetItem, label: QLabel, title: str) -> None:
+        super().__init__(page)
+        self._item, self._label, self._title = item, label, title
+        self.count = 0
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            style = QApplication.style()
+            self.tray = QSystemTrayIcon(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical), self)
+            self.tray.show()
+        page.count_changed.connect(self.set_count)
+        page.new_critical.connect(self.notify)
+        self.set_count(0)
+
+    def set_count(self, count: int) -> None:
+        self.count = count
+        self._item.setText(self.tr("{0} ({1})").format(self._title, count) if count else self._title)
+        self._label.setText(counted(self, "%n alert firing", "%n alerts firing", count) if count else self.tr("no alert firing"))
+        self._label.setProperty("level", "critical" if count else "ok")
+        self._label.style().unpolish(self._label)
+        self._label.style().polish(self._label)
+
+    def notify(self, target: str, summary: str) -> None:
+        if self.tray is not None:
+            self.tray.showMessage(self.tr("Critical alert: {0}").format(display_name(target)), summary,
+                                  QSystemTrayIcon.MessageIcon.Critical, 15000)

@@ -1,0 +1,97 @@
+"""The Alerts page's bridge: the alerts as the store holds them (read on the store's reader
+thread), and a person's acts on them (acknowledge, take back, silence, note) on a worker of
+their own, through the same code as ``erpconsole alerts ...``, so each is audited the same way."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Signal, SignalInstance
+
+from erpconsole.services.alerts.commands import act
+from erpconsole.services.alerts.store import AlertStore
+from erpconsole.ui.common.bridge_base import StoreReader
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 10_000  # resolved alerts shown at most (the newest)
+
+
+class AlertsApi(Protocol):
+    """What the Alerts page may call and connect."""
+
+    alerts_loaded: SignalInstance  # list of alert rows (active first), include_resolved
+    acted: SignalInstance  # message for the message bar, level ("ok" or "critical")
+
+    def request_alerts(self, include_resolved: bool = False) -> None: ...
+    def acknowledge(self, alert_ids: list[str], comment: str) -> None: ...
+    def unacknowledge(self, alert_ids: list[str]) -> None: ...
+    def silence(self, target: str | None, tag: str | None, duration: str, comment: str) -> None: ...
+    def add_note(self, alert_id: str, text: str) -> None: ...
+    def target_kind(self, target: str) -> str: ...
+
+
+class AlertsBridge(QObject):
+    alerts_loaded = Signal(object, bool)  # list[AlertRow]: a list, so `object`
+    acted = Signal(str, str)
+
+    def __init__(self, monitor, reader: StoreReader, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._monitor = monitor
+        self._store_reader = reader
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-acts")
+        self._alerts: AlertStore | None = None
+
+    def _store(self) -> AlertStore:
+        if self._alerts is None:
+            self._alerts = AlertStore(self._store_reader.store.engine)
+        return self._alerts
+
+    def request_alerts(self, include_resolved: bool = False) -> None:
+        self._store_reader.read(self._load, include_resolved)
+
+    def _load(self, include_resolved: bool) -> None:
+        try:
+            rows = self._store().alerts(include_resolved, limit=HISTORY_LIMIT)
+        except Exception:  # noqa: BLE001 - the page keeps what it shows, the log says why
+            log.exception("alerts")
+            return
+        self.alerts_loaded.emit(rows, include_resolved)
+
+    def acknowledge(self, alert_ids: list[str], comment: str) -> None:
+        self._submit([("ack", {"alert_id": i, "comment": comment}) for i in alert_ids])
+
+    def unacknowledge(self, alert_ids: list[str]) -> None:
+        self._submit([("unack", {"alert_id": i}) for i in alert_ids])
+
+    def silence(self, target: str | None, tag: str | None, duration: str, comment: str) -> None:
+        self._submit([("silence", {"target": target, "tag": tag, "duration": duration, "comment": comment})])
+
+    def add_note(self, alert_id: str, text: str) -> None:
+        self._submit([("note", {"alert_id": alert_id, "text": text})])
+
+    def target_kind(self, target: str) -> str:
+        """"host" or "database": which detail page opens it ("" when not watched)."""
+        return next((s.kind for s in self._monitor.statuses() if s.target == target), "")
+
+    def _submit(self, acts: list[tuple[str, dict]]) -> None:
+        # Once the store is open: an act asked before waits for it, as reads do.
+        self._store_reader.read(self._writer.submit, self._run, acts)
+
+    def _run(self, acts: list[tuple[str, dict]]) -> None:
+        said, level = [], "ok"
+        for action, kw in acts:
+            try:
+                code, out, err = act(self._store(), action, **kw)
+            except Exception as exc:  # noqa: BLE001 - said in the message bar
+                log.exception("alert %s", action)
+                code, out, err = 3, "", f"{type(exc).__name__}: {exc}"
+            said.append((out or err).strip())
+            if code != 0:
+                level = "critical"
+        self.acted.emit("\n".join(said), level)
+
+    def shutdown(self) -> None:
+        self._writer.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,151 @@
+"""The Alerts page on a real store (a SQLite file) holding alerts written by the real alert
+service, read and acted on through the real bridge: it lists them, sorts, acknowledges with a
+comment (the store holds who and why, and the audit trail the act), silences, and the badge
+counts what fires unacknowledged."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QListWidget
+
+from erpconsole.config import load_inventory
+from erpconsole.services.alerts.service import AlertService, person
+from erpconsole.services.models import Health
+from erpconsole.services.monitor import Monitor
+from erpconsole.services.store import Store
+from erpconsole.services.store.audit import AuditTrail
+from erpconsole.ui.alerts.alerts_page import AlertsPage
+from erpconsole.ui.alerts.badge import AlertsBadge
+from erpconsole.ui.alerts.bridge import AlertsBridge
+from erpconsole.ui.common.bridge_base import StoreReader
+from tests.services.alerts.conftest import Clock, status
+
+INVENTORY = """
+[[hosts]]
+name = "erp-app-1"
+address = "127.0.0.1"
+tags = ["prod"]
+
+[[hosts]]
+name = "erp-app-2"
+address = "127.0.0.2"
+tags = ["prod"]
+"""
+
+
+@pytest.fixture
+def alerts(qtbot, tmp_path: Path):
+    path = tmp_path / "inventory.toml"
+    path.write_text(INVENTORY, encoding="utf-8")
+    inv = load_inventory(path)
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    clock = Clock()
+    service = AlertService(store.engine, inv, clock=clock)
+    assert service.take_lock()
+    for target in ("erp-app-1", "erp-app-2"):  # two polls in a row: firing
+        service.observe(status(Health.UNREACHABLE, target=target))
+    clock.advance(5)
+    for target in ("erp-app-1", "erp-app-2"):
+        service.observe(status(Health.UNREACHABLE, target=target))
+    assert sorted(r.state for r in service.store.alerts()) == ["firing", "firing"]
+    reader = StoreReader()
+    bridge = AlertsBridge(Monitor(inv), reader)
+    reader.attach_store(store)
+    page = AlertsPage(bridge)
+    qtbot.addWidget(page)
+    nav, label = QListWidget(), QLabel()
+    nav.addItem("Alerts")
+    qtbot.addWidget(nav)
+    badge = AlertsBadge(page, nav.item(0), label, "Alerts")
+    page.resize(1200, 600)
+    page.show()
+    yield page, service, store, badge, label
+    bridge.shutdown()
+    reader.shutdown()
+    service.stop()
+    store.close()
+
+
+def _answer_dialog(fill) -> None:
+    """Fills and accepts the dialog the page opens next (exec() blocks until then)."""
+    def later():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(10, later)
+            return
+        fill(dialog)
+        dialog.accept()
+    QTimer.singleShot(0, later)
+
+
+def _select(page: AlertsPage, target: str) -> None:
+    view = page.table
+    for row in range(view.model().rowCount()):
+        if page.model.row(view.source_row(row)).target == target:
+            view.selectRow(row)
+            return
+    raise AssertionError(target)
+
+
+def _targets_shown(page: AlertsPage) -> list[str]:
+    view = page.table
+    return [page.model.row(view.source_row(r)).target for r in range(view.model().rowCount())]
+
+
+def test_lists_sorts_and_counts_the_firing_alerts(qtbot, alerts) -> None:
+    page, service, _store, badge, label = alerts
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    state, severity = page.model.column_index("state"), page.model.column_index("severity")
+    assert {page.model.display_text(i, state) for i in range(2)} == {"firing"}
+    assert {page.model.display_text(i, severity) for i in range(2)} == {"■ critical"}
+    page.table.sortByColumn(page.model.column_index("target"), Qt.SortOrder.DescendingOrder)
+    assert _targets_shown(page) == ["erp-app-2", "erp-app-1"]
+    page.table.sortByColumn(page.model.column_index("target"), Qt.SortOrder.AscendingOrder)
+    assert _targets_shown(page) == ["erp-app-1", "erp-app-2"]
+    assert badge.count == 2
+    assert label.text() == "2 alerts firing"
+
+
+def test_key_a_acknowledges_with_a_comment_in_the_store_and_audit_trail(qtbot, alerts) -> None:
+    page, service, store, badge, label = alerts
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    _select(page, "erp-app-1")
+    page.table.setFocus()
+    _answer_dialog(lambda d: d.comment.setText("restarting sshd on erp-app-1"))
+    qtbot.keyClick(page.table, Qt.Key.Key_A)
+    alert_id = next(r.id for r in service.store.alerts() if r.target == "erp-app-1")
+    qtbot.waitUntil(lambda: service.store.get(alert_id).state == "acknowledged", timeout=5000)
+    row = service.store.get(alert_id)
+    assert (row.acked_by, row.comment) == (person(), "restarting sshd on erp-app-1")
+    [entry] = [e for e in AuditTrail(store.engine).entries(50) if e.action == "alert.ack"]
+    assert (entry.actor, entry.target) == (person(), "erp-app-1")
+    assert "restarting sshd on erp-app-1" in entry.details
+    qtbot.waitUntil(lambda: badge.count == 1, timeout=5000)
+    acked = page.model.column_index("acked_by")
+    shown = {page.model.row(i).target: page.model.display_text(i, acked) for i in range(2)}
+    assert shown == {"erp-app-1": person(), "erp-app-2": ""}
+    assert "acknowledged by" in page.message.text()
+
+
+def test_silence_of_the_selected_target_for_a_duration_with_a_reason(qtbot, alerts) -> None:
+    page, service, store, _badge, _label = alerts
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    _select(page, "erp-app-2")
+
+    def fill(dialog):
+        assert dialog.name.text() == "erp-app-2"
+        dialog.duration.setText("30m")
+        dialog.reason.setText("kernel update")
+    _answer_dialog(fill)
+    page.silence_button.click()
+    qtbot.waitUntil(lambda: bool(service.store.silences(time.time())), timeout=5000)
+    [silence] = service.store.silences(time.time())
+    assert (silence.target, silence.tag, silence.comment, silence.created_by) == (
+        "erp-app-2", None, "kernel update", person())
+    assert round(silence.ends_at - silence.starts_at) == 1800
+    assert [e.target for e in AuditTrail(store.engine).entries(50) if e.action == "alert.silence"] == ["erp-app-2"]
+    qtbot.waitUntil(lambda: "until" in page.message.text(), timeout=5000)
