@@ -7,7 +7,16 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from erpconsole.ui.alerts.bridge import AlertsApi
 from erpconsole.ui.alerts.dialogs import CommentDialog, SilenceDialog
@@ -24,7 +33,15 @@ _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
 def _when(ts: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else ""
+
+
+def _row_level(row) -> str | None:
+    """A firing alert in its severity's colour; one a person has in hand (acknowledged,
+    silenced) in the calm one of what waits; a resolved one plain."""
+    if row.state == "resolved":
+        return None
+    return "pending" if row.state in ("acknowledged", "silenced") else row.severity
 
 
 def _severity(word: str) -> str:
@@ -59,11 +76,16 @@ class AlertsPage(QWidget):
                 Column("acked_at", self.tr("Acknowledged at"), fmt=_when, room=_when(1.0)),
                 Column("comment", self.tr("Comment")),
             ],
-            row_level=lambda r: None if r.state == "resolved" else r.severity,
+            row_level=_row_level,
         )
         self.table = rows_table(self.model, "alertsTable", sort=("state", Qt.SortOrder.AscendingOrder),
-                                widths={"summary": 380, "comment": 220})
+                                widths={"summary": 330})
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.detail = QPlainTextEdit()
+        self.detail.setObjectName("alertDetail")
+        self.detail.setReadOnly(True)
+        self.detail.setPlaceholderText(self.tr("Select an alert to see its value, what to do first and "
+                                               "who has it in hand."))
         self.filter = filter_line(self.tr("Filter by any text (target, rule, state, summary)…"),
                                   self.table.set_filter_text)
         self.history = QCheckBox(self.tr("Show &resolved alerts (history)"))
@@ -96,7 +118,13 @@ class AlertsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.message)
-        layout.addWidget(self.table, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        split.setSizes([600, 160])
+        layout.addWidget(split, 1)
         layout.addLayout(buttons)
 
         bridge.alerts_loaded.connect(self._on_loaded)
@@ -123,6 +151,8 @@ class AlertsPage(QWidget):
             for key in ("state", "severity", "rule", "target"):
                 self.table.resizeColumnToContents(self.model.column_index(key))
         self._reselect(chosen)
+        if first_fill and rows:  # the top alert's value and runbook below, at a glance
+            self.table.selectRow(0)
         self.count_changed.emit(firing_unacknowledged(rows))
         fresh = [r for r in rows if r.state == "firing" and r.severity == "critical"
                  and self._seen is not None and r.id not in self._seen]
@@ -140,6 +170,9 @@ class AlertsPage(QWidget):
                 selection.select(self.table.model().index(view_row, 0),
                                  selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
 
+    def refresh(self, force: bool = False) -> None:
+        """The window's 10 Hz repaint: nothing to draw, the table follows the store's reads."""
+
     def rows(self) -> list:
         return self.model.rows()
 
@@ -149,11 +182,25 @@ class AlertsPage(QWidget):
 
     def _update_buttons(self, *_args) -> None:
         chosen = self.selected()
+        self.detail.setPlainText(self._describe(chosen[0]) if len(chosen) == 1 else "")
         active = [r for r in chosen if r.state != "resolved"]
         self.ack_button.setEnabled(bool(active))
         self.unack_button.setEnabled(any(r.acked_by for r in chosen))
         self.note_button.setEnabled(len(chosen) == 1)
         self.open_button.setEnabled(len(chosen) == 1)
+
+    def _describe(self, row) -> str:
+        lines = [row.summary, self.tr("Rule {0}, {1}, since {2}").format(row.rule, row.severity, _when(row.started_at))]
+        if row.value:
+            lines.append(self.tr("Value: {0}").format(row.value))
+        if row.runbook:
+            lines.append(self.tr("What to do first: {0}").format(row.runbook))
+        if row.acked_by:
+            lines.append(self.tr("Acknowledged by {0} at {1}: {2}").format(row.acked_by, _when(row.acked_at),
+                                                                          row.comment or ""))
+        if row.resolved_at:
+            lines.append(self.tr("Resolved at {0}").format(_when(row.resolved_at)))
+        return "\n".join(lines)
 
     # -- acting ---------------------------------------------------------------------------------
 
