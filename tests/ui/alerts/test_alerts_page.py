@@ -91,6 +91,10 @@ def _select(page: AlertsPage, target: str) -> None:
     raise AssertionError(target)
 
 
+def _audited(store, action: str) -> list:
+    return [e for e in AuditTrail(store.engine).entries(50) if e.action == action]
+
+
 def _targets_shown(page: AlertsPage) -> list[str]:
     view = page.table
     return [page.model.row(view.source_row(r)).target for r in range(view.model().rowCount())]
@@ -118,10 +122,11 @@ def test_key_a_acknowledges_with_a_comment_in_the_store_and_audit_trail(qtbot, a
     _answer_dialog(lambda d: d.comment.setText("restarting sshd on erp-app-1"))
     qtbot.keyClick(page.table, Qt.Key.Key_A)
     alert_id = next(r.id for r in service.store.alerts() if r.target == "erp-app-1")
-    qtbot.waitUntil(lambda: service.store.get(alert_id).state == "acknowledged", timeout=5000)
+    # The audit row is written last, after the acknowledgement's own transaction.
+    qtbot.waitUntil(lambda: bool(_audited(store, "alert.ack")), timeout=5000)
     row = service.store.get(alert_id)
-    assert (row.acked_by, row.comment) == (person(), "restarting sshd on erp-app-1")
-    [entry] = [e for e in AuditTrail(store.engine).entries(50) if e.action == "alert.ack"]
+    assert (row.state, row.acked_by, row.comment) == ("acknowledged", person(), "restarting sshd on erp-app-1")
+    [entry] = _audited(store, "alert.ack")
     assert (entry.actor, entry.target) == (person(), "erp-app-1")
     assert "restarting sshd on erp-app-1" in entry.details
     qtbot.waitUntil(lambda: badge.count == 1, timeout=5000)
@@ -142,10 +147,10 @@ def test_silence_of_the_selected_target_for_a_duration_with_a_reason(qtbot, aler
         dialog.reason.setText("kernel update")
     _answer_dialog(fill)
     page.silence_button.click()
-    qtbot.waitUntil(lambda: bool(service.store.silences(time.time())), timeout=5000)
+    qtbot.waitUntil(lambda: bool(_audited(store, "alert.silence")), timeout=5000)
     [silence] = service.store.silences(time.time())
     assert (silence.target, silence.tag, silence.comment, silence.created_by) == (
         "erp-app-2", None, "kernel update", person())
     assert round(silence.ends_at - silence.starts_at) == 1800
-    assert [e.target for e in AuditTrail(store.engine).entries(50) if e.action == "alert.silence"] == ["erp-app-2"]
+    assert [e.target for e in _audited(store, "alert.silence")] == ["erp-app-2"]
     qtbot.waitUntil(lambda: "until" in page.message.text(), timeout=5000)
