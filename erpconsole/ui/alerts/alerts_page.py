@@ -62,6 +62,7 @@ class AlertsPage(QWidget):
         super().__init__(parent)
         self._bridge = bridge
         self._seen: set[str] | None = None  # alert ids seen; None before the first load
+        self._sized = False  # columns fitted to their contents once, on the first rows
         self._theme = "dark"
         self.model = RowsTableModel(
             [
@@ -78,8 +79,11 @@ class AlertsPage(QWidget):
             ],
             row_level=_row_level,
         )
-        self.table = rows_table(self.model, "alertsTable", sort=("state", Qt.SortOrder.AscendingOrder),
-                                widths={"summary": 330})
+        self.table = rows_table(self.model, "alertsTable", widths={"summary": 330})
+        # The store's order (active first, newest first) until a heading is clicked: sorting
+        # 10,000 resolved alerts by a column costs more than the read itself.
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setResizeContentsPrecision(200)  # fitted on a sample of rows
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.detail = QPlainTextEdit()
         self.detail.setObjectName("alertDetail")
@@ -147,7 +151,8 @@ class AlertsPage(QWidget):
         chosen = {r.id for r in self.selected()}
         first_fill = self.model.rowCount() == 0
         self.model.set_rows(list(rows))
-        if first_fill and rows:
+        if not self._sized and rows:
+            self._sized = True
             for key in ("state", "severity", "rule", "target"):
                 self.table.resizeColumnToContents(self.model.column_index(key))
         self._reselect(chosen)
