@@ -22,6 +22,7 @@ from erpconsole.ui.alerts.alerts_page import AlertsPage
 from erpconsole.ui.alerts.badge import AlertsBadge
 from erpconsole.ui.alerts.bridge import AlertsBridge
 from erpconsole.ui.common.bridge_base import StoreReader
+from erpconsole.widgets.theme import status_color
 from tests.services.alerts.conftest import Clock, status
 
 INVENTORY = """
@@ -154,3 +155,23 @@ def test_silence_of_the_selected_target_for_a_duration_with_a_reason(qtbot, aler
     assert round(silence.ends_at - silence.starts_at) == 1800
     assert [e.target for e in _audited(store, "alert.silence")] == ["erp-app-2"]
     qtbot.waitUntil(lambda: "until" in page.message.text(), timeout=5000)
+
+
+def test_an_act_the_store_refuses_is_said_in_the_message_bar(qtbot, alerts) -> None:
+    """A pending alert that cleared before it fired is gone from the store when the person's
+    acknowledgement arrives: the page says so instead of pretending."""
+    page, service, store, _badge, _label = alerts
+    service.observe(status(Health.UNREACHABLE, target="erp-app-3"))  # not in the inventory: pending
+    page.reload()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+    _select(page, "erp-app-3")
+    [pending] = [r for r in page.selected()]
+    assert pending.state == "pending"
+    service.clock.advance(1)
+    service.observe(status(Health.OK, target="erp-app-3"))  # cleared: the pending row goes
+    assert service.store.get(pending.id) is None
+    _answer_dialog(lambda d: d.comment.setText("looking"))
+    page.ack_button.click()
+    qtbot.waitUntil(lambda: f"no alert {pending.id}" in page.message.text(), timeout=5000)
+    assert page.message.isVisible()
+    assert status_color("critical", "dark") in page.message.label.styleSheet()  # in the colour of a fault
