@@ -10,6 +10,7 @@ removed again, also when the test fails."""
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 
 RELAY = Path(__file__).with_name("lossy_relay.py")
 RELAY_MAX_S = 600  # the relay stops by itself after this long, whatever happens to the test
+RELAY_START_S = 10.0  # it opens two devices and says "ready": a Python start, on a busy machine
 
 
 def _ip(*args: str, netns: str | None = None) -> None:
@@ -148,9 +150,13 @@ def _start_relay(near_dev: str, far_dev: str, loss: float, delay_ms: float, seed
     relay = subprocess.Popen(
         [sys.executable, str(RELAY), near_dev, far_dev, f"{loss:g}", f"{delay_ms:g}", str(seed),
          str(RELAY_MAX_S)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    line = relay.stdout.readline()  # type: ignore[union-attr]  # it prints at once, or exits
+    # It prints "ready" in one write once both devices are open, or exits: a relay that does
+    # neither within RELAY_START_S (stuck opening /dev/net/tun) is killed, not waited for.
+    ready, _, _ = select.select([relay.stdout], [], [], RELAY_START_S)
+    line = relay.stdout.readline() if ready else ""  # type: ignore[union-attr]
     if line.strip() != "ready":
         relay.kill()
         relay.wait(5)
-        raise RuntimeError(f"the lossy relay did not start (exit {relay.poll()}): {line!r}")
+        said = repr(line) if ready else f"nothing within {RELAY_START_S:g} s"
+        raise RuntimeError(f"the lossy relay did not start (exit {relay.poll()}): {said}")
     return relay
