@@ -1,7 +1,7 @@
 """Screenshot of the Alerts page on real parts: alerts written into a fresh store by the real
 alert service (a host that stopped answering, a refused login acknowledged with a comment, a
-full disk and a database with too many connections under a silence, one resolved), then drawn
-by `erpconsole screenshot` from the real window.
+full disk under a silence, two resolved; the mail to a local port nobody listens on waits and
+says why), then drawn by `erpconsole screenshot` from the real window.
 
     .venv/bin/python docs/alerts_screenshots.py
     .venv/bin/python docs/alerts_screenshots.py --size 1920x1080 --out /tmp/wall   # the wall display
@@ -25,6 +25,8 @@ from shots import arguments, shoot  # noqa: E402
 from erpconsole.services.alerts.service import AlertService  # noqa: E402
 from erpconsole.services.models import Finding, Health, Severity, TargetStatus  # noqa: E402
 from erpconsole.services import checks  # noqa: E402
+from erpconsole.services.notify.outbox import deliver_due  # noqa: E402
+from erpconsole.services.secrets import SecretStore  # noqa: E402
 from erpconsole.services.store import Store  # noqa: E402
 
 # Closed ports on loopback: the console's own polls find these hosts unreachable, as the
@@ -55,6 +57,33 @@ name = "erp-db-1"
 address = "127.0.0.1"
 port = 1
 tags = ["prod"]
+
+[[channels]]                          # nobody listens on this port: the mail waits, and says why
+name = "oncall-mail"
+kind = "email"
+smtp_host = "127.0.0.1"
+smtp_port = 1
+tls = "none"
+from = "erpconsole@example.org"
+to = ["oncall@example.org"]
+
+[[routes]]
+severity = "critical"
+channels = ["oncall-mail"]
+
+[[people]]
+name = "anna"
+email = "anna@example.org"
+
+[[people]]
+name = "li.wei"
+email = "li.wei@example.org"
+
+[oncall]
+time_zone = "UTC"
+start = 2026-11-30
+handover = "monday 09:00"
+people = ["anna", "li.wei"]
 """
 
 
@@ -104,6 +133,8 @@ def main() -> None:
                                   "log cleanup running, done by 15:00", "li.wei@erp-ops", now - 30 * 60)
         service.tick(now)  # the silence takes hold, as the service's thread does every second
         service.stop()
+        inv = load_inventory(inv_path)
+        deliver_due(store.engine, inv.channels, SecretStore(), clock=lambda: now + 1)  # refused: it waits
         store.close()
         shoot(out, size, "alerts", inv_path, store_url)
 

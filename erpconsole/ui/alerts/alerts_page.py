@@ -95,6 +95,7 @@ class AlertsPage(QWidget):
         self.history = QCheckBox(self.tr("Show &resolved alerts (history)"))
         self.history.toggled.connect(self.reload)
         self.message = MessageBar("alertsMessage")
+        self.duty = MessageBar("alertsDuty")  # who is on call, what could not be delivered
 
         self.ack_button = QPushButton(self.tr("&Acknowledge…"))
         self.ack_button.setToolTip(self.tr("Acknowledge the selected alerts with a comment (key A)"))
@@ -121,6 +122,7 @@ class AlertsPage(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.duty)
         layout.addWidget(self.message)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
@@ -133,6 +135,7 @@ class AlertsPage(QWidget):
 
         bridge.alerts_loaded.connect(self._on_loaded)
         bridge.acted.connect(self._on_acted)
+        bridge.duty_loaded.connect(self._on_duty)
         self._timer = QTimer(self)
         self._timer.setInterval(RELOAD_MS)
         self._timer.timeout.connect(self.reload)
@@ -256,6 +259,19 @@ class AlertsPage(QWidget):
             self.message.say(self.tr("{0} is not watched by this console: it has no page to open.").format(
                 display_name(chosen[0].target)), "warning", self._theme)
 
+    def _on_duty(self, on_call, states) -> None:
+        lines = []
+        if on_call is not None:
+            lines.append(self.tr("On call now: {0}; second in line: {1}").format(
+                on_call.person or self.tr("nobody"), on_call.second or self.tr("nobody")))
+        for state in states:
+            if state.last_error:  # waiting for a reason, not merely for the next pass
+                lines.append(counted(self, "{0}: %n notification waiting: {1}",
+                                     "{0}: %n notifications waiting: {1}", state.waiting).format(
+                    state.channel, state.last_error))
+        undelivered = any(s.last_error for s in states)
+        self.duty.say("\n".join(lines), "warning" if undelivered else "", self._theme)
+
     def _on_acted(self, text: str, level: str) -> None:
         self.message.say(text, level, self._theme)
         self.reload()
@@ -264,3 +280,4 @@ class AlertsPage(QWidget):
         self._theme = name
         self.model.set_theme(name)
         self.message.apply_theme(name)
+        self.duty.apply_theme(name)

@@ -5,13 +5,16 @@ their own, through the same code as ``erpconsole alerts ...``, so each is audite
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from erpconsole.services.alerts.commands import act
+from erpconsole.services.alerts.oncall import on_call_at
 from erpconsole.services.alerts.store import AlertStore
+from erpconsole.services.notify.outbox import waiting
 from erpconsole.ui.common.bridge_base import StoreReader
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,7 @@ class AlertsApi(Protocol):
 
     alerts_loaded: SignalInstance  # list of alert rows (active first), include_resolved
     acted: SignalInstance  # message for the message bar, level ("ok" or "critical")
+    duty_loaded: SignalInstance  # who is on call now (or None: no rota), channels with undelivered rows
 
     def request_alerts(self, include_resolved: bool = False) -> None: ...
     def acknowledge(self, alert_ids: list[str], comment: str) -> None: ...
@@ -36,6 +40,7 @@ class AlertsApi(Protocol):
 class AlertsBridge(QObject):
     alerts_loaded = Signal(object, bool)  # list[AlertRow]: a list, so `object`
     acted = Signal(str, str)
+    duty_loaded = Signal(object, object)  # OnCall | None, list[ChannelState]
 
     def __init__(self, monitor, reader: StoreReader, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +64,18 @@ class AlertsBridge(QObject):
             log.exception("alerts")
             return
         self.alerts_loaded.emit(rows, include_resolved)
+        self._load_duty()
+
+    def _load_duty(self) -> None:
+        """Who is on call now (the inventory's rota) and what the outbox could not deliver."""
+        rota = self._monitor.inventory.oncall
+        try:
+            now = on_call_at(rota, time.time()) if rota is not None else None
+            states = waiting(self._store_reader.store.engine)
+        except Exception:  # noqa: BLE001 - a courtesy line: the log says why it is missing
+            log.exception("on call and undelivered notifications")
+            return
+        self.duty_loaded.emit(now, states)
 
     def acknowledge(self, alert_ids: list[str], comment: str) -> None:
         self._submit([("ack", {"alert_id": i, "comment": comment}) for i in alert_ids])

@@ -175,3 +175,75 @@ def test_an_act_the_store_refuses_is_said_in_the_message_bar(qtbot, alerts) -> N
     qtbot.waitUntil(lambda: f"no alert {pending.id}" in page.message.text(), timeout=5000)
     assert page.message.isVisible()
     assert status_color("critical", "dark") in page.message.label.styleSheet()  # in the colour of a fault
+
+
+DUTY_INVENTORY = INVENTORY + """
+[[channels]]
+name = "oncall-mail"
+kind = "email"
+smtp_host = "127.0.0.1"
+smtp_port = {port}
+tls = "none"
+from = "erpconsole@example.org"
+to = ["oncall@example.org"]
+
+[[routes]]
+severity = "critical"
+channels = ["oncall-mail"]
+
+[[people]]
+name = "ana"
+email = "ana@example.org"
+
+[[people]]
+name = "bo"
+email = "bo@example.org"
+
+[oncall]
+time_zone = "UTC"
+start = 2026-01-05
+handover = "monday 09:00"
+people = ["ana", "bo"]
+"""
+
+
+def test_the_page_says_who_is_on_call_and_which_mail_was_not_delivered(qtbot, tmp_path: Path) -> None:
+    """A firing alert's mail to a local SMTP port nobody listens on: the real sender's pass
+    fails and the page says why, under the line naming who is on call now (the real rota)."""
+    import socket
+
+    from erpconsole.services.secrets import SecretStore
+    from erpconsole.services.alerts.oncall import on_call_at
+    from erpconsole.services.notify.outbox import deliver_due
+
+    with socket.socket() as probe:  # a free port, closed again: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = tmp_path / "inventory.toml"
+    path.write_text(DUTY_INVENTORY.format(port=port), encoding="utf-8")
+    inv = load_inventory(path)
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    service = AlertService(store.engine, inv)
+    assert service.take_lock()
+    service.observe(status(Health.UNREACHABLE))
+    service.clock = lambda: time.time() + 5
+    service.observe(status(Health.UNREACHABLE), now=time.time() + 5)
+    assert [r.state for r in service.store.alerts()] == ["firing"]
+    assert deliver_due(store.engine, inv.channels, SecretStore(), clock=lambda: time.time() + 10).failed == 1
+    reader = StoreReader()
+    bridge = AlertsBridge(Monitor(inv), reader)
+    reader.attach_store(store)
+    page = AlertsPage(bridge)
+    qtbot.addWidget(page)
+    try:
+        now = on_call_at(inv.oncall, time.time())
+        qtbot.waitUntil(lambda: "not delivered" in page.duty.text(), timeout=5000)
+        first, second = page.duty.text().split("\n", 1)
+        assert first == f"On call now: {now.person}; second in line: {now.second}"
+        assert second.startswith("oncall-mail: 1 notification waiting: mail not delivered: nothing answers at ")
+        assert status_color("warning", "dark") in page.duty.label.styleSheet()
+    finally:
+        bridge.shutdown()
+        reader.shutdown()
+        service.stop()
+        store.close()
