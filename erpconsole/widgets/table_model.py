@@ -31,6 +31,9 @@ class Column:
     it should return a number, a string, or None (sorted first).
     ``room`` is a sample of the widest cell that must never be cut (a date: "2026-12-01 10:00"):
     the column is kept at least that wide.
+    ``tip`` names the row's key (or attribute) holding the cell's tooltip, where it says more
+    than the cell (why a cell is empty); without one, or when it holds nothing, the tooltip is
+    the cell's text.
     """
 
     key: str
@@ -39,6 +42,7 @@ class Column:
     fmt: Callable[[Any], str] | None = None
     sort_key: Callable[[Any], Any] | None = None
     room: str = ""
+    tip: str = ""
 
 
 def cell_value(row: Any, key: str) -> Any:
@@ -120,6 +124,8 @@ class RowsTableModel(QAbstractTableModel):
         if not index.isValid() or index.row() >= len(self._rows):
             return None
         row, column = self._rows[index.row()], self._columns[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and column.tip:
+            return cell_value(row, column.tip) or self._display(row, column)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._display(row, column)
         if role == SortRole:

@@ -71,8 +71,8 @@ class DatabasesPage(TargetRowsMixin, QWidget):
             Column("connections", self.tr("Connections"), right, lambda v: f"{v[0]} / {v[1]}" if v[1] else str(v[0]),
                    lambda v: None if v is None else v[0]),
             Column("conn_pct", self.tr("Conn. %"), right, lambda v: f"{v:.0f}"),
-            Column("tps", self.tr("TPS"), right, lambda v: f"{v:.1f}"),
-            Column("qps", self.tr("QPS"), right, lambda v: f"{v:.1f}"),
+            Column("tps", self.tr("TPS"), right, lambda v: f"{v:.1f}", tip="tps_tip"),
+            Column("qps", self.tr("QPS"), right, lambda v: f"{v:.1f}", tip="qps_tip"),
             Column("cache", self.tr("Cache hit %"), right, lambda v: f"{v:.1f}"),
             Column("lag", self.tr("Replication lag"), right, _lag_text, _lag_sort),
             Column("size", self.tr("Size"), right, humanise_bytes),
@@ -141,13 +141,29 @@ class DatabasesPage(TargetRowsMixin, QWidget):
             "connections": (snap.connections, snap.max_connections) if snap and snap.connections is not None else None,
             "conn_pct": snap.connections_percent if snap else None,
             "tps": snap.tps if snap else None,
+            "tps_tip": self._no_rate_tip(snap, snap.tps) if snap else None,
             "qps": snap.queries_ps if snap else None,
+            "qps_tip": self._no_qps_tip(snap) if snap else None,
             "cache": snap.cache_hit_percent if snap else None,
             "lag": lag if lag != (None, None) else None,
             "size": snap.size_bytes if snap else None,
             "message": message if s.health is not Health.OK or s.findings else "",
             "seen": (s.last_ok_ts or 0.0, seen_cell(s.last_ok_ts, time.time())) if s.health.is_failure else None,
         }
+
+    def _no_rate_tip(self, snap: DatabaseSnapshot, value: float | None) -> str | None:
+        """Why a rate's cell is empty: the poll's own word ("not enough time for a rate: ..."),
+        else the first poll's."""
+        if value is not None:
+            return None
+        return snap.note("rates") or self.tr("No rate yet: waiting for a second reading of the "
+                                             "server's counters (the next poll gives one)")
+
+    def _no_qps_tip(self, snap: DatabaseSnapshot) -> str | None:
+        if snap.queries_ps is None and snap.kind == "postgresql":
+            return self.tr("PostgreSQL keeps no count of the statements clients send (MySQL's "
+                           "Questions): no QPS; TPS counts its transactions")
+        return self._no_rate_tip(snap, snap.queries_ps)
 
     def _keep(self, row: dict[str, Any]) -> bool:
         mode = self.status_combo.currentData()

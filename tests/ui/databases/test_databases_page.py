@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from erpconsole.config import DatabaseConfig, Inventory, LocalConfig
+from erpconsole.services.databases.postgres import PostgresCollector
 from erpconsole.services.models import LOCAL_HOST, Health, HostSnapshot, TargetStatus
 from erpconsole.widgets.table_model import LevelRole
 from tests.ui.databases import db_samples as sample
@@ -218,3 +219,36 @@ def test_a_mariadb_row_shows_its_queries_per_second(console_factory, qtbot, tmp_
     i = next(n for n, r in enumerate(model.rows()) if r["target"] == "erp-db")
     assert model.display_text(i, model.column_index("tps")) == "777.0"
     assert model.display_text(i, model.column_index("qps")) == "15540.0"
+
+
+def test_an_empty_rate_cell_says_why_in_its_tooltip(console_factory, qtbot, tmp_path, pg_database):
+    """Snapshots of the machine's real PostgreSQL: the first poll has no rate yet, and a second
+    poll at once is too soon for one (PostgreSQL publishes its counters about once a second)."""
+    url = pg_database()
+    collector = PostgresCollector(DatabaseConfig(name="erp-db", url=url))
+    try:
+        first, too_soon = collector.collect(), collector.collect()
+    finally:
+        collector.close()
+    assert first.tps is None and too_soon.tps is None, (first.tps, too_soon.tps)
+    console = console_factory(db_inventory(tmp_path, "erp-db"))
+    window = shown(console, qtbot, "databases")
+    page, model = window.databases, window.databases.model
+
+    def tip(key: str) -> str:
+        return model.data(model.index(0, model.column_index(key)), Qt.ItemDataRole.ToolTipRole)
+
+    console.bridges.databases.status_changed.emit(sample.status(first))
+    page._build()
+    assert model.display_text(0, model.column_index("tps")) == ""
+    assert tip("tps").startswith("No rate yet: waiting for a second reading"), tip("tps")
+    assert tip("qps").startswith("PostgreSQL keeps no count of the statements"), tip("qps")
+    console.bridges.databases.status_changed.emit(sample.status(too_soon))
+    page._build()
+    assert tip("tps").startswith("not enough time for a rate"), tip("tps")
+    assert tip("tps") == too_soon.note("rates")
+    busy = sample.snapshot("erp-db", kind="mariadb", commits_ps=777.0, rollbacks_ps=0.0)
+    console.bridges.databases.status_changed.emit(sample.status(busy))
+    page._build()
+    assert tip("tps") == "777.0"  # a cell with a figure: its text, as before
+    assert tip("qps").startswith("No rate yet"), tip("qps")
