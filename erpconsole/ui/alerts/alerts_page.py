@@ -63,6 +63,7 @@ class AlertsPage(QWidget):
         self._bridge = bridge
         self._seen: set[str] | None = None  # alert ids seen; None before the first load
         self._sized = False  # columns fitted to their contents once, on the first rows
+        self._detail_row = None  # the alert the detail shows, as last read
         self._theme = "dark"
         self.model = RowsTableModel(
             [
@@ -136,6 +137,7 @@ class AlertsPage(QWidget):
         bridge.alerts_loaded.connect(self._on_loaded)
         bridge.acted.connect(self._on_acted)
         bridge.duty_loaded.connect(self._on_duty)
+        bridge.notes_loaded.connect(self._on_notes)
         self._timer = QTimer(self)
         self._timer.setInterval(RELOAD_MS)
         self._timer.timeout.connect(self.reload)
@@ -190,7 +192,12 @@ class AlertsPage(QWidget):
 
     def _update_buttons(self, *_args) -> None:
         chosen = self.selected()
-        self.detail.setPlainText(self._describe(chosen[0]) if len(chosen) == 1 else "")
+        shown = chosen[0] if len(chosen) == 1 else None
+        if shown != self._detail_row:  # another alert, or the same one changed (acknowledged, ...)
+            self._detail_row = shown
+            self.detail.setPlainText(self._describe(shown) if shown else "")
+            if shown:
+                self._bridge.request_notes(shown.id)
         active = [r for r in chosen if r.state != "resolved"]
         self.ack_button.setEnabled(bool(active))
         self.unack_button.setEnabled(any(r.acked_by for r in chosen))
@@ -259,6 +266,19 @@ class AlertsPage(QWidget):
             self.message.say(self.tr("{0} is not watched by this console: it has no page to open.").format(
                 display_name(chosen[0].target)), "warning", self._theme)
 
+    def _on_notes(self, alert_id: str, notes) -> None:
+        row = self._detail_row
+        if row is None or alert_id != row.id:
+            return  # the selection moved on
+        kinds = {"ack": self.tr("acknowledged"), "unack": self.tr("acknowledgement taken back"),
+                 "note": self.tr("note"), "missed_response": self.tr("time to respond missed")}
+        lines = [self._describe(row)]
+        if notes:
+            lines += ["", self.tr("History:")]
+            lines += [self.tr("{0}  {1}  {2}: {3}").format(_when(ts), author, kinds.get(kind, kind), text)
+                      for ts, author, kind, text in notes]
+        self.detail.setPlainText("\n".join(lines))
+
     def _on_duty(self, on_call, states) -> None:
         lines = []
         if on_call is not None:
@@ -274,6 +294,7 @@ class AlertsPage(QWidget):
 
     def _on_acted(self, text: str, level: str) -> None:
         self.message.say(text, level, self._theme)
+        self._detail_row = None  # a note or an acknowledgement: its history is read again
         self.reload()
 
     def apply_theme(self, name: str) -> None:

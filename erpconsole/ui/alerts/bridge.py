@@ -27,9 +27,11 @@ class AlertsApi(Protocol):
 
     alerts_loaded: SignalInstance  # list of alert rows (active first), include_resolved
     acted: SignalInstance  # message for the message bar, level ("ok" or "critical")
+    notes_loaded: SignalInstance  # alert id, [(ts, author, kind, text)] oldest first
     duty_loaded: SignalInstance  # who is on call now (or None: no rota), channels with undelivered rows
 
     def request_alerts(self, include_resolved: bool = False) -> None: ...
+    def request_notes(self, alert_id: str) -> None: ...
     def acknowledge(self, alert_ids: list[str], comment: str) -> None: ...
     def unacknowledge(self, alert_ids: list[str]) -> None: ...
     def silence(self, target: str | None, tag: str | None, duration: str, comment: str) -> None: ...
@@ -41,6 +43,7 @@ class AlertsBridge(QObject):
     alerts_loaded = Signal(object, bool)  # list[AlertRow]: a list, so `object`
     acted = Signal(str, str)
     duty_loaded = Signal(object, object)  # OnCall | None, list[ChannelState]
+    notes_loaded = Signal(str, object)
 
     def __init__(self, monitor, reader: StoreReader, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +68,15 @@ class AlertsBridge(QObject):
             return
         self.alerts_loaded.emit(rows, include_resolved)
         self._load_duty()
+
+    def request_notes(self, alert_id: str) -> None:
+        self._store_reader.read(self._load_notes, alert_id)
+
+    def _load_notes(self, alert_id: str) -> None:
+        try:
+            self.notes_loaded.emit(alert_id, self._store().notes(alert_id))
+        except Exception:  # noqa: BLE001 - the detail goes without them, the log says why
+            log.exception("notes of %s", alert_id)
 
     def _load_duty(self) -> None:
         """Who is on call now (the inventory's rota) and what the outbox could not deliver."""

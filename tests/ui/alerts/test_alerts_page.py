@@ -247,3 +247,27 @@ def test_the_page_says_who_is_on_call_and_which_mail_was_not_delivered(qtbot, tm
         reader.shutdown()
         service.stop()
         store.close()
+
+
+def test_a_note_joins_the_alerts_history_and_resolved_alerts_show_on_demand(qtbot, alerts) -> None:
+    page, service, store, badge, _label = alerts
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    _select(page, "erp-app-1")
+    _answer_dialog(lambda d: d.comment.setText("asked the network team about the switch"))
+    page.note_button.click()
+    qtbot.waitUntil(lambda: "asked the network team about the switch" in page.detail.toPlainText(), timeout=5000)
+    assert f"{person()}  note: asked the network team" in page.detail.toPlainText()
+    assert [e.target for e in _audited(store, "alert.note")] == ["erp-app-1"]
+
+    for _poll in range(2):  # erp-app-1 answers again: resolved after two polls
+        service.clock.advance(5)
+        service.observe(status(Health.OK, target="erp-app-1"))
+    page.reload()
+    qtbot.waitUntil(lambda: _targets_shown(page) == ["erp-app-2"], timeout=5000)
+    assert badge.count == 1
+    page.history.setChecked(True)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    state = page.model.column_index("state")
+    assert {page.model.row(i).target: page.model.display_text(i, state) for i in range(2)} == {
+        "erp-app-1": "resolved", "erp-app-2": "firing"}
+    assert badge.count == 1  # a resolved alert is history, not a count
