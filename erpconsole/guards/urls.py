@@ -26,6 +26,13 @@ _USERINFO_PASSWORD = re.compile(r"^(" + _SCHEME + r"[^/@\s:?#]*:)([^/\s]+)(@)") 
 # ":" or "/", the password to the next "@", with any "/", "?", "#" or space in it.
 _DRIVER_PASSWORD = re.compile(r"^(" + _SCHEME + r"[^:/]*:)([^@]+)(@)")
 _URL_IN_TEXT = re.compile(_SCHEME + r"[^\s'\"<>()\[\]{}]+")
+# In a text a URL ends at a space, but a driver reads a password to the "@" across spaces
+# ("postgresql://u:pa ss@h/db"): ``user:`` then a space before the next "@" on the line,
+# crossing no other URL and no quote or bracket, is read as such a URL; but not a URL's
+# "host:port/db" or "host:port " with a mail address later on the line.
+_PASSWORD_CHAR = r"(?:(?!://)[^@\n'\"<>])"
+_SPACED_PASSWORD_URL = re.compile(_SCHEME + r"[^:/@\s]*:(?!\d{1,5}(?:[/\s]|$))" + _PASSWORD_CHAR + r"*\s"
+                                  + _PASSWORD_CHAR + r"*@[^\s'\"<>()\[\]{}]*")
 _PAIR_IN_TEXT = re.compile(r"(?<![\w?&;])([A-Za-z_][\w\-.]*)\s*=\s*('[^']*'|\"[^\"]*\"|[^\s&;,)]+)")
 
 
@@ -96,6 +103,7 @@ def mask_text(text: str) -> str:
     connection string in a driver's message): what a log line or an error may show."""
     if "=" not in text and "@" not in text:
         return text
+    text = _SPACED_PASSWORD_URL.sub(lambda m: mask_url(m.group()), text)
     text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group()), text)
     return _PAIR_IN_TEXT.sub(
         lambda m: f"{m.group(1)}={MASK}" if is_secret_key(m.group(1)) and m.group(2) != MASK

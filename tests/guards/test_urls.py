@@ -77,3 +77,18 @@ def test_the_log_file_never_holds_a_store_url_secret(tmp_path):
                 root.removeHandler(handler)
                 handler.close()
         threading.excepthook = hook
+
+
+def test_a_password_with_a_space_inside_a_message_is_masked_to_its_at():
+    # SQLAlchemy reads the password to the "@", spaces and all; a text's URL ended at the space.
+    text = f"cannot open postgresql+psycopg://u:hun {SECRET}@h:5432/db (timeout); ask ops@example.com"
+    masked = mask_text(text)
+    assert SECRET not in masked and "hun" not in masked, masked
+    assert masked == "cannot open postgresql+psycopg://u:***@h:5432/db (timeout); ask ops@example.com"
+    # Texts with no such password keep every word: a URL's host:port, a quoted MySQL account.
+    for plain in ("postgresql+psycopg://h:5432/db: Access denied for user 'm'@'10.0.0.5'",
+                  "see http://a:8080/x and https://b/y@z, then postgresql+psycopg://m@h/db",
+                  "mysql+pymysql://m@h:3306/erp timed out after 5 s",
+                  "postgresql+psycopg://h:5432/db refused; ask ops@example.com",
+                  "postgresql+psycopg://h:5432 refused; ask ops@example.com"):
+        assert mask_text(plain) == plain
