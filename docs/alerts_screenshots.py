@@ -1,6 +1,6 @@
 """Screenshot of the Alerts page on real parts: alerts written into a fresh store by the real
 alert service (a host that stopped answering, a refused login acknowledged with a comment, a
-full disk under a silence, two resolved; the mail to a local port nobody listens on waits and
+full disk under a silence, one resolved; the mail to a local port nobody listens on waits and
 says why), then drawn by `erpconsole screenshot` from the real window.
 
     .venv/bin/python docs/alerts_screenshots.py

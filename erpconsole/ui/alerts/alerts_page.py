@@ -57,6 +57,7 @@ class AlertsPage(QWidget):
     target_requested = Signal(str, str)  # kind ("host" | "database"), target
     count_changed = Signal(int)  # firing and not acknowledged
     new_critical = Signal(str, str)  # target, summary: a critical alert not seen before
+    on_call_changed = Signal(str)  # who is on call now ("" with no rota in the inventory)
 
     def __init__(self, bridge: AlertsApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -289,6 +290,7 @@ class AlertsPage(QWidget):
                 lines.append(counted(self, "{0}: %n notification waiting: {1}",
                                      "{0}: %n notifications waiting: {1}", state.waiting).format(
                     state.channel, state.last_error))
+        self.on_call_changed.emit((on_call.person or self.tr("nobody")) if on_call is not None else "")
         undelivered = any(s.last_error for s in states)
         self.duty.say("\n".join(lines), "warning" if undelivered else "", self._theme)
 

@@ -24,15 +24,23 @@ class AlertsBadge(QObject):
             self.tray.show()
         page.count_changed.connect(self.set_count)
         page.new_critical.connect(self.notify)
+        page.on_call_changed.connect(self.set_on_call)
+        self.on_call = ""
         self.set_count(0)
 
     def set_count(self, count: int) -> None:
         self.count = count
         self._item.setText(self.tr("{0} ({1})").format(self._title, count) if count else self._title)
-        self._label.setText(counted(self, "%n alert firing", "%n alerts firing", count) if count else self.tr("no alert firing"))
+        firing = counted(self, "%n alert firing", "%n alerts firing", count) if count else self.tr("no alert firing")
+        self._label.setText(self.tr("{0}; on call: {1}").format(firing, self.on_call) if self.on_call else firing)
         self._label.setProperty("level", "critical" if count else "ok")
         self._label.style().unpolish(self._label)
         self._label.style().polish(self._label)
+
+    def set_on_call(self, person: str) -> None:
+        if person != self.on_call:
+            self.on_call = person
+            self.set_count(self.count)
 
     def notify(self, target: str, summary: str) -> None:
         if self.tray is not None:

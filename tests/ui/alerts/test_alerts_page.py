@@ -235,6 +235,10 @@ def test_the_page_says_who_is_on_call_and_which_mail_was_not_delivered(qtbot, tm
     reader.attach_store(store)
     page = AlertsPage(bridge)
     qtbot.addWidget(page)
+    nav, label = QListWidget(), QLabel()
+    nav.addItem("Alerts")
+    qtbot.addWidget(nav)
+    badge = AlertsBadge(page, nav.item(0), label, "Alerts")
     try:
         now = on_call_at(inv.oncall, time.time())
         qtbot.waitUntil(lambda: "not delivered" in page.duty.text(), timeout=5000)
@@ -242,6 +246,9 @@ def test_the_page_says_who_is_on_call_and_which_mail_was_not_delivered(qtbot, tm
         assert first == f"On call now: {now.person}; second in line: {now.second}"
         assert second.startswith("oncall-mail: 1 notification waiting: mail not delivered: nothing answers at ")
         assert status_color("warning", "dark") in page.duty.label.styleSheet()
+        # The status bar names the person too; offscreen there is no tray to notify in.
+        qtbot.waitUntil(lambda: label.text() == f"1 alert firing; on call: {now.person}", timeout=5000)
+        assert badge.tray is None
     finally:
         bridge.shutdown()
         reader.shutdown()
