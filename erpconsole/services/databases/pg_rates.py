@@ -147,7 +147,7 @@ class MovedOn:
         window = (t - since, t) if rates["commits"] is not None and since else None
         if since is not None and 0 < since < self.min_window_s:
             return rates, not_enough_time(self.min_window_s), window
-        if since is not None and since <= 0:  # the server's time stood still since the last
+        if since == 0:  # the server's time stood still since the last poll
             return rates, stood_still(self._clock() - started), window
         return rates, None, window
 
