@@ -7,15 +7,14 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from erpconsole.services.alerts.commands import act
-from erpconsole.services.alerts.oncall import on_call_at
-from erpconsole.services.alerts.store import AlertStore
-from erpconsole.services.notify.outbox import waiting
 from erpconsole.ui.common.bridge_base import StoreReader
+
+if TYPE_CHECKING:
+    from erpconsole.services.alerts.store import AlertStore
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +53,9 @@ class AlertsBridge(QObject):
 
     def _store(self) -> AlertStore:
         if self._alerts is None:
+            # Imported on the reader thread, not before the first paint (SQLAlchemy is heavy).
+            from erpconsole.services.alerts.store import AlertStore
+
             self._alerts = AlertStore(self._store_reader.store.engine)
         return self._alerts
 
@@ -80,6 +82,9 @@ class AlertsBridge(QObject):
 
     def _load_duty(self) -> None:
         """Who is on call now (the inventory's rota) and what the outbox could not deliver."""
+        from erpconsole.services.alerts.oncall import on_call_at
+        from erpconsole.services.notify.outbox import waiting
+
         rota = self._monitor.inventory.oncall
         try:
             now = on_call_at(rota, time.time()) if rota is not None else None
@@ -110,6 +115,8 @@ class AlertsBridge(QObject):
         self._store_reader.read(self._writer.submit, self._run, acts)
 
     def _run(self, acts: list[tuple[str, dict]]) -> None:
+        from erpconsole.services.alerts.commands import act
+
         said, level = [], "ok"
         for action, kw in acts:
             try:
