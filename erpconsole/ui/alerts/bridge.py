@@ -50,6 +50,7 @@ class AlertsBridge(QObject):
         self._store_reader = reader
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-acts")
         self._alerts: AlertStore | None = None
+        self._waiting_read = False
 
     def _store(self) -> AlertStore:
         if self._alerts is None:
@@ -60,9 +61,16 @@ class AlertsBridge(QObject):
         return self._alerts
 
     def request_alerts(self, include_resolved: bool = False) -> None:
+        if not self._store_reader.has_store:
+            # One read waits for the store, not one per reload: a store that never opens
+            # (a bad URL) would otherwise pile them up every 5 s for as long as the window runs.
+            if self._waiting_read:
+                return
+            self._waiting_read = True
         self._store_reader.read(self._load, include_resolved)
 
     def _load(self, include_resolved: bool) -> None:
+        self._waiting_read = False
         try:
             rows = self._store().alerts(include_resolved, limit=HISTORY_LIMIT)
         except Exception:  # noqa: BLE001 - the page keeps what it shows, the log says why

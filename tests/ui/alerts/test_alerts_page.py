@@ -278,3 +278,31 @@ def test_a_note_joins_the_alerts_history_and_resolved_alerts_show_on_demand(qtbo
     assert {page.model.row(i).target: page.model.display_text(i, state) for i in range(2)} == {
         "erp-app-1": "resolved", "erp-app-2": "firing"}
     assert badge.count == 1  # a resolved alert is history, not a count
+
+
+def test_reloads_before_the_store_opens_wait_as_one_read(qtbot, tmp_path: Path) -> None:
+    """A store that has not opened (or never will) holds one waiting read, not one per reload;
+    when it opens the page fills."""
+    path = tmp_path / "inventory.toml"
+    path.write_text(INVENTORY, encoding="utf-8")
+    inv = load_inventory(path)
+    reader = StoreReader()
+    bridge = AlertsBridge(Monitor(inv), reader)
+    page = AlertsPage(bridge)
+    qtbot.addWidget(page)
+    for _tick in range(50):
+        page.reload()
+    assert len(reader._waiting) == 1
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    service = AlertService(store.engine, inv, clock=Clock())
+    assert service.take_lock()
+    service.observe(status(Health.UNREACHABLE))
+    try:
+        reader.attach_store(store)
+        qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+        assert page.model.row(0).state == "pending"
+    finally:
+        bridge.shutdown()
+        reader.shutdown()
+        service.stop()
+        store.close()
