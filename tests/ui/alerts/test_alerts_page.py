@@ -136,6 +136,14 @@ def test_key_a_acknowledges_with_a_comment_in_the_store_and_audit_trail(qtbot, a
     assert shown == {"erp-app-1": person(), "erp-app-2": ""}
     assert "acknowledged by" in page.message.text()
 
+    # Taken back: firing again, counted again, and audited as the shell's unack is.
+    qtbot.waitUntil(lambda: page.unack_button.isEnabled(), timeout=5000)
+    page.unack_button.click()
+    qtbot.waitUntil(lambda: bool(_audited(store, "alert.unack")), timeout=5000)
+    row = service.store.get(alert_id)
+    assert (row.state, row.acked_by, row.comment) == ("firing", None, None)
+    qtbot.waitUntil(lambda: badge.count == 2, timeout=5000)
+
 
 def test_silence_of_the_selected_target_for_a_duration_with_a_reason(qtbot, alerts) -> None:
     page, service, store, _badge, _label = alerts
