@@ -15,6 +15,8 @@ import platformdirs
 
 from erpconsole import __version__
 from erpconsole.ui.common.excepthook import install_excepthook
+from erpconsole.ui.common.first_paint import after_first_paint as _after_first_paint
+from erpconsole.ui.common.first_paint import watch_first_paint as _watch_first_paint
 from erpconsole.config import Inventory, InventoryError, load_default_inventory, load_inventory
 from erpconsole.guards.urls import mask_text, mask_url
 from erpconsole.i18n import _
@@ -319,43 +321,6 @@ def run_gui(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
-
-
-STORE_OPEN_FALLBACK_MS = 2000  # should the window not paint (minimised at start)
-
-
-def _after_first_paint(window, call) -> None:
-    """``call()`` once the window has painted (or after STORE_OPEN_FALLBACK_MS)."""
-    from PySide6.QtCore import QEvent, QObject, QTimer
-
-    class _Once(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt override
-            if event.type() == QEvent.Type.Paint:
-                obj.removeEventFilter(self)
-                QTimer.singleShot(0, call)  # after this paint, not inside it
-            return False
-
-    window._after_paint = _Once(window)
-    window.installEventFilter(window._after_paint)
-    QTimer.singleShot(STORE_OPEN_FALLBACK_MS, call)
-
-
-def _watch_first_paint(window, app) -> None:
-    """For benchmarks/startup.py: print the monotonic time of the first paint, then quit."""
-    if not os.environ.get("ERPCONSOLE_EXIT_AFTER_FIRST_PAINT"):
-        return
-    from PySide6.QtCore import QEvent, QObject
-
-    class _Probe(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt override
-            if event.type() == QEvent.Type.Paint:
-                print(f"first-paint {time.monotonic():.6f}", flush=True)
-                obj.removeEventFilter(self)
-                app.quit()
-            return False
-
-    window._first_paint_probe = _Probe(window)
-    window.installEventFilter(window._first_paint_probe)
 
 
 def screenshot(args: argparse.Namespace) -> int:
