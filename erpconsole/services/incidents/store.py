@@ -1,0 +1,119 @@
+"""Incidents in the store (raw SQL with ``?`` placeholders, as the rest of the store), and the
+reads the figures and the timeline make of what the store already holds: alerts and their
+notes, the health states of the event log, the times something was polled. Every read is
+bounded (``LIMIT``) and runs on the caller's thread, never the GUI's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from erpconsole.services.incidents.figures import AlertFacts
+from erpconsole.services.store.db import placeholders
+
+MAX_ROWS = 500_000  # a month of polls bucketed by a quarter of the gap, and some to spare
+_COLUMNS = "id, title, opened_at, opened_by, closed_at, closed_by, cause, fix, follow_ups"
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    id: int
+    title: str
+    opened_at: float
+    opened_by: str
+    closed_at: float | None
+    closed_by: str | None
+    cause: str | None
+    fix: str | None
+    follow_ups: str | None
+    alert_ids: tuple[str, ...] = ()
+
+    @property
+    def state(self) -> str:
+        return "open" if self.closed_at is None else "closed"
+
+
+class IncidentStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._q = lambda sql: placeholders(engine, sql)
+
+    def _all(self, sql: str, params=()) -> list[tuple]:
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(self._q(sql), tuple(params)).fetchall()]
+
+    def missing_alerts(self, alert_ids: list[str]) -> list[str]:
+        known = {r[0] for r in self._all(f"SELECT id FROM alerts WHERE id IN ({', '.join('?' * len(alert_ids))})",
+                                         alert_ids)} if alert_ids else set()
+        return [a for a in alert_ids if a not in known]
+
+    def open(self, title: str, alert_ids: list[str], person: str, when: float) -> int:
+        with self.engine.begin() as conn:
+            run = lambda sql, params: conn.exec_driver_sql(self._q(sql), tuple(params))  # noqa: E731
+            run("INSERT INTO incidents (title, opened_at, opened_by) VALUES (?, ?, ?)", (title, when, person))
+            number = int(run("SELECT MAX(id) FROM incidents WHERE opened_by = ? AND opened_at = ?",
+                             (person, when)).scalar_one())
+            for alert_id in dict.fromkeys(alert_ids):
+                run("INSERT INTO incident_alerts (incident_id, alert_id) VALUES (?, ?)", (number, alert_id))
+        return number
+
+    def close(self, number: int, cause: str, fix: str, follow_ups: str, person: str, when: float) -> bool:
+        """False when there is no such open incident."""
+        with self.engine.begin() as conn:
+            return conn.exec_driver_sql(self._q(
+                "UPDATE incidents SET closed_at = ?, closed_by = ?, cause = ?, fix = ?, follow_ups = ? "
+                "WHERE id = ? AND closed_at IS NULL"), (when, person, cause, fix, follow_ups, number)).rowcount == 1
+
+    def get(self, number: int) -> IncidentRow | None:
+        found = self.incidents(where="WHERE id = ?", params=(number,))
+        return found[0] if found else None
+
+    def incidents(self, where: str = "", params=(), limit: int = 10_000) -> list[IncidentRow]:
+        """Open ones first, newest first, each with its alert ids."""
+        rows = self._all(f"SELECT {_COLUMNS} FROM incidents {where} ORDER BY CASE WHEN closed_at IS NULL "
+                         f"THEN 0 ELSE 1 END, opened_at DESC, id DESC LIMIT {int(limit)}", params)
+        if not rows:
+            return []
+        ids = [r[0] for r in rows]
+        links: dict[int, list[str]] = {}
+        for number, alert_id in self._all(f"SELECT incident_id, alert_id FROM incident_alerts WHERE incident_id "
+                                          f"IN ({', '.join('?' * len(ids))}) ORDER BY alert_id", ids):
+            links.setdefault(int(number), []).append(alert_id)
+        return [IncidentRow(int(r[0]), *r[1:], alert_ids=tuple(links.get(int(r[0]), ()))) for r in rows]
+
+    def alert_facts(self, alert_ids: tuple[str, ...] | list[str]) -> list[AlertFacts]:
+        if not alert_ids:
+            return []
+        marks = ", ".join("?" * len(alert_ids))
+        acks = {a: ts for a, ts in self._all(f"SELECT alert_id, MIN(ts) FROM alert_notes WHERE kind = 'ack' AND "
+                                             f"alert_id IN ({marks}) GROUP BY alert_id", alert_ids)}
+        rows = self._all(f"SELECT id, target, severity, started_at, fired_at, resolved_at, acked_at FROM alerts "
+                         f"WHERE id IN ({marks}) ORDER BY started_at, id", alert_ids)
+        return [AlertFacts(r[0], r[1], r[2], r[3], r[4], r[5], acks.get(r[0], r[6])) for r in rows]
+
+    # -- the health history ---------------------------------------------------------------------
+
+    def states(self, target: str, start: float, end: float) -> list[tuple[float, str]]:
+        """The target's health changes in [start, end), and the last one before ``start``."""
+        before = self._all("SELECT ts, state FROM events WHERE kind = 'health' AND target = ? AND state != '' "
+                           "AND ts < ? ORDER BY ts DESC, id DESC LIMIT 1", (target, start))
+        inside = self._all("SELECT ts, state FROM events WHERE kind = 'health' AND target = ? AND state != '' "
+                           f"AND ts >= ? AND ts < ? ORDER BY ts, id LIMIT {MAX_ROWS}", (target, start, end))
+        return [(float(ts), str(s)) for ts, s in before + inside]
+
+    def polls(self, start: float, end: float, gap_s: float) -> list[float]:
+        """When the console or agent polled, from the samples of any target (a target that is down
+        gives none, the others and the workstation do): the first and last of each quarter of
+        ``gap_s``, so a stretch longer than ``gap_s`` is measured exactly; the last poll
+        before ``start`` and the first after ``end`` included, so the edges are judged too."""
+        bucket = max(gap_s / 4.0, 1.0)
+        inside = self._all(f"SELECT MIN(ts), MAX(ts) FROM samples WHERE ts >= ? AND ts < ? GROUP BY "
+                           f"CAST(ts / ? AS BIGINT) LIMIT {MAX_ROWS}", (start, end, bucket))
+        edges = self._all("SELECT MAX(ts) FROM samples WHERE ts < ? AND ts >= ?", (start, start - gap_s)) + \
+            self._all("SELECT MIN(ts) FROM samples WHERE ts >= ? AND ts < ?", (end, end + gap_s))
+        return sorted({float(t) for pair in inside + edges for t in pair if t is not None})
+
+    def targets_with_states(self, start: float, end: float) -> list[str]:
+        return [r[0] for r in self._all("SELECT DISTINCT target FROM events WHERE kind = 'health' AND state != '' "
+                                        "AND ts < ? ORDER BY target LIMIT 10000", (end,))]
