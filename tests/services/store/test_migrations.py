@@ -10,13 +10,13 @@ from .helpers import rows
 TABLES = {"series", "samples", "rollup_1m", "rollup_1h", "rollup_state", "events", "alembic_version", "audit",
           "access_campaigns", "access_extractions", "access_decisions", "backup_verifications", "backup_drills",
           "sop_runs", "sop_events", "audit_checkpoints", "alerts", "alert_notes", "silences", "outbox",
-          "alert_lock"}
+          "alert_lock", "incidents", "incident_alerts"}
 
 
 def test_empty_file_migrates_to_head(store: Store) -> None:
     assert TABLES <= set(inspect(store.engine).get_table_names())
     assert rows(store, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
-    assert head_revision() == "0009"
+    assert head_revision() == "0010"
 
 
 def test_data_tables_are_clustered_by_series_and_time(store: Store) -> None:
