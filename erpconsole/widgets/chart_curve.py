@@ -4,19 +4,23 @@ A chart 470 pixels wide cannot show 3,600 samples; drawing them all costs a full
 and rasterisation per frame. Each pixel column keeps its lowest and highest sample instead, in
 the order they came, so a one-sample spike is still drawn and the line still reads left to
 right. The columns are drawn in a few slices (``CHUNKS``), each one path painted by Qt itself
-(no Python ``paint()``); a new sample changes the newest slice, so only that one is computed
+(no Python ``paint()``); a new sample changes the newest slice, so only that one is changed
 and handed to Qt again (and the oldest one, once a full buffer has dropped all of a pixel
-column's samples). Hover and CSV export read the chart's full
-buffers, never this.
+column's samples). The newest slice takes a sample without numpy (see chart_tail); the
+others, and it when it cannot, are computed with numpy. Hover and CSV export read the
+chart's full buffers, never this.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
+from erpconsole.widgets.chart_tail import CurveTail
+from erpconsole.widgets.qpath import polyline_path
 from erpconsole.widgets.ring_buffer import RingBuffer
 
 FloatArray = np.ndarray
@@ -106,8 +110,9 @@ def _min_max(
 def _points_of(
     ts: FloatArray, values: FloatArray, column: np.ndarray | None, gaps: np.ndarray
 ) -> tuple[FloatArray, FloatArray]:
-    """The points to draw for one run of samples: as they are (``column`` None) or min/max."""
-    if ts.size < 2:
+    """The points to draw for one run of samples: as they are (``column`` None) or min/max
+    (two points per column, for a lone sample too, as when the whole line is decimated)."""
+    if ts.size == 0 or (ts.size == 1 and column is None):
         return ts.copy(), values.copy()
     if column is None:
         return _with_breaks(ts.copy(), values.copy(), np.flatnonzero(gaps))
@@ -143,14 +148,19 @@ class CurveItem(QGraphicsPathItem):
         self._parts = [QGraphicsPathItem(self) for _ in range(CHUNKS)]
         self._points: list[tuple[FloatArray, FloatArray]] = [(np.empty(0), np.empty(0))] * CHUNKS
         self._breaks_after = np.zeros(CHUNKS, dtype=bool)
+        self._joins: list[tuple[float, float] | None] = [None] * CHUNKS  # the next slice's first point
         self._ranges = np.full((CHUNKS, 2), np.nan)  # finite min, max of each slice in view
         self._stale = False  # a slice was drawn since _range was found
         self._range: tuple[float, float] | None = None
         self._key: tuple | None = None
         self._usual = 0.0
         self._edges = np.empty(0)
+        self._edge_list: list[float] = []  # the same, for one sample's column without numpy
+        self._per = 1  # pixel columns per slice
         self._drawn_ids = np.full(CHUNKS + 1, _NOTHING, dtype=np.int64)
         self._first_column: int | None = None  # of the first slice's first sample, as drawn
+        self._tail: CurveTail | None = None  # the newest slice, open to one more sample
+        self._last_t = np.nan  # of the newest sample drawn
         self.setPen(pen)
 
     def setPen(self, pen: QPen) -> None:  # noqa: N802 - Qt's name
@@ -162,7 +172,7 @@ class CurveItem(QGraphicsPathItem):
         return self._pen
 
     def clear(self) -> None:
-        self._key = None
+        self._key = self._tail = None
         for i in range(CHUNKS):
             self._set_part(i, np.empty(0), np.empty(0), None)
         self._breaks_after[:] = False
@@ -171,7 +181,12 @@ class CurveItem(QGraphicsPathItem):
 
     def show_buffer(self, buffer: RingBuffer, x0: float, x1: float, columns: int) -> int:
         """Draws ``buffer``'s samples on ``columns`` pixel columns spanning [x0, x1]; returns
-        how many slices were computed again."""
+        how many slices changed."""
+        key = self._key
+        if key is not None and key[:5] == (buffer, buffer.rewrites, x0, x1, columns):
+            done = self._take_newest(buffer)
+            if done is not None:
+                return done
         all_ts, all_values = buffer.arrays()
         part = _visible_slice(all_ts, x0, x1)
         ts, values = all_ts[part], all_values[part]
@@ -183,9 +198,10 @@ class CurveItem(QGraphicsPathItem):
         if key != self._key:
             self._key, self._usual = key, usual_step(ts)
             self._edges = column_edges(x0, x1, columns) if x1 > x0 else np.array([x0])
+            self._edge_list = self._edges.tolist()
+            self._per = -(-columns // CHUNKS)
             self._drawn_ids[:] = _NOTHING
-        per = -(-columns // CHUNKS)
-        inner = np.searchsorted(ts, self._edges[np.minimum(np.arange(1, CHUNKS) * per, self._edges.size - 1)])
+        inner = np.searchsorted(ts, self._edges[np.minimum(np.arange(1, CHUNKS) * self._per, self._edges.size - 1)])
         bounds = np.concatenate(([0], inner, [ts.size]))
         # Each sample's id stays while only appends happen: the buffer's version counts them.
         ids = bounds + (buffer.version - len(buffer) + part.start)
@@ -197,7 +213,94 @@ class CurveItem(QGraphicsPathItem):
         for i in changed:
             self._draw_chunk(int(i), ts, values, int(bounds[i]), int(bounds[i + 1]), raw)
         self._drawn_ids = ids
+        self._tail, self._last_t = None, float(ts[-1])
         return changed.size
+
+    def _take_newest(self, buffer: RingBuffer) -> int | None:
+        """Draws the one sample appended since the last call without numpy: the newest slice
+        takes it, and the oldest is computed again only if a full buffer emptied its first
+        column. None, with nothing changed, when it has to be done the numpy way."""
+        version, drawn = buffer.version, self._drawn_ids
+        if drawn[CHUNKS] != version - 1:  # not exactly one append since (or not all in view)
+            return None
+        t, v = buffer.last()
+        x0, x1, _columns, raw = self._key[2:]
+        last_t = self._last_t
+        if not (x0 <= t < x1 and t >= last_t and math.isfinite(v)):
+            return None
+        if self._usual > 0 and t - last_t > GAP_FACTOR * self._usual:
+            return None  # a silence breaks the line there
+        column = self._column_of(t)
+        tail = self._tail or self._start_tail()
+        if tail is None or min(column // self._per, CHUNKS - 1) != tail.part:
+            return None
+        first_id, first_column = version - len(buffer), None
+        if drawn[0] < first_id:  # the first sample drawn has left the buffer
+            first_t = buffer.first()[0]
+            if raw or tail.part == 0 or not x0 <= first_t < x1:
+                return None
+            first_column = self._column_of(first_t)
+            if first_column == self._first_column:
+                first_column = None  # its column still has samples: drawn as it is for now
+            elif first_column >= self._per:
+                return None  # the first slice is left empty
+        changed = tail.add(t, v, column)
+        if changed is None:
+            return None
+        if changed:
+            self._show_tail(tail, v)
+        if first_column is not None:
+            self._drop_first_columns(first_column)
+            drawn[0] = first_id
+        drawn[tail.part + 1 :] = version
+        self._last_t = t
+        return int(changed) + (first_column is not None)
+
+    def _drop_first_columns(self, column: int) -> None:
+        """The first slice without the points of the pixel columns before ``column``, whose
+        samples have all left the buffer; the points of the others were found from all of
+        theirs, so they stay as they are."""
+        ts, values = self._points[0]
+        keep = int(np.searchsorted(ts, self._edges[column]))
+        while keep < ts.size and math.isnan(values[keep]):
+            keep += 1  # a break before what is left breaks nothing now
+        self._set_part(0, ts[keep:], values[keep:], self._joins[0])
+        self._first_column = column
+        self._ranges[0] = np.inf
+        self._stale = True
+
+    def _column_of(self, t: float) -> int:
+        """The pixel column of ``t`` inside [x0, x1), exactly as :func:`_columns_of` finds it."""
+        edges = self._edge_list
+        last = len(edges) - 2
+        c = min(max(int((t - edges[0]) / (edges[-1] - edges[0]) * (last + 1)), 0), last)
+        while c < last and edges[c + 1] <= t:
+            c += 1
+        while c > 0 and edges[c] > t:
+            c -= 1
+        return c
+
+    def _start_tail(self) -> CurveTail | None:
+        x0, x1, _columns, raw = self._key[2:]
+        if not x0 <= self._last_t < x1:
+            return None
+        column = self._column_of(self._last_t)
+        part = min(column // self._per, CHUNKS - 1)
+        self._tail = CurveTail.start(part, *self._points[part], column, raw, self._parts[part].path())
+        return self._tail
+
+    def _show_tail(self, tail: CurveTail, v: float) -> None:
+        i = tail.part
+        self._parts[i].setPath(tail.path)
+        self._points[i] = tail.points()
+        lo, hi = self._ranges[i].tolist()
+        if math.isinf(lo):
+            return  # found when asked
+        # A slice's points only grow in extent as samples come: min and max take the new one.
+        self._ranges[i] = (v if math.isnan(lo) else min(lo, v), v if math.isnan(hi) else max(hi, v))
+        if not self._stale:
+            now = self._range
+            self._range = (v, v) if now is None else (min(now[0], v), max(now[1], v))
 
     def _only_oldest_left(self, ids: np.ndarray, ts: FloatArray, first_end: int) -> bool:
         """True when the first slice only lost its oldest samples and its first pixel column
@@ -241,16 +344,11 @@ class CurveItem(QGraphicsPathItem):
         return self._range
 
     def _set_part(self, i: int, ts: FloatArray, values: FloatArray, join: tuple[float, float] | None) -> None:
-        self._points[i] = (ts, values)
+        self._points[i], self._joins[i] = (ts, values), join
         if join is not None:
             ts, values = np.concatenate((ts, (join[0],))), np.concatenate((values, (join[1],)))
-        if ts.size == 0:
-            path = QPainterPath()
-        elif np.isnan(values).any():
-            path = pg.arrayToQPath(ts, values, connect="finite")
-        else:  # no breaks: skip pyqtgraph's finite checks, a third of the cost
-            path = pg.arrayToQPath(ts, values, connect="all", finiteCheck=False)
-        self._parts[i].setPath(path)
+        # One element per finite point: the newest slice's tail moves its last two in place.
+        self._parts[i].setPath(polyline_path(ts, values))
 
     def points(self) -> tuple[FloatArray, FloatArray]:
         """Every point drawn, in order, NaN where the line breaks (as :func:`decimate`)."""

@@ -4,7 +4,7 @@ hover overlay."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ from erpconsole.widgets.ring_buffer import RingBuffer
 if TYPE_CHECKING:
     from erpconsole.widgets.chart_curve import CurveItem
 from erpconsole.widgets.theme import Theme
-from erpconsole.widgets.units import BYTE_UNITS, format_value
+from erpconsole.widgets.units import BYTE_UNITS, format_local_time, format_value
 
 FloatArray = np.ndarray
 SCROLL_FRACTION = 0.05
@@ -88,6 +88,22 @@ class UnitAxisItem(pg.AxisItem):
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
         digits = 0 if spacing >= 1 else min(3, max(1, int(math.ceil(-math.log10(spacing)))))
         return [format_value(v * scale, self._unit, digits) for v in values]
+
+
+def curve_pen(color: str) -> pg.QtGui.QPen:
+    # Width 0: Qt's one-pixel hairline, cosmetic by definition, and the curve's bounding
+    # rect is its points' (a width-1 pen makes Qt stroke the whole path to find it).
+    return pg.mkPen(color, width=0)
+
+
+def hover_text(ts: float, series: Iterable[ChartSeries], unit: str) -> str:
+    """Local time, then each series' sample nearest ``ts`` (drawn or not) with its unit."""
+    lines = [format_local_time(ts)]
+    for one in series:
+        times, values = one.buffer.arrays()
+        if times.size:
+            lines.append(f"{one.name}: {format_value(float(values[nearest_index(times, ts)]), unit)}")
+    return "\n".join(lines)
 
 
 def nearest_index(ts: FloatArray, x: float) -> int:

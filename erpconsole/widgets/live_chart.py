@@ -19,15 +19,15 @@ from erpconsole.widgets.chart_parts import (
     HoverOverlay,
     UnitAxisItem,
     ensure_pixmap_cache,
+    curve_pen,
     fixed_view,
+    hover_text,
     keep_y_range,
-    nearest_index,
     padded_range,
     snapped_x_range,
 )
 from erpconsole.widgets.ring_buffer import FloatArray, RingBuffer
 from erpconsole.widgets.theme import FollowsAppTheme, chart_colors, current_theme_name, get_theme, pyqtgraph_defaults
-from erpconsole.widgets.units import format_local_time, format_value
 
 HOVER_RATE_HZ = 20
 
@@ -63,6 +63,8 @@ class LiveChart(FollowsAppTheme, QWidget):
         self._x_range: tuple[float, float] | None = None
         self._y_range: tuple[float, float] | None = None
         self._drawn_view: tuple[tuple[float, float] | None, int] | None = None  # x range, columns
+        self._y_found: tuple[float, float] | None = None  # the curves' extremes the y range was set for
+        self._empty_shown = True
         self._theme = self._app_theme = current_theme_name()
         self._build()
         self.apply_theme(self._theme)
@@ -75,6 +77,7 @@ class LiveChart(FollowsAppTheme, QWidget):
             axisItems={"bottom": pg.DateAxisItem(orientation="bottom"), "left": UnitAxisItem(self._unit)}
         )
         self._plot.setAntialiasing(False)
+        self._view_box = self._plot.getPlotItem().getViewBox()
         self._configure_plot_item(self._plot.getPlotItem())
         self._hover = HoverOverlay(self._plot.getPlotItem(), self.hover_text_at)
         self._mouse_proxy = pg.SignalProxy(
@@ -125,6 +128,7 @@ class LiveChart(FollowsAppTheme, QWidget):
         ensure_pixmap_cache()
         # The ViewBox draws nothing of its own here (no border); skip its Python paint().
         item.getViewBox().setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)  # nor the PlotItem
         if self._fixed_y is not None:
             item.setYRange(*fixed_view(self._fixed_y), padding=0)
 
@@ -136,7 +140,7 @@ class LiveChart(FollowsAppTheme, QWidget):
         pen_color = color or self._auto_color(len(self._series))
         # Our own curve, not a PlotDataItem: it draws the min/max of each pixel column
         # (see chart_curve), and needs no bounds since auto-range is ours.
-        curve = CurveItem(self._pen(pen_color))
+        curve = CurveItem(curve_pen(pen_color))
         self._plot.getPlotItem().addItem(curve, ignoreBounds=True)
         self._series[key] = ChartSeries(key, name, color, RingBuffer(self._capacity), curve)
         self._update_legend()
@@ -192,7 +196,7 @@ class LiveChart(FollowsAppTheme, QWidget):
         for series in self._series.values():
             item.removeItem(series.curve)
         self._series.clear()
-        self._x_range = self._y_range = self._drawn_view = None
+        self._x_range = self._y_range = self._drawn_view = self._y_found = None
         if self._fixed_y is not None:
             item.setYRange(*fixed_view(self._fixed_y), padding=0)
         self._range_dirty = True
@@ -238,14 +242,16 @@ class LiveChart(FollowsAppTheme, QWidget):
         of sight or unchanged."""
         if not self.isVisible() or self.visibleRegion().isEmpty():
             return False
-        data_changed = any(s.dirty for s in self._series.values())
-        if not (data_changed or self._range_dirty or self._window_slid() or self._view() != self._drawn_view):
-            return False  # (the view changes without new data when the chart is resized)
-        self._update_x_range()
+        dirty = [s for s in self._series.values() if s.dirty]
         view = self._view()
-        for series in self._series.values():
-            if series.dirty or view != self._drawn_view:
-                self._push(series, view)
+        if not (dirty or self._range_dirty or self._window_slid() or view != self._drawn_view):
+            return False  # (the view changes without new data when the chart is resized)
+        if self._update_x_range():
+            view = self._view()
+        if view != self._drawn_view:
+            dirty = list(self._series.values())
+        for series in dirty:
+            self._push(series, view)
         self._drawn_view = view
         self._update_y_range()
         self._range_dirty = False
@@ -254,7 +260,7 @@ class LiveChart(FollowsAppTheme, QWidget):
 
     def _view(self) -> tuple[tuple[float, float] | None, int]:
         """What the drawn points depend on besides the data: the x range and pixel columns."""
-        width = self._plot.getPlotItem().getViewBox().width()
+        width = self._view_box.size().width()
         return self._x_range, max(1, int(width * self._plot.devicePixelRatioF()))
 
     def _push(self, series: ChartSeries, view: tuple[tuple[float, float] | None, int]) -> None:
@@ -279,18 +285,19 @@ class LiveChart(FollowsAppTheme, QWidget):
         if self._window is not None:
             now = self._clock()
             return snapped_x_range(now - self._window, now)
-        spans = [s.buffer.arrays()[0] for s in self._series.values() if len(s.buffer)]
-        if not spans:
+        buffers = [s.buffer for s in self._series.values() if len(s.buffer)]
+        if not buffers:
             return None
-        lo, hi = min(float(t[0]) for t in spans), max(float(t[-1]) for t in spans)
+        lo, hi = min(b.first()[0] for b in buffers), max(b.last()[0] for b in buffers)
         return snapped_x_range(lo, hi)
 
-    def _update_x_range(self) -> None:
+    def _update_x_range(self) -> bool:
         wanted = self._wanted_x_range()
         if wanted is None or wanted == self._x_range:
-            return
+            return False
         self._x_range = wanted
         self._plot.getPlotItem().setXRange(*wanted, padding=0)
+        return True
 
     def _update_y_range(self) -> None:
         if self._fixed_y is not None or self._x_range is None:
@@ -300,6 +307,9 @@ class LiveChart(FollowsAppTheme, QWidget):
         if not bounds:
             return
         lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+        if (lo, hi) == self._y_found:
+            return  # the same extremes as when the range was last looked at: the same answer
+        self._y_found = (lo, hi)
         if self._y_range is not None and keep_y_range(self._y_range, lo, hi):
             return
         self._y_range = padded_range(lo, hi)
@@ -307,7 +317,9 @@ class LiveChart(FollowsAppTheme, QWidget):
 
     def _update_empty_label(self) -> None:
         empty = not any(len(s.buffer) for s in self._series.values())
-        self._empty_label.setVisible(empty)
+        if empty != self._empty_shown:
+            self._empty_shown = empty
+            self._empty_label.setVisible(empty)
 
     def is_empty_hint_shown(self) -> bool:
         return not self._empty_label.isHidden()
@@ -322,14 +334,7 @@ class LiveChart(FollowsAppTheme, QWidget):
 
     def hover_text_at(self, ts: float) -> str:
         """Local time, then each series' value nearest ``ts`` with its unit."""
-        lines = [format_local_time(ts)]
-        for series in self._series.values():
-            times, values = series.buffer.arrays()
-            if times.size == 0:
-                continue
-            value = float(values[nearest_index(times, ts)])
-            lines.append(f"{series.name}: {format_value(value, self._unit)}")
-        return "\n".join(lines)
+        return hover_text(ts, self._series.values(), self._unit)
 
     def _on_mouse_moved(self, args: tuple) -> None:
         if not self._plot.underMouse() or not any(len(s.buffer) for s in self._series.values()):
@@ -360,7 +365,7 @@ class LiveChart(FollowsAppTheme, QWidget):
             axis.setPen(theme.chart_foreground)
             axis.setTextPen(theme.chart_foreground)
         for index, series in enumerate(self._series.values()):
-            series.curve.setPen(self._pen(series.color or self._auto_color(index)))
+            series.curve.setPen(curve_pen(series.color or self._auto_color(index)))
         self._hover.apply_theme(theme)
         self._header.setStyleSheet(
             f"background: {theme.chart_background}; color: {theme.chart_foreground};"
@@ -388,10 +393,4 @@ class LiveChart(FollowsAppTheme, QWidget):
     def _auto_color(self, index: int) -> str:
         colors = chart_colors(self._theme)
         return colors[index % len(colors)]
-
-    @staticmethod
-    def _pen(color: str) -> pg.QtGui.QPen:
-        # Width 0: Qt's one-pixel hairline, cosmetic by definition, and the curve's bounding
-        # rect is its points' (a width-1 pen makes Qt stroke the whole path to find it).
-        return pg.mkPen(color, width=0)
 

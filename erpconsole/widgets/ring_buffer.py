@@ -93,6 +93,12 @@ class RingBuffer:
         values.flags.writeable = False
         return ts, values
 
+    def first(self) -> tuple[float, float] | None:
+        if self._len == 0:
+            return None
+        start = self._end - self._len
+        return float(self._ts[start]), float(self._values[start])
+
     def last(self) -> tuple[float, float] | None:
         if self._len == 0:
             return None

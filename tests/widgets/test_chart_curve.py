@@ -134,3 +134,46 @@ def test_a_resized_chart_is_decimated_for_its_new_width(long_chart, qtbot):
     qtbot.waitUntil(lambda: chart.plot_widget().getPlotItem().getViewBox().width() > 800, timeout=3000)
     assert chart.refresh()  # no new data, but other pixel columns
     assert chart.drawn_points("cpu")[0].size > 1.5 * narrow
+
+
+class _CountingCurve(CurveItem):
+    """The real curve, counting the slices it computes with numpy."""
+
+    numpy_slices = 0
+
+    def _draw_chunk(self, *args):
+        self.numpy_slices += 1
+        super()._draw_chunk(*args)
+
+
+def _path_points(item):
+    path = item.path()
+    return [(path.elementAt(i).x, path.elementAt(i).y) for i in range(path.elementCount())]
+
+
+def test_a_streamed_sample_is_drawn_without_numpy_and_exactly_as_decimate_gives(qapp):
+    buffer = RingBuffer(N)
+    buffer.extend(*_series())
+    curve = _CountingCurve(QPen())
+    x0, x1, columns = T0 - N - 10, T0 + 500, 470
+    curve.show_buffer(buffer, x0, x1, columns)
+    curve.numpy_slices = 0
+    rng = np.random.default_rng(8)
+    for i in range(300):  # a full buffer: each new sample drops the oldest
+        value = round(50 + rng.normal(0, 20))  # whole numbers: ties for lowest and highest
+        buffer.append(T0 + i, value if i != 150 else 1e4)  # and a spike
+        curve.show_buffer(buffer, x0, x1, columns)
+        want_ts, want_values = decimate(*buffer.arrays(), x0, x1, columns)
+        got_ts, got_values = curve.points()
+        edges = column_edges(x0, x1, columns)
+        after = edges[np.searchsorted(edges, buffer.arrays()[0][0], side="right")]  # past the first column
+        assert np.array_equal(got_ts[got_ts >= after], want_ts[want_ts >= after])
+        assert np.array_equal(got_values[got_ts >= after], want_values[want_ts >= after])
+        # What Qt draws is those points: each slice's path goes through its points in order.
+        for k, part in enumerate(curve._parts):
+            ts, values = curve._points[k]
+            assert _path_points(part)[: ts.size] == list(zip(ts.tolist(), values.tolist()))
+        assert curve.value_range() == (float(buffer.arrays()[1].min()), float(buffer.arrays()[1].max()))
+    # numpy computes slices again only where the samples reach the next slice (two slices,
+    # once here), not once per sample, nor when a pixel column's samples have all left.
+    assert curve.numpy_slices <= 2, curve.numpy_slices
