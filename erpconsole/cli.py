@@ -365,7 +365,7 @@ def _run(argv: list[str] | None) -> int:
     except SystemExit as exc:  # argparse says 2 for bad usage: CRITICAL to a monitoring system
         return EXIT_UNKNOWN if exc.code == 2 else int(exc.code or 0)
     command = args.command or "gui"
-    if command in ("secret", "audit", "alerts", "notify") and not logging.getLogger().handlers:  # inspect sets its own
+    if command in ("secret", "audit", "alerts", "notify", "incidents") and not logging.getLogger().handlers:  # inspect sets its own
         from erpconsole.guards.logs import stderr_handler
 
         # What Python's last-resort handler would print, with a URL's secrets masked.
@@ -380,6 +380,8 @@ def _run(argv: list[str] | None) -> int:
         return shell_alerts.alerts(args, _load_inventory)
     if command == "notify":
         return shell_alerts.notify(args, _load_inventory)
+    if command == "incidents":
+        return shell_alerts.incidents(args)
     if command == "agent":
         from erpconsole import agent  # no Qt: a contract keeps it so
 

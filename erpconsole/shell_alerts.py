@@ -1,5 +1,6 @@
 """The shell's side of alerts and notifications: `erpconsole alerts list|ack|unack|silence|
-unsilence` and `erpconsole notify status|test`, parsed here and run by their services (cli.py
+unsilence`, `erpconsole notify status|test` and `erpconsole incidents open|list|show|close|
+figures`, parsed here and run by their services (cli.py
 stays the entry and the other commands)."""
 
 from __future__ import annotations
@@ -38,6 +39,45 @@ def add_parsers(sub, common) -> None:
         "--format", choices=("table", "json"), default="table")
     nacts.add_parser("test", parents=[common], help="send a test message through a channel now").add_argument(
         "channel", metavar="CHANNEL", help="a [[channels]] name")
+    _incident_parsers(sub, common)
+
+
+def _incident_parsers(sub, common) -> None:
+    inc = sub.add_parser("incidents", help="incidents opened from alerts: timeline, closing, MTTA and MTTR")
+    acts = inc.add_subparsers(dest="action", metavar="ACTION", required=True)
+    op = acts.add_parser("open", parents=[common], help="open an incident from one or several alerts")
+    op.add_argument("alert_ids", metavar="ALERT_ID", nargs="+")
+    op.add_argument("--title", required=True, metavar="T")
+    acts.add_parser("list", parents=[common], help="incidents, open ones first, with TTA and TTR").add_argument(
+        "--format", choices=("table", "json"), default="table")
+    show = acts.add_parser("show", parents=[common], help="an incident and its timeline")
+    show.add_argument("incident_id", metavar="ID")
+    show.add_argument("--format", choices=("table", "json"), default="table")
+    close = acts.add_parser("close", parents=[common], help="close it with its cause, fix and follow-ups")
+    close.add_argument("incident_id", metavar="ID")
+    close.add_argument("--cause", metavar="TEXT")
+    close.add_argument("--fix", metavar="TEXT")
+    close.add_argument("--follow-up", dest="follow_up", action="append", metavar="TEXT",
+                       help="one follow-up (repeat for more; \"none\" if there is none)")
+    fig = acts.add_parser("figures", parents=[common], help="per target: MTTA, MTTR, count by severity, "
+                          "availability (with the unknown time) for a month")
+    fig.add_argument("--month", metavar="YYYY-MM", help="default: this month")
+    fig.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def incidents(args: argparse.Namespace) -> int:
+    from erpconsole.services.incidents.commands import run
+    from erpconsole.services.store.db import default_store_url
+
+    keys = ("alert_ids", "title", "incident_id", "cause", "fix", "follow_up", "month")
+    kw = {k: getattr(args, k) for k in keys if hasattr(args, k)}
+    if hasattr(args, "format"):
+        kw["fmt"] = args.format
+    code, out, err = run(args.action, args.store or default_store_url(), **kw)
+    sys.stdout.write(out)
+    if err:
+        print(err, file=sys.stderr)
+    return code
 
 
 def oncall(args: argparse.Namespace, load_inventory) -> int:

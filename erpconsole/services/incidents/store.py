@@ -39,12 +39,12 @@ class IncidentStore:
         self.engine = engine
         self._q = lambda sql: placeholders(engine, sql)
 
-    def _all(self, sql: str, params=()) -> list[tuple]:
+    def rows(self, sql: str, params=()) -> list[tuple]:
         with self.engine.connect() as conn:
             return [tuple(r) for r in conn.exec_driver_sql(self._q(sql), tuple(params)).fetchall()]
 
     def missing_alerts(self, alert_ids: list[str]) -> list[str]:
-        known = {r[0] for r in self._all(f"SELECT id FROM alerts WHERE id IN ({', '.join('?' * len(alert_ids))})",
+        known = {r[0] for r in self.rows(f"SELECT id FROM alerts WHERE id IN ({', '.join('?' * len(alert_ids))})",
                                          alert_ids)} if alert_ids else set()
         return [a for a in alert_ids if a not in known]
 
@@ -71,13 +71,13 @@ class IncidentStore:
 
     def incidents(self, where: str = "", params=(), limit: int = 10_000) -> list[IncidentRow]:
         """Open ones first, newest first, each with its alert ids."""
-        rows = self._all(f"SELECT {_COLUMNS} FROM incidents {where} ORDER BY CASE WHEN closed_at IS NULL "
+        rows = self.rows(f"SELECT {_COLUMNS} FROM incidents {where} ORDER BY CASE WHEN closed_at IS NULL "
                          f"THEN 0 ELSE 1 END, opened_at DESC, id DESC LIMIT {int(limit)}", params)
         if not rows:
             return []
         ids = [r[0] for r in rows]
         links: dict[int, list[str]] = {}
-        for number, alert_id in self._all(f"SELECT incident_id, alert_id FROM incident_alerts WHERE incident_id "
+        for number, alert_id in self.rows(f"SELECT incident_id, alert_id FROM incident_alerts WHERE incident_id "
                                           f"IN ({', '.join('?' * len(ids))}) ORDER BY alert_id", ids):
             links.setdefault(int(number), []).append(alert_id)
         return [IncidentRow(int(r[0]), *r[1:], alert_ids=tuple(links.get(int(r[0]), ()))) for r in rows]
@@ -86,9 +86,9 @@ class IncidentStore:
         if not alert_ids:
             return []
         marks = ", ".join("?" * len(alert_ids))
-        acks = {a: ts for a, ts in self._all(f"SELECT alert_id, MIN(ts) FROM alert_notes WHERE kind = 'ack' AND "
+        acks = {a: ts for a, ts in self.rows(f"SELECT alert_id, MIN(ts) FROM alert_notes WHERE kind = 'ack' AND "
                                              f"alert_id IN ({marks}) GROUP BY alert_id", alert_ids)}
-        rows = self._all(f"SELECT id, target, severity, started_at, fired_at, resolved_at, acked_at FROM alerts "
+        rows = self.rows(f"SELECT id, target, severity, started_at, fired_at, resolved_at, acked_at FROM alerts "
                          f"WHERE id IN ({marks}) ORDER BY started_at, id", alert_ids)
         return [AlertFacts(r[0], r[1], r[2], r[3], r[4], r[5], acks.get(r[0], r[6])) for r in rows]
 
@@ -96,9 +96,9 @@ class IncidentStore:
 
     def states(self, target: str, start: float, end: float) -> list[tuple[float, str]]:
         """The target's health changes in [start, end), and the last one before ``start``."""
-        before = self._all("SELECT ts, state FROM events WHERE kind = 'health' AND target = ? AND state != '' "
+        before = self.rows("SELECT ts, state FROM events WHERE kind = 'health' AND target = ? AND state != '' "
                            "AND ts < ? ORDER BY ts DESC, id DESC LIMIT 1", (target, start))
-        inside = self._all("SELECT ts, state FROM events WHERE kind = 'health' AND target = ? AND state != '' "
+        inside = self.rows("SELECT ts, state FROM events WHERE kind = 'health' AND target = ? AND state != '' "
                            f"AND ts >= ? AND ts < ? ORDER BY ts, id LIMIT {MAX_ROWS}", (target, start, end))
         return [(float(ts), str(s)) for ts, s in before + inside]
 
@@ -108,12 +108,12 @@ class IncidentStore:
         ``gap_s``, so a stretch longer than ``gap_s`` is measured exactly; the last poll
         before ``start`` and the first after ``end`` included, so the edges are judged too."""
         bucket = max(gap_s / 4.0, 1.0)
-        inside = self._all(f"SELECT MIN(ts), MAX(ts) FROM samples WHERE ts >= ? AND ts < ? GROUP BY "
+        inside = self.rows(f"SELECT MIN(ts), MAX(ts) FROM samples WHERE ts >= ? AND ts < ? GROUP BY "
                            f"CAST(ts / ? AS BIGINT) LIMIT {MAX_ROWS}", (start, end, bucket))
-        edges = self._all("SELECT MAX(ts) FROM samples WHERE ts < ? AND ts >= ?", (start, start - gap_s)) + \
-            self._all("SELECT MIN(ts) FROM samples WHERE ts >= ? AND ts < ?", (end, end + gap_s))
+        edges = self.rows("SELECT MAX(ts) FROM samples WHERE ts < ? AND ts >= ?", (start, start - gap_s)) + \
+            self.rows("SELECT MIN(ts) FROM samples WHERE ts >= ? AND ts < ?", (end, end + gap_s))
         return sorted({float(t) for pair in inside + edges for t in pair if t is not None})
 
     def targets_with_states(self, start: float, end: float) -> list[str]:
-        return [r[0] for r in self._all("SELECT DISTINCT target FROM events WHERE kind = 'health' AND state != '' "
+        return [r[0] for r in self.rows("SELECT DISTINCT target FROM events WHERE kind = 'health' AND state != '' "
                                         "AND ts < ? ORDER BY target LIMIT 10000", (end,))]
