@@ -1,7 +1,8 @@
 """An incident's timeline, built from what the store already holds: its alerts (first seen,
 fired, resolved), their notes (acknowledgements, their taking back, notes, a missed time to
 respond), the audit rows for its targets in its time span (the actions taken), the event-log
-lines for them, and the incident's own opening and closing. Nothing is copied: it is read."""
+lines for them, the runs of the bundled incident-response procedure started in that span, and
+the incident's own opening and closing. Nothing is copied: it is read."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from erpconsole.services.incidents.store import IncidentRow, IncidentStore
 
 LIMIT = 5_000  # rows of each source; an incident with more is not one a person reads line by line
 MARGIN_S = 300.0  # what was done just before the first alert (a change that caused it) is in too
+SOP_ID = "incident-response"  # resources/sops/incident-response.sop.toml
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,14 @@ def timeline(store: IncidentStore, row: IncidentRow, now: float) -> list[Entry]:
                 f"SELECT ts, target, level, message FROM events WHERE target IN ({tmarks}) AND ts >= ? AND ts <= ? "
                 f"ORDER BY ts, id LIMIT {LIMIT}", (*targets, start, end)):
             out.append(Entry(ts, "event", target, "", _("[{level}] {message}").format(level=level, message=message)))
+        for run_id, started, started_by, finished in store.rows(
+                f"SELECT id, started, started_by, finished FROM sop_runs WHERE template_id = ? AND started >= ? "
+                f"AND started <= ? ORDER BY id LIMIT {LIMIT}", (SOP_ID, start, end)):
+            out.append(Entry(started, "sop", "", started_by, _("incident-response procedure started (run {n})").format(
+                n=run_id)))
+            if finished is not None:
+                out.append(Entry(finished, "sop", "", "", _("incident-response procedure finished (run {n})").format(
+                    n=run_id)))
     return sorted(out, key=lambda e: e.ts)
 
 
