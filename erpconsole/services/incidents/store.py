@@ -103,17 +103,40 @@ class IncidentStore:
         return [(float(ts), str(s)) for ts, s in before + inside]
 
     def polls(self, start: float, end: float, gap_s: float) -> list[float]:
-        """When the console or agent polled, from the samples of any target (a target that is down
-        gives none, the others and the workstation do): the first and last of each quarter of
-        ``gap_s``, so a stretch longer than ``gap_s`` is measured exactly; the last poll
-        before ``start`` and the first after ``end`` included, so the edges are judged too."""
+        """When the console or agent polled, from one series of each target (a target that is
+        down gives none, the others and the workstation do). Where raw samples are kept: the
+        first and last of each quarter of ``gap_s``, so a longer stretch is measured exactly;
+        before that (raw samples are kept 48 h) the start of each minute of the minute rollups,
+        so a gap is measured to the minute. The last poll before ``start`` and the first after
+        ``end`` are included, so the edges are judged too."""
+        sids = [int(r[0]) for r in self.rows("SELECT MIN(id) FROM series GROUP BY target ORDER BY 1 LIMIT 1000")]
+        if not sids:
+            return []
+        marks = ", ".join("?" * len(sids))
+        oldest = self.rows(f"SELECT MIN(ts) FROM samples WHERE series_id IN ({marks})", sids)[0][0]
+        raw_from = max(start, float(oldest)) if oldest is not None else end
         bucket = max(gap_s / 4.0, 1.0)
-        inside = self.rows(f"SELECT MIN(ts), MAX(ts) FROM samples WHERE ts >= ? AND ts < ? GROUP BY "
-                           f"CAST(ts / ? AS BIGINT) LIMIT {MAX_ROWS}", (start, end, bucket))
-        edges = self.rows("SELECT MAX(ts) FROM samples WHERE ts < ? AND ts >= ?", (start, start - gap_s)) + \
-            self.rows("SELECT MIN(ts) FROM samples WHERE ts >= ? AND ts < ?", (end, end + gap_s))
-        return sorted({float(t) for pair in inside + edges for t in pair if t is not None})
+        found: set[float] = set()
+        if raw_from < end:
+            for pair in self.rows(f"SELECT MIN(ts), MAX(ts) FROM samples WHERE series_id IN ({marks}) AND ts >= ? "
+                                  f"AND ts < ? GROUP BY CAST(ts / ? AS BIGINT) LIMIT {MAX_ROWS}",
+                                  (*sids, raw_from, end, bucket)):
+                found.update(float(t) for t in pair)
+        if start < raw_from:
+            found.update(float(b) for (b,) in self.rows(
+                f"SELECT DISTINCT bucket_ts FROM rollup_1m WHERE series_id IN ({marks}) AND bucket_ts >= ? "
+                f"AND bucket_ts < ? LIMIT {MAX_ROWS}", (*sids, _floor(start - gap_s), min(raw_from, end))))
+        edges = self.rows(f"SELECT MAX(ts) FROM samples WHERE series_id IN ({marks}) AND ts < ? AND ts >= ?",
+                          (*sids, start, start - gap_s)) + \
+            self.rows(f"SELECT MIN(ts) FROM samples WHERE series_id IN ({marks}) AND ts >= ? AND ts < ?",
+                      (*sids, end, end + gap_s))
+        found.update(float(t) for (t,) in edges if t is not None)
+        return sorted(found)
 
     def targets_with_states(self, start: float, end: float) -> list[str]:
         return [r[0] for r in self.rows("SELECT DISTINCT target FROM events WHERE kind = 'health' AND state != '' "
                                         "AND ts < ? ORDER BY target LIMIT 10000", (end,))]
+
+
+def _floor(ts: float) -> int:
+    return int(ts // 60 * 60)

@@ -93,3 +93,29 @@ def test_monthly_figures_from_a_real_store(store_url: str) -> None:
         assert end > start
     finally:
         store.close()
+
+
+def test_availability_of_a_time_whose_raw_samples_are_rolled_up(store_url: str) -> None:
+    """Raw samples are kept 48 h: last month's polls are read from the minute rollups, so a gap
+    there is still unknown (to the minute) and the rest is still known."""
+    from erpconsole.services.store import StorePolicy
+
+    end = T0 + 3 * 3600
+    polls = [T0 + s for s in range(0, 3 * 3600 + 1, 10) if not 1790 < s < 2400]
+    store = Store(store_url, StorePolicy(raw_retention_s=3600))
+    try:
+        store.write_batch([Sample("workstation", "cpu_pct", 1.0, ts) for ts in polls],
+                          [Event(T0 - 5, "erp-app-1", Severity.INFO, "ok", kind="health", state="ok")])
+        for _round in range(100):
+            if not store.maintain(end + 130).get("more"):
+                break
+        with store.engine.connect() as conn:
+            kept = conn.exec_driver_sql("SELECT MIN(ts) FROM samples").scalar()
+        assert kept > T0 + 2 * 3600  # the gap's samples are gone: only their minutes are left
+        got = availability("erp-app-1", IncidentStore(store.engine).states("erp-app-1", T0, end),
+                           IncidentStore(store.engine).polls(T0, end, 60), T0, end, 60)
+        assert got.down_s == 0.0
+        assert 610.0 <= got.unknown_s <= 660.0, got  # 1790 s to 2400 s, read to the minute
+        assert got.healthy_s == pytest.approx(3 * 3600 - got.unknown_s)
+    finally:
+        store.close()
