@@ -162,12 +162,14 @@ def _figures(store: IncidentStore, month: str | None = None, fmt: str = "table",
         return EXIT_OK, json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=1) + "\n", ""
     if not rows:
         return EXIT_OK, _("no incidents and no health history in {month}").format(month=month) + "\n", ""
-    head = (_("TARGET"), _("INCIDENTS"), _("BY SEVERITY"), _("MTTA"), _("MTTR"), _("AVAILABILITY"), _("UNKNOWN"))
+    head = (_("TARGET"), _("INCIDENTS"), _("BY SEVERITY"), _("MTTA"), _("MTTR"), _("MISSED"), _("AVAILABILITY"),
+            _("UNKNOWN"))
     table = [head]
     for r in rows:
         share = r.availability.share if r.availability else None
-        table.append((r.target, str(r.incidents), ", ".join(f"{k} {v}" for k, v in sorted(r.by_severity.items()))
-                      or "-", _secs(r.mtta_s), _secs(r.mttr_s), "-" if share is None else f"{share:.3%}",
+        severities = ", ".join(f"{k} {v}" for k, v in sorted(r.by_severity.items())) or "-"
+        table.append((r.target, str(r.incidents), severities, _secs(r.mtta_s), _secs(r.mttr_s),
+                      str(r.missed_responses), "-" if share is None else f"{share:.3%}",
                       _secs(r.availability.unknown_s) if r.availability else "-"))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     lines = [_("{month}: unknown = no poll recorded (counted neither healthy nor down)").format(month=month)]

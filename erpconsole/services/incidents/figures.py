@@ -130,6 +130,7 @@ class TargetMonth:
     tta: list[float] = field(default_factory=list)
     ttr: list[float] = field(default_factory=list)
     availability: Availability | None = None
+    missed_responses: int = 0  # alerts whose time to respond ran out unacknowledged
 
     @property
     def mtta_s(self) -> float | None:
@@ -143,7 +144,8 @@ class TargetMonth:
         out = {"month": self.month, "target": self.target, "incidents": self.incidents,
                "by_severity": dict(sorted(self.by_severity.items())),
                "mtta_s": _round(self.mtta_s), "mttr_s": _round(self.mttr_s),
-               "acknowledged": len(self.tta), "repaired": len(self.ttr)}
+               "acknowledged": len(self.tta), "repaired": len(self.ttr),
+               "missed_responses": self.missed_responses}
         if self.availability is not None:
             out.update({k: v for k, v in self.availability.as_json().items() if k != "target"})
         return out

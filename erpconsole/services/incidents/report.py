@@ -40,10 +40,12 @@ def monthly(store: IncidentStore, month: str, now: float, tz: tzinfo | None = No
     incidents = [t for t in (times_of(store, row) for row in store.incidents())
                  if t is not None and start <= t.start < end]
     rows = per_target(month, incidents)
-    targets = sorted({*rows, *store.targets_with_states(start, end)})
+    missed = store.missed(start, end)
+    targets = sorted({*rows, *missed, *store.targets_with_states(start, end)})
     polls = store.polls(start, end, gap_s) if end > start else []
     for target in targets:
         row = rows.setdefault(target, TargetMonth(month, target))
+        row.missed_responses = missed.get(target, 0)
         if end > start:
             row.availability = availability(target, store.states(target, start, end), polls, start, end, gap_s)
     return [rows[t] for t in targets]

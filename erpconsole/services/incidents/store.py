@@ -133,6 +133,12 @@ class IncidentStore:
         found.update(float(t) for (t,) in edges if t is not None)
         return sorted(found)
 
+    def missed(self, start: float, end: float) -> dict[str, int]:
+        """{target: alerts whose time to respond ran out in [start, end)}."""
+        return {str(t): int(n) for t, n in self.rows(
+            "SELECT a.target, COUNT(DISTINCT a.id) FROM alert_notes n JOIN alerts a ON a.id = n.alert_id "
+            "WHERE n.kind = 'missed_response' AND n.ts >= ? AND n.ts < ? GROUP BY a.target", (start, end))}
+
     def targets_with_states(self, start: float, end: float) -> list[str]:
         return [r[0] for r in self.rows("SELECT DISTINCT target FROM events WHERE kind = 'health' AND state != '' "
                                         "AND ts < ? ORDER BY target LIMIT 10000", (end,))]

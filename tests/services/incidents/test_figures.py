@@ -74,6 +74,7 @@ def test_monthly_figures_from_a_real_store(store_url: str) -> None:
         with store.engine.begin() as conn:
             alerts.insert(conn, _alert("a1", "erp-app-1", "critical", T0 + 590, T0 + 700))
             alerts.insert(conn, _alert("a2", "erp-app-1", "warning", T0 + 595, T0 + 690))
+            alerts.missed(conn, "a1", T0 + 620, "not acknowledged within 15 min")
         alerts.ack("a1", "anna@desk", "on it", T0 + 640)
         alerts.unack("a1", "anna@desk", T0 + 650)  # taken back: the first acknowledgement still counts
         incidents = IncidentStore(store.engine)
@@ -83,6 +84,7 @@ def test_monthly_figures_from_a_real_store(store_url: str) -> None:
         start, end = month_bounds("2027-01", UTC)
         assert (row.target, row.incidents, row.by_severity) == ("erp-app-1", 1, {"critical": 1})
         assert (row.mtta_s, row.mttr_s) == (40.0, 100.0)  # from the first firing (T0 + 600)
+        assert row.as_json()["missed_responses"] == 1
         got = row.availability
         # 700 s as above, the 5 s since the 'ok' logged at T0 - 5 and the gap_s (30 s) the last
         # poll at T0 + 1000 vouches for.
