@@ -33,7 +33,7 @@ class Column:
     the column is kept at least that wide.
     ``tip`` names the row's key (or attribute) holding the cell's tooltip, where it says more
     than the cell (why a cell is empty); without one, or when it holds nothing, the tooltip is
-    the cell's text.
+    the cell's text. ``heading_tip`` is the heading's tooltip, for what the short heading leaves out.
     """
 
     key: str
@@ -43,6 +43,7 @@ class Column:
     sort_key: Callable[[Any], Any] | None = None
     room: str = ""
     tip: str = ""
+    heading_tip: str = ""
 
 
 def cell_value(row: Any, key: str) -> Any:
@@ -118,6 +119,8 @@ class RowsTableModel(QAbstractTableModel):
             return int(column.align | Qt.AlignmentFlag.AlignVCenter)
         if role == RoomRole:
             return column.room or None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.heading_tip or None
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -41,7 +41,7 @@ def humanise_duration(seconds: float) -> str:
 
 # Fit a 1400 px window without a scroll bar; long texts show whole in the tooltip.
 _WIDTHS = {"name": 150, "status": 130, "cpu": 60, "mem": 80, "disk": 100, "load": 55, "latency": 85,
-           "loss": 130, "uptime": 95, "os": 110, "kernel": 90, "reboot": 65}
+           "loss": 70, "uptime": 95, "os": 150, "kernel": 90, "reboot": 65}
 
 
 def _pct(v: float) -> str:
@@ -78,8 +78,9 @@ class HostsPage(TargetRowsMixin, QWidget):
                    lambda v: None if v is None else v[0]),
             Column("load", self.tr("Load"), right, lambda v: f"{v:.2f}"),
             Column("latency", self.tr("Latency ms"), right, lambda v: f"{v:.1f}"),
-            Column("loss", self.tr("Loss % (last {n} probes)").format(n=LOSS_WINDOW_PROBES), right,
-                   lambda v: f"{v:.0f}"),
+            Column("loss", self.tr("Loss %"), right, lambda v: f"{v:.0f}",
+                   heading_tip=self.tr("Share of the last {n} keepalive probes on the kept SSH connection "
+                                       "that got no answer in time").format(n=LOSS_WINDOW_PROBES)),
             Column("uptime", self.tr("Uptime"), right, humanise_duration),
             Column("os", self.tr("OS")),
             Column("kernel", self.tr("Kernel")),

@@ -289,3 +289,16 @@ def test_an_unreachable_host_is_polled_again_at_once_with_retry_now(console_fact
     server.start()  # back: the user need not wait out the backoff
     page.retry_button.click()
     wait_health(qtbot, page, "gone", Health.OK)
+
+
+def test_the_loss_heading_is_short_and_its_tooltip_names_the_window(console_factory) -> None:
+    from PySide6.QtCore import Qt
+
+    from erpconsole.services.models import LOSS_WINDOW_PROBES
+
+    page = console_factory().window.page("hosts")
+    model = page.model
+    titles = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    column = titles.index("Loss %")  # short: the Hosts table fits its columns, OS and kernel are not cut
+    tip = model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert f"last {LOSS_WINDOW_PROBES} keepalive probes" in tip
