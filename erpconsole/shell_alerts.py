@@ -46,7 +46,8 @@ def _incident_parsers(sub, common) -> None:
     inc = sub.add_parser("incidents", help="incidents opened from alerts: timeline, closing, MTTA and MTTR")
     acts = inc.add_subparsers(dest="action", metavar="ACTION", required=True)
     op = acts.add_parser("open", parents=[common], help="open an incident from one or several alerts")
-    op.add_argument("alert_ids", metavar="ALERT_ID", nargs="+")
+    op.add_argument("alert_ids", metavar="ALERT_ID", nargs="*")
+    op.add_argument("--target", metavar="NAME", help="the target's active alerts (with or instead of ids)")
     op.add_argument("--title", required=True, metavar="T")
     acts.add_parser("list", parents=[common], help="incidents, open ones first, with TTA and TTR").add_argument(
         "--format", choices=("table", "json"), default="table")
@@ -69,7 +70,7 @@ def incidents(args: argparse.Namespace) -> int:
     from erpconsole.services.incidents.commands import run
     from erpconsole.services.store.db import default_store_url
 
-    keys = ("alert_ids", "title", "incident_id", "cause", "fix", "follow_up", "month")
+    keys = ("alert_ids", "target", "title", "incident_id", "cause", "fix", "follow_up", "month")
     kw = {k: getattr(args, k) for k in keys if hasattr(args, k)}
     if hasattr(args, "format"):
         kw["fmt"] = args.format

@@ -106,3 +106,17 @@ def test_bad_input_says_what_to_do(fired) -> None:
     assert month.returncode == 3 and "2026-12" in month.stderr
     missing = run("incidents", "show", "7", "--store", url)
     assert missing.returncode == 3 and "incidents list" in missing.stderr
+
+
+def test_open_from_a_targets_active_alerts(fired) -> None:
+    url, ids = fired
+    shown = {r["id"]: r["target"] for r in json.loads(run("alerts", "list", "--store", url, "--format",
+                                                          "json").stdout)}
+    opened = run("incidents", "open", "--target", "erp-db-1", "--title", "database down", "--store", url)
+    assert opened.returncode == 0, opened.stderr
+    [row] = _json("incidents", "list", "--store", url)
+    assert row["alerts"] == [i for i in ids if shown[i] == "erp-db-1"] and row["targets"] == ["erp-db-1"]
+    none = run("incidents", "open", "--target", "erp-mail", "--title", "x", "--store", url)
+    assert none.returncode == 3 and "erp-mail has no active alert" in none.stderr
+    bare = run("incidents", "open", "--title", "x", "--store", url)
+    assert bare.returncode == 3 and "--target NAME" in bare.stderr

@@ -63,9 +63,18 @@ def _audit(store: IncidentStore, action: str, details: dict) -> None:
     AuditTrail(store.engine).append(action, "", details, actor=person())
 
 
-def _open(store: IncidentStore, alert_ids: list[str], title: str, **_kw) -> Result:
+def _open(store: IncidentStore, alert_ids: list[str], title: str, target: str | None = None, **_kw) -> Result:
     if not title.strip():
         return EXIT_UNKNOWN, "", _("erpconsole: --title must say what the incident is about")
+    if target is not None:
+        grouped = store.active_alerts_of(target)
+        if not grouped:
+            return EXIT_UNKNOWN, "", _("erpconsole: {target} has no active alert; `erpconsole alerts list` shows "
+                                       "which targets have").format(target=target)
+        alert_ids = [*alert_ids, *grouped]
+    if not alert_ids:
+        return EXIT_UNKNOWN, "", _("erpconsole: name the alerts (ALERT_ID..., from `erpconsole alerts list`) "
+                                   "or --target NAME for a target's active alerts")
     missing = store.missing_alerts(alert_ids)
     if missing:
         return EXIT_UNKNOWN, "", ngettext(

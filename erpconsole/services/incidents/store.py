@@ -48,6 +48,10 @@ class IncidentStore:
                                          alert_ids)} if alert_ids else set()
         return [a for a in alert_ids if a not in known]
 
+    def active_alerts_of(self, target: str) -> list[str]:
+        return [r[0] for r in self.rows("SELECT id FROM alerts WHERE target = ? AND state != 'resolved' "
+                                        "ORDER BY started_at, id LIMIT 1000", (target,))]
+
     def open(self, title: str, alert_ids: list[str], person: str, when: float) -> int:
         with self.engine.begin() as conn:
             run = lambda sql, params: conn.exec_driver_sql(self._q(sql), tuple(params))  # noqa: E731
