@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 HEALTHY = ("ok",)
+DEGRADED = ("warning",)  # it answered, with a warning finding: available, counted apart
 UNKNOWN_STATES = ("", "pending")
 SEVERITY_ORDER = ("critical", "warning", "info")
 
@@ -19,17 +20,19 @@ class Availability:
     start: float
     end: float
     healthy_s: float
-    down_s: float
+    down_s: float  # a failed poll (unreachable, auth_failed, timeout, ...) or a critical finding
     unknown_s: float
+    warning_s: float = 0.0  # polled fine with a warning finding: available, and said apart
 
     @property
     def share(self) -> float | None:
-        """Healthy over the known time (None when nothing was known)."""
-        known = self.healthy_s + self.down_s
-        return self.healthy_s / known if known > 0 else None
+        """Available (healthy or with a warning) over the known time (None when nothing was known)."""
+        known = self.healthy_s + self.warning_s + self.down_s
+        return (self.healthy_s + self.warning_s) / known if known > 0 else None
 
     def as_json(self) -> dict:
-        return {"target": self.target, "healthy_s": round(self.healthy_s, 3), "down_s": round(self.down_s, 3),
+        return {"target": self.target, "healthy_s": round(self.healthy_s, 3),
+                "warning_s": round(self.warning_s, 3), "down_s": round(self.down_s, 3),
                 "unknown_s": round(self.unknown_s, 3),
                 "availability": None if self.share is None else round(self.share, 6)}
 
@@ -41,7 +44,7 @@ def availability(target: str, states: Sequence[tuple[float, str]], polls: Iterab
     than ``gap_s`` apart the target was in the state last recorded; a longer stretch, the time
     before the first poll and more than ``gap_s`` after the last one are unknown."""
     points = sorted({*polls, *(ts for ts, _s in states)})
-    healthy = down = 0.0
+    healthy = warning = down = 0.0
     idx, current = 0, ""
 
     def state_at(t: float) -> str:
@@ -52,12 +55,14 @@ def availability(target: str, states: Sequence[tuple[float, str]], polls: Iterab
         return current
 
     def add(a: float, b: float, state: str) -> None:
-        nonlocal healthy, down
+        nonlocal healthy, warning, down
         a, b = max(a, start), min(b, end)
         if b <= a or state in UNKNOWN_STATES:
             return
         if state in HEALTHY:
             healthy += b - a
+        elif state in DEGRADED:
+            warning += b - a
         else:
             down += b - a
 
@@ -67,7 +72,7 @@ def availability(target: str, states: Sequence[tuple[float, str]], polls: Iterab
     if points:
         add(points[-1], points[-1] + gap_s, state_at(points[-1]))
     total = max(end - start, 0.0)
-    return Availability(target, start, end, healthy, down, max(total - healthy - down, 0.0))
+    return Availability(target, start, end, healthy, down, max(total - healthy - warning - down, 0.0), warning)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,11 @@ def test_a_gap_while_down_is_unknown_too() -> None:
     states = [(0.0, "ok"), (100.0, "unreachable"), (450.0, "ok")]
     got = availability("db", states, polls, 0.0, 500.0, gap_s=30)
     assert (got.healthy_s, got.down_s, got.unknown_s) == (150.0, 150.0, 200.0)
+    # A warning finding (the disk at 85%) is available, said apart; a critical finding is not.
+    graded = availability("db", [(0.0, "ok"), (100.0, "warning"), (200.0, "critical"), (300.0, "ok")],
+                          [float(s) for s in range(0, 401, 10)], 0.0, 400.0, gap_s=30)
+    assert (graded.healthy_s, graded.warning_s, graded.down_s, graded.unknown_s) == (200.0, 100.0, 100.0, 0.0)
+    assert graded.share == 0.75
     # Before the first poll nothing is known either.
     late = availability("db", [(300.0, "ok")], [300.0, 310.0], 0.0, 310.0, gap_s=30)
     assert (late.healthy_s, late.down_s, late.unknown_s) == (10.0, 0.0, 300.0)
