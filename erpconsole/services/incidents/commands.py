@@ -6,47 +6,20 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime
-from pathlib import Path
 
-from erpconsole.guards.urls import mask_text, mask_url
 from erpconsole.i18n import _, ngettext
 from erpconsole.services.alerts.service import person
 from erpconsole.services.incidents.report import month_of, monthly, times_of
 from erpconsole.services.incidents.store import IncidentRow, IncidentStore
 from erpconsole.services.incidents.timeline import duration, timeline
+from erpconsole.services.store.shell import run_on_store
 
 EXIT_OK, EXIT_UNKNOWN = 0, 3
 Result = tuple[int, str, str]
 
 
-class _NoStore(Exception):
-    pass
-
-
-def _open_store(url: str) -> IncidentStore:
-    from erpconsole.services.store.db import make_engine, migrate
-
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).expanduser().exists():
-        raise _NoStore(_("no store at {path}: the console has not recorded anything here yet (give "
-                         "--store URL for another one)").format(path=url.removeprefix("sqlite:///")))
-    try:
-        engine = make_engine(url)
-        migrate(engine)
-    except Exception as exc:  # noqa: BLE001 - a message, not a traceback
-        raise _NoStore(_("the store at {url} could not open: {error}").format(
-            url=mask_url(url), error=mask_text(str(exc)))) from None
-    return IncidentStore(engine)
-
-
 def run(action: str, url: str, **kw) -> Result:
-    try:
-        store = _open_store(url)
-    except _NoStore as exc:
-        return EXIT_UNKNOWN, "", _("erpconsole: {error}").format(error=exc)
-    try:
-        return _ACTIONS[action](store, **kw)
-    finally:
-        store.engine.dispose()
+    return run_on_store(url, IncidentStore, _ACTIONS, action, **kw)
 
 
 def _iso(ts: float | None) -> str:
