@@ -22,6 +22,11 @@ def run(action: str, url: str, **kw) -> Result:
     return run_on_store(url, IncidentStore, _ACTIONS, action, **kw)
 
 
+def act(store: IncidentStore, action: str, **kw) -> Result:
+    """The same act on a store already open (the window's bridge): open or close, audited alike."""
+    return _ACTIONS[action](store, **kw)
+
+
 def _iso(ts: float | None) -> str:
     return "" if ts is None else datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
 

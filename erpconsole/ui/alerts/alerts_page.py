@@ -14,12 +14,15 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from erpconsole.ui.alerts.bridge import AlertsApi
 from erpconsole.ui.alerts.dialogs import CommentDialog, SilenceDialog
+from erpconsole.ui.alerts.incident_dialogs import OpenIncidentDialog
+from erpconsole.ui.alerts.incidents_view import IncidentsView
 from erpconsole.ui.common.labels import display_name
 from erpconsole.ui.common.message_bar import MessageBar
 from erpconsole.ui.common.words import counted
@@ -110,6 +113,9 @@ class AlertsPage(QWidget):
         self.note_button.clicked.connect(self.note_selected)
         self.open_button = QPushButton(self.tr("&Open target"))
         self.open_button.clicked.connect(self.open_selected)
+        self.incident_button = QPushButton(self.tr("Open &incident…"))
+        self.incident_button.setToolTip(self.tr("Open an incident from the selected alerts"))
+        self.incident_button.clicked.connect(self.open_incident)
         shortcut = QShortcut(QKeySequence(Qt.Key.Key_A), self.table)
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         shortcut.activated.connect(self.acknowledge_selected)
@@ -119,7 +125,8 @@ class AlertsPage(QWidget):
         top.addWidget(self.filter, 1)
         top.addWidget(self.history)
         buttons = QHBoxLayout()
-        for b in (self.ack_button, self.unack_button, self.silence_button, self.note_button, self.open_button):
+        for b in (self.ack_button, self.unack_button, self.silence_button, self.note_button, self.open_button,
+                  self.incident_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -132,8 +139,18 @@ class AlertsPage(QWidget):
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
         split.setSizes([600, 160])
-        layout.addWidget(split, 1)
-        layout.addLayout(buttons)
+        alerts_tab = QWidget()
+        inner = QVBoxLayout(alerts_tab)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(split, 1)
+        inner.addLayout(buttons)
+        self.incidents = IncidentsView(self._bridge)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("alertsTabs")
+        self.tabs.addTab(alerts_tab, self.tr("A&lerts"))
+        self.tabs.addTab(self.incidents, self.tr("Inci&dents"))
+        self.tabs.currentChanged.connect(lambda _i: self.reload())
+        layout.addWidget(self.tabs, 1)
 
         bridge.alerts_loaded.connect(self._on_loaded)
         bridge.acted.connect(self._on_acted)
@@ -150,6 +167,8 @@ class AlertsPage(QWidget):
 
     def reload(self) -> None:
         self._bridge.request_alerts(self.history.isChecked())
+        if self.tabs.currentWidget() is self.incidents:
+            self.incidents.reload()
 
     def _on_loaded(self, rows, include_resolved: bool) -> None:
         if include_resolved != self.history.isChecked():
@@ -204,6 +223,7 @@ class AlertsPage(QWidget):
         self.unack_button.setEnabled(any(r.acked_by for r in chosen))
         self.note_button.setEnabled(len(chosen) == 1)
         self.open_button.setEnabled(len(chosen) == 1)
+        self.incident_button.setEnabled(bool(chosen))
 
     def _describe(self, row) -> str:
         lines = [row.summary, self.tr("Rule {0}, {1}, since {2}").format(row.rule, row.severity, _when(row.started_at))]
@@ -267,6 +287,16 @@ class AlertsPage(QWidget):
             self.message.say(self.tr("{0} is not watched by this console: it has no page to open.").format(
                 display_name(chosen[0].target)), "warning", self._theme)
 
+    def open_incident(self) -> None:
+        chosen = [r.id for r in self.selected()]
+        if not chosen:
+            self.message.say(self.tr("Select the alerts the incident is about first."), "warning", self._theme)
+            return
+        dialog = OpenIncidentDialog(chosen, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._bridge.open_incident(chosen, dialog.text())
+            self.message.say(self.tr("Opening the incident…"), "", self._theme)
+
     def _on_notes(self, alert_id: str, notes) -> None:
         row = self._detail_row
         if row is None or alert_id != row.id:
@@ -298,6 +328,7 @@ class AlertsPage(QWidget):
         self.message.say(text, level, self._theme)
         self._detail_row = None  # a note or an acknowledgement: its history is read again
         self.reload()
+        self.incidents.reload()  # an incident opened or closed
 
     def apply_theme(self, name: str) -> None:
         self._theme = name

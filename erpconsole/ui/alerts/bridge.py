@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 10_000  # resolved alerts shown at most (the newest)
+INCIDENT_LIMIT = 2_000  # incidents listed at most (open ones first, then the newest)
 
 
 class AlertsApi(Protocol):
@@ -29,7 +30,57 @@ class AlertsApi(Protocol):
     notes_loaded: SignalInstance  # alert id, [(ts, author, kind, text)] oldest first
     duty_loaded: SignalInstance  # who is on call now (or None: no rota), channels with undelivered rows
 
+    incidents_loaded: SignalInstance  # [(IncidentRow, IncidentTimes | None)] open first, newest first
+    timeline_loaded: SignalInstance  # incident number, [timeline Entry] oldest first
+
     def request_alerts(self, include_resolved: bool = False) -> None: ...
+    def request_incidents(self) -> None: ...
+    def request_timeline(self, number: int) -> None: ...
+    def open_incident(self, alert_ids: list[str], title: str) -> None: ...
+    def close_incident(self, number: int, cause: str, fix: str, follow_ups: list[str]) -> None: ...
+    def _incident_store(self):
+        if self._incidents is None:
+            from erpconsole.services.incidents.store import IncidentStore
+
+            self._incidents = IncidentStore(self._store_reader.store.engine)
+        return self._incidents
+
+    def request_incidents(self) -> None:
+        self._store_reader.read(self._load_incidents)
+
+    def _load_incidents(self) -> None:
+        from erpconsole.services.incidents.report import times_of
+
+        try:
+            store = self._incident_store()
+            rows = [(row, times_of(store, row)) for row in store.incidents(limit=INCIDENT_LIMIT)]
+        except Exception:  # noqa: BLE001 - the view keeps what it shows, the log says why
+            log.exception("incidents")
+            return
+        self.incidents_loaded.emit(rows)
+
+    def request_timeline(self, number: int) -> None:
+        self._store_reader.read(self._load_timeline, number)
+
+    def _load_timeline(self, number: int) -> None:
+        from erpconsole.services.incidents.timeline import timeline
+
+        try:
+            store = self._incident_store()
+            row = store.get(number)
+            entries = timeline(store, row, time.time()) if row is not None else []
+        except Exception:  # noqa: BLE001 - the view goes without it, the log says why
+            log.exception("timeline of incident %s", number)
+            return
+        self.timeline_loaded.emit(number, entries)
+
+    def open_incident(self, alert_ids: list[str], title: str) -> None:
+        self._submit([("incident:open", {"alert_ids": list(alert_ids), "title": title})])
+
+    def close_incident(self, number: int, cause: str, fix: str, follow_ups: list[str]) -> None:
+        self._submit([("incident:close", {"incident_id": str(number), "cause": cause, "fix": fix,
+                                          "follow_up": list(follow_ups)})])
+
     def request_notes(self, alert_id: str) -> None: ...
     def acknowledge(self, alert_ids: list[str], comment: str) -> None: ...
     def unacknowledge(self, alert_ids: list[str]) -> None: ...
@@ -43,6 +94,8 @@ class AlertsBridge(QObject):
     acted = Signal(str, str)
     duty_loaded = Signal(object, object)  # OnCall | None, list[ChannelState]
     notes_loaded = Signal(str, object)
+    incidents_loaded = Signal(object)
+    timeline_loaded = Signal(int, object)
 
     def __init__(self, monitor, reader: StoreReader, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +103,7 @@ class AlertsBridge(QObject):
         self._store_reader = reader
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-acts")
         self._alerts: AlertStore | None = None
+        self._incidents = None  # IncidentStore, made on first use (off the GUI thread)
         self._waiting_read = False
 
     def _store(self) -> AlertStore:
@@ -78,6 +132,49 @@ class AlertsBridge(QObject):
             return
         self.alerts_loaded.emit(rows, include_resolved)
         self._load_duty()
+
+    def _incident_store(self):
+        if self._incidents is None:
+            from erpconsole.services.incidents.store import IncidentStore
+
+            self._incidents = IncidentStore(self._store_reader.store.engine)
+        return self._incidents
+
+    def request_incidents(self) -> None:
+        self._store_reader.read(self._load_incidents)
+
+    def _load_incidents(self) -> None:
+        from erpconsole.services.incidents.report import times_of
+
+        try:
+            store = self._incident_store()
+            rows = [(row, times_of(store, row)) for row in store.incidents(limit=INCIDENT_LIMIT)]
+        except Exception:  # noqa: BLE001 - the view keeps what it shows, the log says why
+            log.exception("incidents")
+            return
+        self.incidents_loaded.emit(rows)
+
+    def request_timeline(self, number: int) -> None:
+        self._store_reader.read(self._load_timeline, number)
+
+    def _load_timeline(self, number: int) -> None:
+        from erpconsole.services.incidents.timeline import timeline
+
+        try:
+            store = self._incident_store()
+            row = store.get(number)
+            entries = timeline(store, row, time.time()) if row is not None else []
+        except Exception:  # noqa: BLE001 - the view goes without it, the log says why
+            log.exception("timeline of incident %s", number)
+            return
+        self.timeline_loaded.emit(number, entries)
+
+    def open_incident(self, alert_ids: list[str], title: str) -> None:
+        self._submit([("incident:open", {"alert_ids": list(alert_ids), "title": title})])
+
+    def close_incident(self, number: int, cause: str, fix: str, follow_ups: list[str]) -> None:
+        self._submit([("incident:close", {"incident_id": str(number), "cause": cause, "fix": fix,
+                                          "follow_up": list(follow_ups)})])
 
     def request_notes(self, alert_id: str) -> None:
         self._store_reader.read(self._load_notes, alert_id)
@@ -124,11 +221,15 @@ class AlertsBridge(QObject):
 
     def _run(self, acts: list[tuple[str, dict]]) -> None:
         from erpconsole.services.alerts.commands import act
+        from erpconsole.services.incidents.commands import act as incident_act
 
         said, level = [], "ok"
         for action, kw in acts:
             try:
-                code, out, err = act(self._store(), action, **kw)
+                if action.startswith("incident:"):
+                    code, out, err = incident_act(self._incident_store(), action.split(":", 1)[1], **kw)
+                else:
+                    code, out, err = act(self._store(), action, **kw)
             except Exception as exc:  # noqa: BLE001 - said in the message bar
                 log.exception("alert %s", action)
                 code, out, err = 3, "", f"{type(exc).__name__}: {exc}"
