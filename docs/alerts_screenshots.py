@@ -1,7 +1,9 @@
-"""Screenshot of the Alerts page on real parts: alerts written into a fresh store by the real
+"""Screenshots of the Alerts page on real parts: alerts written into a fresh store by the real
 alert service (a host that stopped answering, a refused login acknowledged with a comment, a
 full disk under a silence, one resolved; the mail to a local port nobody listens on waits and
-says why), then drawn by `erpconsole screenshot` from the real window.
+says why), then drawn by `erpconsole screenshot` from the real window; and its Incidents tab:
+an incident opened from two of them by the shell's own command, with a query cancelled on the
+database while it lasted, and an older one closed with its cause, fix and follow-ups.
 
     .venv/bin/python docs/alerts_screenshots.py
     .venv/bin/python docs/alerts_screenshots.py --size 1920x1080 --out /tmp/wall   # the wall display
@@ -15,7 +17,7 @@ import time
 from pathlib import Path
 
 # What this script draws into docs/screenshots/ (tests/test_readme_pictures.py reads it).
-PICTURES = ("alerts.png", "alerts-light.png")
+PICTURES = ("alerts.png", "alerts-light.png", "incidents.png", "incidents-light.png")
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -23,6 +25,9 @@ sys.path.insert(0, str(REPO))
 from erpconsole.config import load_inventory  # noqa: E402
 from shots import arguments, shoot  # noqa: E402
 from erpconsole.services.alerts.service import AlertService  # noqa: E402
+from erpconsole.services.incidents.commands import act as incident  # noqa: E402
+from erpconsole.services.incidents.store import IncidentStore  # noqa: E402
+from erpconsole.services.store.audit import AuditTrail  # noqa: E402
 from erpconsole.services.models import Finding, Health, Severity, TargetStatus  # noqa: E402
 from erpconsole.services import checks  # noqa: E402
 from erpconsole.services.notify.outbox import deliver_due  # noqa: E402
@@ -127,6 +132,7 @@ def main() -> None:
                     service.observe(s)
         clock.now = now
         by_target = {r.target: r for r in service.store.alerts()}
+        resolved = {r.target: r for r in service.store.alerts(True) if r.state == "resolved"}
         service.store.ack(by_target["erp-app-1"].id, "anna@erp-ops", "key rotated this morning: "
                           "putting the new one in keyring", now - 40 * 60)
         service.store.add_silence("erp-app-2", None, now - 30 * 60, now + 90 * 60,
@@ -135,8 +141,28 @@ def main() -> None:
         service.stop()
         inv = load_inventory(inv_path)
         deliver_due(store.engine, inv.channels, SecretStore(), clock=lambda: now + 1)  # refused: it waits
+        _incidents(store, {**resolved, **by_target})
         store.close()
         shoot(out, size, "alerts", inv_path, store_url)
+        shoot(out, size, "alerts/incidents", inv_path, store_url, name="incidents")
+
+
+def _incidents(store: Store, by_target: dict) -> None:
+    """Through the shell's own acts (audited as they are): the disk that filled two hours ago,
+    closed; the login refused and the database down, open, with what was done meanwhile."""
+    incidents = IncidentStore(store.engine)
+    code, _out, err = incident(incidents, "open", alert_ids=[by_target["erp-report"].id],
+                               title="erp-report /var full")
+    assert code == 0, err
+    code, _out, err = incident(incidents, "close", incident_id="1", cause="month-end export left 40 GB in /var/tmp",
+                               fix="export files moved to the archive share",
+                               follow_up=["alert at 85%", "export writes to the archive share"])
+    assert code == 0, err
+    AuditTrail(store.engine).append("db.cancel", "erp-db-1", {"pid": 48213, "query": "month-end stock valuation"},
+                                    actor="li.wei@erp-ops")
+    code, _out, err = incident(incidents, "open", alert_ids=[by_target["erp-db-1"].id, by_target["erp-app-1"].id],
+                               title="ERP logins fail: database down")
+    assert code == 0, err
 
 
 if __name__ == "__main__":

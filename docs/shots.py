@@ -23,9 +23,11 @@ def arguments(doc: str) -> tuple[Path, str]:
     return out, args.size
 
 
-def shoot(out: Path, size: str, page: str, inventory: Path, store: str, env: dict | None = None) -> None:
-    """``PAGE.png`` (dark) and ``PAGE-light.png`` in ``out``."""
-    for theme, name in (("dark", f"{page}.png"), ("light", f"{page}-light.png")):
+def shoot(out: Path, size: str, page: str, inventory: Path, store: str, env: dict | None = None,
+          name: str | None = None) -> None:
+    """``NAME.png`` (dark) and ``NAME-light.png`` in ``out``; NAME is the page's unless given."""
+    base = name or page
+    for theme, name in (("dark", f"{base}.png"), ("light", f"{base}-light.png")):
         subprocess.run([sys.executable, "-m", "erpconsole", "screenshot", str(out / name), "--page", page,
                         "--after", "4", "--size", size, "--theme", theme, "--inventory", str(inventory),
                         "--store", store], check=True, cwd=REPO, env=env)

@@ -350,18 +350,19 @@ def screenshot(args: argparse.Namespace) -> int:
     copy.sync()
     console = Console(inventory, args.store, tmp)
     window = console.window
-    if args.page not in window.page_keys():
+    key, _slash, view = args.page.partition("/")  # alerts/incidents: a page's own view
+    if key not in window.page_keys() or (view and not getattr(window.page(key), "show_view", lambda _v: False)(view)):
         print(f"erpconsole: no page named {args.page!r}; pages: {', '.join(window.page_keys())}", file=sys.stderr)
         console.stop()
         return EXIT_UNKNOWN
     console.start()
     window.resize(width, height)
-    window.show_page(args.page)
+    window.show_page(key)
     window.show()
     result = {"code": 0}
 
     def shoot() -> None:
-        window.page(args.page).refresh()
+        window.page(key).refresh()
         app.processEvents()
         if not window.grab().save(args.file):
             print(f"erpconsole: cannot write {args.file}", file=sys.stderr)

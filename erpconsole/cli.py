@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 
     shot = sub.add_parser("screenshot", parents=[common], help="render the real window offscreen to a PNG")
     shot.add_argument("file", metavar="FILE")
-    shot.add_argument("--page", metavar="NAME", default="overview", help="overview, hosts, host, databases, database, access, events (default: overview)")
+    shot.add_argument("--page", metavar="NAME", default="overview", help="overview, hosts, host, databases, database, access, events, alerts, alerts/incidents (default: overview)")
     shot.add_argument("--after", metavar="SECONDS", type=float, default=3.0, help="seconds of live data first (default 3)")
     shot.add_argument("--theme", choices=("light", "dark"), help="theme for the picture (default: the saved one)")
     shot.add_argument("--size", metavar="WxH", default="1400x900")

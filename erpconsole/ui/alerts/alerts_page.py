@@ -130,7 +130,6 @@ class AlertsPage(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
         layout.addWidget(self.duty)
         layout.addWidget(self.message)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -142,6 +141,7 @@ class AlertsPage(QWidget):
         alerts_tab = QWidget()
         inner = QVBoxLayout(alerts_tab)
         inner.setContentsMargins(0, 0, 0, 0)
+        inner.addLayout(top)  # the filter and the history are the alerts' own
         inner.addWidget(split, 1)
         inner.addLayout(buttons)
         self.incidents = IncidentsView(self._bridge)
@@ -199,6 +199,13 @@ class AlertsPage(QWidget):
             if self.model.row(self.table.source_row(view_row)).id in ids:
                 selection.select(self.table.model().index(view_row, 0),
                                  selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+
+    def show_view(self, name: str) -> bool:
+        """"incidents" or "alerts": the tab shown (False: no such view)."""
+        tab = {"alerts": 0, "incidents": 1}.get(name)
+        if tab is not None:
+            self.tabs.setCurrentIndex(tab)
+        return tab is not None
 
     def refresh(self, force: bool = False) -> None:
         """The window's 10 Hz repaint: nothing to draw, the table follows the store's reads."""

@@ -54,6 +54,7 @@ class IncidentsView(QWidget):
             Column("text", self.tr("What happened")),
         ])
         self.timeline_table = rows_table(self.timeline, "incidentTimeline", widths={"text": 560})
+        self.timeline_table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # as it happened, oldest first
         self.close_button = QPushButton(self.tr("&Close incident…"))
         self.close_button.setToolTip(self.tr("Close the selected incident with its cause, fix and follow-ups"))
         self.close_button.clicked.connect(self.close_selected)
