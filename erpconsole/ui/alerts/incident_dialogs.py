@@ -1,9 +1,9 @@
 """What opening and closing an incident ask: its title; what caused it, what fixed it and what
-follows up (OK waits until all three are written: the shell refuses a close without them)."""
+follows up (Save waits until all three are written: the shell refuses a close without them)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QWidget
 
 from erpconsole.ui.alerts.dialogs import _Form
 from erpconsole.ui.common.words import counted
@@ -39,6 +39,7 @@ class CloseIncidentDialog(_Form):
         self.required.require(self.cause, self.tr("Cause"))
         self.required.require(self.fix, self.tr("Fix"))
         self.required.require(self.follow_ups, self.tr("Follow-ups"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("&Save"))
 
     def values(self) -> tuple[str, str, list[str]]:
         """(cause, fix, follow-ups)."""

@@ -111,7 +111,9 @@ class IncidentsView(QWidget):
     def _on_timeline(self, number: int, entries) -> None:
         if number != self._shown:
             return  # the selection moved on
-        self.timeline.set_rows([e.as_json() for e in entries])
+        rows = [e.as_json() for e in entries]
+        if rows != self.timeline.rows():  # the 5 s reload leaves a line being read where it is
+            self.timeline.set_rows(rows)
 
     def _update_buttons(self) -> None:
         row = self.selected()

@@ -112,6 +112,14 @@ def test_open_an_incident_from_two_alerts_see_its_timeline_and_close_it(qtbot, p
         assert any(line.startswith(f"{alert_id} (critical) first seen") for line in lines()), lines()
         assert any(line.startswith(f"{alert_id} fired") for line in lines()), lines()
     assert any(line.startswith("incident 1 opened: ERP application hosts unreachable") for line in lines())
+    # The page reloads every 5 s: a timeline line selected stays selected when nothing changed.
+    view.timeline_table.selectRow(1)
+    seen_after: list = []  # connected after the view's slot: runs once the view has taken the answer
+    page._bridge.timeline_loaded.connect(lambda *_a: seen_after.append(
+        [i.row() for i in view.timeline_table.selectionModel().selectedRows()]))
+    view.reload()
+    qtbot.waitUntil(lambda: bool(seen_after), timeout=5000)
+    assert seen_after[0] == [1]
     kind = view.timeline.column_index("source")
     assert {view.timeline.display_text(i, kind) for i in range(view.timeline.rowCount())} >= {
         "alert", "audit", "incident"}
