@@ -48,6 +48,8 @@ FACTORIES = {
     "BackupSetDialog": lambda: _ui("backups.set_dialog").BackupSetDialog(_EntryBridge()),
     "CommentDialog": lambda: _ui("alerts.dialogs").CommentDialog("Acknowledge", "2 alerts", "&Comment:"),
     "SilenceDialog": lambda: _ui("alerts.dialogs").SilenceDialog("erp-app-1", []),
+    "OpenIncidentDialog": lambda: _ui("alerts.incident_dialogs").OpenIncidentDialog(["2ebe7bca95f5", "4ef515fd183b"]),
+    "CloseIncidentDialog": lambda: _ui("alerts.incident_dialogs").CloseIncidentDialog(2, "ERP logins fail"),
 }
 
 

@@ -181,7 +181,9 @@ class AlertsPage(QWidget):
             for key in ("state", "severity", "rule", "target"):
                 self.table.resizeColumnToContents(self.model.column_index(key))
         self._reselect(chosen)
-        if first_fill and rows:  # the top alert's value and runbook below, at a glance
+        # The top alert's value and runbook below, at a glance; never on top of a person's choice,
+        # which an acknowledgement (A) then acts on.
+        if first_fill and rows and not chosen:
             self.table.selectRow(0)
         self.count_changed.emit(firing_unacknowledged(rows))
         fresh = [r for r in rows if r.state == "firing" and r.severity == "critical"
