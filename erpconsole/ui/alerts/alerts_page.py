@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -183,8 +183,9 @@ class AlertsPage(QWidget):
         self._reselect(chosen)
         # The top alert's value and runbook below, at a glance; never on top of a person's choice,
         # which an acknowledgement (A) then acts on.
-        if first_fill and rows and not chosen:
-            self.table.selectRow(0)
+        if first_fill and rows and not chosen:  # replace, whatever keys are held (selectRow would extend)
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            self.table.selectionModel().select(self.table.model().index(0, 0), flags)
         self.count_changed.emit(firing_unacknowledged(rows))
         fresh = [r for r in rows if r.state == "firing" and r.severity == "critical"
                  and self._seen is not None and r.id not in self._seen]

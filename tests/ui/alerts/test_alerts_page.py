@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QListWidget
 
 from erpconsole.config import load_inventory
@@ -87,7 +87,10 @@ def _select(page: AlertsPage, target: str) -> None:
     view = page.table
     for row in range(view.model().rowCount()):
         if page.model.row(view.source_row(row)).target == target:
-            view.selectRow(row)
+            # Not selectRow: it reads the keyboard modifiers a key event of an earlier test may have
+            # left held (Shift then extends the selection instead of replacing it).
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            view.selectionModel().select(view.model().index(row, 0), flags)
             return
     raise AssertionError(target)
 
