@@ -38,49 +38,6 @@ class AlertsApi(Protocol):
     def request_timeline(self, number: int) -> None: ...
     def open_incident(self, alert_ids: list[str], title: str) -> None: ...
     def close_incident(self, number: int, cause: str, fix: str, follow_ups: list[str]) -> None: ...
-    def _incident_store(self):
-        if self._incidents is None:
-            from erpconsole.services.incidents.store import IncidentStore
-
-            self._incidents = IncidentStore(self._store_reader.store.engine)
-        return self._incidents
-
-    def request_incidents(self) -> None:
-        self._store_reader.read(self._load_incidents)
-
-    def _load_incidents(self) -> None:
-        from erpconsole.services.incidents.report import times_of
-
-        try:
-            store = self._incident_store()
-            rows = [(row, times_of(store, row)) for row in store.incidents(limit=INCIDENT_LIMIT)]
-        except Exception:  # noqa: BLE001 - the view keeps what it shows, the log says why
-            log.exception("incidents")
-            return
-        self.incidents_loaded.emit(rows)
-
-    def request_timeline(self, number: int) -> None:
-        self._store_reader.read(self._load_timeline, number)
-
-    def _load_timeline(self, number: int) -> None:
-        from erpconsole.services.incidents.timeline import timeline
-
-        try:
-            store = self._incident_store()
-            row = store.get(number)
-            entries = timeline(store, row, time.time()) if row is not None else []
-        except Exception:  # noqa: BLE001 - the view goes without it, the log says why
-            log.exception("timeline of incident %s", number)
-            return
-        self.timeline_loaded.emit(number, entries)
-
-    def open_incident(self, alert_ids: list[str], title: str) -> None:
-        self._submit([("incident:open", {"alert_ids": list(alert_ids), "title": title})])
-
-    def close_incident(self, number: int, cause: str, fix: str, follow_ups: list[str]) -> None:
-        self._submit([("incident:close", {"incident_id": str(number), "cause": cause, "fix": fix,
-                                          "follow_up": list(follow_ups)})])
-
     def request_notes(self, alert_id: str) -> None: ...
     def acknowledge(self, alert_ids: list[str], comment: str) -> None: ...
     def unacknowledge(self, alert_ids: list[str]) -> None: ...
